@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+export FLASK_APP := partnercrm:create_app
+
+.PHONY: run test install translations lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# Catalogues are compiled by the build, never committed.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -q -d partnercrm/translations
+
+run: install
+	$(VENV)/bin/partnercrm db upgrade
+	$(VENV)/bin/partnercrm seed
+	$(VENV)/bin/partnercrm demo
+	$(VENV)/bin/partnercrm run --host 127.0.0.1 --port 5000
+
+test: install
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# Re-extract messages after changing strings; then translate the .po file.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o partnercrm/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i partnercrm/translations/messages.pot -d partnercrm/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) partnercrm/translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,119 @@
+"""PartnerCRM: school–employer partnerships in career guidance."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from partnercrm import config as config_module
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` (tests) is applied last and wins."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    register_config(app, config)
+    register_logging(app)
+    register_extensions(app)
+    register_models(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_errorhandlers(app)
+    register_security(app)
+    register_template_context(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, overrides: dict | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    if overrides:
+        app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    config_module.check_secret_key(app.config)
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from partnercrm.core.i18n import select_locale
+    from partnercrm.extensions import babel, bootstrap, csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    bootstrap.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+
+def register_models(app: Flask) -> None:
+    """Import every model so metadata is complete, and start the audit trail."""
+    from partnercrm import models  # noqa: F401
+    from partnercrm.audit.services import register_change_tracking
+
+    register_change_tracking()
+
+
+def register_blueprints(app: Flask) -> None:
+    from partnercrm.accounts.views import bp as accounts_bp
+    from partnercrm.core.views import bp as core_bp
+    from partnercrm.directory.views import bp as directory_bp
+    from partnercrm.roadmap.views import bp as roadmap_bp
+
+    for blueprint in (core_bp, accounts_bp, directory_bp, roadmap_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_admin(app: Flask) -> None:
+    from partnercrm.admin.views import create_admin
+
+    create_admin(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from partnercrm.core.errors import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from partnercrm.accounts.session import register as register_login
+    from partnercrm.core.security import register as register_headers
+
+    register_login(app)
+    register_headers(app)
+
+
+def register_template_context(app: Flask) -> None:
+    from partnercrm.core.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from partnercrm.cli import register
+
+    register(app)

@@ -1,0 +1,115 @@
+"""The role and scope checks every view uses (DESIGN §1).
+
+Predicates (``can_*``) answer for one object; ``*_scope`` functions narrow a query to what a user
+may see; ``require``/``roles_required`` turn a refusal into 403.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user, login_required
+
+from partnercrm.accounts.models import User
+from partnercrm.accounts.rules import Role
+from partnercrm.directory.models import Organization
+
+# Roles a coordinator may give; admins and coordinators are made by admins only.
+COORDINATOR_GRANTABLE_ROLES = frozenset(
+    {Role.SCHOOL, Role.COLLEGE, Role.EMPLOYER, Role.EMPLOYMENT_CENTER}
+)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def roles_required(*roles: Role):
+    """Login required, and the user's role must be one of ``roles``."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            require(current_user.role in roles)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role is Role.ADMIN
+
+
+def scope_municipality_id(user: User) -> int | None:
+    """The municipality a regional role is limited to; None for the whole region."""
+    if user.role in (Role.COORDINATOR, Role.EMPLOYMENT_CENTER):
+        return user.municipality_id
+    return None
+
+
+def can_manage_organizations(user: User) -> bool:
+    return user.role in (Role.ADMIN, Role.COORDINATOR)
+
+
+def can_manage_organization(user: User, organization: Organization) -> bool:
+    if user.role is Role.ADMIN:
+        return True
+    return (
+        user.role is Role.COORDINATOR and organization.municipality_id == user.municipality_id
+    )
+
+
+def can_create_organization_in(user: User, municipality_id: int) -> bool:
+    if user.role is Role.ADMIN:
+        return True
+    return user.role is Role.COORDINATOR and municipality_id == user.municipality_id
+
+
+def can_manage_users(user: User) -> bool:
+    return user.role in (Role.ADMIN, Role.COORDINATOR)
+
+
+def grantable_roles(user: User) -> list[Role]:
+    if user.role is Role.ADMIN:
+        return list(Role)
+    if user.role is Role.COORDINATOR:
+        return [role for role in Role if role in COORDINATOR_GRANTABLE_ROLES]
+    return []
+
+
+def can_give_access(
+    actor: User, role: Role, organization: Organization | None, municipality_id: int | None
+) -> bool:
+    """May ``actor`` create (or edit into) a user with this role and attachment?"""
+    if actor.role is Role.ADMIN:
+        return True
+    if actor.role is not Role.COORDINATOR or role not in COORDINATOR_GRANTABLE_ROLES:
+        return False
+    if organization is not None and organization.municipality_id != actor.municipality_id:
+        return False
+    return municipality_id in (None, actor.municipality_id)
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    if actor.role is Role.ADMIN:
+        return True
+    return can_give_access(actor, target.role, target.organization, target.municipality_id)
+
+
+def users_scope(actor: User) -> sa.Select:
+    """Users ``actor`` may list and manage."""
+    query = sa.select(User)
+    if actor.role is Role.ADMIN:
+        return query
+    if actor.role is Role.COORDINATOR:
+        return query.join(User.organization).where(
+            Organization.municipality_id == actor.municipality_id,
+            User.role.in_(COORDINATOR_GRANTABLE_ROLES),
+        )
+    return query.where(sa.false())

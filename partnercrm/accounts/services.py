@@ -1,0 +1,170 @@
+"""Writes about users. Services flush; the view (or CLI command) commits once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from partnercrm.accounts.models import User, normalise_email
+from partnercrm.accounts.passwords import hash_password, needs_rehash, verify_password
+from partnercrm.accounts.rules import Role, password_problem, role_attachment_error
+from partnercrm.audit.models import AuditAction
+from partnercrm.audit.services import record
+from partnercrm.database import utcnow
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.extensions import db
+from partnercrm.mail import send_mail
+
+_INVITATION_SALT = "partnercrm.invitation"
+
+
+class AccountError(ValueError):
+    """A user-facing refusal; the message is an English msgid."""
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def check_attachment(
+    role: Role, organization: Organization | None, municipality: Municipality | None
+) -> None:
+    error = role_attachment_error(
+        role, organization.kind if organization else None, municipality is not None
+    )
+    if error:
+        raise AccountError(error)
+
+
+def create_user(
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    organization: Organization | None = None,
+    municipality: Municipality | None = None,
+    password: str | None = None,
+) -> User:
+    """A new active user; without a password the user must accept an invitation first."""
+    if find_by_email(email) is not None:
+        raise AccountError("A user with this e-mail already exists.")
+    check_attachment(role, organization, municipality)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        organization=organization,
+        municipality=municipality,
+    )
+    if password is not None:
+        _set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    organization: Organization | None,
+    municipality: Municipality | None,
+) -> None:
+    other = find_by_email(email)
+    if other is not None and other.id != user.id:
+        raise AccountError("A user with this e-mail already exists.")
+    check_attachment(role, organization, municipality)
+    user.email = email
+    user.full_name = full_name.strip()
+    if (user.role, user.organization, user.municipality) != (role, organization, municipality):
+        # A change of scope ends the sessions that were opened with the old one.
+        user.rotate_session_token()
+    user.role, user.organization, user.municipality = role, organization, municipality
+    db.session.flush()
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        user.rotate_session_token()
+    db.session.flush()
+
+
+def _set_password(user: User, password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    user.rotate_session_token()
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password and end every other session of the user."""
+    _set_password(user, password)
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None — the same None for every reason.
+
+    Records a login or a failed login in the audit trail and upgrades old hashes.
+    """
+    user = find_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        record(
+            AuditAction.LOGIN_FAILED,
+            "user",
+            user.id if user else None,
+            {"email": normalise_email(email)[:254]},
+            user_id=user.id if user else None,
+        )
+        db.session.flush()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    record(AuditAction.LOGIN, "user", user.id, user_id=user.id)
+    db.session.flush()
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_INVITATION_SALT)
+
+
+def invitation_token(user: User) -> str:
+    # Bound to the session token: once a password is set the token rotates and the link dies.
+    return _serializer().dumps({"user": user.id, "session": user.session_token})
+
+
+def user_from_invitation(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.active or user.session_token != data.get("session"):
+        return None
+    return user
+
+
+def send_invitation(user: User) -> None:
+    """E-mail the invitation link, in Russian: the recipient has not chosen a language yet."""
+    link = url_for("accounts.accept_invitation", token=invitation_token(user), _external=True)
+    with force_locale("ru"):
+        subject = _("Invitation to PartnerCRM")
+        body = _(
+            "Hello, %(name)s!\n\nAn account has been created for you in PartnerCRM. "
+            "Open this link to set your password:\n%(link)s\n\n"
+            "The link is valid for %(days)d days.",
+            name=user.full_name,
+            link=link,
+            days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+        )
+    send_mail([user.email], subject, body)

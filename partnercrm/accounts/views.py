@@ -1,0 +1,295 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from partnercrm import access
+from partnercrm.accounts import services
+from partnercrm.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    NewUserForm,
+    UserForm,
+)
+from partnercrm.accounts.models import User, normalise_email
+from partnercrm.accounts.passwords import verify_password
+from partnercrm.accounts.rules import Role
+from partnercrm.audit.models import AuditAction
+from partnercrm.audit.services import record
+from partnercrm.core.pagination import paginate
+from partnercrm.core.redirects import safe_next
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Ministry administrator"),
+    Role.COORDINATOR: _l("Municipal coordinator"),
+    Role.SCHOOL: _l("School staff"),
+    Role.COLLEGE: _l("College or university staff"),
+    Role.EMPLOYER: _l("Employer"),
+    Role.EMPLOYMENT_CENTER: _l("Employment center"),
+}
+
+
+def _login_account_key() -> str:
+    return "login:" + normalise_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    # Only failed attempts use up the limits; a successful login redirects.
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_login_account_key,
+    deduct_when=_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            db.session.commit()  # keep the failed-login audit entry
+            flash(_("Wrong e-mail or password."), "danger")
+            return render_template("accounts/login.html", form=form, demo=_demo_accounts()), 200
+        login_user(user, remember=form.remember.data)
+        db.session.commit()
+        return redirect(safe_next(request.args.get("next")) or url_for("core.dashboard"))
+    return render_template("accounts/login.html", form=form, demo=_demo_accounts())
+
+
+def _demo_accounts():
+    if not current_app.config["SHOW_DEMO_ACCOUNTS"]:
+        return None
+    from partnercrm.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    return {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD, "labels": ROLE_LABELS}
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    user = current_user._get_current_object()
+    user.rotate_session_token()
+    record(AuditAction.LOGOUT, "user", user.id)
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not verify_password(user.password_hash, form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            services.change_password(user, form.password.data)
+            db.session.commit()
+            # The old session token is gone; log in again with the new one.
+            login_user(user)
+            flash(_("Your password has been changed. Other sessions have been ended."), "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    user = services.user_from_invitation(token)
+    if user is None:
+        return render_template("accounts/invitation_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        services.change_password(user, form.password.data)
+        db.session.commit()
+        login_user(user)
+        flash(_("Welcome! Your password has been set."), "success")
+        return redirect(url_for("core.dashboard"))
+    return render_template("accounts/accept_invitation.html", form=form, user=user)
+
+
+# --- user management (admins: everyone; coordinators: their municipality) ---
+
+
+def _manageable_user(user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    access.require(access.can_manage_user(current_user, user))
+    return user
+
+
+def _scoped_choices(form: UserForm) -> None:
+    form.role.choices = [(role.value, ROLE_LABELS[role]) for role in access.grantable_roles(current_user)]
+    organizations = sa.select(Organization).order_by(Organization.name)
+    municipalities = sa.select(Municipality).order_by(Municipality.name)
+    if current_user.role is Role.COORDINATOR:
+        organizations = organizations.where(
+            Organization.municipality_id == current_user.municipality_id
+        )
+        municipalities = municipalities.where(Municipality.id == current_user.municipality_id)
+    none = [(0, "—")]
+    form.organization.choices = none + [
+        (org.id, f"{org.name} ({org.code})") for org in db.session.scalars(organizations)
+    ]
+    form.municipality.choices = none + [(m.id, m.name) for m in db.session.scalars(municipalities)]
+
+
+def _attachment(form: UserForm):
+    organization = db.session.get(Organization, form.organization.data or 0)
+    municipality = db.session.get(Municipality, form.municipality.data or 0)
+    return Role(form.role.data), organization, municipality
+
+
+@bp.route("/users")
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def users():
+    query = access.users_scope(current_user)
+    search = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            sa.or_(User.email.like(pattern), sa.func.lower(User.full_name).like(pattern))
+        )
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    query = query.options(sa.orm.joinedload(User.organization), sa.orm.joinedload(User.municipality))
+    page = paginate(query.order_by(User.full_name, User.id))
+    return render_template(
+        "accounts/users.html", page=page, roles=ROLE_LABELS, search=search, role=role
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def new_user():
+    form = NewUserForm()
+    _scoped_choices(form)
+    if form.validate_on_submit():
+        role, organization, municipality = _attachment(form)
+        if not access.can_give_access(
+            current_user, role, organization, municipality.id if municipality else None
+        ):
+            abort(403)
+        wants_password = form.access.data == "password"
+        if wants_password and not form.password.data:
+            form.password.errors.append(_("Enter the initial password."))
+        else:
+            try:
+                user = services.create_user(
+                    email=form.email.data,
+                    full_name=form.full_name.data,
+                    role=role,
+                    organization=organization,
+                    municipality=municipality,
+                    password=form.password.data if wants_password else None,
+                )
+            except services.AccountError as error:
+                flash(_(str(error)), "danger")
+            else:
+                db.session.commit()
+                flash(_("The user has been created."), "success")
+                if not wants_password:
+                    services.send_invitation(user)
+                return redirect(url_for("accounts.edit_user", user_id=user.id))
+    return render_template("accounts/user_form.html", form=form, user=None, invitation_url=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def edit_user(user_id: int):
+    user = _manageable_user(user_id)
+    form = UserForm(
+        obj=user,
+        data=None if request.method == "POST" else {
+            "role": user.role.value,
+            "organization": user.organization_id or 0,
+            "municipality": user.municipality_id or 0,
+        },
+    )
+    _scoped_choices(form)
+    if form.validate_on_submit():
+        role, organization, municipality = _attachment(form)
+        if not access.can_give_access(
+            current_user, role, organization, municipality.id if municipality else None
+        ):
+            abort(403)
+        try:
+            services.update_user(
+                user,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                role=role,
+                organization=organization,
+                municipality=municipality,
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            flash(_(str(error)), "danger")
+        else:
+            db.session.commit()
+            flash(_("The user has been saved."), "success")
+            return redirect(url_for("accounts.edit_user", user_id=user.id))
+    invitation_url = None
+    if user.password_hash is None:
+        invitation_url = url_for(
+            "accounts.accept_invitation", token=services.invitation_token(user), _external=True
+        )
+    return render_template(
+        "accounts/user_form.html",
+        form=form,
+        user=user,
+        invitation_url=invitation_url,
+    )
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def set_user_active(user_id: int):
+    user = _manageable_user(user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate yourself."), "danger")
+    else:
+        services.set_active(user, not user.active)
+        db.session.commit()
+        flash(_("The user has been activated.") if user.active
+              else _("The user has been deactivated; their sessions have ended."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/invitation", methods=["POST"])
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def send_invitation(user_id: int):
+    """E-mail the invitation link again (it is also shown on the user's page)."""
+    user = _manageable_user(user_id)
+    if user.password_hash is not None:
+        flash(_("This user has already set a password."), "warning")
+    else:
+        services.send_invitation(user)
+        flash(_("The invitation has been sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -1,0 +1,1 @@
+"""Flask-Admin at /admin, for the admin role only."""

@@ -1,0 +1,102 @@
+"""The ``partnercrm`` command: Flask's CLI for this app plus the commands of DESIGN §4.2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup
+
+from partnercrm.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+def main() -> None:
+    from partnercrm import create_app
+
+    FlaskGroup(create_app=create_app, help="PartnerCRM command line.")(prog_name="partnercrm")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users_cli)
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Seed the roadmap (sections, plan items, indicators) and municipalities. Idempotent."""
+    from partnercrm.directory.services import seed_municipalities
+    from partnercrm.roadmap.services import seed_roadmap
+
+    added = seed_roadmap()
+    added["municipalities"] = seed_municipalities()
+    db.session.commit()
+    click.echo("seed: " + ", ".join(f"{count} {what} added" for what, count in added.items()))
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo organizations and accounts (one per role). Idempotent."""
+    from partnercrm.demo import load_demo
+
+    try:
+        added = load_demo()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo("demo: " + ", ".join(f"{count} {what} added" for what, count in added.items()))
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Login e-mail (unique, case-insensitive).")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["admin", "coordinator", "school", "college", "employer", "employment_center"]
+    ),
+)
+@click.option("--org", "org_code", help="Organization code (school, college, employer, center).")
+@click.option("--municipality", help="Municipality name as in municipalities.json.")
+@click.option("--name", "full_name", help="Full name; defaults to the e-mail's local part.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email, role, org_code, municipality, full_name, password_stdin) -> None:
+    """Create a user account (password from a prompt or --password-stdin)."""
+    from partnercrm.accounts import services
+    from partnercrm.accounts.rules import Role, password_problem
+    from partnercrm.directory.models import Municipality, Organization
+
+    organization = None
+    if org_code:
+        organization = db.session.scalar(sa.select(Organization).where(Organization.code == org_code))
+        if organization is None:
+            raise click.ClickException(f"no organization with code {org_code!r}")
+    place = None
+    if municipality:
+        place = db.session.scalar(sa.select(Municipality).where(Municipality.name == municipality))
+        if place is None:
+            raise click.ClickException(f"no municipality named {municipality!r}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    try:
+        user = services.create_user(
+            email=email,
+            full_name=full_name or email.split("@")[0],
+            role=Role(role),
+            organization=organization,
+            municipality=place,
+            password=password,
+        )
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"created user {user.id} <{user.email}> with role {user.role.value}")

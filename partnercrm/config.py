@@ -1,0 +1,117 @@
+"""Configuration from the environment (DESIGN §4.1); ``instance/config.py`` overrides it."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production", "testing")
+MIN_SECRET_KEY_LENGTH = 32
+# Keys that ship in examples or are typed by habit; production must not run with them.
+KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "partnercrm"}
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+class ConfigurationError(RuntimeError):
+    """The app must not start with this configuration."""
+
+
+def environment() -> str:
+    env = os.environ.get("PARTNERCRM_ENV", "development").strip().lower() or "development"
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"PARTNERCRM_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}"
+        )
+    return env
+
+
+def from_environment(instance_path: str) -> dict:
+    """Settings read from environment variables, with defaults for development."""
+    env = environment()
+    production = env == "production"
+    default_db = "sqlite:///" + str(Path(instance_path) / "partnercrm.sqlite3")
+    settings = {
+        "PARTNERCRM_ENV": env,
+        "TESTING": env == "testing",
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or default_db
+        ),
+        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        or (None if production else DEVELOPMENT_SECRET_KEY),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Babel: Russian interface, Kaliningrad time (UTC+2, no DST).
+        "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Kaliningrad",
+        "LANGUAGES": ("ru", "en"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "INVITATION_MAX_AGE": int(os.environ.get("INVITATION_MAX_AGE", 7 * 24 * 3600)),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 5 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
+        "SHOW_DEMO_ACCOUNTS": env == "development",
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    }
+    settings.update(mail_settings())
+    return settings
+
+
+def mail_settings() -> dict:
+    """SMTP when ``MAIL_SERVER`` is set, otherwise mail goes to the log."""
+    settings: dict = {
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "partnercrm@localhost"),
+    }
+    server = os.environ.get("MAIL_SERVER")
+    if not server:
+        settings["MAIL_BACKEND"] = "partnercrm.mail.LogBackend"
+        return settings
+    settings.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=server,
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", 25)),
+        MAIL_USERNAME=os.environ.get("MAIL_USERNAME"),
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD"),
+        MAIL_USE_TLS=_flag(os.environ.get("MAIL_USE_TLS")),
+        MAIL_USE_SSL=_flag(os.environ.get("MAIL_USE_SSL")),
+    )
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_secret_key(config: dict) -> None:
+    """Refuse to start in production with a missing or weak ``SECRET_KEY``."""
+    if config.get("PARTNERCRM_ENV") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if not key:
+        raise ConfigurationError("SECRET_KEY is required in production")
+    if (
+        len(key) < MIN_SECRET_KEY_LENGTH
+        or key.lower() in KNOWN_WEAK_SECRETS
+        or key == DEVELOPMENT_SECRET_KEY
+        or len(set(key)) < 10
+    ):
+        raise ConfigurationError(
+            f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}

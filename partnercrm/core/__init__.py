@@ -1,0 +1,1 @@
+"""What every page shares: layout context, language, errors, security headers, dashboard."""

@@ -1,0 +1,57 @@
+"""Error pages. Every error answers with a page in the user's language, never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from partnercrm.extensions import db
+
+MESSAGES = {
+    400: _l("The request could not be understood. Reload the page and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("The page was not found."),
+    405: _l("This action is not allowed here."),
+    413: _l("The file is too large."),
+    429: _l("Too many attempts. Wait a few minutes and try again."),
+    500: _l("Something went wrong on our side. The error has been logged."),
+}
+TITLES = {
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Not found"),
+    405: _l("Not allowed"),
+    413: _l("File too large"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+}
+
+
+def render_error(code: int, message=None):
+    message = message or MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        return jsonify(error=str(message)), code
+    title = TITLES.get(code, TITLES[400] if code < 500 else TITLES[500])
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, _l("The form has expired or was sent from another site. Please try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code, MESSAGES.get(error.code, error.description))
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        # The failed request may have left the session in a broken transaction.
+        db.session.rollback()
+        return render_error(500)

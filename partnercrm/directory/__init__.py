@@ -1,0 +1,1 @@
+"""Municipalities and organizations: the directory every other record points to."""

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.directory.rules import ApprovalState, OrganizationKind
+from partnercrm.extensions import db
+
+
+class Municipality(db.Model):
+    __tablename__ = "municipality"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The short name used by imports and reports (municipalities.json "name").
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(255))
+    kind: Mapped[str] = mapped_column(sa.String(100))
+
+    organizations: Mapped[list[Organization]] = relationship(back_populates="municipality")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(db.Model):
+    __tablename__ = "organization"
+    __audited__ = True
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind = 'employer') = (approval_state IS NOT NULL)", name="employer_approval"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganizationKind] = mapped_column(
+        str_enum(OrganizationKind, "organization_kind"), index=True
+    )
+    # External key used by imports: a registry code or the INN.
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(500), index=True)
+    short_name: Mapped[str | None] = mapped_column(sa.String(200))
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    inn: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    industry: Mapped[str | None] = mapped_column(sa.String(200))
+    approval_state: Mapped[ApprovalState | None] = mapped_column(
+        str_enum(ApprovalState, "approval_state")
+    )
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    municipality: Mapped[Municipality] = relationship(back_populates="organizations")
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def __str__(self) -> str:
+        return self.display_name

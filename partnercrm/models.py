@@ -1,0 +1,16 @@
+"""Imports every domain's models, so metadata (Alembic, create_all) sees all tables."""
+
+from partnercrm.accounts.models import User
+from partnercrm.audit.models import AuditEntry
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+
+__all__ = [
+    "AuditEntry",
+    "Indicator",
+    "Municipality",
+    "Organization",
+    "PlanItem",
+    "PlanSection",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The roadmap: sections, plan items and indicators, seeded verbatim from plan.json."""

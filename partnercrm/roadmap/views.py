@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from partnercrm.extensions import db
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+
+bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
+
+
+@bp.route("/")
+@login_required
+def index():
+    sections = db.session.scalars(
+        sa.select(PlanSection)
+        .options(sa.orm.selectinload(PlanSection.items))
+        .order_by(PlanSection.number)
+    ).all()
+    return render_template("roadmap/index.html", sections=sections)
+
+
+@bp.route("/items/<int:number>")
+@login_required
+def plan_item(number: int):
+    item = db.first_or_404(
+        sa.select(PlanItem).where(PlanItem.number == number).options(
+            sa.orm.joinedload(PlanItem.section)
+        )
+    )
+    return render_template("roadmap/plan_item.html", item=item)
+
+
+@bp.route("/indicators")
+@login_required
+def indicators():
+    rows = db.session.scalars(sa.select(Indicator).order_by(Indicator.number)).all()
+    return render_template("roadmap/indicators.html", indicators=rows)
