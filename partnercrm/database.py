@@ -64,3 +64,18 @@ def render_migration_item(type_: str, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+@sa.event.listens_for(sa.Engine, "connect")
+def _sqlite_connection_setup(dbapi_connection, connection_record) -> None:
+    """SQLite only: make ``lower()`` Unicode-aware, so case-insensitive search works for
+    Cyrillic as it does on PostgreSQL."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
