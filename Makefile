@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export FLASK_APP := partnercrm:create_app
 
-.PHONY: run test install translations lint clean
+.PHONY: run test install translations messages lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,8 +32,10 @@ lint: $(STAMP)
 
 # Re-extract messages after changing strings; then translate the .po file.
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o partnercrm/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i partnercrm/translations/messages.pot -d partnercrm/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o partnercrm/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i partnercrm/translations/messages.pot -d partnercrm/translations \
+		--no-fuzzy-matching --omit-header
 
 clean:
 	rm -rf $(VENV) partnercrm/translations/*/LC_MESSAGES/*.mo
