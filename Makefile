@@ -16,7 +16,7 @@ install: $(STAMP) translations
 
 # Catalogues are compiled by the build, never committed.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile --use-fuzzy -q -d partnercrm/translations
+	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d partnercrm/translations
 
 run: install
 	$(VENV)/bin/partnercrm db upgrade

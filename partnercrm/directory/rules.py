@@ -1,4 +1,4 @@
-"""Pure rules of the directory (no Flask): organization kinds and the INN checksum."""
+"""Pure rules of the directory (no Flask): organization kinds, approval and the INN checksum."""
 
 from __future__ import annotations
 
@@ -19,6 +19,19 @@ class ApprovalState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
+
+
+def approval_state_for(
+    kind: OrganizationKind, current: ApprovalState | None
+) -> ApprovalState | None:
+    """The approval state an organization has after staff set its kind.
+
+    Only employers are approved (the DB checks this). An employer created or re-kinded by an
+    admin or coordinator is approved by that act; an existing employer keeps its state.
+    """
+    if kind is not OrganizationKind.EMPLOYER:
+        return None
+    return current or ApprovalState.APPROVED
 
 
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)

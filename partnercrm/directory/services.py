@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
 from partnercrm import data
-from partnercrm.directory.models import Municipality
+from partnercrm.accounts.models import User
+from partnercrm.accounts.rules import ORGANIZATION_KINDS
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.rules import OrganizationKind, approval_state_for
+from partnercrm.extensions import db
+
+
+class OrganizationError(ValueError):
+    """A user-facing refusal about one form field."""
+
+    def __init__(self, field: str, message) -> None:
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
 
 
 def seed_municipalities() -> int:
@@ -11,3 +27,46 @@ def seed_municipalities() -> int:
     return data.insert_missing(
         Municipality, "name", [{k: row[k] for k in ("name", "full_name", "kind")} for row in rows]
     )
+
+
+def create_organization(**values) -> Organization:
+    """A new organization from the form's ``values``; an employer made by staff is approved."""
+    organization = Organization()
+    _apply(organization, values)
+    db.session.add(organization)
+    db.session.flush()
+    return organization
+
+
+def update_organization(organization: Organization, **values) -> None:
+    _apply(organization, values)
+    db.session.flush()
+
+
+def _apply(organization: Organization, values: dict) -> None:
+    # Checked before any attribute changes, so autoflush cannot write a half-edited row.
+    other = db.session.scalar(sa.select(Organization).where(Organization.code == values["code"]))
+    if other is not None and other is not organization:
+        raise OrganizationError("code", _l("An organization with this code already exists."))
+    if organization.id is not None and values["kind"] is not organization.kind:
+        _check_users_fit(organization, values["kind"])
+    for key, value in values.items():
+        setattr(organization, key, value)
+    organization.approval_state = approval_state_for(
+        organization.kind, organization.approval_state
+    )
+    if organization.kind is not OrganizationKind.EMPLOYER:
+        organization.industry = organization.decline_reason = None
+
+
+def _check_users_fit(organization: Organization, kind: OrganizationKind) -> None:
+    """A school's staff must not end up attached to an employer, and so on."""
+    roles = db.session.scalars(
+        sa.select(User.role).where(User.organization_id == organization.id).distinct()
+    )
+    if any(kind not in ORGANIZATION_KINDS[role] for role in roles):
+        raise OrganizationError(
+            "kind",
+            _l("The organization has users whose role does not fit this kind. "
+               "Change or move those users first."),
+        )
