@@ -1,11 +1,25 @@
 """Imports every domain's models, so metadata (Alembic, create_all) sees all tables."""
 
 from partnercrm.accounts.models import User
+from partnercrm.activities.models import (
+    Activity,
+    CampShift,
+    Headcount,
+    ParentMeeting,
+    Participation,
+    Student,
+)
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 
 __all__ = [
+    "Activity",
+    "CampShift",
+    "Headcount",
+    "ParentMeeting",
+    "Participation",
+    "Student",
     "AuditEntry",
     "Indicator",
     "Municipality",

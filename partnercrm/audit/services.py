@@ -20,7 +20,8 @@ from partnercrm.audit.models import AuditAction, AuditEntry
 from partnercrm.database import utcnow
 from partnercrm.extensions import db
 
-# Columns whose values never go into the trail; a change is noted as "changed".
+# Columns whose values never go into the trail; a change is noted as "***". Models add their
+# personal-data columns with ``__audit_hidden__``.
 SECRET_COLUMNS = {"password_hash", "session_token", "feed_secret"}
 _HIDDEN = "***"
 
@@ -69,6 +70,7 @@ def _column_changes(obj, only_changed: bool) -> dict:
     changes = {}
     state = sa.inspect(obj)
     ignored = getattr(obj, "__audit_ignore__", frozenset())
+    hidden = SECRET_COLUMNS | getattr(obj, "__audit_hidden__", frozenset())
     for attr in state.mapper.column_attrs:
         key = attr.key
         if key in ignored:
@@ -78,7 +80,7 @@ def _column_changes(obj, only_changed: bool) -> dict:
             continue
         new = hist.added[0] if hist.added else getattr(obj, key)
         old = hist.deleted[0] if hist.deleted else None
-        if key in SECRET_COLUMNS:
+        if key in hidden:
             changes[key] = _HIDDEN
         elif only_changed:
             changes[key] = [_jsonable(old), _jsonable(new)]

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType
+from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.directory.models import Organization
+from partnercrm.extensions import db
+from partnercrm.localtime import local_date, start_of_local_day
+from partnercrm.roadmap.models import PlanItem
+
+
+class Student(db.Model):
+    """A school's student. Names and birth dates are seen only by the school's own staff."""
+
+    __tablename__ = "student"
+    __audited__ = True
+    # Personal data stays out of the audit trail; the entry says only that it changed.
+    __audit_hidden__ = frozenset({"full_name", "birth_date"})
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "local_id"),
+        sa.CheckConstraint("grade BETWEEN 1 AND 11", name="grade_range"),
+        sa.Index("ix_student_school_class", "school_id", "grade", "class_letter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
+    # The school's own roster id: text, leading zeros kept.
+    local_id: Mapped[str] = mapped_column(sa.String(64))
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    grade: Mapped[int]
+    class_letter: Mapped[str | None] = mapped_column(sa.String(5))
+    birth_date: Mapped[date | None]
+    ovz: Mapped[bool] = mapped_column(default=False)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    school: Mapped[Organization] = relationship()
+
+    @property
+    def class_name(self) -> str:
+        return f"{self.grade}{self.class_letter or ''}"
+
+    def __str__(self) -> str:
+        return f"student {self.id}"
+
+
+activity_school = sa.Table(
+    "activity_school",
+    db.metadata,
+    sa.Column(
+        "activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("school_id", sa.ForeignKey("organization.id"), primary_key=True, index=True),
+)
+
+activity_plan_item = sa.Table(
+    "activity_plan_item",
+    db.metadata,
+    sa.Column(
+        "activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("plan_item_id", sa.ForeignKey("plan_item.id"), primary_key=True, index=True),
+)
+
+parent_meeting_presenter = sa.Table(
+    "parent_meeting_presenter",
+    db.metadata,
+    sa.Column(
+        "activity_id",
+        sa.ForeignKey("parent_meeting.activity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("organization_id", sa.ForeignKey("organization.id"), primary_key=True, index=True),
+)
+
+
+class Activity(db.Model):
+    """A career-guidance event. Timed, or all-day over one or more local days (camp shifts)."""
+
+    __tablename__ = "activity"
+    __audited__ = True
+    __table_args__ = (
+        sa.CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_on_after_start"),
+        sa.CheckConstraint("NOT all_day OR ends_on IS NOT NULL", name="all_day_has_last_day"),
+        # Indicator queries filter held activities by local start date.
+        sa.Index("ix_activity_status_starts_on", "status", "starts_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # External key used by imports; activities made in the interface may have none.
+    ref: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind, "activity_kind"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    # For all-day activities: local midnight of the first day.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    all_day: Mapped[bool] = mapped_column(default=False)
+    # The local date of the start, kept with starts_at: what periods and indicators filter on.
+    starts_on: Mapped[date] = mapped_column(index=True)
+    # All-day activities: the last day, inclusive.
+    ends_on: Mapped[date | None]
+    location: Mapped[str | None] = mapped_column(sa.String(500))
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
+    organizer_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
+    status: Mapped[ActivityStatus] = mapped_column(
+        str_enum(ActivityStatus, "activity_status"), default=ActivityStatus.PLANNED
+    )
+    public: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    host: Mapped[Organization] = relationship(foreign_keys=[host_id])
+    organizer: Mapped[Organization] = relationship(foreign_keys=[organizer_id])
+    schools: Mapped[list[Organization]] = relationship(secondary=activity_school)
+    plan_items: Mapped[list[PlanItem]] = relationship(
+        secondary=activity_plan_item, order_by=PlanItem.number
+    )
+    parent_meeting: Mapped[ParentMeeting | None] = relationship(
+        back_populates="activity", cascade="all, delete-orphan"
+    )
+    camp_shift: Mapped[CampShift | None] = relationship(
+        back_populates="activity", cascade="all, delete-orphan"
+    )
+    participations: Mapped[list[Participation]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan", passive_deletes=True
+    )
+    headcounts: Mapped[list[Headcount]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def set_time(self, starts_at: datetime, ends_at: datetime | None = None) -> None:
+        """A timed activity (aware datetimes)."""
+        self.all_day = False
+        self.starts_at, self.ends_at = starts_at, ends_at
+        self.starts_on, self.ends_on = local_date(starts_at), None
+
+    def set_days(self, first: date, last: date) -> None:
+        """An all-day activity from ``first`` to ``last`` (local dates, inclusive)."""
+        self.all_day = True
+        self.starts_at, self.ends_at = start_of_local_day(first), None
+        self.starts_on, self.ends_on = first, last
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ParentMeeting(db.Model):
+    """What a parent meeting adds: who presented, how many parents came, which professions."""
+
+    __tablename__ = "parent_meeting"
+    __audited__ = True
+    __table_args__ = (
+        sa.CheckConstraint("parents_count IS NULL OR parents_count >= 0", name="parents_count"),
+    )
+
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    parents_count: Mapped[int | None]
+    professions: Mapped[str | None] = mapped_column(sa.Text)
+
+    activity: Mapped[Activity] = relationship(back_populates="parent_meeting")
+    presenters: Mapped[list[Organization]] = relationship(secondary=parent_meeting_presenter)
+
+    def __str__(self) -> str:
+        return f"parent meeting {self.activity_id}"
+
+
+class CampShift(db.Model):
+    __tablename__ = "camp_shift"
+    __audited__ = True
+    __table_args__ = (sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),)
+
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    camp_type: Mapped[CampType] = mapped_column(str_enum(CampType, "camp_type"))
+    theme: Mapped[str | None] = mapped_column(sa.String(300))
+    capacity: Mapped[int | None]
+
+    activity: Mapped[Activity] = relationship(back_populates="camp_shift")
+
+    def __str__(self) -> str:
+        return f"camp shift {self.activity_id}"
+
+
+class Participation(db.Model):
+    """A named participant: one student at one activity, at most once."""
+
+    __tablename__ = "participation"
+    __audited__ = True
+    __table_args__ = (sa.UniqueConstraint("activity_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("student.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    activity: Mapped[Activity] = relationship(back_populates="participations")
+    student: Mapped[Student] = relationship()
+
+    def __str__(self) -> str:
+        return f"participation {self.activity_id}/{self.student_id}"
+
+
+class Headcount(db.Model):
+    """Participants counted without names, per school and grade (0: grade not given).
+
+    Ignored by every count when the same school has named participants at the activity.
+    """
+
+    __tablename__ = "headcount"
+    __audited__ = True
+    __table_args__ = (
+        sa.UniqueConstraint("activity_id", "school_id", "grade"),
+        sa.CheckConstraint(f"grade BETWEEN {NO_GRADE} AND 11", name="grade_range"),
+        sa.CheckConstraint("count >= 0", name="count_not_negative"),
+        sa.CheckConstraint("ovz_count >= 0 AND ovz_count <= count", name="ovz_within_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
+    grade: Mapped[int] = mapped_column(default=NO_GRADE)
+    count: Mapped[int]
+    ovz_count: Mapped[int] = mapped_column(default=0)
+
+    activity: Mapped[Activity] = relationship(back_populates="headcounts")
+    school: Mapped[Organization] = relationship()
+
+    def __str__(self) -> str:
+        return f"headcount {self.activity_id}/{self.school_id}/{self.grade}"

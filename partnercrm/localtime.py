@@ -1,0 +1,32 @@
+"""Local time of the region (Europe/Kaliningrad, UTC+2, no DST) and UTC, without Flask.
+
+The database stores UTC; people type and read local time; "the date of an activity" is the
+local date of its start (DESIGN §3.1).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+REGION_TZ = ZoneInfo("Europe/Kaliningrad")
+
+
+def to_utc(local: datetime) -> datetime:
+    """A naive local datetime (as typed) or an aware one, as aware UTC."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=REGION_TZ)
+    return local.astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.astimezone(REGION_TZ)
+
+
+def local_date(moment: datetime) -> date:
+    return to_local(moment).date()
+
+
+def start_of_local_day(day: date) -> datetime:
+    """Local midnight of ``day``, in UTC."""
+    return to_utc(datetime.combine(day, time.min))
