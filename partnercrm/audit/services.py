@@ -86,7 +86,33 @@ def _column_changes(obj, only_changed: bool) -> dict:
             changes[key] = [_jsonable(old), _jsonable(new)]
         elif new is not None:
             changes[key] = _jsonable(new)
+    changes.update(_link_changes(state, only_changed))
     return changes
+
+
+def _link_changes(state, only_changed: bool) -> dict:
+    """Many-to-many links (e.g. an activity's plan items) as ids added and removed."""
+    changes = {}
+    for rel in state.mapper.relationships:
+        if rel.secondary is None:
+            continue
+        hist = state.attrs[rel.key].history
+        if only_changed:
+            if hist.has_changes():
+                changes[rel.key] = {
+                    "added": [_object_key(o) for o in hist.added],
+                    "removed": [_object_key(o) for o in hist.deleted],
+                }
+        else:
+            linked = [_object_key(o) for o in (*hist.added, *hist.unchanged)]
+            if linked:
+                changes[rel.key] = linked
+    return changes
+
+
+def _object_key(obj):
+    identity = sa.inspect(obj).identity
+    return identity[0] if identity and len(identity) == 1 else str(obj)
 
 
 def register_change_tracking() -> None:
@@ -108,7 +134,7 @@ def _capture(session: Session, flush_context, instances) -> None:
             if not getattr(obj, "__audited__", False):
                 continue
             if action is AuditAction.UPDATE:
-                if not session.is_modified(obj, include_collections=False):
+                if not session.is_modified(obj):
                     continue
                 details = _column_changes(obj, only_changed=True)
                 if not details:
