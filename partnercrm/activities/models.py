@@ -119,6 +119,7 @@ class Activity(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    created_by = relationship("User")
     host: Mapped[Organization] = relationship(foreign_keys=[host_id])
     organizer: Mapped[Organization] = relationship(foreign_keys=[organizer_id])
     schools: Mapped[list[Organization]] = relationship(secondary=activity_school)

@@ -111,8 +111,15 @@ def _link_changes(state, only_changed: bool) -> dict:
 
 
 def _object_key(obj):
-    identity = sa.inspect(obj).identity
-    return identity[0] if identity and len(identity) == 1 else str(obj)
+    key = _primary_key(obj)
+    return key if key is not None else str(obj)
+
+
+def _primary_key(obj) -> int | None:
+    """The id of a single-column primary key; set by now even for rows just inserted, whose
+    identity key the session assigns only after the flush."""
+    values = sa.inspect(obj).mapper.primary_key_from_instance(obj)
+    return values[0] if len(values) == 1 else None
 
 
 def register_change_tracking() -> None:
@@ -154,7 +161,6 @@ def _write(session: Session, flush_context) -> None:
     actor, ip, now = _actor_id(), _client_ip(), utcnow()
     rows = []
     for action, obj, details in pending:
-        identity = sa.inspect(obj).identity
         if action is AuditAction.CREATE:
             details = _column_changes(obj, only_changed=False)
         rows.append(
@@ -163,7 +169,7 @@ def _write(session: Session, flush_context) -> None:
                 "user_id": actor,
                 "action": action,
                 "object_type": obj.__tablename__,
-                "object_id": identity[0] if identity else None,
+                "object_id": _primary_key(obj),
                 "details": details,
                 "ip": ip,
             }

@@ -1,0 +1,89 @@
+"""Participant counts of activities, in SQL, with the named-wins rule (no Flask import).
+
+For one (activity, school) pair, named participants win: if any exist, that school's headcount
+rows for the activity are ignored (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from partnercrm.activities.models import Headcount, Participation, Student
+
+
+@dataclass(frozen=True)
+class Counts:
+    named: int = 0
+    headcount: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.named + self.headcount
+
+
+def named_pairs() -> sa.Select:
+    """(activity_id, school_id) pairs that have named participants."""
+    return (
+        sa.select(Participation.activity_id, Student.school_id)
+        .join(Student, Student.id == Participation.student_id)
+        .distinct()
+    )
+
+
+def effective_headcounts() -> sa.Select:
+    """Headcount rows that count: those of schools without named participants there."""
+    named = named_pairs().subquery()
+    return sa.select(Headcount).where(
+        ~sa.exists().where(
+            named.c.activity_id == Headcount.activity_id,
+            named.c.school_id == Headcount.school_id,
+        )
+    )
+
+
+def counts_by_activity(session: Session, activity_ids: list[int]) -> dict[int, Counts]:
+    """Named and counted-headcount totals for each of ``activity_ids`` (two queries)."""
+    if not activity_ids:
+        return {}
+    named = dict(
+        session.execute(
+            sa.select(Participation.activity_id, sa.func.count())
+            .where(Participation.activity_id.in_(activity_ids))
+            .group_by(Participation.activity_id)
+        ).all()
+    )
+    rows = effective_headcounts().where(Headcount.activity_id.in_(activity_ids)).subquery()
+    heads = dict(
+        session.execute(
+            sa.select(rows.c.activity_id, sa.func.sum(rows.c.count)).group_by(rows.c.activity_id)
+        ).all()
+    )
+    return {
+        activity_id: Counts(named.get(activity_id, 0), int(heads.get(activity_id) or 0))
+        for activity_id in activity_ids
+    }
+
+
+def counts_by_school(session: Session, activity_id: int) -> dict[int, Counts]:
+    """Per visiting school of one activity: named participants, or else its headcounts."""
+    named = dict(
+        session.execute(
+            sa.select(Student.school_id, sa.func.count())
+            .join(Participation, Participation.student_id == Student.id)
+            .where(Participation.activity_id == activity_id)
+            .group_by(Student.school_id)
+        ).all()
+    )
+    rows = effective_headcounts().where(Headcount.activity_id == activity_id).subquery()
+    heads = dict(
+        session.execute(
+            sa.select(rows.c.school_id, sa.func.sum(rows.c.count)).group_by(rows.c.school_id)
+        ).all()
+    )
+    return {
+        school_id: Counts(named.get(school_id, 0), int(heads.get(school_id) or 0))
+        for school_id in named.keys() | heads.keys()
+    }

@@ -1,0 +1,304 @@
+"""Writes about students, activities and participation. Services flush; the caller commits.
+
+Refusals raise :class:`ActivityError` with an English msgid the view translates, and change
+nothing that the caller's transaction would keep (callers roll back on error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from partnercrm.accounts.models import User
+from partnercrm.activities.models import (
+    Activity,
+    CampShift,
+    Headcount,
+    ParentMeeting,
+    Participation,
+    Student,
+)
+from partnercrm.activities.rules import (
+    DEFAULT_PLAN_ITEMS,
+    MAX_GRADE,
+    MIN_GRADE,
+    NO_GRADE,
+    ActivityKind,
+    ActivityStatus,
+    CampType,
+    can_move,
+)
+from partnercrm.database import utcnow
+from partnercrm.directory.models import Organization
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.extensions import db
+from partnercrm.roadmap.models import PlanItem
+
+
+class ActivityError(ValueError):
+    """A user-facing refusal; the message is an English msgid."""
+
+
+# --- students ---
+
+
+@dataclass
+class StudentData:
+    local_id: str
+    full_name: str
+    grade: int
+    class_letter: str | None = None
+    birth_date: date | None = None
+    ovz: bool = False
+
+
+def _check_student(school: Organization, data: StudentData) -> None:
+    if school.kind is not OrganizationKind.SCHOOL:
+        raise ActivityError("Students belong to schools only.")
+    if not data.local_id.strip() or not data.full_name.strip():
+        raise ActivityError("The roster id and the full name are required.")
+    if not MIN_GRADE <= data.grade <= MAX_GRADE:
+        raise ActivityError("The grade must be from 1 to 11.")
+
+
+def find_student(school: Organization, local_id: str) -> Student | None:
+    return db.session.scalar(
+        sa.select(Student).where(Student.school_id == school.id, Student.local_id == local_id)
+    )
+
+
+def create_student(school: Organization, data: StudentData) -> Student:
+    _check_student(school, data)
+    if find_student(school, data.local_id.strip()) is not None:
+        raise ActivityError("The school already has a student with this roster id.")
+    student = Student(school=school)
+    _apply_student(student, data)
+    db.session.add(student)
+    db.session.flush()
+    return student
+
+
+def update_student(student: Student, data: StudentData) -> None:
+    _check_student(student.school, data)
+    other = find_student(student.school, data.local_id.strip())
+    if other is not None and other.id != student.id:
+        raise ActivityError("The school already has a student with this roster id.")
+    _apply_student(student, data)
+    db.session.flush()
+
+
+def _apply_student(student: Student, data: StudentData) -> None:
+    student.local_id = data.local_id.strip()
+    student.full_name = " ".join(data.full_name.split())
+    student.grade = data.grade
+    student.class_letter = (data.class_letter or "").strip().upper() or None
+    student.birth_date = data.birth_date
+    student.ovz = data.ovz
+
+
+def set_archived(student: Student, archived: bool) -> None:
+    """Archived students leave the roster lists; their past participation still counts."""
+    student.archived_at = utcnow() if archived else None
+    db.session.flush()
+
+
+# --- activities ---
+
+
+@dataclass
+class ActivityData:
+    kind: ActivityKind
+    title: str
+    host: Organization
+    organizer: Organization
+    # Timed: starts_at (aware) and optional ends_at. All-day: first_day and last_day.
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    location: str | None = None
+    description: str | None = None
+    schools: list[Organization] | None = None
+    status: ActivityStatus = ActivityStatus.PLANNED
+    public: bool = False
+    # Plan item numbers; None: the kind's defaults.
+    plan_items: list[int] | None = None
+    ref: str | None = None
+
+
+def _check_activity(data: ActivityData) -> None:
+    if not data.title.strip():
+        raise ActivityError("The title is required.")
+    all_day = data.first_day is not None
+    if all_day == (data.starts_at is not None):
+        raise ActivityError("Give either a start time or the first and last day.")
+    if all_day and (data.last_day is None or data.last_day < data.first_day):
+        raise ActivityError("The last day must not be before the first day.")
+    if data.ends_at is not None and data.ends_at < data.starts_at:
+        raise ActivityError("The end must not be before the start.")
+    if any(school.kind is not OrganizationKind.SCHOOL for school in data.schools or []):
+        raise ActivityError("Only schools can be visiting schools.")
+    if data.kind is ActivityKind.PARENT_MEETING and data.host.kind is not OrganizationKind.SCHOOL:
+        raise ActivityError("A parent meeting takes place at a school.")
+
+
+def plan_items_by_number(numbers: list[int]) -> list[PlanItem]:
+    items = list(db.session.scalars(sa.select(PlanItem).where(PlanItem.number.in_(numbers))))
+    if len(items) != len(set(numbers)):
+        raise ActivityError("Unknown roadmap plan item.")
+    return items
+
+
+def create_activity(data: ActivityData, created_by: User | None = None) -> Activity:
+    activity = Activity(created_by=created_by)
+    _apply_activity(activity, data)
+    if data.kind is ActivityKind.PARENT_MEETING:
+        activity.parent_meeting = ParentMeeting()
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def update_activity(activity: Activity, data: ActivityData) -> None:
+    if data.kind is not activity.kind:
+        raise ActivityError("The kind of an activity cannot be changed.")
+    if not can_move(activity.status, data.status):
+        raise ActivityError("This change of status is not possible.")
+    _apply_activity(activity, data)
+    db.session.flush()
+
+
+def _apply_activity(activity: Activity, data: ActivityData) -> None:
+    _check_activity(data)
+    activity.kind = data.kind
+    activity.ref = (data.ref or "").strip() or None
+    activity.title = data.title.strip()
+    activity.description = (data.description or "").strip() or None
+    activity.location = (data.location or "").strip() or None
+    activity.host, activity.organizer = data.host, data.organizer
+    activity.status, activity.public = data.status, data.public
+    if data.first_day is not None:
+        activity.set_days(data.first_day, data.last_day)
+    else:
+        activity.set_time(data.starts_at, data.ends_at)
+    activity.schools = list(data.schools or [])
+    numbers = DEFAULT_PLAN_ITEMS[data.kind] if data.plan_items is None else data.plan_items
+    activity.plan_items = plan_items_by_number(list(numbers))
+
+
+def set_status(activity: Activity, status: ActivityStatus) -> None:
+    if not can_move(activity.status, status):
+        raise ActivityError("This change of status is not possible.")
+    activity.status = status
+    db.session.flush()
+
+
+def set_parent_meeting_details(
+    activity: Activity,
+    *,
+    parents_count: int | None,
+    professions: str | None,
+    presenters: list[Organization],
+) -> None:
+    if activity.kind is not ActivityKind.PARENT_MEETING:
+        raise ActivityError("Only a parent meeting has presenters.")
+    if parents_count is not None and parents_count < 0:
+        raise ActivityError("The number of parents cannot be negative.")
+    details = activity.parent_meeting or ParentMeeting(activity=activity)
+    details.parents_count = parents_count
+    details.professions = (professions or "").strip() or None
+    details.presenters = list(presenters)
+    db.session.flush()
+
+
+def set_camp_shift_details(
+    activity: Activity, *, camp_type: CampType, theme: str | None, capacity: int | None
+) -> None:
+    if activity.kind is not ActivityKind.CAMP_SHIFT:
+        raise ActivityError("Only a camp shift has a camp type.")
+    if capacity is not None and capacity <= 0:
+        raise ActivityError("The capacity must be positive.")
+    details = activity.camp_shift or CampShift(activity=activity)
+    details.camp_type = camp_type
+    details.theme = (theme or "").strip() or None
+    details.capacity = capacity
+    db.session.flush()
+
+
+# --- participation ---
+
+
+def _add_visiting_school(activity: Activity, school: Organization) -> None:
+    if school.kind is not OrganizationKind.SCHOOL:
+        raise ActivityError("Only schools can be visiting schools.")
+    if school not in activity.schools:
+        activity.schools.append(school)
+
+
+def set_named_participants(
+    activity: Activity, school: Organization, students: list[Student]
+) -> None:
+    """Make ``students`` the named participants of ``school`` at ``activity``.
+
+    Other schools' participants are untouched; the school becomes a visiting school.
+    """
+    if any(student.school_id != school.id for student in students):
+        raise ActivityError("A school can add only its own students.")
+    _add_visiting_school(activity, school)
+    wanted = {student.id for student in students}
+    current = {
+        participation.student_id: participation
+        for participation in db.session.scalars(
+            sa.select(Participation)
+            .join(Student, Student.id == Participation.student_id)
+            .where(Participation.activity_id == activity.id, Student.school_id == school.id)
+        )
+    }
+    for student_id, participation in current.items():
+        if student_id not in wanted:
+            db.session.delete(participation)
+    for student_id in wanted - current.keys():
+        db.session.add(Participation(activity=activity, student_id=student_id))
+    db.session.flush()
+
+
+def set_headcount(
+    activity: Activity,
+    school: Organization,
+    *,
+    grade: int | None,
+    count: int,
+    ovz_count: int = 0,
+) -> Headcount | None:
+    """Record how many students of ``school`` (of one grade, or none given) took part.
+
+    A count of 0 removes the row. Headcounts are ignored when the school has named participants.
+    """
+    grade = NO_GRADE if grade is None else grade
+    if grade != NO_GRADE and not MIN_GRADE <= grade <= MAX_GRADE:
+        raise ActivityError("The grade must be from 1 to 11.")
+    if count < 0 or not 0 <= ovz_count <= count:
+        raise ActivityError(
+            "Counts cannot be negative, and students with disabilities are part of the count."
+        )
+    _add_visiting_school(activity, school)
+    row = db.session.scalar(
+        sa.select(Headcount).where(
+            Headcount.activity_id == activity.id,
+            Headcount.school_id == school.id,
+            Headcount.grade == grade,
+        )
+    )
+    if count == 0:
+        if row is not None:
+            db.session.delete(row)
+        db.session.flush()
+        return None
+    if row is None:
+        row = Headcount(activity=activity, school=school, grade=grade)
+        db.session.add(row)
+    row.count, row.ovz_count = count, ovz_count
+    db.session.flush()
+    return row
