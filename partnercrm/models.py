@@ -7,11 +7,11 @@ from partnercrm.activities.models import (
     Headcount,
     ParentMeeting,
     Participation,
-    Student,
 )
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+from partnercrm.students.models import Student
 
 __all__ = [
     "Activity",

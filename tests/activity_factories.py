@@ -7,10 +7,11 @@ from datetime import date, datetime
 
 import factory
 
-from partnercrm.activities.models import Activity, Student
+from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.localtime import to_utc
+from partnercrm.students.models import Student
 from tests.factories import BaseFactory, OrganizationFactory
 
 

@@ -16,6 +16,7 @@ from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import to_utc
+from partnercrm.students import services as students
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.factories import OrganizationFactory
 
@@ -151,20 +152,20 @@ def test_headcount_rules(seeded, school):
 
 
 def test_students_are_unique_per_school_and_keep_leading_zeros(seeded, school):
-    data = services.StudentData(local_id="007", full_name="  Иванов   Иван ", grade=9)
-    student = services.create_student(school, data)
+    data = students.StudentData(local_id="007", full_name="  Иванов   Иван ", grade=9)
+    student = students.create_student(school, data)
     assert (student.local_id, student.full_name) == ("007", "Иванов Иван")
-    with pytest.raises(services.ActivityError):
-        services.create_student(school, data)
+    with pytest.raises(students.StudentError):
+        students.create_student(school, data)
     other_school = OrganizationFactory(kind=OrganizationKind.SCHOOL)
-    assert services.create_student(other_school, data).local_id == "007"
-    with pytest.raises(services.ActivityError):
-        services.create_student(OrganizationFactory(kind=OrganizationKind.EMPLOYER), data)
+    assert students.create_student(other_school, data).local_id == "007"
+    with pytest.raises(students.StudentError):
+        students.create_student(OrganizationFactory(kind=OrganizationKind.EMPLOYER), data)
 
 
 def test_student_audit_hides_personal_data(seeded, school):
-    student = services.create_student(
-        school, services.StudentData(local_id="1", full_name="Петрова Анна", grade=5,
+    student = students.create_student(
+        school, students.StudentData(local_id="1", full_name="Петрова Анна", grade=5,
                                      birth_date=date(2010, 5, 1))
     )
     db.session.commit()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from partnercrm.activities.models import Headcount, Participation, Student
+from partnercrm.activities.models import Headcount, Participation
+from partnercrm.students.models import Student
 
 
 @dataclass(frozen=True)

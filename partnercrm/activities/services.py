@@ -18,7 +18,6 @@ from partnercrm.activities.models import (
     Headcount,
     ParentMeeting,
     Participation,
-    Student,
 )
 from partnercrm.activities.rules import (
     DEFAULT_PLAN_ITEMS,
@@ -30,78 +29,16 @@ from partnercrm.activities.rules import (
     CampType,
     can_move,
 )
-from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
+from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import PlanItem
+from partnercrm.students.models import Student
 
 
-class ActivityError(ValueError):
-    """A user-facing refusal; the message is an English msgid."""
-
-
-# --- students ---
-
-
-@dataclass
-class StudentData:
-    local_id: str
-    full_name: str
-    grade: int
-    class_letter: str | None = None
-    birth_date: date | None = None
-    ovz: bool = False
-
-
-def _check_student(school: Organization, data: StudentData) -> None:
-    if school.kind is not OrganizationKind.SCHOOL:
-        raise ActivityError("Students belong to schools only.")
-    if not data.local_id.strip() or not data.full_name.strip():
-        raise ActivityError("The roster id and the full name are required.")
-    if not MIN_GRADE <= data.grade <= MAX_GRADE:
-        raise ActivityError("The grade must be from 1 to 11.")
-
-
-def find_student(school: Organization, local_id: str) -> Student | None:
-    return db.session.scalar(
-        sa.select(Student).where(Student.school_id == school.id, Student.local_id == local_id)
-    )
-
-
-def create_student(school: Organization, data: StudentData) -> Student:
-    _check_student(school, data)
-    if find_student(school, data.local_id.strip()) is not None:
-        raise ActivityError("The school already has a student with this roster id.")
-    student = Student(school=school)
-    _apply_student(student, data)
-    db.session.add(student)
-    db.session.flush()
-    return student
-
-
-def update_student(student: Student, data: StudentData) -> None:
-    _check_student(student.school, data)
-    other = find_student(student.school, data.local_id.strip())
-    if other is not None and other.id != student.id:
-        raise ActivityError("The school already has a student with this roster id.")
-    _apply_student(student, data)
-    db.session.flush()
-
-
-def _apply_student(student: Student, data: StudentData) -> None:
-    student.local_id = data.local_id.strip()
-    student.full_name = " ".join(data.full_name.split())
-    student.grade = data.grade
-    student.class_letter = (data.class_letter or "").strip().upper() or None
-    student.birth_date = data.birth_date
-    student.ovz = data.ovz
-
-
-def set_archived(student: Student, archived: bool) -> None:
-    """Archived students leave the roster lists; their past participation still counts."""
-    student.archived_at = utcnow() if archived else None
-    db.session.flush()
+class ActivityError(UserError):
+    pass
 
 
 # --- activities ---

@@ -1,0 +1,80 @@
+"""Writes about students. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
+from partnercrm.database import utcnow
+from partnercrm.directory.models import Organization
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.errors import UserError
+from partnercrm.extensions import db
+from partnercrm.students.models import Student
+
+
+class StudentError(UserError):
+    pass
+
+
+@dataclass
+class StudentData:
+    local_id: str
+    full_name: str
+    grade: int
+    class_letter: str | None = None
+    birth_date: date | None = None
+    ovz: bool = False
+
+
+def _check_student(school: Organization, data: StudentData) -> None:
+    if school.kind is not OrganizationKind.SCHOOL:
+        raise StudentError("Students belong to schools only.")
+    if not data.local_id.strip() or not data.full_name.strip():
+        raise StudentError("The roster id and the full name are required.")
+    if not MIN_GRADE <= data.grade <= MAX_GRADE:
+        raise StudentError("The grade must be from 1 to 11.")
+
+
+def find_student(school: Organization, local_id: str) -> Student | None:
+    return db.session.scalar(
+        sa.select(Student).where(Student.school_id == school.id, Student.local_id == local_id)
+    )
+
+
+def create_student(school: Organization, data: StudentData) -> Student:
+    _check_student(school, data)
+    if find_student(school, data.local_id.strip()) is not None:
+        raise StudentError("The school already has a student with this roster id.")
+    student = Student(school=school)
+    _apply_student(student, data)
+    db.session.add(student)
+    db.session.flush()
+    return student
+
+
+def update_student(student: Student, data: StudentData) -> None:
+    _check_student(student.school, data)
+    other = find_student(student.school, data.local_id.strip())
+    if other is not None and other.id != student.id:
+        raise StudentError("The school already has a student with this roster id.")
+    _apply_student(student, data)
+    db.session.flush()
+
+
+def _apply_student(student: Student, data: StudentData) -> None:
+    student.local_id = data.local_id.strip()
+    student.full_name = " ".join(data.full_name.split())
+    student.grade = data.grade
+    student.class_letter = (data.class_letter or "").strip().upper() or None
+    student.birth_date = data.birth_date
+    student.ovz = data.ovz
+
+
+def set_archived(student: Student, archived: bool) -> None:
+    """Archived students leave the roster lists; their past participation still counts."""
+    student.archived_at = utcnow() if archived else None
+    db.session.flush()
