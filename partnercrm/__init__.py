@@ -79,11 +79,22 @@ def register_models(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from partnercrm.accounts.views import bp as accounts_bp
+    from partnercrm.activities.views import bp as activities_bp
     from partnercrm.core.views import bp as core_bp
     from partnercrm.directory.views import bp as directory_bp
+    from partnercrm.imports.views import bp as imports_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
+    from partnercrm.students.views import bp as students_bp
 
-    for blueprint in (core_bp, accounts_bp, directory_bp, roadmap_bp):
+    for blueprint in (
+        core_bp,
+        accounts_bp,
+        directory_bp,
+        roadmap_bp,
+        activities_bp,
+        students_bp,
+        imports_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

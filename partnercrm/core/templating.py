@@ -25,10 +25,13 @@ class NavLink:
 # Later domains add their links here, in the order they appear in the menu.
 NAVIGATION: list[NavLink] = [
     NavLink("core.dashboard", _l("Dashboard")),
+    NavLink("activities.index", _l("Activities")),
+    NavLink("students.roster", _l("Students"), frozenset({Role.SCHOOL})),
     NavLink("roadmap.index", _l("Roadmap")),
     NavLink("directory.organizations", _l("Organizations")),
     NavLink("directory.municipalities", _l("Municipalities")),
     NavLink("accounts.users", _l("Users"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavLink("imports.index", _l("Import"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCHOOL})),
 ]
 
 

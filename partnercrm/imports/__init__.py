@@ -1,0 +1,1 @@
+"""Imports of organizations, students, activities, participants and headcounts (DESIGN §4.3)."""
