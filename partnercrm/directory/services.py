@@ -17,7 +17,7 @@ class OrganizationError(ValueError):
     """A user-facing refusal about one form field."""
 
     def __init__(self, field: str, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.field = field
         self.message = message
 

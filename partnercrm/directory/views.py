@@ -1,15 +1,32 @@
+"""Directory pages: municipalities and organizations, readable by every logged-in user;
+organizations are created and edited by admins anywhere and coordinators in their municipality."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
-from flask_login import login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
+from partnercrm import access
 from partnercrm.core.pagination import paginate
+from partnercrm.directory import services
+from partnercrm.directory.forms import OrganizationForm
+from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.directory.rules import OrganizationKind
+from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 
 bp = Blueprint("directory", __name__)
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {"kind_labels": KIND_LABELS, "approval_labels": APPROVAL_LABELS}
+
+
+def _all_municipalities() -> list[Municipality]:
+    return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))
 
 
 @bp.route("/municipalities")
@@ -31,16 +48,100 @@ def municipalities():
 @bp.route("/organizations")
 @login_required
 def organizations():
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "kind": request.args.get("kind", ""),
+        "municipality": request.args.get("municipality", type=int),
+        "approval": request.args.get("approval", ""),
+    }
     query = sa.select(Organization).options(sa.orm.joinedload(Organization.municipality))
-    kind = request.args.get("kind", "")
-    if kind in {k.value for k in OrganizationKind}:
-        query = query.where(Organization.kind == OrganizationKind(kind))
+    if filters["q"]:
+        needle = filters["q"].lower()
+        query = query.where(
+            sa.or_(
+                *(
+                    sa.func.lower(column).contains(needle, autoescape=True)
+                    for column in (
+                        Organization.name,
+                        Organization.short_name,
+                        Organization.code,
+                        Organization.inn,
+                    )
+                )
+            )
+        )
+    if filters["kind"] in {k.value for k in OrganizationKind}:
+        query = query.where(Organization.kind == OrganizationKind(filters["kind"]))
+    if filters["municipality"] is not None:
+        query = query.where(Organization.municipality_id == filters["municipality"])
+    if filters["approval"] in {s.value for s in ApprovalState}:
+        query = query.where(Organization.approval_state == ApprovalState(filters["approval"]))
     page = paginate(query.order_by(Organization.name, Organization.id))
-    return render_template("directory/organizations.html", page=page, kind=kind)
+    return render_template(
+        "directory/organizations.html",
+        page=page,
+        filters=filters,
+        municipalities=_all_municipalities(),
+        can_create=access.can_manage_organizations(current_user),
+    )
 
 
 @bp.route("/organizations/<int:organization_id>")
 @login_required
 def organization(organization_id: int):
     org = db.get_or_404(Organization, organization_id)
-    return render_template("directory/organization.html", org=org)
+    return render_template(
+        "directory/organization.html",
+        org=org,
+        can_edit=access.can_manage_organization(current_user, org),
+    )
+
+
+def _scoped_municipalities(form: OrganizationForm) -> None:
+    """Offer only the municipalities the user may put an organization in."""
+    choices = [
+        (m.id, m.name)
+        for m in _all_municipalities()
+        if access.can_create_organization_in(current_user, m.id)
+    ]
+    form.municipality_id.choices = ([(0, "—")] if len(choices) > 1 else []) + choices
+
+
+def _save(form: OrganizationForm, org: Organization | None):
+    """Create or update from a valid form; a redirect on success, None to show the errors."""
+    # The choices already hold the scope; this guards the write itself.
+    access.require(access.can_create_organization_in(current_user, form.municipality_id.data))
+    try:
+        if org is None:
+            org = services.create_organization(**form.values())
+        else:
+            services.update_organization(org, **form.values())
+    except services.OrganizationError as error:
+        form[error.field].errors.append(error.message)
+        return None
+    db.session.commit()
+    flash(_("The organization has been saved."), "success")
+    return redirect(url_for("directory.organization", organization_id=org.id))
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@login_required
+def new_organization():
+    access.require(access.can_manage_organizations(current_user))
+    form = OrganizationForm()
+    _scoped_municipalities(form)
+    if form.validate_on_submit() and (response := _save(form, None)):
+        return response
+    return render_template("directory/organization_form.html", form=form, org=None)
+
+
+@bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_organization(organization_id: int):
+    org = db.get_or_404(Organization, organization_id)
+    access.require(access.can_manage_organization(current_user, org))
+    form = OrganizationForm(obj=org)
+    _scoped_municipalities(form)
+    if form.validate_on_submit() and (response := _save(form, org)):
+        return response
+    return render_template("directory/organization_form.html", form=form, org=org)
