@@ -21,7 +21,10 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
+    from partnercrm.indicators.cli import indicators_command
+
     app.cli.add_command(seed_command)
+    app.cli.add_command(indicators_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
 
@@ -72,7 +75,9 @@ def create_user_command(email, role, org_code, municipality, full_name, password
 
     organization = None
     if org_code:
-        organization = db.session.scalar(sa.select(Organization).where(Organization.code == org_code))
+        organization = db.session.scalar(
+            sa.select(Organization).where(Organization.code == org_code)
+        )
         if organization is None:
             raise click.ClickException(f"no organization with code {org_code!r}")
     place = None

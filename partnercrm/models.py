@@ -10,6 +10,7 @@ from partnercrm.activities.models import (
 )
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization
+from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.students.models import Student
 
@@ -22,6 +23,8 @@ __all__ = [
     "Student",
     "AuditEntry",
     "Indicator",
+    "IndicatorValue",
+    "MunicipalPlan",
     "Municipality",
     "Organization",
     "PlanItem",

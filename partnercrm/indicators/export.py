@@ -1,0 +1,110 @@
+"""Indicator exports in JSON, CSV and XLSX (DESIGN §4.4); no Flask import."""
+
+from __future__ import annotations
+
+import json
+
+from partnercrm.indicators.queries import IndicatorResult
+from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, Period
+from partnercrm.spreadsheets import to_csv, to_xlsx
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+def as_dict(results: list[IndicatorResult], period: Period, municipality: str | None) -> dict:
+    indicators = []
+    for result in results:
+        item = {
+            "number": result.number,
+            "name": result.name,
+            "unit": result.unit,
+            "value": result.value,
+        }
+        if result.number in COMPUTED_FROM_ACTIVITIES:
+            item["named"], item["headcount"] = result.named, result.headcount
+        if result.comment:
+            item["comment"] = result.comment
+        if result.by_municipality:
+            item["by_municipality"] = [
+                {"municipality": part.label, "value": part.value}
+                | (
+                    {"named": part.named, "headcount": part.headcount}
+                    if result.number in COMPUTED_FROM_ACTIVITIES
+                    else {}
+                )
+                for part in result.by_municipality
+            ]
+        indicators.append(item)
+    return {
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "municipality": municipality,
+        "indicators": indicators,
+    }
+
+
+def _municipality_names(results: list[IndicatorResult]) -> list[str]:
+    for result in results:
+        if result.by_municipality:
+            return [part.label for part in result.by_municipality]
+    return []
+
+
+def ministry_table(results: list[IndicatorResult]) -> tuple[list, list[list]]:
+    """The ministry's table: number, indicator, unit, value, then one column per municipality."""
+    names = _municipality_names(results)
+    header = ["№", "Показатель", "Единица измерения", "Значение", *names]
+    rows = []
+    for result in results:
+        by_name = {part.label: part.value for part in result.by_municipality}
+        rows.append(
+            [
+                result.number,
+                result.name,
+                result.unit,
+                _cell(result),
+                *[by_name.get(name, "") for name in names],
+            ]
+        )
+    return header, rows
+
+
+def _cell(result: IndicatorResult):
+    if result.value is None:
+        return ""
+    if result.unit == "да/нет":
+        return "да" if result.value else "нет"
+    return result.value
+
+
+def composition_table(results: list[IndicatorResult]) -> tuple[list, list[list]]:
+    """How each computed figure is built: distinct named students and added headcounts."""
+    header = ["№", "Муниципальное образование", "Значение", "Поимённо", "По численности"]
+    rows = []
+    for result in results:
+        if result.number not in COMPUTED_FROM_ACTIVITIES:
+            continue
+        rows.append([result.number, "Всего", result.value, result.named, result.headcount])
+        rows.extend(
+            [result.number, part.label, part.value, part.named, part.headcount]
+            for part in result.by_municipality
+        )
+    return header, rows
+
+
+def render(
+    results: list[IndicatorResult], period: Period, municipality: str | None, fmt: str
+) -> bytes:
+    if fmt == "json":
+        data = as_dict(results, period, municipality)
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "csv":
+        header, rows = ministry_table(results)
+        return to_csv(header, rows).encode("utf-8-sig")
+    if fmt == "xlsx":
+        return to_xlsx(
+            [
+                ("Показатели", *ministry_table(results)),
+                ("Состав", *composition_table(results)),
+            ]
+        )
+    raise ValueError(f"unknown format {fmt!r}")

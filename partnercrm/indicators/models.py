@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnercrm.database import UTCDateTime, utcnow
+from partnercrm.directory.models import Municipality
+from partnercrm.extensions import db
+
+
+class MunicipalPlan(db.Model):
+    """A municipality's approved career-guidance plan or programme for a year (indicator 1)."""
+
+    __tablename__ = "municipal_plan"
+    __audited__ = True
+    __table_args__ = (sa.UniqueConstraint("municipality_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    year: Mapped[int]
+    approved_on: Mapped[date]
+    title: Mapped[str | None] = mapped_column(sa.String(500))
+    # A server-made file name under instance/uploads/; None until a PDF is attached.
+    document: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+
+    def __str__(self) -> str:
+        return f"municipal plan {self.municipality_id}/{self.year}"
+
+
+class IndicatorValue(db.Model):
+    """A yearly value entered by the ministry: a number (indicator 5) or yes/no (indicator 7)."""
+
+    __tablename__ = "indicator_value"
+    __audited__ = True
+    __table_args__ = (
+        sa.UniqueConstraint("indicator_id", "year"),
+        sa.CheckConstraint("value IS NULL OR value >= 0", name="value_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicator.id"))
+    year: Mapped[int]
+    # Indicator 7 ("да/нет") stores 1 or 0.
+    value: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    indicator = relationship("Indicator")
+    entered_by = relationship("User")
+
+    def __str__(self) -> str:
+        return f"indicator value {self.indicator_id}/{self.year}"
