@@ -16,18 +16,14 @@ from partnercrm.students.models import Student
 activity_school = sa.Table(
     "activity_school",
     db.metadata,
-    sa.Column(
-        "activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("school_id", sa.ForeignKey("organization.id"), primary_key=True, index=True),
 )
 
 activity_plan_item = sa.Table(
     "activity_plan_item",
     db.metadata,
-    sa.Column(
-        "activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("plan_item_id", sa.ForeignKey("plan_item.id"), primary_key=True, index=True),
 )
 
@@ -77,9 +73,7 @@ class Activity(db.Model):
         str_enum(ActivityStatus, "activity_status"), default=ActivityStatus.PLANNED
     )
     public: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -37,9 +37,6 @@ def seed_roadmap() -> dict[str, int]:
     added["indicators"] = data.insert_missing(
         Indicator,
         "number",
-        [
-            {k: ind[k] for k in ("number", "goal", "name", "unit")}
-            for ind in plan["indicators"]
-        ],
+        [{k: ind[k] for k in ("number", "goal", "name", "unit")} for ind in plan["indicators"]],
     )
     return added
