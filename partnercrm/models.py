@@ -11,6 +11,7 @@ from partnercrm.activities.models import (
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
+from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.students.models import Student
 
@@ -24,7 +25,9 @@ __all__ = [
     "AuditEntry",
     "Indicator",
     "IndicatorValue",
+    "MonitoringCampaign",
     "MunicipalPlan",
+    "MunicipalReport",
     "Municipality",
     "Organization",
     "PlanItem",

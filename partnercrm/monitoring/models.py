@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.directory.models import Municipality
+from partnercrm.extensions import db
+from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+
+
+class MonitoringCampaign(db.Model):
+    """The ministry's collection of a year's indicator values from the municipalities."""
+
+    __tablename__ = "monitoring_campaign"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    deadline: Mapped[date]
+    status: Mapped[CampaignStatus] = mapped_column(
+        str_enum(CampaignStatus, "campaign_status"), default=CampaignStatus.OPEN
+    )
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reports: Mapped[list[MunicipalReport]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+    def __str__(self) -> str:
+        return f"monitoring {self.year}"
+
+
+class MunicipalReport(db.Model):
+    """A municipality's submission: the values as computed when it was submitted, frozen."""
+
+    __tablename__ = "municipal_report"
+    __audited__ = True
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "municipality_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("monitoring_campaign.id", ondelete="CASCADE")
+    )
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus, "report_status"))
+    # {"2": {"value": 34, "named": 4, "headcount": 30}, …} as computed at submission.
+    frozen_values: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    campaign: Mapped[MonitoringCampaign] = relationship(back_populates="reports")
+    municipality: Mapped[Municipality] = relationship()
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    reopened_by = relationship("User", foreign_keys=[reopened_by_id])
+
+    def __str__(self) -> str:
+        return f"report {self.campaign_id}/{self.municipality_id}"
