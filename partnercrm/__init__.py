@@ -83,6 +83,8 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.core.views import bp as core_bp
     from partnercrm.directory.views import bp as directory_bp
     from partnercrm.imports.views import bp as imports_bp
+    from partnercrm.indicators.views import bp as indicators_bp
+    from partnercrm.monitoring.views import bp as monitoring_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
     from partnercrm.students.views import bp as students_bp
 
@@ -94,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
         activities_bp,
         students_bp,
         imports_bp,
+        indicators_bp,
+        monitoring_bp,
     ):
         app.register_blueprint(blueprint)
 

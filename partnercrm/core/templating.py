@@ -27,6 +27,10 @@ NAVIGATION: list[NavLink] = [
     NavLink("core.dashboard", _l("Dashboard")),
     NavLink("activities.index", _l("Activities")),
     NavLink("students.roster", _l("Students"), frozenset({Role.SCHOOL})),
+    NavLink(
+        "indicators.report", _l("Indicators"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCHOOL})
+    ),
+    NavLink("monitoring.index", _l("Monitoring"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavLink("roadmap.index", _l("Roadmap")),
     NavLink("directory.organizations", _l("Organizations")),
     NavLink("directory.municipalities", _l("Municipalities")),
