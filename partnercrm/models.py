@@ -1,6 +1,13 @@
 """Imports every domain's models, so metadata (Alembic, create_all) sees all tables."""
 
 from partnercrm.accounts.models import User
+from partnercrm.agreements.models import (
+    Agreement,
+    AgreementDocument,
+    AgreementKind,
+    AgreementParty,
+    AgreementReminder,
+)
 from partnercrm.activities.models import (
     Activity,
     CampShift,
@@ -16,6 +23,11 @@ from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.students.models import Student
 
 __all__ = [
+    "Agreement",
+    "AgreementDocument",
+    "AgreementKind",
+    "AgreementParty",
+    "AgreementReminder",
     "Activity",
     "CampShift",
     "Headcount",

@@ -73,11 +73,16 @@ class Activity(db.Model):
         str_enum(ActivityStatus, "activity_status"), default=ActivityStatus.PLANNED
     )
     public: Mapped[bool] = mapped_column(default=False)
+    # The cooperation agreement this activity was carried out under, if any.
+    agreement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreement.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     created_by = relationship("User")
+    agreement = relationship("Agreement")
     host: Mapped[Organization] = relationship(foreign_keys=[host_id])
     organizer: Mapped[Organization] = relationship(foreign_keys=[organizer_id])
     schools: Mapped[list[Organization]] = relationship(secondary=activity_school)

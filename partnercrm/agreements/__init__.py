@@ -1,0 +1,1 @@
+"""Cooperation agreements (plan item 4): parties, derived status, documents, reminders."""

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnercrm.agreements.rules import CooperationKind, agreement_status
+from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.directory.models import Organization
+from partnercrm.extensions import db
+
+
+class Agreement(db.Model):
+    """A cooperation agreement between two or more organizations (plan item 4)."""
+
+    __tablename__ = "agreement"
+    __audited__ = True
+    __table_args__ = (
+        sa.CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
+            name="valid_to_after_valid_from",
+        ),
+        sa.Index("ix_agreement_valid_to", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(100))
+    subject: Mapped[str] = mapped_column(sa.Text)
+    signed_on: Mapped[date | None]
+    valid_from: Mapped[date | None]
+    # The last valid day; empty: indefinite.
+    valid_to: Mapped[date | None]
+    terminated_on: Mapped[date | None]
+    termination_reason: Mapped[str | None] = mapped_column(sa.Text)
+    contact_persons: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    parties: Mapped[list[AgreementParty]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan"
+    )
+    kinds: Mapped[list[AgreementKind]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[AgreementDocument]] = relationship(
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        order_by="AgreementDocument.uploaded_at.desc()",
+    )
+    created_by = relationship("User")
+
+    def status_on(self, today: date):
+        return agreement_status(today, self.signed_on, self.valid_to, self.terminated_on)
+
+    def __str__(self) -> str:
+        return f"№ {self.number}"
+
+
+class AgreementParty(db.Model):
+    """An organization that is a party, with its role in the agreement (free text)."""
+
+    __tablename__ = "agreement_party"
+    __audited__ = True
+
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id"), primary_key=True, index=True
+    )
+    role: Mapped[str | None] = mapped_column(sa.String(200))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="parties")
+    organization: Mapped[Organization] = relationship()
+
+    def __str__(self) -> str:
+        return f"party {self.agreement_id}/{self.organization_id}"
+
+
+class AgreementKind(db.Model):
+    """A kind of cooperation the agreement covers."""
+
+    __tablename__ = "agreement_kind"
+
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[CooperationKind] = mapped_column(
+        str_enum(CooperationKind, "cooperation_kind"), primary_key=True
+    )
+
+    agreement: Mapped[Agreement] = relationship(back_populates="kinds")
+
+
+class AgreementDocument(db.Model):
+    """A scanned PDF of the agreement; replacing it keeps the earlier ones."""
+
+    __tablename__ = "agreement_document"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreement.id", ondelete="CASCADE"), index=True
+    )
+    # Server-made name under instance/uploads/agreements/; the client's name is only shown.
+    stored_name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="documents")
+    uploaded_by = relationship("User")
+
+    def __str__(self) -> str:
+        return f"document {self.id}"
+
+
+class AgreementReminder(db.Model):
+    """A reminder sent before expiry: once per agreement, lead time and end date, however
+    often ``partnercrm remind`` runs. A new end date gets new reminders."""
+
+    __tablename__ = "agreement_reminder"
+    __table_args__ = (sa.UniqueConstraint("agreement_id", "days_before", "valid_to"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreement.id", ondelete="CASCADE"))
+    days_before: Mapped[int]
+    valid_to: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
