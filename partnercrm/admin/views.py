@@ -1,9 +1,288 @@
+"""Flask-Admin at /admin, for the admin role only: users and the reference data.
+
+Every view writes through the app's ``db.session``, so the audit trail records admin edits like
+any other. Nothing is exported and nothing is deleted: users are deactivated, reference rows are
+referred to by other records.
+"""
+
 from __future__ import annotations
 
-from flask import Flask
-from flask_admin import Admin
+from datetime import datetime
+from enum import StrEnum
+
+from flask import Flask, abort, current_app
+from flask_admin import Admin, AdminIndexView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.menu import MenuLink
+from flask_admin.model import typefmt
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from partnercrm.access import is_admin
+from partnercrm.accounts.models import User
+from partnercrm.accounts.rules import Role
+from partnercrm.accounts.views import ROLE_LABELS
+from partnercrm.admin.forms import CSRFForm, OrganizationForm, UserForm
+from partnercrm.core.security import csp_nonce
+from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.rules import ApprovalState, OrganizationKind
+from partnercrm.extensions import db, login_manager
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+
+
+def _choices(labels: dict[StrEnum, object]) -> list[tuple[str, object]]:
+    return [(member.value, label) for member, label in labels.items()]
+
+
+class EnumFilter(FilterEqual):
+    """Flask-Admin's own enum filter looks members up by name; ours are stored by value, and
+    a value that is no member is ignored instead of failing the query."""
+
+    def __init__(self, column, name, labels: dict[StrEnum, object]) -> None:
+        super().__init__(column, name, options=_choices(labels))
+        self.enum = type(next(iter(labels)))
+
+    def validate(self, value: str) -> bool:
+        return value in {member.value for member in self.enum}
+
+    def clean(self, value: str) -> StrEnum:
+        return self.enum(value)
+
+
+def _local_datetime(view, value: datetime, name: str) -> str:
+    # Shown as everywhere else in the app: local Kaliningrad time, not UTC.
+    return current_app.jinja_env.filters["local_datetime"](value)
+
+
+class AdminOnly:
+    """Anonymous users go to the login page, every other role gets 403."""
+
+    def is_accessible(self) -> bool:
+        return is_admin(current_user)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        abort(403)
+
+
+class IndexView(AdminOnly, AdminIndexView):
+    pass
+
+
+class BaseModelView(AdminOnly, ModelView):
+    form_base_class = CSRFForm
+    can_export = False
+    can_delete = False
+    page_size = 50
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _local_datetime}
+
+    def get_one(self, id: str):
+        """Ids come from the URL; one that is no number is no record (PostgreSQL would raise)."""
+        return super().get_one(id) if id.isdigit() else None
+
+
+class UserView(BaseModelView):
+    """Users are created at /users/new (with an invitation or a password), never here."""
+
+    form_base_class = UserForm
+    can_create = False
+    # Explicit lists everywhere: the password hash and the session token are never shown,
+    # searched, filtered or edited.
+    column_list = (
+        "email",
+        "full_name",
+        "role",
+        "organization",
+        "municipality",
+        "active",
+        "created_at",
+        "last_login_at",
+    )
+    column_sortable_list = (
+        "email",
+        "full_name",
+        "role",
+        ("organization", "organization.name"),
+        ("municipality", "municipality.name"),
+        "active",
+        "created_at",
+        "last_login_at",
+    )
+    column_default_sort = "email"
+    column_searchable_list = ("email", "full_name")
+    column_filters = (
+        EnumFilter(User.role, _l("Role"), ROLE_LABELS),
+        "active",
+        "organization.name",
+        "municipality.name",
+    )
+    column_choices = form_choices = {"role": _choices(ROLE_LABELS)}
+    column_labels = {
+        "email": _l("E-mail"),
+        "full_name": _l("Full name"),
+        "role": _l("Role"),
+        "organization": _l("Organization"),
+        "organization.name": _l("Organization"),
+        "municipality": _l("Municipality"),
+        "municipality.name": _l("Municipality"),
+        "active": _l("Active"),
+        "created_at": _l("Created"),
+        "last_login_at": _l("Last login"),
+    }
+    form_columns = ("email", "full_name", "role", "organization", "municipality", "active")
+    form_args = {"role": {"coerce": Role}}
+    # Schools alone number in the hundreds: look organizations up as the admin types.
+    form_ajax_refs = {"organization": {"fields": ("name", "short_name", "code"), "page_size": 20}}
+
+    def on_model_change(self, form, model: User, is_created: bool) -> None:
+        """A change of scope or a deactivation ends the sessions opened before it."""
+        scope_changed = any(
+            form[name].object_data != form[name].data
+            for name in ("role", "organization", "municipality")
+        )
+        if scope_changed or (form.active.object_data and not model.active):
+            model.rotate_session_token()
+
+
+class OrganizationView(BaseModelView):
+    form_base_class = OrganizationForm
+    column_list = ("name", "kind", "municipality", "code", "inn", "approval_state")
+    column_sortable_list = (
+        "name",
+        "kind",
+        ("municipality", "municipality.name"),
+        "code",
+        "inn",
+        "approval_state",
+    )
+    column_default_sort = "name"
+    column_searchable_list = ("name", "short_name", "code", "inn")
+    column_filters = (
+        EnumFilter(Organization.kind, _l("Kind"), KIND_LABELS),
+        EnumFilter(Organization.approval_state, _l("Approval"), APPROVAL_LABELS),
+        "municipality.name",
+    )
+    column_choices = form_choices = {
+        "kind": _choices(KIND_LABELS),
+        "approval_state": _choices(APPROVAL_LABELS),
+    }
+    column_labels = {
+        "name": _l("Full name"),
+        "short_name": _l("Short name"),
+        "kind": _l("Kind"),
+        "municipality": _l("Municipality"),
+        "municipality.name": _l("Municipality"),
+        "code": _l("Code"),
+        "inn": _l("INN"),
+        "address": _l("Address"),
+        "email": _l("E-mail"),
+        "phone": _l("Phone"),
+        "website": _l("Website"),
+        "industry": _l("Industry"),
+        "approval_state": _l("Approval"),
+        "decline_reason": _l("Reason for declining"),
+    }
+    column_descriptions = {"code": _l("A registry code or the INN; used by imports, unique.")}
+    form_columns = (
+        "kind",
+        "code",
+        "name",
+        "short_name",
+        "municipality",
+        "inn",
+        "address",
+        "email",
+        "phone",
+        "website",
+        "industry",
+        "approval_state",
+        "decline_reason",
+    )
+    form_args = {
+        "kind": {"coerce": OrganizationKind},
+        "approval_state": {"coerce": ApprovalState},
+    }
+
+
+class MunicipalityView(BaseModelView):
+    column_list = ("name", "full_name", "kind")
+    column_default_sort = "name"
+    column_searchable_list = ("name", "full_name")
+    column_filters = ("kind",)
+    column_labels = {"name": _l("Name"), "full_name": _l("Full name"), "kind": _l("Kind")}
+    form_columns = ("name", "full_name", "kind")
+
+
+class RoadmapView(BaseModelView):
+    """The roadmap is an approved document, seeded verbatim: admins correct it, never add to
+    it or remove from it."""
+
+    can_create = False
+    column_default_sort = "number"
+
+
+class PlanSectionView(RoadmapView):
+    column_list = ("number", "title")
+    column_searchable_list = ("title",)
+    column_labels = {"number": _l("No."), "title": _l("Title")}
+    form_columns = ("number", "title")
+
+
+class PlanItemView(RoadmapView):
+    column_list = ("number", "section", "title", "responsible", "deadline")
+    column_searchable_list = ("title", "responsible", "expected_result")
+    column_filters = ("section.number",)
+    column_labels = {
+        "number": _l("No."),
+        "section": _l("Section"),
+        "section.number": _l("Section"),
+        "title": _l("Title"),
+        "responsible": _l("Responsible"),
+        "deadline": _l("Deadline"),
+        "expected_result": _l("Expected result"),
+    }
+    form_columns = ("number", "section", "title", "responsible", "deadline", "expected_result")
+
+
+class IndicatorView(RoadmapView):
+    column_list = ("number", "name", "unit")
+    column_searchable_list = ("name", "goal")
+    column_labels = {
+        "number": _l("No."),
+        "goal": _l("Goal"),
+        "name": _l("Name"),
+        "unit": _l("Unit"),
+    }
+    form_columns = ("number", "goal", "name", "unit")
+
+
+# (view, model, menu name, menu category, URL under /admin)
+VIEWS = (
+    (UserView, User, _l("Users"), None, "users"),
+    (OrganizationView, Organization, _l("Organizations"), None, "organizations"),
+    (MunicipalityView, Municipality, _l("Municipalities"), None, "municipalities"),
+    (PlanSectionView, PlanSection, _l("Plan sections"), _l("Roadmap"), "plan-sections"),
+    (PlanItemView, PlanItem, _l("Plan items"), _l("Roadmap"), "plan-items"),
+    (IndicatorView, Indicator, _l("Indicators"), _l("Roadmap"), "indicators"),
+)
 
 
 def create_admin(app: Flask) -> Admin:
-    """A fresh Admin per app, so tests can build many apps."""
-    return Admin(app, name="PartnerCRM")
+    """A fresh Admin and fresh views per app: a view belongs to the one Admin it was added to."""
+    admin = Admin(
+        app,
+        name="PartnerCRM",
+        index_view=IndexView(),
+        theme=Bootstrap4Theme(fluid=True),
+        csp_nonce_generator=csp_nonce,
+    )
+    for view, model, name, category, url in VIEWS:
+        # Prefixed endpoints keep clear of the app's own blueprint names.
+        endpoint = "admin_" + url.replace("-", "_")
+        admin.add_view(view(model, db, name, category, endpoint=endpoint, url=url))
+    admin.add_link(MenuLink(_l("Back to PartnerCRM"), endpoint="core.dashboard"))
+    return admin

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    # Outside a request (the CLI, building an app inside another app's context) there is
+    # no session to read.
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,73 @@
+"""Base forms of the admin views: the app's CSRF token and the rules a row must satisfy.
+
+Flask-Admin builds each view's form from the model on top of ``form_base_class``; the
+``validate_<field>`` methods here run as WTForms inline validators, so a broken rule shows as
+an error on the form instead of reaching the database (or a 500).
+"""
+
+from __future__ import annotations
+
+from flask_admin.form import SecureForm
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms.validators import Email, ValidationError
+
+from partnercrm.accounts.models import normalise_email
+from partnercrm.accounts.rules import Role
+from partnercrm.accounts.services import AccountError, check_attachment
+from partnercrm.directory.rules import OrganizationKind, is_valid_inn
+
+
+class CSRFForm(SecureForm):
+    """SecureForm with Flask-WTF's token, the one the app-wide CSRFProtect checks on every POST.
+
+    Flask-Admin's own SessionCSRF token has another format, so CSRFProtect would refuse it; the
+    Flask-WTF Meta also takes field name, time limit and secret from the same config.
+    """
+
+    class Meta(FlaskForm.Meta):
+        pass
+
+    # Flask-Admin's templates render this when a form has it; otherwise they add a second
+    # token input beside the form's own.
+    hidden_tag = FlaskForm.hidden_tag
+
+
+class UserForm(CSRFForm):
+    # Lower-cased before validation, so the unique check is as case-insensitive as the column.
+    filter_email = staticmethod(normalise_email)
+
+    def validate_email(self, field) -> None:
+        # Flask-Admin's templates show only plain-string errors, so the message is not lazy.
+        Email(message=_("Enter a valid e-mail."))(self, field)
+
+    def validate_role(self, field) -> None:
+        try:
+            check_attachment(field.data, self.organization.data, self.municipality.data)
+        except AccountError as error:
+            raise ValidationError(_(str(error))) from error
+        if self._is_own_account() and field.data is not Role.ADMIN:
+            raise ValidationError(_("You cannot take away your own administrator role."))
+
+    def validate_active(self, field) -> None:
+        if self._is_own_account() and not field.data:
+            raise ValidationError(_("You cannot deactivate your own account."))
+
+    def _is_own_account(self) -> bool:
+        # An admin locking themselves out would leave the region without an administrator.
+        return self._obj is not None and self._obj.id == current_user.id
+
+
+class OrganizationForm(CSRFForm):
+    def validate_inn(self, field) -> None:
+        if not is_valid_inn(field.data):
+            raise ValidationError(_("The INN must have 10 or 12 digits with valid check digits."))
+
+    def validate_kind(self, field) -> None:
+        # Checked on the kind: the optional approval state skips its own validators when empty.
+        employer = field.data is OrganizationKind.EMPLOYER
+        if employer and self.approval_state.data is None:
+            raise ValidationError(_("An employer needs an approval state."))
+        if not employer and self.approval_state.data is not None:
+            raise ValidationError(_("Only employers have an approval state."))
