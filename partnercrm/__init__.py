@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=config_module.instance_path(str(PROJECT_ROOT / "instance")),
     )
     register_config(app, config)
     register_logging(app)

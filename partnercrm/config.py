@@ -26,6 +26,12 @@ def environment() -> str:
     return env
 
 
+def instance_path(default: str) -> str:
+    """``PARTNERCRM_INSTANCE_PATH`` moves the instance folder (its ``config.py`` and the default
+    SQLite file), e.g. to a writable place or, in tests, to a temporary one."""
+    return os.environ.get("PARTNERCRM_INSTANCE_PATH") or default
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings read from environment variables, with defaults for development."""
     env = environment()
@@ -41,6 +47,12 @@ def from_environment(instance_path: str) -> dict:
         or (None if production else DEVELOPMENT_SECRET_KEY),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # If Redis is down, count in this process rather than answer every login with a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Reverse proxies in front of the app (production: nginx) whose X-Forwarded-For and
+        # X-Forwarded-Proto are trusted: the client's IP for throttling and the audit trail,
+        # https for links in e-mails.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 1 if production else 0)),
         # Babel: Russian interface, Kaliningrad time (UTC+2, no DST).
         "BABEL_DEFAULT_LOCALE": "ru",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Kaliningrad",
@@ -69,10 +81,13 @@ def mail_settings() -> dict:
     """SMTP when ``MAIL_SERVER`` is set, otherwise mail goes to the log."""
     settings: dict = {
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "partnercrm@localhost"),
+        # Seconds; a hanging SMTP server must not hang the request that sends the mail.
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", 10)),
     }
     server = os.environ.get("MAIL_SERVER")
     if not server:
-        settings["MAIL_BACKEND"] = "partnercrm.mail.LogBackend"
+        # Flask-Mailman imports a dotted class name only when it ends in "EmailBackend".
+        settings["MAIL_BACKEND"] = "partnercrm.mail.LogEmailBackend"
         return settings
     settings.update(
         MAIL_BACKEND="smtp",

@@ -10,6 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 os.environ["PARTNERCRM_ENV"] = "testing"
 
@@ -31,6 +32,8 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
             "SERVER_NAME": "partnercrm.test",
             "RATELIMIT_STORAGE_URI": "memory://",
+            # Flask-Mailman keeps sent messages in app.extensions["mailman"].outbox.
+            "MAIL_BACKEND": "locmem",
         }
     )
     with app.app_context():
@@ -56,6 +59,34 @@ def _clean_database(app):
                 for table in tables:
                     connection.execute(table.delete())
     limiter.reset()
+
+
+@pytest.fixture
+def outbox(app):
+    """The messages sent during the test (the ``locmem`` mail backend)."""
+    app.extensions["mailman"].outbox = []
+    return app.extensions["mailman"].outbox
+
+
+@pytest.fixture
+def make_app(app):
+    """Build more apps on the test database (production settings, test-only routes).
+
+    Environment variables (``monkeypatch.setenv``) apply; ``config`` wins over them.
+    """
+    built = []
+
+    def _make(config: dict | None = None):
+        new = create_app(
+            {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], **(config or {})}
+        )
+        built.append(new)
+        return new
+
+    yield _make
+    for new in built:
+        with new.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -102,3 +133,41 @@ def csrf_token(client, path: str = "/login") -> str:
     )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def log_in(
+    client,
+    email: str,
+    password: str = factories.PASSWORD,
+    *,
+    next: str | None = None,
+    remember: bool = False,
+    ip: str = "127.0.0.1",
+):
+    """POST the login form from ``ip`` (a fresh token each time); returns the response."""
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client)}
+    if remember:
+        data["remember"] = "y"
+    return client.post(
+        "/login",
+        query_string={"next": next} if next else None,
+        data=data,
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+class RequestScopedClient(FlaskClient):
+    """A test client whose every request has its own app context, as in production.
+
+    The autouse fixture keeps one app context open for the whole test; the requests of a plain
+    test client share it, and with it ``g`` (Flask-Login's current user) and the database
+    session, so the user of one client's request leaks into the next request of another client.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def request_scoped_client(app) -> RequestScopedClient:
+    return RequestScopedClient(app, app.response_class, use_cookies=True)

@@ -20,8 +20,10 @@ def new_session_token() -> str:
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __audited__ = True
-    # Logins have their own audit entries; the timestamp alone is not a change of the user.
-    __audit_ignore__ = frozenset({"last_login_at"})
+    # Logins and logouts have their own audit entries; the login timestamp and the session
+    # token (rotated at logout and with every recorded change of password, scope or state) are
+    # not changes of the user.
+    __audit_ignore__ = frozenset({"last_login_at", "session_token"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so the unique constraint is case-insensitive.

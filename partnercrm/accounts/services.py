@@ -15,14 +15,15 @@ from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality, Organization
+from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.mail import send_mail
 
 _INVITATION_SALT = "partnercrm.invitation"
 
 
-class AccountError(ValueError):
-    """A user-facing refusal; the message is an English msgid."""
+class AccountError(UserError):
+    """A refusal about users and passwords."""
 
 
 def find_by_email(email: str) -> User | None:
@@ -149,13 +150,21 @@ def user_from_invitation(token: str) -> User | None:
     except (SignatureExpired, BadSignature):
         return None
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
-    if user is None or not user.active or user.session_token != data.get("session"):
+    if (
+        user is None
+        or not user.active
+        or user.password_hash is not None
+        or user.session_token != data.get("session")
+    ):
         return None
     return user
 
 
-def send_invitation(user: User) -> None:
-    """E-mail the invitation link, in Russian: the recipient has not chosen a language yet."""
+def send_invitation(user: User) -> bool:
+    """E-mail the invitation link, in Russian: the recipient has not chosen a language yet.
+
+    False when the mail server refused it; the link is on the user's page all the same.
+    """
     link = url_for("accounts.accept_invitation", token=invitation_token(user), _external=True)
     with force_locale("ru"):
         subject = _("Invitation to PartnerCRM")
@@ -167,4 +176,4 @@ def send_invitation(user: User) -> None:
             link=link,
             days=current_app.config["INVITATION_MAX_AGE"] // 86400,
         )
-    send_mail([user.email], subject, body)
+    return send_mail([user.email], subject, body)

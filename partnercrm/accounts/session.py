@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
+from flask_login.config import COOKIE_NAME
 
 from partnercrm.accounts.models import User
 from partnercrm.extensions import db, login_manager
@@ -15,6 +17,15 @@ def load_user(session_token: str) -> User | None:
     return db.session.scalar(
         sa.select(User).where(User.session_token == session_token, User.active.is_(True))
     )
+
+
+def keep_session(user: User) -> None:
+    """After a rotation by the user themselves, carry this browser over to the new token.
+
+    Its remember-me cookie, if it has one, is re-issued too; every other browser is logged out.
+    """
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+    login_user(user, remember=cookie in request.cookies)
 
 
 def register(app: Flask) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -27,6 +26,7 @@ from partnercrm.accounts.forms import (
 from partnercrm.accounts.models import User, normalise_email
 from partnercrm.accounts.passwords import verify_password
 from partnercrm.accounts.rules import Role
+from partnercrm.accounts.session import keep_session
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
 from partnercrm.core.pagination import paginate
@@ -50,8 +50,12 @@ def _login_account_key() -> str:
     return "login:" + normalise_email(request.form.get("email", ""))
 
 
+def _password_account_key() -> str:
+    return f"password:{current_user.id}"
+
+
 def _failed(response) -> bool:
-    # Only failed attempts use up the limits; a successful login redirects.
+    # Only failed attempts use up the limits; a success redirects.
     return response.status_code != 302
 
 
@@ -103,6 +107,13 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+# A stolen session must not become a way to guess the password.
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_password_account_key,
+    deduct_when=_failed,
+)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -112,8 +123,7 @@ def change_password():
         else:
             services.change_password(user, form.password.data)
             db.session.commit()
-            # The old session token is gone; log in again with the new one.
-            login_user(user)
+            keep_session(user)
             flash(_("Your password has been changed. Other sessions have been ended."), "success")
             return redirect(url_for("core.dashboard"))
     return render_template("accounts/change_password.html", form=form)
@@ -144,25 +154,42 @@ def _manageable_user(user_id: int) -> User:
 
 
 def _scoped_choices(form: UserForm) -> None:
-    form.role.choices = [(role.value, ROLE_LABELS[role]) for role in access.grantable_roles(current_user)]
-    organizations = sa.select(Organization).order_by(Organization.name)
-    municipalities = sa.select(Municipality).order_by(Municipality.name)
-    if current_user.role is Role.COORDINATOR:
-        organizations = organizations.where(
-            Organization.municipality_id == current_user.municipality_id
-        )
-        municipalities = municipalities.where(Municipality.id == current_user.municipality_id)
+    form.role.choices = [
+        (role.value, ROLE_LABELS[role]) for role in access.grantable_roles(current_user)
+    ]
+    organizations = access.assignable_organizations_scope(current_user).order_by(Organization.name)
+    municipalities = access.assignable_municipalities_scope(current_user).order_by(
+        Municipality.name
+    )
     none = [(0, "—")]
     form.organization.choices = none + [
         (org.id, f"{org.name} ({org.code})") for org in db.session.scalars(organizations)
     ]
     form.municipality.choices = none + [(m.id, m.name) for m in db.session.scalars(municipalities)]
+    if current_user.role is Role.COORDINATOR:
+        form.municipality.description = _(
+            "An employment center's user must be limited to your municipality."
+        )
 
 
-def _attachment(form: UserForm):
+def _submitted_attachment(form: UserForm):
+    """The submitted role, organization and municipality; 403 when outside the actor's scope.
+
+    Checked before the form is validated, so a request for more than the actor's scope is
+    refused whatever else it holds. None when the role is no role at all (a form error).
+    """
+    try:
+        role = Role(form.role.data)
+    except ValueError:
+        return None
     organization = db.session.get(Organization, form.organization.data or 0)
     municipality = db.session.get(Municipality, form.municipality.data or 0)
-    return Role(form.role.data), organization, municipality
+    access.require(
+        access.can_give_access(
+            current_user, role, organization, municipality.id if municipality else None
+        )
+    )
+    return role, organization, municipality
 
 
 @bp.route("/users")
@@ -178,11 +205,20 @@ def users():
         )
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
-    query = query.options(sa.orm.joinedload(User.organization), sa.orm.joinedload(User.municipality))
+    query = query.options(
+        sa.orm.joinedload(User.organization), sa.orm.joinedload(User.municipality)
+    )
     page = paginate(query.order_by(User.full_name, User.id))
     return render_template(
         "accounts/users.html", page=page, roles=ROLE_LABELS, search=search, role=role
     )
+
+
+def _flash_invitation_sent(user: User) -> None:
+    if services.send_invitation(user):
+        flash(_("The invitation has been sent to %(email)s.", email=user.email), "success")
+    else:
+        flash(_("The invitation could not be sent. Hand over the link on this page."), "warning")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -190,12 +226,9 @@ def users():
 def new_user():
     form = NewUserForm()
     _scoped_choices(form)
+    attachment = _submitted_attachment(form) if form.is_submitted() else None
     if form.validate_on_submit():
-        role, organization, municipality = _attachment(form)
-        if not access.can_give_access(
-            current_user, role, organization, municipality.id if municipality else None
-        ):
-            abort(403)
+        role, organization, municipality = attachment
         wants_password = form.access.data == "password"
         if wants_password and not form.password.data:
             form.password.errors.append(_("Enter the initial password."))
@@ -210,12 +243,13 @@ def new_user():
                     password=form.password.data if wants_password else None,
                 )
             except services.AccountError as error:
+                db.session.rollback()
                 flash(_(str(error)), "danger")
             else:
                 db.session.commit()
                 flash(_("The user has been created."), "success")
                 if not wants_password:
-                    services.send_invitation(user)
+                    _flash_invitation_sent(user)
                 return redirect(url_for("accounts.edit_user", user_id=user.id))
     return render_template("accounts/user_form.html", form=form, user=None, invitation_url=None)
 
@@ -226,19 +260,18 @@ def edit_user(user_id: int):
     user = _manageable_user(user_id)
     form = UserForm(
         obj=user,
-        data=None if request.method == "POST" else {
+        data=None
+        if request.method == "POST"
+        else {
             "role": user.role.value,
             "organization": user.organization_id or 0,
             "municipality": user.municipality_id or 0,
         },
     )
     _scoped_choices(form)
+    attachment = _submitted_attachment(form) if form.is_submitted() else None
     if form.validate_on_submit():
-        role, organization, municipality = _attachment(form)
-        if not access.can_give_access(
-            current_user, role, organization, municipality.id if municipality else None
-        ):
-            abort(403)
+        role, organization, municipality = attachment
         try:
             services.update_user(
                 user,
@@ -277,8 +310,12 @@ def set_user_active(user_id: int):
     else:
         services.set_active(user, not user.active)
         db.session.commit()
-        flash(_("The user has been activated.") if user.active
-              else _("The user has been deactivated; their sessions have ended."), "success")
+        flash(
+            _("The user has been activated.")
+            if user.active
+            else _("The user has been deactivated; their sessions have ended."),
+            "success",
+        )
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 
@@ -290,6 +327,5 @@ def send_invitation(user_id: int):
     if user.password_hash is not None:
         flash(_("This user has already set a password."), "warning")
     else:
-        services.send_invitation(user)
-        flash(_("The invitation has been sent to %(email)s.", email=user.email), "success")
+        _flash_invitation_sent(user)
     return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -1,10 +1,12 @@
-"""Security headers on every response (DESIGN §5)."""
+"""Security headers on every response (DESIGN §5), and the client's address behind proxies."""
 
 from __future__ import annotations
 
 import secrets
 
 from flask import Flask, g
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Scripts only from this site or with the per-response nonce (Flask-Admin's inline scripts).
 CSP_TEMPLATE = (
@@ -22,6 +24,9 @@ def csp_nonce() -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     @app.after_request
     def set_security_headers(response):
@@ -31,6 +36,10 @@ def register(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_user.is_authenticated:
+            # A logged-in user's pages may hold personal data: keep them out of caches, and out
+            # of the back button of a shared computer after logout.
+            headers.setdefault("Cache-Control", "no-store")
         if app.config["PARTNERCRM_ENV"] == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -28,7 +28,9 @@ NAVIGATION: list[NavLink] = [
     NavLink("activities.index", _l("Activities")),
     NavLink("students.roster", _l("Students"), frozenset({Role.SCHOOL})),
     NavLink(
-        "indicators.report", _l("Indicators"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCHOOL})
+        "indicators.report",
+        _l("Indicators"),
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCHOOL}),
     ),
     NavLink("monitoring.index", _l("Monitoring"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavLink("roadmap.index", _l("Roadmap")),
