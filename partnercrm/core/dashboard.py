@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from partnercrm.access import users_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.directory.models import Municipality, Organization
@@ -54,12 +55,10 @@ def dashboard_numbers(user: User) -> list[Number]:
         pending = sa.select(Organization.id).where(
             Organization.approval_state == ApprovalState.PENDING
         )
-        users = sa.select(User.id).where(User.active.is_(True))
+        # The same users the user list shows.
+        users = users_scope(user).where(User.active.is_(True))
         if municipality_id is not None:
             pending = pending.where(Organization.municipality_id == municipality_id)
-            users = users.join(User.organization).where(
-                Organization.municipality_id == municipality_id
-            )
         numbers = _organizations_by_kind(municipality_id)
         numbers.append(
             Number(_l("Employers awaiting approval"), _count(pending), "directory.organizations",
