@@ -145,3 +145,60 @@ def assignable_municipalities_scope(actor: User) -> sa.Select:
     if actor.role is Role.COORDINATOR:
         return query.where(Municipality.id == actor.municipality_id)
     return query.where(sa.false())
+
+
+# --- Monitoring ---
+# Municipal plans (indicator 1), the ministry's values (indicators 5 and 7) and the yearly
+# campaign (docs/monitoring.md). Admins do everything; a coordinator manages the plans of their
+# own municipality and submits its report; every other role has no part in monitoring. Plan
+# documents are downloaded by admins and the municipality's own coordinator.
+
+
+def coordinator_municipality_id(user: User) -> int | None:
+    """The municipality a coordinator answers for, or None (other roles, or none set)."""
+    if not user.is_authenticated or user.role is not Role.COORDINATOR:
+        return None
+    return user.municipality_id
+
+
+def can_use_monitoring(user: User) -> bool:
+    return is_admin(user) or coordinator_municipality_id(user) is not None
+
+
+def can_manage_campaigns(user: User) -> bool:
+    """Open, close and move the deadline of campaigns; return reports; export the table."""
+    return is_admin(user)
+
+
+def can_enter_indicator_values(user: User) -> bool:
+    """Indicators 5 and 7 are entered by the ministry."""
+    return is_admin(user)
+
+
+def can_manage_plans_of(user: User, municipality_id: int | None) -> bool:
+    """Create, edit and delete the plans of ``municipality_id``."""
+    if municipality_id is None:
+        return False
+    if is_admin(user):
+        return True
+    own = coordinator_municipality_id(user)
+    return own is not None and own == municipality_id
+
+
+def can_manage_municipal_plan(user: User, plan) -> bool:
+    return can_manage_plans_of(user, plan.municipality_id)
+
+
+def can_download_municipal_plan(user: User, plan) -> bool:
+    return can_manage_municipal_plan(user, plan)
+
+
+def can_see_municipal_report(user: User, municipality_id: int) -> bool:
+    """A municipality's report in a campaign: admins and its own coordinator."""
+    return can_manage_plans_of(user, municipality_id)
+
+
+def can_submit_municipal_report(user: User, municipality_id: int) -> bool:
+    """Only the municipality's own coordinator submits its report."""
+    own = coordinator_municipality_id(user)
+    return own is not None and own == municipality_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 
@@ -25,3 +26,34 @@ def changed_numbers(frozen: dict, live: dict) -> list[int]:
         for number in frozen.keys() | live.keys()
         if (frozen.get(number) or {}).get("value") != (live.get(number) or {}).get("value")
     )
+
+
+# --- where a municipality stands in a campaign (pure helpers for pages and exports) ---
+
+
+class ReportState(StrEnum):
+    """A municipality's place in a campaign, as the consolidated table shows it."""
+
+    SUBMITTED = "submitted"
+    REOPENED = "reopened"  # returned by the ministry for correction; not submitted
+    MISSING = "missing"
+    OVERDUE = "overdue"  # not submitted, the campaign open and its deadline passed
+
+
+def report_state(
+    report_status: ReportStatus | None, deadline: date, today: date, campaign_open: bool
+) -> ReportState:
+    """``report_status`` is None when the municipality has no report yet. The deadline day
+    itself is still in time."""
+    if report_status is ReportStatus.SUBMITTED:
+        return ReportState.SUBMITTED
+    if campaign_open and today > deadline:
+        return ReportState.OVERDUE
+    if report_status is ReportStatus.REOPENED:
+        return ReportState.REOPENED
+    return ReportState.MISSING
+
+
+def submitted_late(deadline: date, submitted_on: date | None) -> bool:
+    """Submitted (local date) after the deadline day."""
+    return submitted_on is not None and submitted_on > deadline

@@ -1,14 +1,546 @@
+"""Monitoring pages (docs/monitoring.md): the yearly campaign, municipal plans (indicator 1) and
+the ministry's values (indicators 5 and 7). Admins and coordinators only; every write is a POST
+with CSRF, checked against the user's scope on the server, and committed once here."""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from functools import wraps
 
-from partnercrm import access
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from partnercrm import access, uploads
 from partnercrm.accounts.rules import Role
+from partnercrm.audit.models import AuditAction
+from partnercrm.audit.services import record
+from partnercrm.directory.models import Municipality
+from partnercrm.errors import UserError
+from partnercrm.extensions import db
+from partnercrm.indicators.models import MunicipalPlan
+from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
+from partnercrm.monitoring import export, services
+from partnercrm.monitoring.forms import (
+    CampaignForm,
+    ConfirmForm,
+    DeadlineForm,
+    IndicatorValuesForm,
+    PlanForm,
+    SubmitReportForm,
+)
+from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
+from partnercrm.monitoring.rules import CampaignStatus, ReportState, ReportStatus
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 
+# Service refusals that belong to one field of a form.
+_PLAN_ERROR_FIELDS = {
+    services.BAD_YEAR: "year",
+    services.DUPLICATE_PLAN: "year",
+    services.FUTURE_APPROVAL: "approved_on",
+}
+_CAMPAIGN_ERROR_FIELDS = {
+    services.BAD_YEAR: "year",
+    services.DUPLICATE_CAMPAIGN: "year",
+    services.PAST_DEADLINE: "deadline",
+}
+
+
+@bp.context_processor
+def _context() -> dict:
+    return {
+        "ReportState": ReportState,
+        "ReportStatus": ReportStatus,
+        "CampaignStatus": CampaignStatus,
+        "COMPUTED_FROM_ACTIVITIES": COMPUTED_FROM_ACTIVITIES,
+        "ENTERED_BY_MINISTRY": ENTERED_BY_MINISTRY,
+        "state_labels": {
+            ReportState.SUBMITTED: _("submitted"),
+            ReportState.REOPENED: _("returned for correction"),
+            ReportState.MISSING: _("not submitted"),
+            ReportState.OVERDUE: _("overdue"),
+        },
+        "state_classes": {
+            ReportState.SUBMITTED: "text-bg-success",
+            ReportState.REOPENED: "text-bg-warning",
+            ReportState.MISSING: "text-bg-secondary",
+            ReportState.OVERDUE: "text-bg-danger",
+        },
+    }
+
+
+def monitoring_user(view):
+    """Admins, and coordinators attached to a municipality."""
+
+    @wraps(view)
+    @access.roles_required(Role.ADMIN, Role.COORDINATOR)
+    def wrapped(*args, **kwargs):
+        access.require(access.can_use_monitoring(current_user))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_only(view):
+    @wraps(view)
+    @access.roles_required(Role.ADMIN)
+    def wrapped(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _year_arg() -> int:
+    year = request.args.get("year", type=int)
+    if year is None or not services.FIRST_YEAR <= year <= services.LAST_YEAR:
+        return services.today().year
+    return year
+
+
+def _refused(error: UserError, form=None, fields: dict | None = None) -> None:
+    """Roll back and show a service refusal, on its form field where it has one."""
+    db.session.rollback()
+    message = _(str(error))
+    name = (fields or {}).get(str(error))
+    if form is not None and name is not None and name in form:
+        form[name].errors = [*form[name].errors, message]
+    else:
+        flash(message, "danger")
+
+
+def _campaigns() -> list[MonitoringCampaign]:
+    return list(
+        db.session.scalars(sa.select(MonitoringCampaign).order_by(MonitoringCampaign.year.desc()))
+    )
+
+
+# --- overview and campaigns ---
+
 
 @bp.route("/")
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@monitoring_user
 def index():
-    return render_template("monitoring/index.html")
+    if access.can_manage_campaigns(current_user):
+        return _admin_index(CampaignForm(formdata=None, year=services.today().year))
+    municipality_id = access.coordinator_municipality_id(current_user)
+    reports = {
+        report.campaign_id: report
+        for report in db.session.scalars(
+            sa.select(MunicipalReport).where(MunicipalReport.municipality_id == municipality_id)
+        )
+    }
+    today = services.today()
+    rows = [
+        services.report_row(
+            campaign, current_user.municipality, reports.get(campaign.id), None, today
+        )
+        for campaign in _campaigns()
+    ]
+    return render_template("monitoring/index.html", rows=rows, today=today, form=None)
+
+
+def _admin_index(form: CampaignForm, status: int = 200):
+    counts = dict(
+        db.session.execute(
+            sa.select(MunicipalReport.campaign_id, sa.func.count())
+            .where(MunicipalReport.status == ReportStatus.SUBMITTED)
+            .group_by(MunicipalReport.campaign_id)
+        ).all()
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Municipality))
+    return render_template(
+        "monitoring/index.html",
+        campaigns=_campaigns(),
+        counts=counts,
+        total=total,
+        form=form,
+        today=services.today(),
+    ), status
+
+
+@bp.route("/campaigns", methods=["POST"])
+@admin_only
+def open_campaign():
+    form = CampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaign = services.open_campaign(form.year.data, form.deadline.data, current_user)
+            db.session.commit()
+        except UserError as error:
+            _refused(error, form, _CAMPAIGN_ERROR_FIELDS)
+        else:
+            flash(_("The campaign has been opened."), "success")
+            return redirect(url_for("monitoring.campaign", campaign_id=campaign.id))
+    return _admin_index(form, 400)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@monitoring_user
+def campaign(campaign_id: int):
+    campaign = db.get_or_404(MonitoringCampaign, campaign_id)
+    if not access.can_manage_campaigns(current_user):
+        # A coordinator's view of a campaign is the own municipality's report.
+        return redirect(
+            url_for(
+                "monitoring.report",
+                campaign_id=campaign.id,
+                municipality_id=access.coordinator_municipality_id(current_user),
+            )
+        )
+    rows = services.consolidated(campaign)
+    return render_template(
+        "monitoring/campaign.html",
+        campaign=campaign,
+        rows=rows,
+        indicators=services.indicators(),
+        submitted=sum(row.submitted for row in rows),
+        deadline_form=DeadlineForm(formdata=None, deadline=campaign.deadline),
+        today=services.today(),
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/deadline", methods=["POST"])
+@admin_only
+def set_deadline(campaign_id: int):
+    campaign = db.get_or_404(MonitoringCampaign, campaign_id)
+    form = DeadlineForm()
+    if form.validate_on_submit():
+        try:
+            services.set_deadline(campaign, form.deadline.data)
+            db.session.commit()
+        except UserError as error:
+            _refused(error)
+        else:
+            flash(_("The deadline has been changed."), "success")
+    else:
+        flash(_("Enter a date."), "danger")
+    return redirect(url_for("monitoring.campaign", campaign_id=campaign_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/close", methods=["POST"])
+@admin_only
+def close_campaign(campaign_id: int):
+    campaign = db.get_or_404(MonitoringCampaign, campaign_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.close_campaign(campaign)
+            db.session.commit()
+        except UserError as error:
+            _refused(error)
+        else:
+            flash(_("The campaign has been closed: no more reports are accepted."), "success")
+    return redirect(url_for("monitoring.campaign", campaign_id=campaign_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/export.<fmt>")
+@admin_only
+def export_campaign(campaign_id: int, fmt: str):
+    if fmt not in export.FORMATS:
+        abort(404)
+    campaign = db.get_or_404(MonitoringCampaign, campaign_id)
+    body = export.render(services.indicators(), services.consolidated(campaign), fmt)
+    record(
+        AuditAction.EXPORT,
+        "monitoring_campaign",
+        campaign.id,
+        {"year": campaign.year, "format": fmt},
+    )
+    db.session.commit()
+    mimetype = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f"attachment; filename={export.filename(campaign.year, fmt)}"
+        },
+    )
+
+
+# --- a municipality's report ---
+
+
+def _report_scope(municipality_id: int) -> Municipality:
+    """403 before anything is looked up for a municipality out of the user's scope."""
+    access.require(access.can_see_municipal_report(current_user, municipality_id))
+    return db.get_or_404(Municipality, municipality_id)
+
+
+@bp.route("/campaigns/<int:campaign_id>/municipalities/<int:municipality_id>")
+@monitoring_user
+def report(campaign_id: int, municipality_id: int):
+    municipality = _report_scope(municipality_id)
+    campaign = db.get_or_404(MonitoringCampaign, campaign_id)
+    return _render_report(campaign, municipality)
+
+
+def _render_report(campaign, municipality, form=None, status=200):
+    report = services.find_report(campaign, municipality.id)
+    live = services.live_values(campaign.year, municipality.id)
+    row = services.report_row(campaign, municipality, report, live)
+    can_submit = (
+        access.can_submit_municipal_report(current_user, municipality.id)
+        and campaign.status is CampaignStatus.OPEN
+        and (report is None or report.status is ReportStatus.REOPENED)
+    )
+    if form is None and can_submit:
+        form = SubmitReportForm(formdata=None, comment=report.comment if report else None)
+    return render_template(
+        "monitoring/report.html",
+        campaign=campaign,
+        municipality=municipality,
+        report=report,
+        row=row,
+        indicators=services.indicators(),
+        form=form if can_submit else None,
+        can_reopen=access.can_manage_campaigns(current_user)
+        and campaign.status is CampaignStatus.OPEN
+        and report is not None
+        and report.status is ReportStatus.SUBMITTED,
+    ), status
+
+
+@bp.route(
+    "/campaigns/<int:campaign_id>/municipalities/<int:municipality_id>/submit", methods=["POST"]
+)
+@monitoring_user
+def submit_report(campaign_id: int, municipality_id: int):
+    access.require(access.can_submit_municipal_report(current_user, municipality_id))
+    municipality = db.get_or_404(Municipality, municipality_id)
+    campaign = db.get_or_404(MonitoringCampaign, campaign_id)
+    form = SubmitReportForm()
+    if not form.validate_on_submit():
+        return _render_report(campaign, municipality, form, 400)
+    try:
+        services.submit_report(campaign, municipality.id, current_user, form.comment.data)
+        db.session.commit()
+    except UserError as error:
+        _refused(error)
+    else:
+        flash(_("The report has been submitted; its values are frozen."), "success")
+    return redirect(
+        url_for("monitoring.report", campaign_id=campaign_id, municipality_id=municipality_id)
+    )
+
+
+@bp.route(
+    "/campaigns/<int:campaign_id>/municipalities/<int:municipality_id>/reopen", methods=["POST"]
+)
+@admin_only
+def reopen_report(campaign_id: int, municipality_id: int):
+    campaign = db.get_or_404(MonitoringCampaign, campaign_id)
+    report = services.find_report(campaign, municipality_id)
+    if report is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.reopen_report(report, current_user)
+            db.session.commit()
+        except UserError as error:
+            _refused(error)
+        else:
+            flash(
+                _("The report has been returned; the coordinator can submit it again."), "success"
+            )
+    return redirect(
+        url_for("monitoring.report", campaign_id=campaign_id, municipality_id=municipality_id)
+    )
+
+
+# --- municipal plans (indicator 1) ---
+
+
+@bp.route("/plans")
+@monitoring_user
+def plans():
+    year = _year_arg()
+    rows = services.plans_by_municipality(year)
+    return render_template(
+        "monitoring/plans.html",
+        year=year,
+        rows=rows,
+        counted=sum(row.counted for row in rows),
+        can_manage=lambda municipality_id: access.can_manage_plans_of(
+            current_user, municipality_id
+        ),
+        can_download=lambda plan: access.can_download_municipal_plan(current_user, plan),
+    )
+
+
+def _plan_municipality_choices(form: PlanForm) -> None:
+    municipalities = db.session.scalars(sa.select(Municipality).order_by(Municipality.name))
+    choices = [
+        SelectChoice(m.id, m.name)
+        for m in municipalities
+        if access.can_manage_plans_of(current_user, m.id)
+    ]
+    form.municipality_id.choices = ([SelectChoice(0, "—")] if len(choices) > 1 else []) + choices
+
+
+def _save_plan(form: PlanForm, plan: MunicipalPlan | None):
+    """Create or update from a valid form, with the PDF if one was chosen; a redirect on
+    success, None to show the errors (nothing kept, no file left behind)."""
+    stored = old = None
+    file = form.document.data
+    try:
+        if plan is None:
+            plan = services.create_plan(
+                form.municipality_id.data, form.year.data, form.approved_on.data, form.title.data
+            )
+        else:
+            services.update_plan(plan, form.year.data, form.approved_on.data, form.title.data)
+        if file is not None and file.filename:
+            stored = uploads.save_pdf(file, services.PLAN_DOCUMENTS)
+            old = services.set_plan_document(plan, stored)
+        db.session.commit()
+    except uploads.UploadError as error:
+        _refused(error, form, {str(error): "document"})
+        if str(error) == uploads.TOO_LARGE:
+            abort(413)  # as for a request above MAX_CONTENT_LENGTH
+        return None
+    except UserError as error:
+        uploads.discard(services.PLAN_DOCUMENTS, stored)
+        _refused(error, form, _PLAN_ERROR_FIELDS)
+        return None
+    except BaseException:
+        db.session.rollback()
+        uploads.discard(services.PLAN_DOCUMENTS, stored)
+        raise
+    uploads.discard(services.PLAN_DOCUMENTS, old)
+    flash(_("The plan has been saved."), "success")
+    return redirect(url_for("monitoring.plans", year=plan.year))
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@monitoring_user
+def new_plan():
+    if request.method == "POST":
+        # A municipality out of scope is refused outright, not offered as a form error.
+        posted = request.form.get("municipality_id", type=int)
+        if posted:
+            access.require(access.can_manage_plans_of(current_user, posted))
+        form = PlanForm()
+    else:
+        form = PlanForm(
+            formdata=None,
+            municipality_id=request.args.get("municipality", type=int)
+            or access.coordinator_municipality_id(current_user),
+            year=_year_arg(),
+        )
+    _plan_municipality_choices(form)
+    status = 200
+    if form.is_submitted():
+        if form.validate() and (response := _save_plan(form, None)):
+            return response
+        status = 400
+    return render_template("monitoring/plan_form.html", form=form, plan=None), status
+
+
+def _managed_plan(plan_id: int) -> MunicipalPlan:
+    plan = db.get_or_404(MunicipalPlan, plan_id)
+    access.require(access.can_manage_municipal_plan(current_user, plan))
+    return plan
+
+
+@bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@monitoring_user
+def edit_plan(plan_id: int):
+    plan = _managed_plan(plan_id)
+    form = PlanForm(obj=plan) if request.method == "POST" else PlanForm(formdata=None, obj=plan)
+    del form.municipality_id  # a plan stays with its municipality
+    status = 200
+    if form.is_submitted():
+        if form.validate() and (response := _save_plan(form, plan)):
+            return response
+        status = 400
+        plan = db.session.get(MunicipalPlan, plan_id)  # as stored, after any rollback
+    return render_template("monitoring/plan_form.html", form=form, plan=plan), status
+
+
+@bp.route("/plans/<int:plan_id>/delete", methods=["POST"])
+@monitoring_user
+def delete_plan(plan_id: int):
+    plan = _managed_plan(plan_id)
+    year = plan.year
+    if ConfirmForm().validate_on_submit():
+        document = services.delete_plan(plan)
+        db.session.commit()
+        uploads.discard(services.PLAN_DOCUMENTS, document)
+        flash(_("The plan has been deleted."), "success")
+    return redirect(url_for("monitoring.plans", year=year))
+
+
+@bp.route("/plans/<int:plan_id>/document")
+@monitoring_user
+def plan_document(plan_id: int):
+    plan = db.get_or_404(MunicipalPlan, plan_id)
+    access.require(access.can_download_municipal_plan(current_user, plan))
+    return uploads.send_pdf(
+        services.PLAN_DOCUMENTS,
+        plan.document,
+        f"План профориентации {plan.municipality.name} {plan.year}",
+    )
+
+
+# --- indicators 5 and 7 ---
+
+
+@bp.route("/values", methods=["GET", "POST"])
+@admin_only
+def values():
+    year = _year_arg()
+    entered = services.entered_values(year)
+    if request.method == "POST":
+        form = IndicatorValuesForm()
+    else:
+        five, seven = entered.get(5), entered.get(7)
+        form = IndicatorValuesForm(
+            formdata=None,
+            value_5=five.value if five else None,
+            comment_5=five.comment if five else None,
+            value_7="" if seven is None or seven.value is None else str(seven.value),
+            comment_7=seven.comment if seven else None,
+        )
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                services.set_indicator_value(
+                    5, year, form.value_5.data, form.comment_5.data, current_user
+                )
+                services.set_indicator_value(
+                    7,
+                    year,
+                    int(form.value_7.data) if form.value_7.data else None,
+                    form.comment_7.data,
+                    current_user,
+                )
+                db.session.commit()
+            except UserError as error:
+                _refused(error)
+            else:
+                flash(_("The values have been saved."), "success")
+                return redirect(url_for("monitoring.values", year=year))
+        status = 400
+    return render_template(
+        "monitoring/values.html",
+        year=year,
+        form=form,
+        indicators=services.ministry_indicators(),
+        entered=services.entered_values(year),
+        history=services.entered_history(),
+    ), status

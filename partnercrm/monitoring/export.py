@@ -1,0 +1,124 @@
+"""The consolidated table of a campaign in the ministry's layout, as CSV and XLSX (no Flask).
+
+Sheet «Сводная»: №, Показатель, Единица измерения, then one column per municipality with the
+value frozen in its submitted report (empty while it is not submitted), followed by the rows
+«Статус отчёта», «Отправил», «Дата и время отправки», «Комментарий». The XLSX adds the sheet
+«Отчёты», one row per municipality. Text cells are neutralised against formula injection.
+"""
+
+from __future__ import annotations
+
+from partnercrm.localtime import to_local
+from partnercrm.monitoring.rules import ReportState
+from partnercrm.spreadsheets import to_csv, to_xlsx
+
+FORMATS = ("csv", "xlsx")
+YES_NO_UNIT = "да/нет"
+
+STATE_LABELS = {
+    ReportState.SUBMITTED: "представлен",
+    ReportState.REOPENED: "возвращён на доработку",
+    ReportState.MISSING: "не представлен",
+    ReportState.OVERDUE: "не представлен, срок истёк",
+}
+LATE_LABEL = "представлен после срока"
+STATUS_ROW, SUBMITTER_ROW, TIME_ROW, COMMENT_ROW = (
+    "Статус отчёта",
+    "Отправил",
+    "Дата и время отправки",
+    "Комментарий",
+)
+
+
+def _value_cell(value, unit: str):
+    if value is None:
+        return ""
+    if unit == YES_NO_UNIT:
+        return "да" if value else "нет"
+    return value
+
+
+def _state_label(row) -> str:
+    if row.submitted and row.late:
+        return LATE_LABEL
+    return STATE_LABELS[row.state]
+
+
+def _time(moment) -> str:
+    return to_local(moment).strftime("%d.%m.%Y %H:%M") if moment else ""
+
+
+def _submitted(row):
+    """The report of a row if it counts as submitted, else None."""
+    return row.report if row.submitted else None
+
+
+def ministry_table(indicators, rows) -> tuple[list, list[list]]:
+    """``indicators``: objects with number, name, unit; ``rows``: MunicipalityRow list."""
+    header = ["№", "Показатель", "Единица измерения", *[r.municipality.name for r in rows]]
+    table = [
+        [
+            indicator.number,
+            indicator.name,
+            indicator.unit,
+            *[
+                _value_cell(row.frozen(indicator.number), indicator.unit) if row.submitted else ""
+                for row in rows
+            ],
+        ]
+        for indicator in indicators
+    ]
+    reports = [_submitted(row) for row in rows]
+    table.append(["", STATUS_ROW, "", *[_state_label(row) for row in rows]])
+    table.append(["", SUBMITTER_ROW, "", *[_submitter(report) for report in reports]])
+    table.append(["", TIME_ROW, "", *[_time(r.submitted_at) if r else "" for r in reports]])
+    table.append(["", COMMENT_ROW, "", *[(r.comment or "") if r else "" for r in reports]])
+    return header, table
+
+
+def _submitter(report) -> str:
+    if report is None or report.submitted_by is None:
+        return ""
+    return report.submitted_by.full_name
+
+
+def reports_table(rows) -> tuple[list, list[list]]:
+    header = [
+        "Муниципальное образование",
+        "Статус отчёта",
+        "Отправил",
+        "Дата и время отправки",
+        "Комментарий",
+        "Изменилось после отправки (№ показателей)",
+    ]
+    table = []
+    for row in rows:
+        report = row.report
+        table.append(
+            [
+                row.municipality.name,
+                _state_label(row),
+                _submitter(report),
+                _time(report.submitted_at) if report else "",
+                (report.comment or "") if report else "",
+                ", ".join(str(n) for n in row.changed) if report else "",
+            ]
+        )
+    return header, table
+
+
+def filename(year: int, fmt: str) -> str:
+    return f"monitoring-{year}.{fmt}"
+
+
+def render(indicators, rows, fmt: str) -> bytes:
+    if fmt == "csv":
+        return to_csv(*ministry_table(indicators, rows)).encode("utf-8-sig")
+    if fmt == "xlsx":
+        return to_xlsx(
+            [
+                ("Сводная", *ministry_table(indicators, rows)),
+                ("Отчёты", *reports_table(rows)),
+            ]
+        )
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,97 @@
+"""Forms of the monitoring area. The views limit choices to the user's scope; services check
+the rules again."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from partnercrm.monitoring.services import FIRST_YEAR, LAST_YEAR, MAX_COMMENT, MAX_VALUE
+
+YEAR_MESSAGE = _l("The year must be from 2000 to 2100.")
+DATE_MESSAGE = _l("Enter a date.")
+
+
+def _year_field(label=None):
+    return IntegerField(
+        label or _l("Year"),
+        validators=[
+            InputRequired(message=YEAR_MESSAGE),
+            NumberRange(FIRST_YEAR, LAST_YEAR, message=YEAR_MESSAGE),
+        ],
+    )
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+class PlanForm(FlaskForm):
+    municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
+    year = _year_field()
+    approved_on = DateField(_l("Approved on"), validators=[InputRequired(message=DATE_MESSAGE)])
+    title = StringField(
+        _l("Title"),
+        description=_l("E.g. the act that approved it: «Постановление № 123 от 01.02.2021»."),
+        filters=[_blank_to_none],
+        validators=[Optional(), Length(max=500)],
+    )
+    document = FileField(
+        _l("Document (PDF, at most 10 MB)"),
+        description=_l("Uploading a file replaces the current document."),
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class IndicatorValuesForm(FlaskForm):
+    """The ministry's values of one year: indicator 5 (a number) and 7 (yes/no)."""
+
+    value_5 = IntegerField(
+        _l("Value"),
+        validators=[
+            Optional(),
+            NumberRange(0, MAX_VALUE, message=_l("Enter a whole number from 0 to 10,000,000.")),
+        ],
+    )
+    comment_5 = TextAreaField(
+        _l("Comment"), filters=[_blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
+    )
+    value_7 = SelectField(
+        _l("Value"),
+        choices=[SelectChoice("", "—"), SelectChoice("1", _l("yes")), SelectChoice("0", _l("no"))],
+        validate_choice=True,
+    )
+    comment_7 = TextAreaField(
+        _l("Comment"), filters=[_blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class CampaignForm(FlaskForm):
+    year = _year_field(_l("Year of the data"))
+    deadline = DateField(_l("Deadline"), validators=[InputRequired(message=DATE_MESSAGE)])
+    submit = SubmitField(_l("Open the campaign"))
+
+
+class DeadlineForm(FlaskForm):
+    deadline = DateField(_l("Deadline"), validators=[InputRequired(message=DATE_MESSAGE)])
+    submit = SubmitField(_l("Change the deadline"))
+
+
+class SubmitReportForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment for the ministry"),
+        filters=[_blank_to_none],
+        validators=[Optional(), Length(max=MAX_COMMENT)],
+    )
+    submit = SubmitField(_l("Submit the report"))
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button: CSRF only."""
