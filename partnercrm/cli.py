@@ -21,12 +21,14 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
+    from partnercrm.imports.cli import import_command
     from partnercrm.indicators.cli import indicators_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(indicators_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(import_command)
 
 
 @click.command("seed")

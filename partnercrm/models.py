@@ -1,19 +1,19 @@
 """Imports every domain's models, so metadata (Alembic, create_all) sees all tables."""
 
 from partnercrm.accounts.models import User
-from partnercrm.agreements.models import (
-    Agreement,
-    AgreementDocument,
-    AgreementKind,
-    AgreementParty,
-    AgreementReminder,
-)
 from partnercrm.activities.models import (
     Activity,
     CampShift,
     Headcount,
     ParentMeeting,
     Participation,
+)
+from partnercrm.agreements.models import (
+    Agreement,
+    AgreementDocument,
+    AgreementKind,
+    AgreementParty,
+    AgreementReminder,
 )
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization

@@ -1,6 +1,5 @@
 import json
 from pathlib import Path
-from pathlib import Path
 
 import sqlalchemy as sa
 
