@@ -80,6 +80,7 @@ def register_models(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from partnercrm.accounts.views import bp as accounts_bp
     from partnercrm.activities.views import bp as activities_bp
+    from partnercrm.agreements.views import bp as agreements_bp
     from partnercrm.core.views import bp as core_bp
     from partnercrm.directory.views import bp as directory_bp
     from partnercrm.imports.views import bp as imports_bp
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         directory_bp,
         roadmap_bp,
         activities_bp,
+        agreements_bp,
         students_bp,
         imports_bp,
         indicators_bp,

@@ -202,3 +202,129 @@ def can_submit_municipal_report(user: User, municipality_id: int) -> bool:
     """Only the municipality's own coordinator submits its report."""
     own = coordinator_municipality_id(user)
     return own is not None and own == municipality_id
+
+
+# --- Agreements ---
+# Cooperation agreements (docs/agreements.md). One rule, "acts for a party", decides everything:
+# admins act for every organization; a coordinator for the organizations of their municipality;
+# the staff of a school, college, employer or employment center for their own organization.
+# Whoever acts for at least one party sees the agreement, edits it (fields, parties,
+# termination), uploads and downloads its documents and links activities to it — an activity
+# only if one of the parties they act for hosts, organizes or visits it. A non-admin creates an
+# agreement only with a party they act for and cannot edit themselves out of one. Everyone
+# else gets 404 for an agreement and its documents, as if it did not exist.
+
+AGREEMENT_STAFF_ROLES = frozenset(
+    {Role.SCHOOL, Role.COLLEGE, Role.EMPLOYER, Role.EMPLOYMENT_CENTER}
+)
+
+
+def can_act_for_party(user: User, organization: Organization) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None and (
+            organization.municipality_id == user.municipality_id
+        )
+    return (
+        user.role in AGREEMENT_STAFF_ROLES
+        and user.organization_id is not None
+        and organization.id == user.organization_id
+    )
+
+
+def can_create_agreement(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None
+    return user.role in AGREEMENT_STAFF_ROLES and user.organization_id is not None
+
+
+def can_make_agreement_between(user: User, organizations) -> bool:
+    """May ``user`` save an agreement with these parties (it must stay theirs to see)?"""
+    return can_create_agreement(user) and any(
+        can_act_for_party(user, organization) for organization in organizations
+    )
+
+
+def agreement_visibility(user: User):
+    """The WHERE clause of :func:`agreements_scope` (for joins and counts)."""
+    from partnercrm.agreements.models import Agreement, AgreementParty
+
+    if not user.is_authenticated:
+        return sa.false()
+    if user.role is Role.ADMIN:
+        return sa.true()
+    if user.role is Role.COORDINATOR:
+        if user.municipality_id is None:
+            return sa.false()
+        return Agreement.id.in_(
+            sa.select(AgreementParty.agreement_id)
+            .join(Organization, Organization.id == AgreementParty.organization_id)
+            .where(Organization.municipality_id == user.municipality_id)
+        )
+    if user.role not in AGREEMENT_STAFF_ROLES or user.organization_id is None:
+        return sa.false()
+    return Agreement.id.in_(
+        sa.select(AgreementParty.agreement_id).where(
+            AgreementParty.organization_id == user.organization_id
+        )
+    )
+
+
+def agreements_scope(user: User) -> sa.Select:
+    """Agreements ``user`` may see: the query form of :func:`can_see_agreement`."""
+    from partnercrm.agreements.models import Agreement
+
+    return sa.select(Agreement).where(agreement_visibility(user))
+
+
+def can_see_agreement(user: User, agreement) -> bool:
+    return any(can_act_for_party(user, party.organization) for party in agreement.parties)
+
+
+def can_edit_agreement(user: User, agreement) -> bool:
+    return can_see_agreement(user, agreement)
+
+
+def can_download_agreement_document(user: User, agreement) -> bool:
+    return can_see_agreement(user, agreement)
+
+
+def agreement_party_ids_for(user: User, agreement) -> list[int]:
+    """The parties of ``agreement`` that ``user`` acts for."""
+    return [
+        party.organization_id
+        for party in agreement.parties
+        if can_act_for_party(user, party.organization)
+    ]
+
+
+def linkable_activity_condition(user: User, agreement):
+    """Activities ``user`` may link to (or unlink from) ``agreement``: hosted, organized or
+    visited by a party ``user`` acts for."""
+    from partnercrm.activities.models import Activity, activity_school
+
+    ids = agreement_party_ids_for(user, agreement) if can_edit_agreement(user, agreement) else []
+    if not ids:
+        return sa.false()
+    return sa.or_(
+        Activity.host_id.in_(ids),
+        Activity.organizer_id.in_(ids),
+        Activity.id.in_(
+            sa.select(activity_school.c.activity_id).where(activity_school.c.school_id.in_(ids))
+        ),
+    )
+
+
+def can_link_activity(user: User, agreement, activity) -> bool:
+    if not can_edit_agreement(user, agreement):
+        return False
+    ids = set(agreement_party_ids_for(user, agreement))
+    involved = {activity.host_id, activity.organizer_id, *(s.id for s in activity.schools)}
+    return bool(ids & involved)

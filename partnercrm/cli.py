@@ -21,6 +21,7 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
+    from partnercrm.agreements.cli import remind_command
     from partnercrm.imports.cli import import_command
     from partnercrm.indicators.cli import indicators_command
 
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(indicators_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(remind_command)
     app.cli.add_command(import_command)
 
 

@@ -84,6 +84,7 @@ class AgreementKind(db.Model):
     """A kind of cooperation the agreement covers."""
 
     __tablename__ = "agreement_kind"
+    __audited__ = True
 
     agreement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True

@@ -1,9 +1,12 @@
-"""Pure rules of agreements (no Flask): kinds of cooperation and the derived status."""
+"""Pure rules of agreements (no Flask): kinds of cooperation, the derived status (in Python and
+as an SQL condition) and which reminder is due."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
+
+import sqlalchemy as sa
 
 EXPIRING_WITHIN_DAYS = 60
 REMINDER_DAYS = (60, 14)
@@ -43,3 +46,36 @@ def agreement_status(
     if valid_to is not None and valid_to <= today + timedelta(days=EXPIRING_WITHIN_DAYS):
         return AgreementStatus.EXPIRING
     return AgreementStatus.ACTIVE
+
+
+def status_condition(status: AgreementStatus, today: date, signed_on, valid_to, terminated_on):
+    """The SQL form of :func:`agreement_status`: a WHERE condition true exactly for the rows whose
+    derived status on ``today`` (a local date) is ``status``.
+
+    The columns are passed in (``Agreement.signed_on`` …) so this module needs no models; each
+    branch mirrors one line of the rule, and the tests check that both answer alike.
+    """
+    terminated = sa.and_(terminated_on.is_not(None), terminated_on <= today)
+    if status is AgreementStatus.TERMINATED:
+        return terminated
+    in_force = sa.or_(terminated_on.is_(None), terminated_on > today)
+    if status is AgreementStatus.DRAFT:
+        return sa.and_(in_force, signed_on.is_(None))
+    signed = sa.and_(in_force, signed_on.is_not(None))
+    horizon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    if status is AgreementStatus.EXPIRED:
+        return sa.and_(signed, valid_to.is_not(None), valid_to < today)
+    if status is AgreementStatus.EXPIRING:
+        return sa.and_(signed, valid_to.is_not(None), valid_to >= today, valid_to <= horizon)
+    return sa.and_(signed, sa.or_(valid_to.is_(None), valid_to > horizon))
+
+
+def due_reminder(today: date, valid_to: date | None) -> int | None:
+    """The reminder (days before expiry) due on ``today``: the most urgent lead time the
+    remaining days have reached, or None. A missed 60-day reminder is not sent once the 14-day
+    one is due — the parties get the more urgent one only."""
+    if valid_to is None or valid_to < today:
+        return None
+    days_left = (valid_to - today).days
+    due = [days for days in REMINDER_DAYS if days_left <= days]
+    return min(due) if due else None

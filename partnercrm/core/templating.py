@@ -26,6 +26,7 @@ class NavLink:
 NAVIGATION: list[NavLink] = [
     NavLink("core.dashboard", _l("Dashboard")),
     NavLink("activities.index", _l("Activities")),
+    NavLink("agreements.index", _l("Agreements")),
     NavLink("students.roster", _l("Students"), frozenset({Role.SCHOOL})),
     NavLink(
         "indicators.report",

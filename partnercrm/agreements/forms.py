@@ -1,0 +1,215 @@
+"""Forms of the agreement pages and the party picker.
+
+A party is picked by typing its name or code: suggestions come from ``/agreements/organizations``
+(``Name [code]``), and :func:`find_organization` resolves the text back, so the form works
+without JavaScript too (an exact code, INN or name is enough).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from partnercrm.agreements.labels import KIND_LABELS
+from partnercrm.agreements.rules import CooperationKind
+from partnercrm.agreements.services import AgreementData
+from partnercrm.directory.models import Organization
+from partnercrm.directory.rules import ApprovalState
+from partnercrm.extensions import db
+
+SEARCH_LIMIT = 20
+BLANK_PARTY_ROWS = 2
+MIN_PARTY_ROWS = 3
+
+
+def _strip(value):
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def organization_label(organization: Organization | None) -> str:
+    if organization is None:
+        return ""
+    return f"{organization.name} [{organization.code}]"
+
+
+def _pickable() -> sa.Select:
+    return sa.select(Organization).where(
+        sa.or_(
+            Organization.approval_state.is_(None),
+            Organization.approval_state != ApprovalState.DECLINED,
+        )
+    )
+
+
+def search_organizations(text: str, limit: int = SEARCH_LIMIT) -> list[Organization]:
+    needle = (text or "").strip().lower()
+    if len(needle) < 2:
+        return []
+    query = _pickable().where(
+        sa.or_(
+            *(
+                sa.func.lower(column).contains(needle, autoescape=True)
+                for column in (
+                    Organization.name,
+                    Organization.short_name,
+                    Organization.code,
+                    Organization.inn,
+                )
+            )
+        )
+    )
+    return list(db.session.scalars(query.order_by(Organization.name, Organization.id).limit(limit)))
+
+
+_CODE_IN_BRACKETS = re.compile(r"\[([^\[\]]+)\]\s*$")
+
+
+def find_organization(text: str | None) -> Organization | None:
+    """The one organization ``text`` names: ``… [code]``, an exact code or INN, or an exact
+    (short) name; None when there is none or more than one."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    query = _pickable()
+    match = _CODE_IN_BRACKETS.search(text)
+    if match:
+        query = query.where(Organization.code == match.group(1).strip())
+    else:
+        lowered = text.lower()
+        query = query.where(
+            sa.or_(
+                Organization.code == text,
+                Organization.inn == text,
+                sa.func.lower(Organization.name) == lowered,
+                sa.func.lower(Organization.short_name) == lowered,
+            )
+        )
+    found = db.session.scalars(query.limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+class PartyForm(Form):
+    """One row of the parties table (no CSRF of its own: the outer form has it)."""
+
+    organization = StringField(_l("Organization"), filters=[_strip])
+    role = StringField(_l("Role in the agreement"), filters=[_strip],
+                       validators=[Optional(), Length(max=200)])
+
+    def validate_organization(self, field) -> None:
+        field.found = None
+        if field.data:
+            field.found = find_organization(field.data)
+            if field.found is None:
+                raise ValidationError(
+                    _l("No such organization. Type a few letters and pick it from the list.")
+                )
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices shown as checkboxes by the template; unknown values are refused."""
+
+    def pre_validate(self, form) -> None:
+        known = {value for value, _label in self.choices or []}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError(_l("Unknown choice."))
+
+
+class AgreementForm(FlaskForm):
+    number = StringField(
+        _l("Number"), filters=[_strip], validators=[InputRequired(), Length(max=100)]
+    )
+    subject = TextAreaField(
+        _l("Subject of the agreement"), filters=[_strip], validators=[InputRequired()]
+    )
+    kinds = CheckboxesField(
+        _l("Kinds of cooperation"),
+        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+    )
+    parties = FieldList(FormField(PartyForm), min_entries=MIN_PARTY_ROWS)
+    signed_on = DateField(
+        _l("Signed on"),
+        validators=[Optional()],
+        description=_l("Leave empty while the agreement is a draft."),
+    )
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_to = DateField(
+        _l("Valid to (last day)"),
+        validators=[Optional()],
+        description=_l("Leave empty for an agreement without an end date."),
+    )
+    terminated_on = DateField(_l("Terminated on"), validators=[Optional()])
+    termination_reason = TextAreaField(
+        _l("Reason for the termination"), filters=[_strip], validators=[Optional()]
+    )
+    contact_persons = TextAreaField(
+        _l("Contact persons"), filters=[_strip], validators=[Optional()]
+    )
+    notes = TextAreaField(_l("Notes"), filters=[_strip], validators=[Optional()])
+    submit = SubmitField(_l("Save"))
+
+    def party_values(self) -> list[tuple[Organization, str | None]]:
+        return [
+            (entry.form.organization.found, entry.form.role.data)
+            for entry in self.parties
+            if getattr(entry.form.organization, "found", None) is not None
+        ]
+
+    def data_for_service(self) -> AgreementData:
+        return AgreementData(
+            number=self.number.data or "",
+            subject=self.subject.data or "",
+            parties=self.party_values(),
+            kinds=[CooperationKind(value) for value in self.kinds.data or []],
+            signed_on=self.signed_on.data,
+            valid_from=self.valid_from.data,
+            valid_to=self.valid_to.data,
+            terminated_on=self.terminated_on.data,
+            termination_reason=self.termination_reason.data,
+            contact_persons=self.contact_persons.data,
+            notes=self.notes.data,
+        )
+
+    def fill_parties(self, parties: list[tuple[Organization | None, str | None]]) -> None:
+        """Show ``parties`` and some empty rows to add more (GET)."""
+        while len(self.parties):
+            self.parties.pop_entry()
+        rows = max(len(parties) + BLANK_PARTY_ROWS, MIN_PARTY_ROWS)
+        for index in range(rows):
+            organization, role = parties[index] if index < len(parties) else (None, None)
+            self.parties.append_entry(
+                {"organization": organization_label(organization), "role": role or ""}
+            )
+
+    def add_blank_party_rows(self) -> None:
+        """After a refused POST, keep the typed rows and offer empty ones again."""
+        blank = sum(1 for entry in self.parties if not entry.form.organization.data)
+        for _index in range(max(0, BLANK_PARTY_ROWS - blank)):
+            self.parties.append_entry()
+
+
+class DocumentForm(FlaskForm):
+    document = FileField(_l("Scanned agreement (PDF, at most 10 MB)"))
+    submit = SubmitField(_l("Upload"))
+
+
+class LinkActivityForm(FlaskForm):
+    activity = SelectField(_l("Activity"), coerce=int, validators=[InputRequired()])
+    submit = SubmitField(_l("Link"))
