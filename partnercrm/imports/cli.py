@@ -1,0 +1,100 @@
+"""``partnercrm import KIND FILE [--dry-run]`` (DESIGN §4.2, §4.3)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from partnercrm.extensions import db
+from partnercrm.imports.columns import KINDS
+from partnercrm.imports.readers import FileProblem, read_table
+from partnercrm.imports.services import ImportResult, Scope, run_import
+
+# Smaller files finish before a progress bar would tell anything.
+PROGRESS_MIN_ROWS = 1000
+LARGE_FILE_BYTES = 1024 * 1024
+PHASE_LABELS = {"check": "checking rows", "write": "writing"}
+
+
+class ProgressBars:
+    """One click progress bar per phase, on standard error."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.phase: str | None = None
+        self.done = 0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_ROWS:
+            return
+        if phase != self.phase:
+            self.close()
+            self.bar = click.progressbar(
+                length=total,
+                label=PHASE_LABELS.get(phase, phase),
+                file=sys.stderr,
+            )
+            self.bar.__enter__()
+            self.phase, self.done = phase, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument(
+    "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Check the file and report what would change; write nothing."
+)
+@with_appcontext
+def import_command(kind: str, path: Path, dry_run: bool) -> None:
+    """Import organizations, students, activities, participants or headcounts from a CSV or
+    XLSX file. The whole file is imported, or nothing: every bad row is reported as
+    'row N: column: message'."""
+    data = path.read_bytes()
+    if len(data) > LARGE_FILE_BYTES:
+        click.echo(f"reading {path} ({len(data) // 1024 // 1024} MB)…", err=True)
+    try:
+        table = read_table(data)
+    except FileProblem as problem:
+        raise click.ClickException(f"{path}: {problem}") from problem
+    progress = ProgressBars()
+    try:
+        result = run_import(kind, table, scope=Scope.region(), dry_run=dry_run, progress=progress)
+        progress.close()
+        if result.errors or dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except SQLAlchemyError as error:
+        progress.close()
+        db.session.rollback()
+        raise click.ClickException(
+            f"the database refused the import, nothing was imported: {error.__class__.__name__}"
+        ) from error
+    report(result)
+
+
+def report(result: ImportResult) -> None:
+    if result.errors:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(
+            f"{len(result.errors)} error(s) in {result.bad_rows} row(s) of {result.rows}; "
+            "nothing was imported."
+        )
+    line = result.summary()
+    if result.dry_run:
+        line += " (dry run: nothing was written)"
+    click.echo(line)

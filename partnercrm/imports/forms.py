@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, SubmitField
+from wtforms.validators import DataRequired
+
+KIND_LABELS = {
+    "organizations": _l("Organizations"),
+    "students": _l("Students (roster)"),
+    "activities": _l("Activities"),
+    "participants": _l("Participants by name"),
+    "headcounts": _l("Participants by count (headcounts)"),
+}
+
+
+class ImportForm(FlaskForm):
+    """Upload one file of one kind; the view limits the kinds to the user's role."""
+
+    kind = SelectField(_l("What the file holds"), validators=[DataRequired()])
+    file = FileField(
+        _l("File"),
+        description=_l("CSV (UTF-8 or Windows-1251, “,” or “;”) or XLSX, up to 10 MB."),
+        validators=[FileRequired(message=_l("Choose a file."))],
+    )
+    dry_run = BooleanField(
+        _l("Check only"),
+        description=_l("Check the file and show what would change, without saving anything."),
+    )
+    submit = SubmitField(_l("Import"))
+
+    def __init__(self, kinds: list[str], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
