@@ -328,3 +328,46 @@ def can_link_activity(user: User, agreement, activity) -> bool:
     ids = set(agreement_party_ids_for(user, agreement))
     involved = {activity.host_id, activity.organizer_id, *(s.id for s in activity.schools)}
     return bool(ids & involved)
+
+
+# --- Students ---
+# Student identities (names, birth dates, ОВЗ status) are for the staff of the student's own
+# school only (DESIGN §1); every other role sees counts. The roster is the school role's.
+
+
+def roster_school_id(user: User) -> int | None:
+    """The school whose roster ``user`` keeps, or None: school staff attached to a school only."""
+    from partnercrm.directory.rules import OrganizationKind
+
+    if not user.is_authenticated or user.role is not Role.SCHOOL:
+        return None
+    organization = user.organization
+    if organization is None or organization.kind is not OrganizationKind.SCHOOL:
+        return None
+    return organization.id
+
+
+def can_manage_roster(user: User) -> bool:
+    """May ``user`` list, add, edit and archive the students of their school?"""
+    return roster_school_id(user) is not None
+
+
+def can_see_student(user: User, student) -> bool:
+    """Names and personal data of ``student``: the staff of the student's own school only."""
+    school_id = roster_school_id(user)
+    return school_id is not None and student.school_id == school_id
+
+
+def can_manage_student(user: User, student) -> bool:
+    return can_see_student(user, student)
+
+
+def students_scope(user: User) -> sa.Select:
+    """Students whose names ``user`` may see: the own school's roster, or nothing."""
+    from partnercrm.students.models import Student
+
+    school_id = roster_school_id(user)
+    query = sa.select(Student)
+    if school_id is None:
+        return query.where(sa.false())
+    return query.where(Student.school_id == school_id)
