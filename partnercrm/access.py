@@ -371,3 +371,74 @@ def students_scope(user: User) -> sa.Select:
     if school_id is None:
         return query.where(sa.false())
     return query.where(Student.school_id == school_id)
+
+
+# --- Reports ---
+# Indicator reports, their drill-down, the live roadmap and indicator exports
+# (docs/counting-rules.md). Admins: the region, any municipality, any school. Coordinators: their
+# municipality and its schools. School staff: their own school. Exports are the ministry's table
+# (the region or one municipality), so admins and coordinators only. Reports show counts, never
+# student names.
+
+REPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
+
+
+def can_see_reports(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None
+    return report_school_id(user) is not None
+
+
+def report_school_id(user: User) -> int | None:
+    """The school a user's reports are fixed to: school staff's own school; else None."""
+    from partnercrm.directory.rules import OrganizationKind
+
+    if not user.is_authenticated or user.role is not Role.SCHOOL:
+        return None
+    organization = user.organization
+    if organization is None or organization.kind is not OrganizationKind.SCHOOL:
+        return None
+    return organization.id
+
+
+def can_report_on_municipality(user: User, municipality_id: int) -> bool:
+    """A municipality's figures and its list of schools."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return (
+        user.role is Role.COORDINATOR
+        and user.municipality_id is not None
+        and municipality_id == user.municipality_id
+    )
+
+
+def can_report_on_school(user: User, school: Organization) -> bool:
+    """A school's figures and the activities behind them (counts only, never names)."""
+    from partnercrm.directory.rules import OrganizationKind
+
+    if not user.is_authenticated or school.kind is not OrganizationKind.SCHOOL:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None and school.municipality_id == user.municipality_id
+    return report_school_id(user) == school.id
+
+
+def can_export_indicators(user: User, municipality_id: int | None) -> bool:
+    """The indicator export of the region (``None``) or of one municipality."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return (
+        user.role is Role.COORDINATOR
+        and user.municipality_id is not None
+        and municipality_id == user.municipality_id
+    )

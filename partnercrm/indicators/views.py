@@ -1,14 +1,482 @@
+"""Report pages (DESIGN §3.2; docs/counting-rules.md): the seven indicators for a year or a
+period and a scope, a chart by municipality, the monthly trend, the drill-down from a
+municipality to its schools and on to the activities behind a number, the live roadmap, and the
+indicator exports.
+
+Scope (partnercrm/access.py, "Reports"): admins the region, any municipality or school;
+coordinators their municipality (another one in the URL answers 403); school staff their own
+school. Reports show counts, never student names. Every page runs a fixed number of queries.
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from partnercrm import access
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.models import Activity
+from partnercrm.activities.rules import ActivityKind
+from partnercrm.audit.models import AuditAction
+from partnercrm.audit.services import record
+from partnercrm.core.errors import render_error
+from partnercrm.core.pagination import paginate
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.extensions import db
+from partnercrm.indicators import export as indicator_export
+from partnercrm.indicators import queries, reports
+from partnercrm.indicators.forms import (
+    ACTIVITY_NUMBERS,
+    CHART_NUMBERS,
+    MAX_YEAR,
+    MIN_YEAR,
+    DrillDownForm,
+    ExportForm,
+    PeriodForm,
+    ReportForm,
+    RoadmapForm,
+    read,
+)
+from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
+from partnercrm.roadmap.models import Indicator, PlanSection
 
 bp = Blueprint("indicators", __name__, url_prefix="/reports")
 
+TREND_NUMBERS = (2, 6)
+MAX_TREND_MONTHS = 24
+SCHOOLS_PER_PAGE = 50
+MIME_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# The same msgids as the activities pages, so one translation serves both.
+ACTIVITY_KIND_LABELS = {
+    ActivityKind.EXCURSION: _l("Excursion to an employer or organization"),
+    ActivityKind.PARENT_MEETING: _l("Parent meeting"),
+    ActivityKind.CAMP_SHIFT: _l("Camp shift"),
+    ActivityKind.OPEN_DAY: _l("Open day"),
+    ActivityKind.PROFPROBA: _l("Profproba"),
+    ActivityKind.CAREER_EVENT: _l("Other career-guidance event"),
+}
+UNKNOWN_MUNICIPALITY = _l("There is no such municipality.")
+UNKNOWN_SCHOOL = _l("There is no such school.")
+
+
+@bp.context_processor
+def _report_globals() -> dict:
+    return {
+        "computed_numbers": COMPUTED_FROM_ACTIVITIES,
+        "entered_numbers": ENTERED_BY_MINISTRY,
+        "activity_numbers": ACTIVITY_NUMBERS,
+        "min_year": MIN_YEAR,
+        "max_year": MAX_YEAR,
+    }
+
+
+def _invalid(form: PeriodForm) -> bool:
+    return any(field.errors for field in form)
+
+
+def _first_error(form: PeriodForm) -> str:
+    for field in form:
+        if field.errors:
+            return f"{field.label.text}: {field.errors[0]}"
+    return str(_("The request could not be understood. Reload the page and try again."))
+
+
+# --- scope ---
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What a report is about: the region (both None), a municipality, or a school."""
+
+    municipality: Municipality | None = None
+    school: Organization | None = None
+
+    @property
+    def scope(self) -> queries.Scope:
+        return queries.Scope(
+            municipality_id=self.municipality.id if self.municipality else None,
+            school_id=self.school.id if self.school else None,
+        )
+
+
+def _own_school() -> Organization:
+    school_id = access.report_school_id(current_user)
+    access.require(school_id is not None)
+    return db.session.get(Organization, school_id)
+
+
+def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
+    """The scope asked for, within the user's: None (with a form error) for an id that does not
+    exist; 403 for one outside the user's scope. Coordinators default to their municipality."""
+    user = current_user
+    school_field = getattr(form, "school", None)
+    wanted_school = school_field.data if school_field is not None else None
+    if user.role is Role.SCHOOL:
+        school = _own_school()
+        if form.municipality.data not in (None, school.municipality_id):
+            abort(403)
+        if wanted_school not in (None, school.id):
+            abort(403)
+        return Chosen(school.municipality, school)
+    municipality_id = form.municipality.data
+    if municipality_id is None and user.role is Role.COORDINATOR:
+        municipality_id = user.municipality_id
+    municipality = None
+    if municipality_id is not None:
+        municipality = db.session.get(Municipality, municipality_id)
+        if municipality is None:
+            form.municipality.errors.append(UNKNOWN_MUNICIPALITY)
+            return None
+        access.require(access.can_report_on_municipality(user, municipality.id))
+    school = None
+    if wanted_school is not None:
+        school = db.session.get(Organization, wanted_school)
+        if school is None or school.kind is not OrganizationKind.SCHOOL:
+            school_field.errors.append(UNKNOWN_SCHOOL)
+            return None
+        access.require(access.can_report_on_school(user, school))
+        if municipality is not None and school.municipality_id != municipality.id:
+            # The municipality was changed in the form: the old school no longer applies.
+            school = None
+        else:
+            municipality = school.municipality
+    return Chosen(municipality, school)
+
+
+def _municipalities() -> list[Municipality]:
+    return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))
+
+
+def _schools_of(municipality_id: int | None) -> list[tuple[int, str]]:
+    if municipality_id is None:
+        return []
+    return [
+        (school_id, name)
+        for school_id, name in db.session.execute(
+            sa.select(Organization.id, sa.func.coalesce(Organization.short_name, Organization.name))
+            .where(
+                Organization.kind == OrganizationKind.SCHOOL,
+                Organization.municipality_id == municipality_id,
+            )
+            .order_by(Organization.name, Organization.id)
+        ).all()
+    ]
+
+
+def _choices(chosen: Chosen | None) -> dict:
+    """What the scope part of the form offers the user."""
+    user = current_user
+    if user.role is Role.ADMIN:
+        municipality_id = chosen.municipality.id if chosen and chosen.municipality else None
+        return {"municipalities": _municipalities(), "schools": _schools_of(municipality_id)}
+    if user.role is Role.COORDINATOR:
+        return {"municipalities": [], "schools": _schools_of(user.municipality_id)}
+    return {"municipalities": [], "schools": []}
+
+
+# --- charts ---
+
+
+def _bars(parts: list[queries.Part]) -> list[dict]:
+    """Horizontal bars: the named and the headcount segment as percentages of the longest."""
+    top = max((part.value for part in parts), default=0) or 1
+    return [
+        {
+            "part": part,
+            "named_pct": round(100 * part.named / top, 2),
+            "headcount_pct": round(100 * part.headcount / top, 2),
+        }
+        for part in parts
+    ]
+
+
+TREND_WIDTH, TREND_HEIGHT, TREND_TOP = 600, 150, 20
+
+
+def _columns(parts: list[queries.Part]) -> list[dict]:
+    """Vertical bars of an inline SVG, ``TREND_WIDTH`` wide: named at the bottom, headcount
+    stacked on top."""
+    top = max((part.value for part in parts), default=0) or 1
+    step = TREND_WIDTH / max(len(parts), 1)
+    base = TREND_TOP + TREND_HEIGHT
+    columns = []
+    for index, part in enumerate(parts):
+        named_h = TREND_HEIGHT * part.named / top
+        head_h = TREND_HEIGHT * part.headcount / top
+        columns.append(
+            {
+                "part": part,
+                "x": round(index * step + step * 0.15, 2),
+                "w": round(step * 0.7, 2),
+                "cx": round(index * step + step / 2, 2),
+                "named_y": round(base - named_h, 2),
+                "named_h": round(named_h, 2),
+                "head_y": round(base - named_h - head_h, 2),
+                "head_h": round(head_h, 2),
+                "label_y": round(base - named_h - head_h - 4, 2),
+            }
+        )
+    return columns
+
+
+# --- pages ---
+
 
 @bp.route("/")
-@access.roles_required(Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
+@access.roles_required(*access.REPORT_ROLES)
 def report():
-    return render_template("indicators/report.html")
+    access.require(access.can_see_reports(current_user))
+    form = read(ReportForm, request.args)
+    chosen = None if _invalid(form) else _choose(form)
+    if chosen is None:
+        return (
+            render_template("indicators/report.html", form=form, chosen=None, **_choices(None)),
+            400,
+        )
+    period = form.period
+    scope = chosen.scope
+    results = queries.compute(db.session, period, scope, with_municipalities=chosen.school is None)
+    by_number = {result.number: result for result in results}
+    number = form.indicator.data
+    months = reports.months_of(period)
+    trends = {}
+    if len(months) <= MAX_TREND_MONTHS:
+        for trend_number in TREND_NUMBERS:
+            trends[trend_number] = _columns(
+                reports.monthly(db.session, trend_number, period, scope)
+            )
+    export_municipality = chosen.municipality.id if chosen.municipality else None
+    return render_template(
+        "indicators/report.html",
+        form=form,
+        chosen=chosen,
+        period=period,
+        period_args=form.period_args(),
+        results=results,
+        chart_number=number,
+        chart_result=by_number.get(number),
+        chart_numbers=CHART_NUMBERS,
+        bars=_bars(by_number[number].by_municipality) if number in by_number else [],
+        trends=trends,
+        trend_width=TREND_WIDTH,
+        trend_height=TREND_TOP + TREND_HEIGHT + 20,
+        trend_base=TREND_TOP + TREND_HEIGHT,
+        max_trend_months=MAX_TREND_MONTHS,
+        can_export=access.can_export_indicators(current_user, export_municipality),
+        export_municipality=export_municipality,
+        can_open_municipality=lambda mid: access.can_report_on_municipality(current_user, mid),
+        **_choices(chosen),
+    )
+
+
+def _indicator_names() -> dict[int, str]:
+    return dict(db.session.execute(sa.select(Indicator.number, Indicator.name)).all())
+
+
+@bp.route("/municipalities/<int:municipality_id>")
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def municipality(municipality_id: int):
+    """A municipality's schools, each with indicators 2, 3, 4 and 6 (zeros included)."""
+    place = db.get_or_404(Municipality, municipality_id)
+    access.require(access.can_report_on_municipality(current_user, place.id))
+    form = read(DrillDownForm, request.args)
+    if _invalid(form):
+        return render_template("indicators/municipality.html", form=form, place=place), 400
+    period = form.period
+    scope = queries.Scope(municipality_id=place.id)
+    by_school = {
+        number: {part.key: part for part in queries.by_school(db.session, number, period, scope)}
+        for number in ACTIVITY_NUMBERS
+    }
+    totals = {
+        number: queries.Part(
+            number,
+            str(number),
+            sum(part.named for part in parts.values()),
+            sum(part.headcount for part in parts.values()),
+        )
+        for number, parts in by_school.items()
+    }
+    page = paginate(
+        sa.select(Organization)
+        .where(
+            Organization.kind == OrganizationKind.SCHOOL,
+            Organization.municipality_id == place.id,
+        )
+        .order_by(Organization.name, Organization.id),
+        per_page=SCHOOLS_PER_PAGE,
+    )
+    return render_template(
+        "indicators/municipality.html",
+        form=form,
+        place=place,
+        period=period,
+        period_args=form.period_args(),
+        number=form.indicator.data,
+        names=_indicator_names(),
+        by_school=by_school,
+        totals=totals,
+        page=page,
+    )
+
+
+@bp.route("/schools/<int:school_id>")
+@access.roles_required(*access.REPORT_ROLES)
+def school(school_id: int):
+    """The activities behind a school's figure, with the school's counts at each."""
+    school = db.get_or_404(Organization, school_id)
+    if school.kind is not OrganizationKind.SCHOOL:
+        abort(404)
+    access.require(access.can_report_on_school(current_user, school))
+    form = read(DrillDownForm, request.args)
+    if _invalid(form):
+        return render_template("indicators/school.html", form=form, school=school), 400
+    period = form.period
+    number = form.indicator.data
+    results = queries.compute(
+        db.session,
+        period,
+        queries.Scope(municipality_id=school.municipality_id, school_id=school.id),
+        with_municipalities=False,
+    )
+    page = paginate(
+        reports.school_activities(number, period, school.id).options(
+            sa.orm.joinedload(Activity.host), sa.orm.joinedload(Activity.organizer)
+        )
+    )
+    counts = reports.school_activity_counts(
+        db.session, number, period, school.id, [activity.id for activity in page.items]
+    )
+    return render_template(
+        "indicators/school.html",
+        form=form,
+        school=school,
+        period=period,
+        period_args=form.period_args(),
+        number=number,
+        results={r.number: r for r in results if r.number in ACTIVITY_NUMBERS},
+        page=page,
+        counts=counts,
+        kind_labels=ACTIVITY_KIND_LABELS,
+        activity_link="activities.detail" in current_app.view_functions,
+        can_open_municipality=access.can_report_on_municipality(
+            current_user, school.municipality_id
+        ),
+    )
+
+
+@bp.route("/roadmap")
+@access.roles_required(*access.REPORT_ROLES)
+def roadmap():
+    """The live roadmap: activities linked to each of the 37 plan items in the period, held
+    and planned, for the region and per municipality (host, organizer or visiting school)."""
+    access.require(access.can_see_reports(current_user))
+    form = read(RoadmapForm, request.args)
+    user = current_user
+    chosen = None if _invalid(form) else _choose(form)
+    municipalities = _municipalities() if user.role is Role.ADMIN else []
+    if chosen is None:
+        return (
+            render_template("indicators/roadmap.html", form=form, municipalities=municipalities),
+            400,
+        )
+    period = form.period
+    columns = [chosen.municipality] if chosen.municipality is not None else municipalities
+    counts = reports.roadmap_counts(
+        db.session,
+        period,
+        municipality_ids=[m.id for m in columns] if chosen.municipality is not None else None,
+        school_id=chosen.school.id if chosen.school else None,
+    )
+    sections = db.session.scalars(
+        sa.select(PlanSection)
+        .options(sa.orm.selectinload(PlanSection.items))
+        .order_by(PlanSection.number)
+    ).all()
+    items = [item for section in sections for item in section.items]
+    return render_template(
+        "indicators/roadmap.html",
+        form=form,
+        period=period,
+        period_args=form.period_args(),
+        chosen=chosen,
+        municipalities=municipalities,
+        columns=columns,
+        counts=counts,
+        sections=sections,
+        done=sum(1 for item in items if item.id in counts.region and counts.region[item.id].done),
+        item_total=len(items),
+        empty=reports.ItemCount(),
+    )
+
+
+# --- export ---
+
+
+def _download_name(form: ExportForm, place: Municipality | None) -> tuple[str, str]:
+    """An ASCII file name and the full one (with the municipality's Russian name)."""
+    period = form.period
+    stem = (
+        f"indicators-{period.start.year}"
+        if form.is_year
+        else f"indicators-{period.start.isoformat()}_{period.end.isoformat()}"
+    )
+    suffix = "." + form.format.data
+    if place is None:
+        return stem + suffix, stem + suffix
+    return f"{stem}-municipality-{place.id}{suffix}", f"{stem}-{place.name}{suffix}"
+
+
+@bp.route("/export")
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def export():
+    """The indicator export of DESIGN §4.4 for the region or one municipality. Coordinators
+    export their municipality; school staff do not export (the table is the municipality's)."""
+    form = read(ExportForm, request.args)
+    if _invalid(form):
+        return render_error(400, _first_error(form))
+    user = current_user
+    municipality_id = form.municipality.data
+    if municipality_id is None and user.role is Role.COORDINATOR:
+        municipality_id = user.municipality_id
+    place = None
+    if municipality_id is not None:
+        place = db.session.get(Municipality, municipality_id)
+        if place is None:
+            return render_error(400, UNKNOWN_MUNICIPALITY)
+    access.require(access.can_export_indicators(user, municipality_id))
+    period, fmt = form.period, form.format.data
+    scope = queries.Scope(municipality_id=place.id) if place else queries.REGION
+    content = indicator_export.render(
+        queries.compute(db.session, period, scope), period, place.name if place else None, fmt
+    )
+    record(
+        AuditAction.EXPORT,
+        "indicators",
+        place.id if place else None,
+        details={
+            "format": fmt,
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "municipality": place.name if place else None,
+        },
+    )
+    db.session.commit()
+    ascii_name, full_name = _download_name(form, place)
+    response = Response(content, content_type=MIME_TYPES[fmt])
+    disposition = f'attachment; filename="{ascii_name}"'
+    if full_name != ascii_name:
+        disposition += f"; filename*=UTF-8''{quote(full_name, safe='')}"
+    response.headers["Content-Disposition"] = disposition
+    return response
