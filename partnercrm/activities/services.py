@@ -143,7 +143,10 @@ def set_parent_meeting_details(
         raise ActivityError("Only a parent meeting has presenters.")
     if parents_count is not None and parents_count < 0:
         raise ActivityError("The number of parents cannot be negative.")
-    details = activity.parent_meeting or ParentMeeting(activity=activity)
+    details = activity.parent_meeting
+    if details is None:
+        # Set from the activity's side: the cascade adds it to the session (a backref does not).
+        details = activity.parent_meeting = ParentMeeting()
     details.parents_count = parents_count
     details.professions = (professions or "").strip() or None
     details.presenters = list(presenters)
@@ -157,7 +160,9 @@ def set_camp_shift_details(
         raise ActivityError("Only a camp shift has a camp type.")
     if capacity is not None and capacity <= 0:
         raise ActivityError("The capacity must be positive.")
-    details = activity.camp_shift or CampShift(activity=activity)
+    details = activity.camp_shift
+    if details is None:
+        details = activity.camp_shift = CampShift()
     details.camp_type = camp_type
     details.theme = (theme or "").strip() or None
     details.capacity = capacity

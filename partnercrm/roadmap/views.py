@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from partnercrm import access
+from partnercrm.activities.models import Activity, activity_plan_item
+from partnercrm.activities.views import activity_page
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 
@@ -25,11 +28,20 @@ def index():
 @login_required
 def plan_item(number: int):
     item = db.first_or_404(
-        sa.select(PlanItem).where(PlanItem.number == number).options(
-            sa.orm.joinedload(PlanItem.section)
+        sa.select(PlanItem)
+        .where(PlanItem.number == number)
+        .options(sa.orm.joinedload(PlanItem.section))
+    )
+    # The activities linked to the item that the user may see, newest first.
+    query = access.activities_scope(current_user).where(
+        Activity.id.in_(
+            sa.select(activity_plan_item.c.activity_id).where(
+                activity_plan_item.c.plan_item_id == item.id
+            )
         )
     )
-    return render_template("roadmap/plan_item.html", item=item)
+    page, counts = activity_page(query)
+    return render_template("roadmap/plan_item.html", item=item, page=page, counts=counts)
 
 
 @bp.route("/indicators")
