@@ -18,13 +18,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from partnercrm.errors import UserError
-
-
-def N_(message: str) -> str:
-    """Mark a msgid for extraction (pybabel's default keywords) without translating it here."""
-    return message
-
+from partnercrm.errors import N_, UserError
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 PDF_HEADER = b"%PDF-"

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from partnercrm.accounts.models import User
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality
-from partnercrm.errors import UserError
+from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
@@ -37,12 +37,6 @@ from partnercrm.monitoring.rules import (
     submitted_late,
 )
 from partnercrm.roadmap.models import Indicator
-
-
-def N_(message: str) -> str:
-    """Mark a msgid for extraction; the view translates it."""
-    return message
-
 
 PLAN_DOCUMENTS = "municipal_plans"  # the upload area of plan PDFs
 FIRST_YEAR, LAST_YEAR = 2000, 2100
