@@ -20,9 +20,33 @@ from tests import factories  # noqa: E402
 
 
 def database_url(tmp_path_factory) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(
-        tmp_path_factory.mktemp("db") / "test.sqlite3"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    # A schema of this run's own, so concurrent runs on one PostgreSQL database don't collide.
+    schema = f"pytest_{os.getpid()}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return (
+        sa.make_url(url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
     )
+
+
+def drop_test_schema(url: str) -> None:
+    parsed = sa.make_url(url)
+    options = parsed.query.get("options", "")
+    if parsed.get_backend_name() != "postgresql" or "search_path=" not in options:
+        return
+    schema = options.split("search_path=", 1)[1]
+    engine = sa.create_engine(parsed.difference_update_query(["options"]))
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +67,7 @@ def app(tmp_path_factory):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
+    drop_test_schema(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @pytest.fixture(autouse=True)
@@ -52,12 +77,18 @@ def _clean_database(app):
         db.session.remove()
         tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as connection:
+            # DELETE is far faster than TRUNCATE on small tables; ids restart as on SQLite.
+            for table in tables:
+                connection.execute(table.delete())
             if connection.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
                 for table in tables:
-                    connection.execute(table.delete())
+                    if "id" in table.c and table.c.id.autoincrement is not False:
+                        connection.execute(
+                            sa.text(
+                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'),"
+                                " 1, false)"
+                            )
+                        )
     limiter.reset()
 
 
