@@ -96,7 +96,7 @@ def kinds_for(user: User) -> list[str]:
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         return list(KINDS)
     if user.role is Role.SCHOOL and user.organization_id is not None:
-        return ["students", "activities", "participants", "headcounts"]
+        return ["students", "activities", "participants", "headcounts", "agreements"]
     return []
 
 
@@ -739,3 +739,6 @@ IMPORTERS: dict[str, type[Importer]] = {
     "participants": ParticipantImporter,
     "headcounts": HeadcountImporter,
 }
+
+# Kinds kept in their own packages add themselves to KINDS and IMPORTERS when loaded.
+import partnercrm.agreements.importer  # noqa: E402, F401
