@@ -181,8 +181,9 @@ def test_russian_headers_and_xlsx(app, world):
     book = Workbook()
     sheet = book.active
     sheet.append(["Номер договора", "Стороны", "Предмет", "Дата подписания", "Действует по"])
-    sheet.append(["77", "EMP1:работодатель;SCH1:школа", "Профпробы", date(2021, 3, 1),
-                  date(2022, 2, 28)])
+    sheet.append(
+        ["77", "EMP1:работодатель;SCH1:школа", "Профпробы", date(2021, 3, 1), date(2022, 2, 28)]
+    )
     out = io.BytesIO()
     book.save(out)
     result = run_import("agreements", read_table(out.getvalue()), scope=Scope.region())

@@ -36,8 +36,9 @@ def outbox(app, monkeypatch):
 
 def run_on(runner, day: date, hour: int = 6):
     """Run ``partnercrm remind`` as cron would at ``hour`` local time on ``day``."""
-    with time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=REGION_TZ),
-                             tick=False):
+    with time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=REGION_TZ), tick=False
+    ):
         result = runner.invoke(args=["remind"])
     assert result.exit_code == 0, result.output
     return result
@@ -141,8 +142,9 @@ def test_no_reminders_for(app, world, runner, outbox, fields):
 
 def test_recipients_are_the_parties_active_users_and_emails(app, world, runner, outbox):
     make_agreement([world.school, world.college], valid_to=END)
-    UserFactory(role=Role.SCHOOL, organization=world.school, email="gone@school1.example.org",
-                active=False)
+    UserFactory(
+        role=Role.SCHOOL, organization=world.school, email="gone@school1.example.org", active=False
+    )
     UserFactory(role=Role.SCHOOL, organization=world.school, email="Second@School1.example.org")
     run_on(runner, before(60))
     assert sorted(sent(outbox)) == [
@@ -155,8 +157,12 @@ def test_recipients_are_the_parties_active_users_and_emails(app, world, runner, 
     ]
     everyone = {address for message in outbox for address in message.to}
     assert "gone@school1.example.org" not in everyone
-    assert not everyone & {"boss@yantar.example.org", "teacher@school2.example.org",
-                           "admin@example.org", "coord.north@example.org"}
+    assert not everyone & {
+        "boss@yantar.example.org",
+        "teacher@school2.example.org",
+        "admin@example.org",
+        "coord.north@example.org",
+    }
 
 
 def test_a_refused_message_is_retried_on_the_next_run(app, world, runner, outbox, monkeypatch):

@@ -62,22 +62,32 @@ class World:
         self.north = MunicipalityFactory(name="Северный")
         self.south = MunicipalityFactory(name="Южный")
         self.school = OrganizationFactory(
-            kind=OrganizationKind.SCHOOL, municipality=self.north, name="Школа № 1",
-            code="SCH1", email="school1@example.org",
+            kind=OrganizationKind.SCHOOL,
+            municipality=self.north,
+            name="Школа № 1",
+            code="SCH1",
+            email="school1@example.org",
         )
         self.employer = OrganizationFactory(
-            kind=OrganizationKind.EMPLOYER, municipality=self.north, name="Завод Янтарь",
-            code="EMP1", email="hr@yantar.example.org",
+            kind=OrganizationKind.EMPLOYER,
+            municipality=self.north,
+            name="Завод Янтарь",
+            code="EMP1",
+            email="hr@yantar.example.org",
         )
         self.college = OrganizationFactory(
-            kind=OrganizationKind.COLLEGE, municipality=self.south, name="Колледж сервиса",
+            kind=OrganizationKind.COLLEGE,
+            municipality=self.south,
+            name="Колледж сервиса",
             code="COL1",
         )
         self.other_school = OrganizationFactory(
             kind=OrganizationKind.SCHOOL, municipality=self.north, name="Школа № 2", code="SCH2"
         )
         self.other_employer = OrganizationFactory(
-            kind=OrganizationKind.EMPLOYER, municipality=self.south, name="Рыбзавод",
+            kind=OrganizationKind.EMPLOYER,
+            municipality=self.south,
+            name="Рыбзавод",
             code="EMP2",
         )
         self.admin = UserFactory(role=Role.ADMIN, email="admin@example.org")

@@ -98,9 +98,7 @@ def test_sql_status_filter_agrees_with_the_rule(app, world, today):
     db.session.commit()
     for status in AgreementStatus:
         found = set(
-            db.session.scalars(
-                sa.select(Agreement.id).where(queries.status_where(status, today))
-            )
+            db.session.scalars(sa.select(Agreement.id).where(queries.status_where(status, today)))
         )
         assert found == expected[status], status
     # every agreement has exactly one status
@@ -111,8 +109,17 @@ def test_sql_status_filter_agrees_with_the_rule(app, world, today):
 
 @pytest.mark.parametrize(
     ("days_left", "due"),
-    [(None, None), (-1, None), (61, None), (60, 60), (59, 60), (15, 60), (14, 14), (1, 14),
-     (0, 14)],
+    [
+        (None, None),
+        (-1, None),
+        (61, None),
+        (60, 60),
+        (59, 60),
+        (15, 60),
+        (14, 14),
+        (1, 14),
+        (0, 14),
+    ],
 )
 def test_due_reminder(days_left, due):
     valid_to = None if days_left is None else D + days_left * DAY
@@ -185,8 +192,10 @@ def test_school_creates_an_agreement_with_an_employer(app, world):
         ({"valid_from": "2021-05-01", "valid_to": "2021-04-01"}, "before its start"),
         ({"terminated_on": "2021-05-25"}, "reason for the termination"),
         ({"termination_reason": "по соглашению сторон"}, "date of the termination"),
-        ({"signed_on": "", "terminated_on": "2021-05-25", "termination_reason": "x"},
-         "Only a signed agreement"),
+        (
+            {"signed_on": "", "terminated_on": "2021-05-25", "termination_reason": "x"},
+            "Only a signed agreement",
+        ),
         ({"signed_on": "2021-06-02"}, "cannot be in the future"),
         ({"number": ""}, "This field is required"),
         ({"kinds": ["bogus"]}, "Unknown choice"),
@@ -195,7 +204,8 @@ def test_school_creates_an_agreement_with_an_employer(app, world):
 def test_bad_input_is_refused_and_nothing_is_saved(app, world, change, message):
     client = client_for(app, world.school_user, lang="en")
     data = _form(
-        parties=[("SCH1", ""), ("EMP1", "")], signed_on="2021-05-20",
+        parties=[("SCH1", ""), ("EMP1", "")],
+        signed_on="2021-05-20",
         csrf_token=token(client, "/agreements/new"),
     )
     data.update(change)
@@ -208,9 +218,7 @@ def test_bad_input_is_refused_and_nothing_is_saved(app, world, change, message):
 @time_machine.travel(NOON, tick=False)
 def test_staff_must_name_their_own_organization(app, world):
     client = client_for(app, world.school_user)
-    data = _form(
-        parties=[("SCH2", ""), ("EMP1", "")], csrf_token=token(client, "/agreements/new")
-    )
+    data = _form(parties=[("SCH2", ""), ("EMP1", "")], csrf_token=token(client, "/agreements/new"))
     response = client.post("/agreements/new", data=data)
     assert response.status_code == 200
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Agreement)) == 0
@@ -220,9 +228,7 @@ def test_staff_must_name_their_own_organization(app, world):
 def test_the_same_number_with_a_common_party_is_refused(app, world):
     make_agreement([world.school, world.employer], number="7/2021")
     client = client_for(app, world.school_user)
-    data = _form(
-        parties=[("SCH1", ""), ("COL1", "")], csrf_token=token(client, "/agreements/new")
-    )
+    data = _form(parties=[("SCH1", ""), ("COL1", "")], csrf_token=token(client, "/agreements/new"))
     response = client.post("/agreements/new", data=data)
     assert response.status_code == 200
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Agreement)) == 1
@@ -287,13 +293,17 @@ def _numbers(page: str) -> list[str]:
 def test_list_filters(app, world):
     make_agreement([world.school, world.employer], number="A-active", valid_to=D + 365 * DAY)
     make_agreement(
-        [world.school, world.college], number="B-expiring", valid_to=D + 20 * DAY,
+        [world.school, world.college],
+        number="B-expiring",
+        valid_to=D + 20 * DAY,
         kinds=[CooperationKind.PARENT_MEETINGS],
     )
     make_agreement([world.school, world.employer], number="C-expired", valid_to=D - DAY)
     make_agreement([world.school, world.employer], number="D-draft", signed_on=None)
     make_agreement(
-        [world.school, world.employer], number="E-terminated", terminated_on=D - 10 * DAY,
+        [world.school, world.employer],
+        number="E-terminated",
+        terminated_on=D - 10 * DAY,
         termination_reason="x",
     )
     make_agreement([world.other_school, world.college], number="F-other", valid_to=None)
@@ -378,8 +388,12 @@ def test_access_matrix(app, world, who, sees):
 def test_anonymous_users_are_sent_to_log_in(app, world):
     agreement = make_agreement([world.school, world.employer])
     client = client_for(app, None)
-    for path in ("/agreements/", f"/agreements/{agreement.id}", "/agreements/new",
-                 "/agreements/stats"):
+    for path in (
+        "/agreements/",
+        f"/agreements/{agreement.id}",
+        "/agreements/new",
+        "/agreements/stats",
+    ):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -470,11 +484,21 @@ def test_outcomes_per_year(app, world):
     students = StudentFactory.create_batch(3, school=world.school)
     a2021 = _activity(world.employer, world.school, date(2021, 3, 1), agreement_id=agreement.id)
     b2021 = _activity(world.employer, world.school, date(2021, 4, 1), agreement_id=agreement.id)
-    _activity(world.employer, world.school, date(2021, 9, 1), status=ActivityStatus.PLANNED,
-              agreement_id=agreement.id)
+    _activity(
+        world.employer,
+        world.school,
+        date(2021, 9, 1),
+        status=ActivityStatus.PLANNED,
+        agreement_id=agreement.id,
+    )
     c2020 = _activity(world.employer, world.school, date(2020, 10, 1), agreement_id=agreement.id)
-    _activity(world.employer, world.school, date(2020, 11, 1), status=ActivityStatus.CANCELLED,
-              agreement_id=agreement.id)
+    _activity(
+        world.employer,
+        world.school,
+        date(2020, 11, 1),
+        status=ActivityStatus.CANCELLED,
+        agreement_id=agreement.id,
+    )
     elsewhere = _activity(world.college, world.school, date(2021, 3, 3), agreement_id=other.id)
     # 2021: 3 named at a, 2 named at b + a headcount of another school (counts), and a
     # headcount of the school at b that the named participants override
@@ -527,15 +551,18 @@ def test_stats_page_counts_signed_agreements(app, world):
     region = re.search(r'data-municipality="">(.*?)</tr>', page, re.S).group(1)
     assert re.findall(r'data-year="\d+">(\d+)<', region) == ["1", "2"]
     assert re.search(r"data-total>(\d+)<", region).group(1) == "3"
-    assert "/agreements/stats" in client_for(app, world.college_user).get(
-        "/agreements/"
-    ).get_data(as_text=True)
+    assert "/agreements/stats" in client_for(app, world.college_user).get("/agreements/").get_data(
+        as_text=True
+    )
 
 
 def test_party_rows_are_unique_per_organization(app, world):
     agreement = make_agreement([world.school, world.employer])
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(AgreementParty).where(
-            AgreementParty.agreement_id == agreement.id
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AgreementParty)
+            .where(AgreementParty.agreement_id == agreement.id)
         )
-    ) == 2
+        == 2
+    )

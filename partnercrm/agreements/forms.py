@@ -110,8 +110,9 @@ class PartyForm(Form):
     """One row of the parties table (no CSRF of its own: the outer form has it)."""
 
     organization = StringField(_l("Organization"), filters=[_strip])
-    role = StringField(_l("Role in the agreement"), filters=[_strip],
-                       validators=[Optional(), Length(max=200)])
+    role = StringField(
+        _l("Role in the agreement"), filters=[_strip], validators=[Optional(), Length(max=200)]
+    )
 
     def validate_organization(self, field) -> None:
         field.found = None

@@ -53,20 +53,22 @@ RUSSIAN = {
     "The number is too long (at most 100 characters).": "не длиннее 100 символов",
     "Enter the subject of the agreement.": "не заполнено",
     "%(name)s is named twice among the parties.": "организация «%(name)s» указана дважды",
-    "%(name)s was declined and cannot be a party.":
-        "организация «%(name)s» отклонена и не может быть стороной договора",
-    "A party's role is too long (at most 200 characters).":
-        "роль стороны не длиннее 200 символов",
+    "%(name)s was declined and cannot be a party.": (
+        "организация «%(name)s» отклонена и не может быть стороной договора"
+    ),
+    "A party's role is too long (at most 200 characters).": "роль стороны не длиннее 200 символов",
     "An agreement needs at least two parties.": "нужно не меньше двух сторон",
     "The signing date cannot be in the future.": "дата подписания в будущем",
     "The end of validity is before its start.": "окончание действия раньше начала",
-    "Only a signed agreement can be terminated.":
-        "расторгнуть можно только подписанный договор (нет signed_on)",
+    "Only a signed agreement can be terminated.": (
+        "расторгнуть можно только подписанный договор (нет signed_on)"
+    ),
     "The agreement is terminated before it was signed.": "расторгнут раньше, чем подписан",
     "Give the reason for the termination.": "укажите причину расторжения",
     "Give the date of the termination.": "указана причина, но нет даты расторжения",
-    services.NUMBER_TAKEN:
-        "договор с этим номером уже есть у одной из сторон (ключ — номер и первая сторона)",
+    services.NUMBER_TAKEN: (
+        "договор с этим номером уже есть у одной из сторон (ключ — номер и первая сторона)"
+    ),
 }
 
 
@@ -122,11 +124,16 @@ def _first_party(values: dict[str, Any], failed: set[str]) -> list[tuple[str, st
 AGREEMENTS = Kind(
     "agreements",
     (
-        Column("number", v.limited(services.NUMBER_MAX), required=True,
-               aliases=("номер", "номер договора")),
+        Column(
+            "number",
+            v.limited(services.NUMBER_MAX),
+            required=True,
+            aliases=("номер", "номер договора"),
+        ),
         Column("parties", parse_parties, required=True, aliases=("стороны", "стороны договора")),
-        Column("subject", v.limited(TEXT_MAX), required=True,
-               aliases=("предмет", "предмет договора")),
+        Column(
+            "subject", v.limited(TEXT_MAX), required=True, aliases=("предмет", "предмет договора")
+        ),
         Column("kinds", parse_kinds, empty=(), aliases=("виды сотрудничества", "виды")),
         Column("signed_on", v.parse_date, aliases=("дата подписания", "подписан")),
         Column("valid_from", v.parse_date, aliases=("действует с", "начало действия")),

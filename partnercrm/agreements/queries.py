@@ -213,8 +213,11 @@ def signed_per_year_and_municipality(session: Session, query: sa.Select) -> Sign
     year = _year(Agreement.signed_on)
     scoped = sa.and_(Agreement.id.in_(sa.select(ids.c.id)), Agreement.signed_on.is_not(None))
     pairs = (
-        sa.select(Agreement.id.label("agreement_id"), year.label("year"),
-                  Organization.municipality_id.label("municipality_id"))
+        sa.select(
+            Agreement.id.label("agreement_id"),
+            year.label("year"),
+            Organization.municipality_id.label("municipality_id"),
+        )
         .join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
         .join(Organization, Organization.id == AgreementParty.organization_id)
         .where(scoped)
@@ -237,7 +240,9 @@ def signed_per_year_and_municipality(session: Session, query: sa.Select) -> Sign
     }
     return SignedStats(
         years=sorted(year_totals),
-        municipalities=list(session.scalars(sa.select(Municipality.name).order_by(Municipality.name))),
+        municipalities=list(
+            session.scalars(sa.select(Municipality.name).order_by(Municipality.name))
+        ),
         cells=cells,
         year_totals=year_totals,
         total=sum(year_totals.values()),

@@ -128,8 +128,7 @@ def compose(agreement: Agreement, organization: Organization, days: int, today: 
         lines += [
             "",
             _(
-                "This reminder is sent %(first)d and %(second)d days before an agreement "
-                "expires.",
+                "This reminder is sent %(first)d and %(second)d days before an agreement expires.",
                 first=REMINDER_DAYS[0],
                 second=REMINDER_DAYS[1],
             ),
@@ -163,8 +162,9 @@ def send_due_reminders(today: date) -> RemindResult:
             continue
         # Claim the reminder first: a concurrent run trips over the unique constraint.
         db.session.add(
-            AgreementReminder(agreement_id=agreement.id, days_before=days,
-                              valid_to=agreement.valid_to)
+            AgreementReminder(
+                agreement_id=agreement.id, days_before=days, valid_to=agreement.valid_to
+            )
         )
         try:
             db.session.flush()

@@ -24,14 +24,14 @@ from partnercrm.agreements.rules import CooperationKind
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState
-from partnercrm.errors import UserError
+from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date
 
 NUMBER_MAX = 100
 ROLE_MAX = 200
 MIN_PARTIES = 2
-NUMBER_TAKEN = "An agreement with this number already exists with one of these parties."
+NUMBER_TAKEN = N_("An agreement with this number already exists with one of these parties.")
 
 
 class AgreementError(UserError):
@@ -92,41 +92,45 @@ def check(data: AgreementData, agreement: Agreement | None = None, today: date |
 def check_values(data: AgreementData, today: date) -> None:
     """The rules of one agreement's own values (no database query)."""
     if not data.number:
-        raise AgreementError("Enter the agreement number.", "number")
+        raise AgreementError(N_("Enter the agreement number."), "number")
     if len(data.number) > NUMBER_MAX:
-        raise AgreementError("The number is too long (at most 100 characters).", "number")
+        raise AgreementError(N_("The number is too long (at most 100 characters)."), "number")
     if not data.subject:
-        raise AgreementError("Enter the subject of the agreement.", "subject")
+        raise AgreementError(N_("Enter the subject of the agreement."), "subject")
     seen: set[int] = set()
     for organization, role in data.parties:
         if organization.id in seen:
             raise AgreementError(
-                "%(name)s is named twice among the parties.", "parties", name=organization.name
+                N_("%(name)s is named twice among the parties."), "parties", name=organization.name
             )
         seen.add(organization.id)
         if organization.approval_state is ApprovalState.DECLINED:
             raise AgreementError(
-                "%(name)s was declined and cannot be a party.", "parties", name=organization.name
+                N_("%(name)s was declined and cannot be a party."),
+                "parties",
+                name=organization.name,
             )
         if role and len(role) > ROLE_MAX:
-            raise AgreementError("A party's role is too long (at most 200 characters).", "parties")
+            raise AgreementError(
+                N_("A party's role is too long (at most 200 characters)."), "parties"
+            )
     if len(seen) < MIN_PARTIES:
-        raise AgreementError("An agreement needs at least two parties.", "parties")
+        raise AgreementError(N_("An agreement needs at least two parties."), "parties")
     if data.signed_on is not None and data.signed_on > today:
-        raise AgreementError("The signing date cannot be in the future.", "signed_on")
+        raise AgreementError(N_("The signing date cannot be in the future."), "signed_on")
     if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
-        raise AgreementError("The end of validity is before its start.", "valid_to")
+        raise AgreementError(N_("The end of validity is before its start."), "valid_to")
     if data.terminated_on is not None:
         if data.signed_on is None:
-            raise AgreementError("Only a signed agreement can be terminated.", "terminated_on")
+            raise AgreementError(N_("Only a signed agreement can be terminated."), "terminated_on")
         if data.terminated_on < data.signed_on:
             raise AgreementError(
-                "The agreement is terminated before it was signed.", "terminated_on"
+                N_("The agreement is terminated before it was signed."), "terminated_on"
             )
         if not data.termination_reason:
-            raise AgreementError("Give the reason for the termination.", "termination_reason")
+            raise AgreementError(N_("Give the reason for the termination."), "termination_reason")
     elif data.termination_reason:
-        raise AgreementError("Give the date of the termination.", "terminated_on")
+        raise AgreementError(N_("Give the date of the termination."), "terminated_on")
 
 
 def find_by_number(number: str, organizations: list[Organization]) -> Agreement | None:
@@ -256,13 +260,15 @@ def link_activity(agreement: Agreement, activity: Activity) -> None:
     if activity.agreement_id == agreement.id:
         return
     if activity.agreement_id is not None:
-        raise AgreementError("This activity is already linked to another agreement.", "activity")
+        raise AgreementError(
+            N_("This activity is already linked to another agreement."), "activity"
+        )
     activity.agreement_id = agreement.id
     db.session.flush()
 
 
 def unlink_activity(agreement: Agreement, activity: Activity) -> None:
     if activity.agreement_id != agreement.id:
-        raise AgreementError("This activity is not linked to this agreement.", "activity")
+        raise AgreementError(N_("This activity is not linked to this agreement."), "activity")
     activity.agreement_id = None
     db.session.flush()

@@ -132,9 +132,7 @@ def index():
         selectinload(Agreement.parties).selectinload(AgreementParty.organization),
         selectinload(Agreement.kinds),
     )
-    page = paginate(
-        query.order_by(Agreement.signed_on.desc().nulls_first(), Agreement.id.desc())
-    )
+    page = paginate(query.order_by(Agreement.signed_on.desc().nulls_first(), Agreement.id.desc()))
     counts = queries.status_counts(db.session, scope, today)
     municipalities = db.session.scalars(sa.select(Municipality).order_by(Municipality.name)).all()
     organization = (
