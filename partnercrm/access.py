@@ -147,6 +147,293 @@ def assignable_municipalities_scope(actor: User) -> sa.Select:
     return query.where(sa.false())
 
 
+# --- Students ---
+# Student identities (names, birth dates, ОВЗ status) are for the staff of the student's own
+# school only (DESIGN §1); every other role sees counts. The roster is the school role's.
+
+
+def roster_school_id(user: User) -> int | None:
+    """The school whose roster ``user`` keeps, or None: school staff attached to a school only."""
+    from partnercrm.directory.rules import OrganizationKind
+
+    if not user.is_authenticated or user.role is not Role.SCHOOL:
+        return None
+    organization = user.organization
+    if organization is None or organization.kind is not OrganizationKind.SCHOOL:
+        return None
+    return organization.id
+
+
+def can_manage_roster(user: User) -> bool:
+    """May ``user`` list, add, edit and archive the students of their school?"""
+    return roster_school_id(user) is not None
+
+
+def can_see_student(user: User, student) -> bool:
+    """Names and personal data of ``student``: the staff of the student's own school only."""
+    school_id = roster_school_id(user)
+    return school_id is not None and student.school_id == school_id
+
+
+def can_manage_student(user: User, student) -> bool:
+    return can_see_student(user, student)
+
+
+def students_scope(user: User) -> sa.Select:
+    """Students whose names ``user`` may see: the own school's roster, or nothing."""
+    from partnercrm.students.models import Student
+
+    school_id = roster_school_id(user)
+    query = sa.select(Student)
+    if school_id is None:
+        return query.where(sa.false())
+    return query.where(Student.school_id == school_id)
+
+
+# --- Activities ---
+# Who sees, creates and changes activities and their participants (docs/activities.md).
+# Seeing: admins everything; coordinators what is hosted, organized or visited by an
+# organization of their municipality; every other role what its own organization hosts,
+# organizes, visits (schools) or presents at (parent meetings); every logged-in user the public
+# activities. Changing: whoever may act as the organizer. Participants: a school names only its
+# own students; the organizer's side records headcounts per school; names are shown to the
+# staff of the student's own school only.
+
+_ORGANIZATION_EVENT_KINDS = ("excursion", "open_day", "profproba", "career_event")
+CREATABLE_ACTIVITY_KINDS: dict[Role, tuple[str, ...]] = {
+    Role.ADMIN: (
+        "excursion", "parent_meeting", "camp_shift", "open_day", "profproba", "career_event",
+    ),
+    Role.COORDINATOR: (
+        "excursion", "parent_meeting", "camp_shift", "open_day", "profproba", "career_event",
+    ),
+    Role.SCHOOL: ("excursion", "parent_meeting", "camp_shift", "career_event"),
+    Role.COLLEGE: _ORGANIZATION_EVENT_KINDS,
+    Role.EMPLOYER: _ORGANIZATION_EVENT_KINDS,
+    Role.EMPLOYMENT_CENTER: _ORGANIZATION_EVENT_KINDS,
+}
+
+
+def creatable_activity_kinds(user: User) -> list:
+    """The activity kinds ``user`` may create, in the order of DESIGN §2."""
+    from partnercrm.activities.rules import ActivityKind
+
+    allowed = CREATABLE_ACTIVITY_KINDS.get(user.role, ()) if user.is_authenticated else ()
+    return [kind for kind in ActivityKind if kind.value in allowed]
+
+
+def can_create_activity(user: User, kind) -> bool:
+    return kind in creatable_activity_kinds(user)
+
+
+def can_organize_as(user: User, organizer: Organization | None) -> bool:
+    """May ``user`` create or change activities organized by ``organizer``?"""
+    if organizer is None or not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None and (
+            organizer.municipality_id == user.municipality_id
+        )
+    return user.organization_id is not None and organizer.id == user.organization_id
+
+
+def activity_visibility(user: User):
+    """The WHERE clause of :func:`activities_scope` (for joins and counts)."""
+    from partnercrm.activities.models import (
+        Activity,
+        activity_school,
+        parent_meeting_presenter,
+    )
+
+    if not user.is_authenticated:
+        return Activity.public.is_(True)
+    if user.role is Role.ADMIN:
+        return sa.true()
+    if user.role is Role.COORDINATOR:
+        if user.municipality_id is None:
+            return Activity.public.is_(True)
+        local = sa.select(Organization.id).where(
+            Organization.municipality_id == user.municipality_id
+        )
+        return sa.or_(
+            Activity.public.is_(True),
+            Activity.host_id.in_(local),
+            Activity.organizer_id.in_(local),
+            Activity.id.in_(
+                sa.select(activity_school.c.activity_id).where(
+                    activity_school.c.school_id.in_(local)
+                )
+            ),
+        )
+    organization_id = user.organization_id
+    if organization_id is None:
+        return Activity.public.is_(True)
+    return sa.or_(
+        Activity.public.is_(True),
+        Activity.host_id == organization_id,
+        Activity.organizer_id == organization_id,
+        Activity.id.in_(
+            sa.select(activity_school.c.activity_id).where(
+                activity_school.c.school_id == organization_id
+            )
+        ),
+        Activity.id.in_(
+            sa.select(parent_meeting_presenter.c.activity_id).where(
+                parent_meeting_presenter.c.organization_id == organization_id
+            )
+        ),
+    )
+
+
+def activities_scope(user: User) -> sa.Select:
+    """Activities ``user`` may see: the query form of :func:`can_see_activity`."""
+    from partnercrm.activities.models import Activity
+
+    return sa.select(Activity).where(activity_visibility(user))
+
+
+def can_see_activity(user: User, activity) -> bool:
+    if activity.public:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        municipality_id = user.municipality_id
+        return municipality_id is not None and any(
+            organization.municipality_id == municipality_id
+            for organization in (activity.host, activity.organizer, *activity.schools)
+        )
+    organization_id = user.organization_id
+    if organization_id is None:
+        return False
+    involved = {activity.host_id, activity.organizer_id, *(s.id for s in activity.schools)}
+    if activity.parent_meeting is not None:
+        involved.update(p.id for p in activity.parent_meeting.presenters)
+    return organization_id in involved
+
+
+def can_edit_activity(user: User, activity) -> bool:
+    """Change the activity itself (fields, plan items, status, visiting schools)."""
+    return can_organize_as(user, activity.organizer)
+
+
+def _participation_open(activity) -> bool:
+    from partnercrm.activities.rules import ActivityKind, ActivityStatus
+
+    # Parent meetings count parents, not students; a cancelled activity had no participants.
+    return (
+        activity.kind is not ActivityKind.PARENT_MEETING
+        and activity.status is not ActivityStatus.CANCELLED
+    )
+
+
+def can_see_participant_names(user: User, school_id: int) -> bool:
+    """Names of participants from ``school_id``: that school's own staff only (as
+    :func:`can_see_student`, for a whole school's participants)."""
+    own = roster_school_id(user)
+    return own is not None and own == school_id
+
+
+def can_name_participants(user: User, activity) -> bool:
+    """Add or remove the user's own school's students (:func:`roster_school_id`) at
+    ``activity``."""
+    return (
+        roster_school_id(user) is not None
+        and _participation_open(activity)
+        and can_see_activity(user, activity)
+    )
+
+
+def can_record_any_headcount(user: User, activity) -> bool:
+    """The organizer's side: headcounts of any school at ``activity``."""
+    return _participation_open(activity) and can_edit_activity(user, activity)
+
+
+def can_record_headcount(user: User, activity, school: Organization) -> bool:
+    from partnercrm.directory.rules import OrganizationKind
+
+    if school.kind is not OrganizationKind.SCHOOL or not _participation_open(activity):
+        return False
+    if can_record_any_headcount(user, activity):
+        return True
+    return roster_school_id(user) == school.id and can_see_activity(user, activity)
+
+
+# --- Reports ---
+# Indicator reports, their drill-down, the live roadmap and indicator exports
+# (docs/counting-rules.md). Admins: the region, any municipality, any school. Coordinators: their
+# municipality and its schools. School staff: their own school. Exports are the ministry's table
+# (the region or one municipality), so admins and coordinators only. Reports show counts, never
+# student names.
+
+REPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
+
+
+def can_see_reports(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None
+    return report_school_id(user) is not None
+
+
+def report_school_id(user: User) -> int | None:
+    """The school a user's reports are fixed to: school staff's own school; else None."""
+    from partnercrm.directory.rules import OrganizationKind
+
+    if not user.is_authenticated or user.role is not Role.SCHOOL:
+        return None
+    organization = user.organization
+    if organization is None or organization.kind is not OrganizationKind.SCHOOL:
+        return None
+    return organization.id
+
+
+def can_report_on_municipality(user: User, municipality_id: int) -> bool:
+    """A municipality's figures and its list of schools."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return (
+        user.role is Role.COORDINATOR
+        and user.municipality_id is not None
+        and municipality_id == user.municipality_id
+    )
+
+
+def can_report_on_school(user: User, school: Organization) -> bool:
+    """A school's figures and the activities behind them (counts only, never names)."""
+    from partnercrm.directory.rules import OrganizationKind
+
+    if not user.is_authenticated or school.kind is not OrganizationKind.SCHOOL:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None and school.municipality_id == user.municipality_id
+    return report_school_id(user) == school.id
+
+
+def can_export_indicators(user: User, municipality_id: int | None) -> bool:
+    """The indicator export of the region (``None``) or of one municipality."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return (
+        user.role is Role.COORDINATOR
+        and user.municipality_id is not None
+        and municipality_id == user.municipality_id
+    )
+
+
 # --- Monitoring ---
 # Municipal plans (indicator 1), the ministry's values (indicators 5 and 7) and the yearly
 # campaign (docs/monitoring.md). Admins do everything; a coordinator manages the plans of their
@@ -328,290 +615,3 @@ def can_link_activity(user: User, agreement, activity) -> bool:
     ids = set(agreement_party_ids_for(user, agreement))
     involved = {activity.host_id, activity.organizer_id, *(s.id for s in activity.schools)}
     return bool(ids & involved)
-
-
-# --- Students ---
-# Student identities (names, birth dates, ОВЗ status) are for the staff of the student's own
-# school only (DESIGN §1); every other role sees counts. The roster is the school role's.
-
-
-def roster_school_id(user: User) -> int | None:
-    """The school whose roster ``user`` keeps, or None: school staff attached to a school only."""
-    from partnercrm.directory.rules import OrganizationKind
-
-    if not user.is_authenticated or user.role is not Role.SCHOOL:
-        return None
-    organization = user.organization
-    if organization is None or organization.kind is not OrganizationKind.SCHOOL:
-        return None
-    return organization.id
-
-
-def can_manage_roster(user: User) -> bool:
-    """May ``user`` list, add, edit and archive the students of their school?"""
-    return roster_school_id(user) is not None
-
-
-def can_see_student(user: User, student) -> bool:
-    """Names and personal data of ``student``: the staff of the student's own school only."""
-    school_id = roster_school_id(user)
-    return school_id is not None and student.school_id == school_id
-
-
-def can_manage_student(user: User, student) -> bool:
-    return can_see_student(user, student)
-
-
-def students_scope(user: User) -> sa.Select:
-    """Students whose names ``user`` may see: the own school's roster, or nothing."""
-    from partnercrm.students.models import Student
-
-    school_id = roster_school_id(user)
-    query = sa.select(Student)
-    if school_id is None:
-        return query.where(sa.false())
-    return query.where(Student.school_id == school_id)
-
-
-# --- Reports ---
-# Indicator reports, their drill-down, the live roadmap and indicator exports
-# (docs/counting-rules.md). Admins: the region, any municipality, any school. Coordinators: their
-# municipality and its schools. School staff: their own school. Exports are the ministry's table
-# (the region or one municipality), so admins and coordinators only. Reports show counts, never
-# student names.
-
-REPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
-
-
-def can_see_reports(user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.role is Role.ADMIN:
-        return True
-    if user.role is Role.COORDINATOR:
-        return user.municipality_id is not None
-    return report_school_id(user) is not None
-
-
-def report_school_id(user: User) -> int | None:
-    """The school a user's reports are fixed to: school staff's own school; else None."""
-    from partnercrm.directory.rules import OrganizationKind
-
-    if not user.is_authenticated or user.role is not Role.SCHOOL:
-        return None
-    organization = user.organization
-    if organization is None or organization.kind is not OrganizationKind.SCHOOL:
-        return None
-    return organization.id
-
-
-def can_report_on_municipality(user: User, municipality_id: int) -> bool:
-    """A municipality's figures and its list of schools."""
-    if not user.is_authenticated:
-        return False
-    if user.role is Role.ADMIN:
-        return True
-    return (
-        user.role is Role.COORDINATOR
-        and user.municipality_id is not None
-        and municipality_id == user.municipality_id
-    )
-
-
-def can_report_on_school(user: User, school: Organization) -> bool:
-    """A school's figures and the activities behind them (counts only, never names)."""
-    from partnercrm.directory.rules import OrganizationKind
-
-    if not user.is_authenticated or school.kind is not OrganizationKind.SCHOOL:
-        return False
-    if user.role is Role.ADMIN:
-        return True
-    if user.role is Role.COORDINATOR:
-        return user.municipality_id is not None and school.municipality_id == user.municipality_id
-    return report_school_id(user) == school.id
-
-
-def can_export_indicators(user: User, municipality_id: int | None) -> bool:
-    """The indicator export of the region (``None``) or of one municipality."""
-    if not user.is_authenticated:
-        return False
-    if user.role is Role.ADMIN:
-        return True
-    return (
-        user.role is Role.COORDINATOR
-        and user.municipality_id is not None
-        and municipality_id == user.municipality_id
-    )
-
-
-# --- Activities ---
-# Who sees, creates and changes activities and their participants (docs/activities.md).
-# Seeing: admins everything; coordinators what is hosted, organized or visited by an
-# organization of their municipality; every other role what its own organization hosts,
-# organizes, visits (schools) or presents at (parent meetings); every logged-in user the public
-# activities. Changing: whoever may act as the organizer. Participants: a school names only its
-# own students; the organizer's side records headcounts per school; names are shown to the
-# staff of the student's own school only.
-
-_ORGANIZATION_EVENT_KINDS = ("excursion", "open_day", "profproba", "career_event")
-CREATABLE_ACTIVITY_KINDS: dict[Role, tuple[str, ...]] = {
-    Role.ADMIN: (
-        "excursion", "parent_meeting", "camp_shift", "open_day", "profproba", "career_event",
-    ),
-    Role.COORDINATOR: (
-        "excursion", "parent_meeting", "camp_shift", "open_day", "profproba", "career_event",
-    ),
-    Role.SCHOOL: ("excursion", "parent_meeting", "camp_shift", "career_event"),
-    Role.COLLEGE: _ORGANIZATION_EVENT_KINDS,
-    Role.EMPLOYER: _ORGANIZATION_EVENT_KINDS,
-    Role.EMPLOYMENT_CENTER: _ORGANIZATION_EVENT_KINDS,
-}
-
-
-def creatable_activity_kinds(user: User) -> list:
-    """The activity kinds ``user`` may create, in the order of DESIGN §2."""
-    from partnercrm.activities.rules import ActivityKind
-
-    allowed = CREATABLE_ACTIVITY_KINDS.get(user.role, ()) if user.is_authenticated else ()
-    return [kind for kind in ActivityKind if kind.value in allowed]
-
-
-def can_create_activity(user: User, kind) -> bool:
-    return kind in creatable_activity_kinds(user)
-
-
-def can_organize_as(user: User, organizer: Organization | None) -> bool:
-    """May ``user`` create or change activities organized by ``organizer``?"""
-    if organizer is None or not user.is_authenticated:
-        return False
-    if user.role is Role.ADMIN:
-        return True
-    if user.role is Role.COORDINATOR:
-        return user.municipality_id is not None and (
-            organizer.municipality_id == user.municipality_id
-        )
-    return user.organization_id is not None and organizer.id == user.organization_id
-
-
-def activity_visibility(user: User):
-    """The WHERE clause of :func:`activities_scope` (for joins and counts)."""
-    from partnercrm.activities.models import (
-        Activity,
-        activity_school,
-        parent_meeting_presenter,
-    )
-
-    if not user.is_authenticated:
-        return Activity.public.is_(True)
-    if user.role is Role.ADMIN:
-        return sa.true()
-    if user.role is Role.COORDINATOR:
-        if user.municipality_id is None:
-            return Activity.public.is_(True)
-        local = sa.select(Organization.id).where(
-            Organization.municipality_id == user.municipality_id
-        )
-        return sa.or_(
-            Activity.public.is_(True),
-            Activity.host_id.in_(local),
-            Activity.organizer_id.in_(local),
-            Activity.id.in_(
-                sa.select(activity_school.c.activity_id).where(
-                    activity_school.c.school_id.in_(local)
-                )
-            ),
-        )
-    organization_id = user.organization_id
-    if organization_id is None:
-        return Activity.public.is_(True)
-    return sa.or_(
-        Activity.public.is_(True),
-        Activity.host_id == organization_id,
-        Activity.organizer_id == organization_id,
-        Activity.id.in_(
-            sa.select(activity_school.c.activity_id).where(
-                activity_school.c.school_id == organization_id
-            )
-        ),
-        Activity.id.in_(
-            sa.select(parent_meeting_presenter.c.activity_id).where(
-                parent_meeting_presenter.c.organization_id == organization_id
-            )
-        ),
-    )
-
-
-def activities_scope(user: User) -> sa.Select:
-    """Activities ``user`` may see: the query form of :func:`can_see_activity`."""
-    from partnercrm.activities.models import Activity
-
-    return sa.select(Activity).where(activity_visibility(user))
-
-
-def can_see_activity(user: User, activity) -> bool:
-    if activity.public:
-        return True
-    if not user.is_authenticated:
-        return False
-    if user.role is Role.ADMIN:
-        return True
-    if user.role is Role.COORDINATOR:
-        municipality_id = user.municipality_id
-        return municipality_id is not None and any(
-            organization.municipality_id == municipality_id
-            for organization in (activity.host, activity.organizer, *activity.schools)
-        )
-    organization_id = user.organization_id
-    if organization_id is None:
-        return False
-    involved = {activity.host_id, activity.organizer_id, *(s.id for s in activity.schools)}
-    if activity.parent_meeting is not None:
-        involved.update(p.id for p in activity.parent_meeting.presenters)
-    return organization_id in involved
-
-
-def can_edit_activity(user: User, activity) -> bool:
-    """Change the activity itself (fields, plan items, status, visiting schools)."""
-    return can_organize_as(user, activity.organizer)
-
-
-def _participation_open(activity) -> bool:
-    from partnercrm.activities.rules import ActivityKind, ActivityStatus
-
-    # Parent meetings count parents, not students; a cancelled activity had no participants.
-    return (
-        activity.kind is not ActivityKind.PARENT_MEETING
-        and activity.status is not ActivityStatus.CANCELLED
-    )
-
-
-def can_see_participant_names(user: User, school_id: int) -> bool:
-    """Names of participants from ``school_id``: that school's own staff only (as
-    :func:`can_see_student`, for a whole school's participants)."""
-    own = roster_school_id(user)
-    return own is not None and own == school_id
-
-
-def can_name_participants(user: User, activity) -> bool:
-    """Add or remove the user's own school's students (:func:`roster_school_id`) at
-    ``activity``."""
-    return (
-        roster_school_id(user) is not None
-        and _participation_open(activity)
-        and can_see_activity(user, activity)
-    )
-
-
-def can_record_any_headcount(user: User, activity) -> bool:
-    """The organizer's side: headcounts of any school at ``activity``."""
-    return _participation_open(activity) and can_edit_activity(user, activity)
-
-
-def can_record_headcount(user: User, activity, school: Organization) -> bool:
-    from partnercrm.directory.rules import OrganizationKind
-
-    if school.kind is not OrganizationKind.SCHOOL or not _participation_open(activity):
-        return False
-    if can_record_any_headcount(user, activity):
-        return True
-    return roster_school_id(user) == school.id and can_see_activity(user, activity)

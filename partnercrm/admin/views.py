@@ -171,7 +171,7 @@ class OrganizationView(BaseModelView):
         "approval_state": _choices(APPROVAL_LABELS),
     }
     column_labels = {
-        "name": _l("Full name"),
+        "name": _l("Official name"),
         "short_name": _l("Short name"),
         "kind": _l("Kind"),
         "municipality": _l("Municipality"),
@@ -213,7 +213,7 @@ class MunicipalityView(BaseModelView):
     column_default_sort = "name"
     column_searchable_list = ("name", "full_name")
     column_filters = ("kind",)
-    column_labels = {"name": _l("Name"), "full_name": _l("Full name"), "kind": _l("Kind")}
+    column_labels = {"name": _l("Name"), "full_name": _l("Official name"), "kind": _l("Kind")}
     form_columns = ("name", "full_name", "kind")
 
 

@@ -115,7 +115,7 @@ def compose(agreement: Agreement, organization: Organization, days: int, today: 
                 date=valid_to,
                 days=days_left,
             ),
-            _("Subject: %(subject)s", subject=agreement.subject),
+            _("Agreement subject: %(subject)s", subject=agreement.subject),
             "",
             _(
                 "If the partnership continues, prolong the agreement or sign a new one, and "

@@ -45,7 +45,7 @@ class OrganizationForm(FlaskForm):
         validators=[DataRequired()],
     )
     name = StringField(
-        _l("Full name"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=500)]
+        _l("Official name"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=500)]
     )
     short_name = StringField(
         _l("Short name"), filters=[_blank_to_none], validators=[Optional(), Length(max=200)]

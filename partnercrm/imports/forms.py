@@ -28,7 +28,7 @@ class ImportForm(FlaskForm):
         _l("Check only"),
         description=_l("Check the file and show what would change, without saving anything."),
     )
-    submit = SubmitField(_l("Import"))
+    submit = SubmitField(_l("Run the import"))
 
     def __init__(self, kinds: list[str], *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
