@@ -30,3 +30,8 @@ def local_date(moment: datetime) -> date:
 def start_of_local_day(day: date) -> datetime:
     """Local midnight of ``day``, in UTC."""
     return to_utc(datetime.combine(day, time.min))
+
+
+def local_today() -> date:
+    """Today's date in the region."""
+    return datetime.now(REGION_TZ).date()

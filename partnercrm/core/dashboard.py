@@ -10,10 +10,15 @@ from flask_babel import lazy_gettext as _l
 from partnercrm.access import users_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.activities.queries import effective_headcounts
+from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
+from partnercrm.localtime import local_today
 from partnercrm.roadmap.models import Indicator, PlanItem
+from partnercrm.students.models import Student
 
 KIND_LABELS = {
     OrganizationKind.SCHOOL: _l("Schools"),
@@ -49,6 +54,56 @@ def _organizations_by_kind(municipality_id: int | None) -> list[Number]:
     ]
 
 
+def _activity_numbers(involved: sa.ColumnElement) -> list[Number]:
+    """This year's held activities, the planned ones still ahead, and how many students took
+    part (distinct named students plus headcounts, as the indicators count)."""
+    today = local_today()
+    year_start = today.replace(month=1, day=1)
+    mine = sa.select(Activity.id).where(involved)
+    held = mine.where(
+        Activity.status == ActivityStatus.HELD, Activity.starts_on.between(year_start, today)
+    )
+    upcoming = mine.where(Activity.status == ActivityStatus.PLANNED, Activity.starts_on >= today)
+    held_ids = held.scalar_subquery()
+    named = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Participation.student_id))).where(
+            Participation.activity_id.in_(held_ids)
+        )
+    )
+    counted = effective_headcounts().where(Headcount.activity_id.in_(held_ids)).subquery()
+    heads = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(counted.c.count), 0)))
+    this_year = {"status": "held", "from": year_start.isoformat(), "to": today.isoformat()}
+    return [
+        Number(_l("Activities held this year"), _count(held), "activities.index", this_year),
+        Number(
+            _l("Planned activities ahead"),
+            _count(upcoming),
+            "activities.index",
+            {"status": "planned", "from": today.isoformat()},
+        ),
+        Number(_l("Students who took part this year"), int(named or 0) + int(heads or 0)),
+    ]
+
+
+def _involving(organization_id: int) -> sa.ColumnElement:
+    return sa.or_(
+        Activity.host_id == organization_id,
+        Activity.organizer_id == organization_id,
+        Activity.schools.any(Organization.id == organization_id),
+    )
+
+
+def _in_municipality(municipality_id: int) -> sa.ColumnElement:
+    host, organizer = sa.orm.aliased(Organization), sa.orm.aliased(Organization)
+    return sa.or_(
+        Activity.host_id.in_(sa.select(host.id).where(host.municipality_id == municipality_id)),
+        Activity.organizer_id.in_(
+            sa.select(organizer.id).where(organizer.municipality_id == municipality_id)
+        ),
+        Activity.schools.any(Organization.municipality_id == municipality_id),
+    )
+
+
 def dashboard_numbers(user: User) -> list[Number]:
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         municipality_id = user.municipality_id if user.role is Role.COORDINATOR else None
@@ -59,23 +114,44 @@ def dashboard_numbers(user: User) -> list[Number]:
         users = users_scope(user).where(User.active.is_(True))
         if municipality_id is not None:
             pending = pending.where(Organization.municipality_id == municipality_id)
-        numbers = _organizations_by_kind(municipality_id)
+        numbers = _activity_numbers(
+            sa.true() if municipality_id is None else _in_municipality(municipality_id)
+        )
+        numbers += _organizations_by_kind(municipality_id)
         numbers.append(
-            Number(_l("Employers awaiting approval"), _count(pending), "directory.organizations",
-                   {"kind": "employer", "approval": "pending"})
+            Number(
+                _l("Employers awaiting approval"),
+                _count(pending),
+                "directory.organizations",
+                {"kind": "employer", "approval": "pending"},
+            )
         )
         numbers.append(Number(_l("Active users"), _count(users), "accounts.users"))
         if municipality_id is None:
             numbers.append(
-                Number(_l("Municipalities"), _count(sa.select(Municipality.id)),
-                       "directory.municipalities")
+                Number(
+                    _l("Municipalities"),
+                    _count(sa.select(Municipality.id)),
+                    "directory.municipalities",
+                )
             )
-        numbers.append(Number(_l("Roadmap plan items"), _count(sa.select(PlanItem.id)),
-                              "roadmap.index"))
-        numbers.append(Number(_l("Indicators"), _count(sa.select(Indicator.id)),
-                              "roadmap.indicators"))
+        numbers.append(
+            Number(_l("Roadmap plan items"), _count(sa.select(PlanItem.id)), "roadmap.index")
+        )
+        numbers.append(
+            Number(_l("Indicators"), _count(sa.select(Indicator.id)), "roadmap.indicators")
+        )
         return numbers
+    if user.organization_id is None:
+        return []
+    numbers = _activity_numbers(_involving(user.organization_id))
+    if user.role is Role.SCHOOL:
+        roster = sa.select(Student.id).where(
+            Student.school_id == user.organization_id, Student.archived_at.is_(None)
+        )
+        numbers.append(Number(_l("Students in the roster"), _count(roster), "students.roster"))
     colleagues = sa.select(User.id).where(
         User.organization_id == user.organization_id, User.active.is_(True)
     )
-    return [Number(_l("Colleagues with an account"), _count(colleagues))]
+    numbers.append(Number(_l("Colleagues with an account"), _count(colleagues)))
+    return numbers
