@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.rules import participation_open
 from partnercrm.directory.models import Municipality, Organization
 
 # Roles a coordinator may give; admins and coordinators are made by admins only.
@@ -60,9 +61,7 @@ def can_manage_organizations(user: User) -> bool:
 def can_manage_organization(user: User, organization: Organization) -> bool:
     if user.role is Role.ADMIN:
         return True
-    return (
-        user.role is Role.COORDINATOR and organization.municipality_id == user.municipality_id
-    )
+    return user.role is Role.COORDINATOR and organization.municipality_id == user.municipality_id
 
 
 def can_create_organization_in(user: User, municipality_id: int) -> bool:
@@ -202,10 +201,20 @@ def students_scope(user: User) -> sa.Select:
 _ORGANIZATION_EVENT_KINDS = ("excursion", "open_day", "profproba", "career_event")
 CREATABLE_ACTIVITY_KINDS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: (
-        "excursion", "parent_meeting", "camp_shift", "open_day", "profproba", "career_event",
+        "excursion",
+        "parent_meeting",
+        "camp_shift",
+        "open_day",
+        "profproba",
+        "career_event",
     ),
     Role.COORDINATOR: (
-        "excursion", "parent_meeting", "camp_shift", "open_day", "profproba", "career_event",
+        "excursion",
+        "parent_meeting",
+        "camp_shift",
+        "open_day",
+        "profproba",
+        "career_event",
     ),
     Role.SCHOOL: ("excursion", "parent_meeting", "camp_shift", "career_event"),
     Role.COLLEGE: _ORGANIZATION_EVENT_KINDS,
@@ -321,16 +330,6 @@ def can_edit_activity(user: User, activity) -> bool:
     return can_organize_as(user, activity.organizer)
 
 
-def _participation_open(activity) -> bool:
-    from partnercrm.activities.rules import ActivityKind, ActivityStatus
-
-    # Parent meetings count parents, not students; a cancelled activity had no participants.
-    return (
-        activity.kind is not ActivityKind.PARENT_MEETING
-        and activity.status is not ActivityStatus.CANCELLED
-    )
-
-
 def can_see_participant_names(user: User, school_id: int) -> bool:
     """Names of participants from ``school_id``: that school's own staff only (as
     :func:`can_see_student`, for a whole school's participants)."""
@@ -343,20 +342,22 @@ def can_name_participants(user: User, activity) -> bool:
     ``activity``."""
     return (
         roster_school_id(user) is not None
-        and _participation_open(activity)
+        and participation_open(activity.kind, activity.status)
         and can_see_activity(user, activity)
     )
 
 
 def can_record_any_headcount(user: User, activity) -> bool:
     """The organizer's side: headcounts of any school at ``activity``."""
-    return _participation_open(activity) and can_edit_activity(user, activity)
+    return participation_open(activity.kind, activity.status) and can_edit_activity(user, activity)
 
 
 def can_record_headcount(user: User, activity, school: Organization) -> bool:
     from partnercrm.directory.rules import OrganizationKind
 
-    if school.kind is not OrganizationKind.SCHOOL or not _participation_open(activity):
+    if school.kind is not OrganizationKind.SCHOOL or not participation_open(
+        activity.kind, activity.status
+    ):
         return False
     if can_record_any_headcount(user, activity):
         return True
@@ -615,3 +616,26 @@ def can_link_activity(user: User, agreement, activity) -> bool:
     ids = set(agreement_party_ids_for(user, agreement))
     involved = {activity.host_id, activity.organizer_id, *(s.id for s in activity.schools)}
     return bool(ids & involved)
+
+
+# --- Imports ---
+# The Import page (docs/imports.md) is for admins, coordinators and school staff. A row may
+# concern an organization the user acts for (:func:`can_act_for_party`: admins any, coordinators
+# their municipality's, school staff their own school); activities, participants, headcounts,
+# organizations and agreements follow the predicates above. The command line runs without a
+# user and has the whole region in scope.
+
+IMPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
+
+
+def can_import_for(user: User, organization: Organization) -> bool:
+    """Rows about ``organization``: its students, participants and headcounts."""
+    return user.role in IMPORT_ROLES and can_act_for_party(user, organization)
+
+
+def can_import_headcount(user: User, activity, school: Organization) -> bool:
+    """As :func:`can_record_headcount`, and a coordinator's import also counts the schools of
+    their municipality at activities organized elsewhere."""
+    return can_record_headcount(user, activity, school) or (
+        can_import_for(user, school) and participation_open(activity.kind, activity.status)
+    )

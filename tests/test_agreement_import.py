@@ -11,12 +11,13 @@ import sqlalchemy as sa
 import time_machine
 from openpyxl import Workbook
 
+from partnercrm.accounts.models import User
 from partnercrm.agreements.models import Agreement
 from partnercrm.agreements.rules import CooperationKind
 from partnercrm.audit.models import AuditEntry
 from partnercrm.extensions import db
 from partnercrm.imports.readers import read_table
-from partnercrm.imports.services import Scope, run_import
+from partnercrm.imports.services import run_import
 from tests.test_agreement_support import (
     NOON,
     world_fixture,  # noqa: F401 (the world fixture)
@@ -38,13 +39,8 @@ GOOD = (
 )
 
 
-def do_import(text: str, scope: Scope | None = None, dry_run: bool = False):
-    result = run_import(
-        "agreements",
-        read_table(text.encode("utf-8")),
-        scope=scope or Scope.region(),
-        dry_run=dry_run,
-    )
+def do_import(text: str, user: User | None = None, dry_run: bool = False):
+    result = run_import("agreements", read_table(text.encode("utf-8")), user=user, dry_run=dry_run)
     if result.errors or dry_run:
         db.session.rollback()
     else:
@@ -167,11 +163,11 @@ def test_a_number_taken_by_another_agreement_of_a_party_is_refused(app, world):
 
 def test_scope_of_a_coordinator_and_a_school(app, world):
     # COL1 is in the south; SCH1 and EMP1 in the north
-    south = Scope(municipality_id=world.south.id)
+    south = world.south_coordinator
     result = do_import(HEADER + "\n1,SCH1;EMP1,Север,,,,\n2,COL1;SCH1,Юг и север,,,,\n", south)
     assert [error.row for error in result.errors] == [2]
     assert "области доступа" in str(result.errors[0])
-    school = Scope(school_id=world.school.id)
+    school = world.school_user
     result = do_import(HEADER + "\n1,SCH1;EMP1,Наш,,,,\n2,SCH2;EMP1,Чужой,,,,\n", school)
     assert [error.row for error in result.errors] == [3]
     assert agreements() == {}
@@ -186,7 +182,7 @@ def test_russian_headers_and_xlsx(app, world):
     )
     out = io.BytesIO()
     book.save(out)
-    result = run_import("agreements", read_table(out.getvalue()), scope=Scope.region())
+    result = run_import("agreements", read_table(out.getvalue()))
     assert result.ok, [str(e) for e in result.errors]
     db.session.commit()
     agreement = agreements()["77"]

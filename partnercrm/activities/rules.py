@@ -1,8 +1,11 @@
-"""Pure rules of activities (no Flask): kinds, their default plan items, statuses, grades."""
+"""Pure rules of activities (no Flask): kinds, their default plan items, statuses, grades,
+where an activity may take place and when it has participants."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from partnercrm.directory.rules import OrganizationKind
 
 MIN_GRADE, MAX_GRADE = 1, 11
 # Headcount rows without a grade store 0, so (activity, school, grade) stays unique everywhere.
@@ -51,6 +54,17 @@ GRADE_BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 7), (8, 9), (10, 11))
 
 def can_move(current: ActivityStatus, new: ActivityStatus) -> bool:
     return new == current or new in TRANSITIONS[current]
+
+
+def participation_open(kind: ActivityKind, status: ActivityStatus) -> bool:
+    """May students be recorded as taking part? Not at parent meetings (their participants are
+    parents) nor at cancelled activities (nobody took part)."""
+    return kind is not ActivityKind.PARENT_MEETING and status is not ActivityStatus.CANCELLED
+
+
+def host_fits(kind: ActivityKind, host_kind: OrganizationKind) -> bool:
+    """A parent meeting takes place at a school; other kinds anywhere."""
+    return kind is not ActivityKind.PARENT_MEETING or host_kind is OrganizationKind.SCHOOL
 
 
 def grade_band(grade: int) -> str:

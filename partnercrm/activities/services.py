@@ -28,6 +28,7 @@ from partnercrm.activities.rules import (
     ActivityStatus,
     CampType,
     can_move,
+    host_fits,
 )
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
@@ -77,7 +78,7 @@ def _check_activity(data: ActivityData) -> None:
         raise ActivityError("The end must not be before the start.")
     if any(school.kind is not OrganizationKind.SCHOOL for school in data.schools or []):
         raise ActivityError("Only schools can be visiting schools.")
-    if data.kind is ActivityKind.PARENT_MEETING and data.host.kind is not OrganizationKind.SCHOOL:
+    if not host_fits(data.kind, data.host.kind):
         raise ActivityError("A parent meeting takes place at a school.")
 
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from partnercrm import access
 from partnercrm.agreements import services
 from partnercrm.agreements.models import Agreement, AgreementParty
 from partnercrm.agreements.rules import CooperationKind
@@ -147,16 +148,6 @@ AGREEMENTS = Kind(
     finish=_first_party,
 )
 
-OPTIONAL = (
-    "signed_on",
-    "valid_from",
-    "valid_to",
-    "terminated_on",
-    "termination_reason",
-    "contact_persons",
-    "notes",
-)
-
 
 def _existing(numbers) -> dict[str, list[Agreement]]:
     """Agreements with these numbers, with their parties, by number."""
@@ -200,12 +191,13 @@ class AgreementImporter(Importer):
             )
             data = self._data(row, parties, target)
             good = self._valid(row, data, today)
-            if not any(self.scope.allows(organization) for organization, _role in parties):
+            if not self.allowed(
+                access.can_make_agreement_between,
+                [organization for organization, _role in parties],
+            ):
                 self.error(row, "parties", "ни одна из сторон не в вашей области доступа")
                 good = False
-            if target is not None and not any(
-                self.scope.allows(party.organization) for party in target.parties
-            ):
+            if target is not None and not self.allowed(access.can_edit_agreement, target):
                 self.error(row, "number", f"договор {_shown(number)} {OUT_OF_SCOPE}")
                 good = False
             clash = next(
@@ -261,7 +253,7 @@ class AgreementImporter(Importer):
         data.number, data.subject, data.parties = values["number"], values["subject"], parties
         if "kinds" in values or target is None:
             data.kinds = list(values.get("kinds") or ())
-        for name in OPTIONAL:
+        for name in services.OPTIONAL_FIELDS:
             if name in values:
                 setattr(data, name, values[name])
         return data

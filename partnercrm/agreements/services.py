@@ -67,9 +67,8 @@ class AgreementData:
     notes: str | None = None
 
 
-SIMPLE_FIELDS = (
-    "number",
-    "subject",
+# The fields an agreement may leave empty (the import's optional columns).
+OPTIONAL_FIELDS = (
     "signed_on",
     "valid_from",
     "valid_to",
@@ -78,6 +77,7 @@ SIMPLE_FIELDS = (
     "contact_persons",
     "notes",
 )
+SIMPLE_FIELDS = ("number", "subject", *OPTIONAL_FIELDS)
 
 
 def check(data: AgreementData, agreement: Agreement | None = None, today: date | None = None):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from partnercrm.extensions import db
 from partnercrm.imports.columns import KINDS
 from partnercrm.imports.readers import FileProblem, read_table
-from partnercrm.imports.services import ImportResult, Scope, run_import
+from partnercrm.imports.services import ImportResult, run_import
 
 # Smaller files finish before a progress bar would tell anything.
 PROGRESS_MIN_ROWS = 1000
@@ -71,7 +71,7 @@ def import_command(kind: str, path: Path, dry_run: bool) -> None:
         raise click.ClickException(f"{path}: {problem}") from problem
     progress = ProgressBars()
     try:
-        result = run_import(kind, table, scope=Scope.region(), dry_run=dry_run, progress=progress)
+        result = run_import(kind, table, dry_run=dry_run, progress=progress)
         progress.close()
         if result.errors or dry_run:
             db.session.rollback()

@@ -5,6 +5,9 @@ user's scope against the database — and writes only when no row has an error. 
 loaded in bulk (a few queries per 500 keys), never one query per row, so a 100,000-row file of
 participants takes a handful of queries before the inserts.
 
+Who may import what is decided by ``partnercrm.access`` with the importing user, as in the
+interface; the command line has no user and the whole region in scope.
+
 Upserts assign only values that differ from the stored ones, so re-importing a file changes
 nothing and leaves no audit entries. Nothing is ever deleted by an import, except a headcount
 row set to a count of 0 (as in the interface). A visiting school named by a row is added to the
@@ -20,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from partnercrm import access
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import ORGANIZATION_KINDS, Role
 from partnercrm.activities.models import Activity, Headcount, ParentMeeting, Participation
@@ -29,6 +33,8 @@ from partnercrm.activities.rules import (
     ActivityKind,
     ActivityStatus,
     can_move,
+    host_fits,
+    participation_open,
 )
 from partnercrm.directory import services as directory_services
 from partnercrm.directory.models import Municipality, Organization
@@ -47,48 +53,6 @@ OUT_OF_SCOPE = "вне вашей области доступа"
 
 # (phase, done, total): phase is "check" or "write".
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What an import may touch: the whole region, one municipality or one school."""
-
-    everything: bool = False
-    municipality_id: int | None = None
-    school_id: int | None = None
-
-    @classmethod
-    def region(cls) -> Scope:
-        return cls(everything=True)
-
-    def allows(self, organization: Organization) -> bool:
-        if self.everything:
-            return True
-        if self.school_id is not None:
-            return organization.id == self.school_id
-        return self.municipality_id is not None and (
-            organization.municipality_id == self.municipality_id
-        )
-
-    def sees(self, activity: Activity) -> bool:
-        """Whether the activity is visible here, as in the interface: public, or hosted,
-        organized or visited by an organization in scope."""
-        if self.everything or activity.public:
-            return True
-        return any(
-            self.allows(organization)
-            for organization in (activity.host, activity.organizer, *activity.schools)
-        )
-
-
-def scope_for(user: User) -> Scope:
-    if user.role is Role.ADMIN:
-        return Scope.region()
-    if user.role is Role.COORDINATOR:
-        return Scope(municipality_id=user.municipality_id)
-    if user.role is Role.SCHOOL:
-        return Scope(school_id=user.organization_id)
-    return Scope()
 
 
 def kinds_for(user: User) -> list[str]:
@@ -134,12 +98,14 @@ def run_import(
     kind: str,
     table: Table,
     *,
-    scope: Scope,
     user: User | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Check every row of ``table``; if all are good, write them (unless ``dry_run``).
+
+    ``user`` is the importing user (the web page), whose access decides what rows may touch;
+    None (the command line) is the whole region.
 
     With errors, nothing is written and ``result.errors`` lists them in row order. The caller
     commits a good import and rolls back otherwise (a dry run always).
@@ -150,7 +116,7 @@ def run_import(
     report("check", total, force=True)
     result = ImportResult(kind=kind, dry_run=dry_run, rows=total)
     if not any(error.row == table.header_row for error in parsed.errors):
-        importer = IMPORTERS[kind](parsed, scope, user, result)
+        importer = IMPORTERS[kind](parsed, user, result)
         importer.check()
         if not parsed.errors:
             importer.apply(dry_run, lambda done: report("write", done))
@@ -184,11 +150,13 @@ def _organizations_by_code(codes: Iterable[str]) -> dict[str, Organization]:
 
 
 def _activities_by_ref(refs: Iterable[str], *, full: bool = False) -> dict[str, Activity]:
-    """Activities by ref with their visiting schools and organizer (and, ``full``, plan items)."""
+    """Activities by ref with what the access checks read — visiting schools, host, organizer,
+    parent meeting presenters — (and, ``full``, plan items)."""
     options = [
         selectinload(Activity.schools),
         selectinload(Activity.organizer),
         selectinload(Activity.host),
+        selectinload(Activity.parent_meeting).selectinload(ParentMeeting.presenters),
     ]
     if full:
         options.append(selectinload(Activity.plan_items))
@@ -208,9 +176,13 @@ def _shown(value) -> str:
 class Importer:
     """Check rows against the database (``check``), then write them (``apply``)."""
 
-    def __init__(self, parsed: Parsed, scope: Scope, user: User | None, result: ImportResult):
-        self.parsed, self.scope, self.user, self.result = parsed, scope, user, result
+    def __init__(self, parsed: Parsed, user: User | None, result: ImportResult):
+        self.parsed, self.user, self.result = parsed, user, result
         self.plan: list[tuple[Row, Any]] = []
+
+    def allowed(self, predicate: Callable[..., bool], *args) -> bool:
+        """``predicate(user, *args)`` of ``partnercrm.access``; the command line may do all."""
+        return self.user is None or predicate(self.user, *args)
 
     def error(self, row: Row, column: str, message: str) -> None:
         self.parsed.errors.append(RowError(row.number, self.parsed.label(column), message))
@@ -254,7 +226,7 @@ class Importer:
         return organization
 
     def school_in_scope(self, row: Row, column: str, school: Organization) -> bool:
-        if self.scope.allows(school):
+        if self.allowed(access.can_import_for, school):
             return True
         self.error(row, column, f"школа {_shown(school.code)} {OUT_OF_SCOPE}")
         return False
@@ -290,10 +262,12 @@ class OrganizationImporter(Importer):
                     "укажите краткое название, например «Калининград»",
                 )
                 good = False
-            elif not self._allowed(municipality.id):
+            elif not self.allowed(access.can_create_organization_in, municipality.id):
                 self.error(row, "municipality", f"муниципалитет {OUT_OF_SCOPE}")
                 good = False
-            if organization is not None and not self._allowed(organization.municipality_id):
+            if organization is not None and not self.allowed(
+                access.can_manage_organization, organization
+            ):
                 self.error(row, "code", f"организация другого муниципалитета {OUT_OF_SCOPE}")
                 good = False
             if organization is not None and organization.kind is not row.values["kind"]:
@@ -312,11 +286,6 @@ class OrganizationImporter(Importer):
                     good = False
             if good:
                 self.plan.append((row, (organization, municipality)))
-
-    def _allowed(self, municipality_id: int) -> bool:
-        if self.scope.everything:
-            return True
-        return self.scope.school_id is None and municipality_id == self.scope.municipality_id
 
     @staticmethod
     def _user_roles(organization_ids: Iterable[int]) -> dict[int, set[Role]]:
@@ -443,11 +412,7 @@ class ActivityImporter(Importer):
             known = known and (school is not None or not values.get("school_code"))
             items = self._plan_items(row, plan_items, activity is None)
             good = known and items is not None
-            if (
-                host is not None
-                and values["kind"] is ActivityKind.PARENT_MEETING
-                and host.kind is not OrganizationKind.SCHOOL
-            ):
+            if host is not None and not host_fits(values["kind"], host.kind):
                 self.error(row, "host_code", "родительское собрание проводится в школе")
                 good = False
             # Nothing is said about an existing activity the user may not change.
@@ -500,10 +465,10 @@ class ActivityImporter(Importer):
     def _in_scope(self, row: Row, organizer: Organization, activity: Activity | None) -> bool:
         """Whoever may act as the organizer may import the activity (as in the interface)."""
         good = True
-        if not self.scope.allows(organizer):
+        if not self.allowed(access.can_organize_as, organizer):
             self.error(row, "organizer_code", f"организатор {OUT_OF_SCOPE}")
             good = False
-        if activity is not None and not self.scope.allows(activity.organizer):
+        if activity is not None and not self.allowed(access.can_edit_activity, activity):
             self.error(
                 row,
                 "ref",
@@ -589,12 +554,11 @@ def _activity_values(values: dict[str, Any], new: bool) -> dict[str, Any]:
 class _ActivityRowsImporter(Importer):
     """Rows that name an activity by ref and a school by code.
 
-    As in the interface, the activity must be visible to the user, and participants are open:
-    not at parent meetings (their participants are parents) nor at cancelled activities.
+    As in the interface, the activity must be visible to the user and open to participants.
     """
 
     def in_scope(self, activity: Activity, school: Organization) -> bool:
-        return self.scope.allows(school)
+        return self.allowed(access.can_import_for, school)
 
     def resolve(self) -> list[tuple[Row, Activity, Organization]]:
         rows = self.parsed.rows
@@ -608,27 +572,25 @@ class _ActivityRowsImporter(Importer):
                 if self.in_scope(activity, school):
                     resolved.append((row, activity, school))
                 else:
-                    self.error(
-                        row, "school_code", f"школа {_shown(school.code)} {OUT_OF_SCOPE}"
-                    )
+                    self.error(row, "school_code", f"школа {_shown(school.code)} {OUT_OF_SCOPE}")
         return resolved
 
     def _activity(self, row: Row, activities: dict[str, Activity]) -> Activity | None:
         ref = row.values["activity_ref"]
         activity = activities.get(ref)
-        if activity is None or not self.scope.sees(activity):
+        if activity is None or not self.allowed(access.can_see_activity, activity):
             # An activity the user may not see is "not found", as in the interface.
             self.error(row, "activity_ref", f"нет мероприятия с кодом {_shown(ref)}")
+        elif participation_open(activity.kind, activity.status):
+            return activity
         elif activity.kind is ActivityKind.PARENT_MEETING:
             self.error(
                 row,
                 "activity_ref",
                 f"{_shown(ref)} — родительское собрание: его участники — родители",
             )
-        elif activity.status is ActivityStatus.CANCELLED:
-            self.error(row, "activity_ref", f"мероприятие {_shown(ref)} отменено")
         else:
-            return activity
+            self.error(row, "activity_ref", f"мероприятие {_shown(ref)} отменено")
         return None
 
     @staticmethod
@@ -685,8 +647,7 @@ class ParticipantImporter(_ActivityRowsImporter):
 
 class HeadcountImporter(_ActivityRowsImporter):
     def in_scope(self, activity: Activity, school: Organization) -> bool:
-        # The organizer's side records the headcounts of every school, as in the interface.
-        return self.scope.allows(school) or self.scope.allows(activity.organizer)
+        return self.allowed(access.can_import_headcount, activity, school)
 
     def check(self) -> None:
         resolved = self.resolve()

@@ -60,7 +60,6 @@ def index():
         result = services.run_import(
             form.kind.data,
             table,
-            scope=services.scope_for(current_user),
             user=current_user._get_current_object(),
             dry_run=form.dry_run.data,
         )
