@@ -13,8 +13,9 @@ from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Participation
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
-from partnercrm.students.forms import normalise_class_letter
+from partnercrm.students import services
 from partnercrm.students.models import Student
+from partnercrm.students.rules import normalise_class_letter
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.conftest import csrf_token, request_scoped_client
 from tests.factories import OrganizationFactory, UserFactory
@@ -142,14 +143,16 @@ def test_filters_by_grade_and_class_letter(client, login, staff, school):
     db.session.commit()
     login(staff)
     assert names(client.get("/students/", query_string={"grade": 8})) == [
-        "Андреев Антон", "Борисов Борис",
+        "Андреев Антон",
+        "Борисов Борис",
     ]
     assert names(client.get("/students/", query_string={"grade": 8, "letter": "б"})) == [
         "Борисов Борис"
     ]
     # A Latin "A" typed for the Cyrillic "А".
     assert names(client.get("/students/", query_string={"letter": "A"})) == [
-        "Андреев Антон", "Васильев Василий",
+        "Андреев Антон",
+        "Васильев Василий",
     ]
     # Nonsense filters are ignored, not errors.
     assert len(names(client.get("/students/", query_string={"grade": "x", "sort": "?"}))) == 3
@@ -181,11 +184,10 @@ def test_archived_toggle(client, login, staff, school):
     login(staff)
     post(client, f"/students/{archived.id}/archive", token_from=f"/students/{archived.id}")
     assert names(client.get("/students/")) == ["Текущий Ученик"]
-    assert names(client.get("/students/", query_string={"show": "archived"})) == [
-        "Выбывший Ученик"
-    ]
+    assert names(client.get("/students/", query_string={"show": "archived"})) == ["Выбывший Ученик"]
     assert sorted(names(client.get("/students/", query_string={"show": "all"}))) == [
-        "Выбывший Ученик", "Текущий Ученик",
+        "Выбывший Ученик",
+        "Текущий Ученик",
     ]
 
 
@@ -203,7 +205,10 @@ def test_sorted_and_grouped_by_class_or_by_name(client, login, staff, school):
     )
     assert [header.split()[-1] for header in headers] == ["5А", "5Б", "10А"]
     assert names(client.get("/students/", query_string={"sort": "name"})) == [
-        "Абрамов Алексей", "Белова Бэлла", "Мухина Мила", "Яковлев Ян",
+        "Абрамов Алексей",
+        "Белова Бэлла",
+        "Мухина Мила",
+        "Яковлев Ян",
     ]
 
 
@@ -229,14 +234,22 @@ def test_pagination_keeps_the_filters(client, login, staff, school):
 def test_add_a_student(client, login, staff, school):
     login(staff)
     response = post(
-        client, "/students/new",
-        form(full_name="  Иванова   Мария Сергеевна ", class_letter="a", birth_date="2011-04-05",
-             ovz="y"),
+        client,
+        "/students/new",
+        form(
+            full_name="  Иванова   Мария Сергеевна ",
+            class_letter="a",
+            birth_date="2011-04-05",
+            ovz="y",
+        ),
     )
     assert response.status_code == 302
     [student] = students(school)
     assert (student.local_id, student.full_name, student.grade, student.class_letter) == (
-        "0042", "Иванова Мария Сергеевна", 8, "А",
+        "0042",
+        "Иванова Мария Сергеевна",
+        8,
+        "А",
     )
     assert student.birth_date == date(2011, 4, 5)
     assert student.ovz is True
@@ -254,7 +267,10 @@ def test_add_without_birth_date_and_add_another(client, login, staff, school):
     assert response.headers["Location"].startswith("/students/new?grade=8")
     [student] = students(school)
     assert (student.local_id, student.birth_date, student.class_letter, student.ovz) == (
-        "007", None, None, False,
+        "007",
+        None,
+        None,
+        False,
     )
     # The next form comes with the grade filled in.
     html = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -316,7 +332,8 @@ def test_edit_a_student(client, login, staff, school):
     assert page.status_code == 200
     assert "Старое Имя" in page.get_data(as_text=True)
     response = post(
-        client, f"/students/{student.id}",
+        client,
+        f"/students/{student.id}",
         form(local_id="1", full_name="Новое Имя", grade="8", class_letter="б"),
     )
     assert response.status_code == 302
@@ -379,9 +396,15 @@ def test_another_schools_student_is_not_found_and_unchanged(client, login, staff
     login(staff)
     own_page = "/students/new"
     assert client.get(f"/students/{other.id}").status_code == 404
-    assert post(
-        client, f"/students/{other.id}", form(local_id="9", full_name="Взлом"), token_from=own_page
-    ).status_code == 404
+    assert (
+        post(
+            client,
+            f"/students/{other.id}",
+            form(local_id="9", full_name="Взлом"),
+            token_from=own_page,
+        ).status_code
+        == 404
+    )
     assert post(client, f"/students/{other.id}/archive", token_from=own_page).status_code == 404
     db.session.expire_all()
     saved = db.session.get(Student, other.id)
@@ -406,3 +429,13 @@ def test_class_letter_normalisation():
     assert normalise_class_letter(" a ") == "А"
     assert normalise_class_letter("б") == "Б"
     assert normalise_class_letter("") is None
+    assert normalise_class_letter(None) is None
+
+
+def test_the_service_stores_the_normalised_class_letter():
+    school = OrganizationFactory(kind=OrganizationKind.SCHOOL)
+    student = services.create_student(
+        school,
+        services.StudentData(local_id="1", full_name="Иванов Иван", grade=5, class_letter="b"),
+    )
+    assert student.class_letter == "В"

@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from partnercrm.directory.rules import is_valid_inn
 from partnercrm.localtime import local_date
+from partnercrm.students.rules import normalise_class_letter
 
 Cell = str | date | datetime
 
@@ -92,14 +93,9 @@ def parse_date(cell: Cell) -> date:
     raise ValueProblem(f"неверная дата {shown(cell)}: ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
 
 
-# Latin letters typed for their Cyrillic look-alikes («5A» on an English keyboard means «5А»),
-# normalised as the roster form does, so one class never splits in two.
-_LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
-
-
 def class_letter(cell: Cell) -> str:
-    """A class letter in capitals, Latin look-alikes made Cyrillic: «a» → «А»."""
-    value = text(cell).upper().translate(_LOOKALIKES)
+    """A class letter as the roster stores it (``normalise_class_letter``): «a» → «А»."""
+    value = normalise_class_letter(text(cell)) or ""
     if len(value) > 5:
         raise ValueProblem(f"не длиннее 5 символов (сейчас {len(value)})")
     return value

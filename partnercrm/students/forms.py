@@ -16,22 +16,12 @@ from wtforms.validators import (
 
 from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.localtime import local_date
+from partnercrm.students.rules import normalise_class_letter
 from partnercrm.students.services import StudentData
-
-# Latin letters typed for their Cyrillic look-alikes («5A» on an English keyboard means «5А»),
-# so one class never splits in two on the roster.
-_LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def normalise_class_letter(value):
-    """«а», « a » and «A» are all «А»; empty is None."""
-    if not isinstance(value, str):
-        return value
-    return value.strip().upper().translate(_LOOKALIKES) or None
 
 
 def _not_in_future(form, field) -> None:

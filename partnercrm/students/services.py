@@ -14,6 +14,7 @@ from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.students.models import Student
+from partnercrm.students.rules import normalise_class_letter
 
 
 class StudentError(UserError):
@@ -69,7 +70,7 @@ def _apply_student(student: Student, data: StudentData) -> None:
     student.local_id = data.local_id.strip()
     student.full_name = " ".join(data.full_name.split())
     student.grade = data.grade
-    student.class_letter = (data.class_letter or "").strip().upper() or None
+    student.class_letter = normalise_class_letter(data.class_letter)
     student.birth_date = data.birth_date
     student.ovz = data.ovz
 

@@ -19,8 +19,9 @@ from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.students import services
-from partnercrm.students.forms import StudentForm, normalise_class_letter
+from partnercrm.students.forms import StudentForm
 from partnercrm.students.models import Student
+from partnercrm.students.rules import normalise_class_letter
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
@@ -182,12 +183,16 @@ def edit_student(student_id: int):
             flash(_("The student has been saved."), "success")
             return redirect(url_for("students.roster", **_class_args(student)))
         student = _own_student(student_id)  # reloaded after the rollback
-    activities = db.session.execute(
-        sa.select(Activity)
-        .join(Participation, Participation.activity_id == Activity.id)
-        .where(Participation.student_id == student.id)
-        .order_by(Activity.starts_at.desc())
-    ).scalars().all()
+    activities = (
+        db.session.execute(
+            sa.select(Activity)
+            .join(Participation, Participation.activity_id == Activity.id)
+            .where(Participation.student_id == student.id)
+            .order_by(Activity.starts_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     return render_template(
         "students/student_form.html", form=form, student=student, activities=activities
     )
@@ -201,8 +206,10 @@ def archive_student(student_id: int):
     if student.archived_at is None:
         services.set_archived(student, True)
         db.session.commit()
-        flash(_("The student has been archived: gone from the roster, past participation kept."),
-              "success")
+        flash(
+            _("The student has been archived: gone from the roster, past participation kept."),
+            "success",
+        )
     return redirect(url_for("students.edit_student", student_id=student.id))
 
 
