@@ -46,6 +46,8 @@ def scenario(seeded):
     kgd, sov = place["Калининград"], place["Советский"]
     school_a = OrganizationFactory(kind=OrganizationKind.SCHOOL, municipality=kgd)
     school_b = OrganizationFactory(kind=OrganizationKind.SCHOOL, municipality=sov)
+    # A school that only ever reports headcounts.
+    school_c = OrganizationFactory(kind=OrganizationKind.SCHOOL, municipality=kgd)
     employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER, municipality=kgd)
     college = OrganizationFactory(kind=OrganizationKind.COLLEGE, municipality=sov)
     s = {
@@ -56,11 +58,13 @@ def scenario(seeded):
         5: StudentFactory(school=school_a, grade=6),
         6: StudentFactory(school=school_b, grade=9),
         7: StudentFactory(school=school_a, grade=5, ovz=True),
+        8: StudentFactory(school=school_a, grade=11),
     }
     excursion = held(ActivityKind.EXCURSION, employer, school_a, date(2021, 3, 15))
     services.set_named_participants(excursion, school_a, [s[1], s[2]])
     services.set_headcount(excursion, school_a, grade=8, count=30)  # ignored: names win
     services.set_headcount(excursion, school_b, grade=None, count=10, ovz_count=1)
+    services.set_headcount(excursion, school_c, grade=7, count=5)
     # A headcount of a non-school never counts.
     db.session.add(Headcount(activity=excursion, school=college, grade=0, count=50))
 
@@ -91,6 +95,10 @@ def scenario(seeded):
     school_event = held(ActivityKind.CAREER_EVENT, school_a, school_a, date(2021, 9, 1))
     services.set_named_participants(school_event, school_a, [s[7]])
 
+    # Organized by the college but held at the school: indicator 6, not 2.
+    college_at_school = held(ActivityKind.CAREER_EVENT, school_a, college, date(2021, 10, 5))
+    services.set_named_participants(college_at_school, school_a, [s[3], s[8]])
+
     db.session.add_all(
         [
             MunicipalPlan(municipality=kgd, year=2021, approved_on=date(2021, 2, 1)),
@@ -110,6 +118,7 @@ def scenario(seeded):
         "sov": sov,
         "school_a": school_a,
         "school_b": school_b,
+        "school_c": school_c,
         "employer": employer,
         "college": college,
         "students": s,
@@ -122,10 +131,11 @@ def by_number(results):
 
 def test_region_values_count_distinct_students_plus_headcounts(scenario):
     results = by_number(queries.compute(db.session, YEAR))
-    # 2: s1, s2, s3, s6 named; headcounts 10 + 20 of the school without names.
-    assert (results[2].value, results[2].named, results[2].headcount) == (34, 4, 30)
-    # 6: open day hosted by the college, profproba organized by it.
-    assert (results[6].value, results[6].named, results[6].headcount) == (23, 3, 20)
+    # 2: s1, s2, s3, s6 named; headcounts 10 + 20 + 5 of the schools without names there.
+    assert (results[2].value, results[2].named, results[2].headcount) == (39, 4, 35)
+    # 6: the open day at the college, the profproba it organized at the employer and its
+    # event at the school: s1, s3, s6, s8; and 20 counted at the open day.
+    assert (results[6].value, results[6].named, results[6].headcount) == (24, 4, 20)
     assert (results[3].value, results[3].named, results[3].headcount) == (2, 2, 0)
     # 4: s2 and s7 (ОВЗ), plus ovz_count 1 + 2.
     assert (results[4].value, results[4].named, results[4].headcount) == (5, 2, 3)
@@ -138,7 +148,7 @@ def test_municipal_breakdown_adds_up_to_the_region(scenario):
     results = by_number(queries.compute(db.session, YEAR))
     parts = {p.label: p for p in results[2].by_municipality}
     assert len(parts) == 22
-    assert (parts["Калининград"].named, parts["Калининград"].headcount) == (3, 0)
+    assert (parts["Калининград"].named, parts["Калининград"].headcount) == (3, 5)
     assert (parts["Советский"].named, parts["Советский"].headcount) == (1, 30)
     for number in (2, 3, 4, 6):
         result = results[number]
@@ -151,7 +161,7 @@ def test_municipal_breakdown_adds_up_to_the_region(scenario):
 def test_scope_narrows_to_a_municipality_or_a_school(scenario):
     kgd = queries.Scope(municipality_id=scenario["kgd"].id)
     results = by_number(queries.compute(db.session, YEAR, kgd))
-    assert (results[2].named, results[2].headcount) == (3, 0)
+    assert (results[2].named, results[2].headcount) == (3, 5)
     assert results[1].value == 1
     assert results[5].value is None  # ministry values are regional
     school_b = queries.Scope(school_id=scenario["school_b"].id)
@@ -170,10 +180,13 @@ def test_breakdowns_by_school_grade_band_and_host(scenario):
     by_school = {p.key: p for p in queries.by_school(db.session, 2, YEAR)}
     assert by_school[scenario["school_a"].id].named == 3
     assert by_school[scenario["school_b"].id].value == 31
+    only_headcounts = by_school[scenario["school_c"].id]
+    assert (only_headcounts.named, only_headcounts.value) == (0, 5)
     bands = {p.key: p for p in queries.by_grade_band(db.session, 2, YEAR)}
     assert bands["8–9"].named == 3  # s1, s2 (8th), s6 (9th)
     assert bands["10–11"].named == 1
     assert bands["8–9"].headcount == 20 and bands[""].headcount == 10
+    assert bands["6–7"].headcount == 5
     hosts = {p.key: p for p in queries.by_organization(db.session, 2, YEAR)}
     # s1 visited both hosts: counted under each.
     assert hosts[scenario["employer"].id].named == 3
@@ -188,9 +201,9 @@ def test_cli_json_follows_the_contract(scenario, runner):
     assert data["municipality"] is None
     assert [i["number"] for i in data["indicators"]] == [1, 2, 3, 4, 5, 6, 7]
     second = data["indicators"][1]
-    assert (second["value"], second["named"], second["headcount"]) == (34, 4, 30)
+    assert (second["value"], second["named"], second["headcount"]) == (39, 4, 35)
     kgd = next(m for m in second["by_municipality"] if m["municipality"] == "Калининград")
-    assert kgd == {"municipality": "Калининград", "value": 3, "named": 3, "headcount": 0}
+    assert kgd == {"municipality": "Калининград", "value": 8, "named": 3, "headcount": 5}
     scoped = runner.invoke(
         args=[
             "indicators",
@@ -211,7 +224,7 @@ def test_cli_csv_and_xlsx_hold_the_same_numbers(scenario, runner, tmp_path):
     csv_result = runner.invoke(args=["indicators", "--year", "2021", "--format", "csv"])
     lines = csv_result.output.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("№,Показатель,Единица измерения,Значение,")
-    assert lines[2].startswith("2,") and ",34," in lines[2]
+    assert lines[2].startswith("2,") and ",39," in lines[2]
     target = tmp_path / "indicators.xlsx"
     result = runner.invoke(
         args=["indicators", "--year", "2021", "--format", "xlsx", "--output", str(target)]
@@ -221,7 +234,7 @@ def test_cli_csv_and_xlsx_hold_the_same_numbers(scenario, runner, tmp_path):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("№", "Показатель", "Единица измерения", "Значение")
     assert len(rows[0]) == 4 + 22
-    assert rows[2][0] == 2 and rows[2][3] == 34
+    assert rows[2][0] == 2 and rows[2][3] == 39
     assert rows[7][3] == "да"
 
 

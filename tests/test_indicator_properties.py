@@ -1,0 +1,163 @@
+"""Property tests of the indicator counts on random small data sets (hypothesis).
+
+An independent count in Python, written from DESIGN §3.2, must agree with the SQL; the
+municipalities' named counts must add up to the region's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
+from partnercrm.activities.rules import ActivityKind, ActivityStatus
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.extensions import db
+from partnercrm.indicators import queries
+from partnercrm.indicators.rules import VISITED_HOST_KINDS, VOCATIONAL_KINDS, Period
+from partnercrm.localtime import start_of_local_day
+from partnercrm.students.models import Student
+
+YEAR = Period.year(2021)
+HOST_KINDS = [
+    OrganizationKind.SCHOOL,
+    OrganizationKind.EMPLOYER,
+    OrganizationKind.COLLEGE,
+    OrganizationKind.UNIVERSITY,
+    OrganizationKind.CAMP,
+]
+
+activity_spec = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(list(ActivityKind)),
+        "status": st.sampled_from(list(ActivityStatus)),
+        "host": st.integers(0, len(HOST_KINDS) - 1),
+        "organizer": st.integers(0, len(HOST_KINDS) - 1),
+        # Around the year's boundaries as well as inside it.
+        "day": st.integers(-3, 368).map(lambda n: date(2021, 1, 1) + timedelta(days=n)),
+        "named": st.sets(st.integers(0, 11), max_size=6),
+        "headcounts": st.dictionaries(
+            st.integers(0, 2), st.tuples(st.integers(1, 30), st.integers(0, 3)), max_size=3
+        ),
+    }
+)
+
+
+def _clear() -> None:
+    for table in (Participation, Headcount):
+        db.session.execute(sa.delete(table))
+    db.session.execute(sa.delete(activity_school))
+    db.session.execute(sa.delete(Activity))
+    db.session.execute(sa.delete(Student))
+    db.session.execute(sa.delete(Organization))
+    db.session.flush()
+
+
+def _build(activities: list[dict]):
+    municipalities = db.session.scalars(sa.select(Municipality).order_by(Municipality.id)).all()
+    schools = [
+        Organization(
+            kind=OrganizationKind.SCHOOL,
+            code=f"s{i}",
+            name=f"Школа {i}",
+            municipality=municipalities[i % 2],
+        )
+        for i in range(3)
+    ]
+    hosts = [
+        Organization(
+            kind=kind,
+            code=f"h{i}",
+            name=f"Организация {i}",
+            municipality=municipalities[2],
+            approval_state="approved" if kind is OrganizationKind.EMPLOYER else None,
+        )
+        for i, kind in enumerate(HOST_KINDS)
+    ]
+    # 12 students: 4 per school, every third with ОВЗ.
+    students = [
+        Student(
+            school=schools[i % 3],
+            local_id=str(i),
+            full_name=f"Ученик {i}",
+            grade=1 + i % 11,
+            ovz=i % 3 == 0,
+        )
+        for i in range(12)
+    ]
+    db.session.add_all([*schools, *hosts, *students])
+    db.session.flush()
+    for spec in activities:
+        activity = Activity(
+            kind=spec["kind"],
+            title="t",
+            status=spec["status"],
+            host=hosts[spec["host"]],
+            organizer=hosts[spec["organizer"]],
+            starts_at=start_of_local_day(spec["day"]),
+            starts_on=spec["day"],
+        )
+        db.session.add(activity)
+        db.session.flush()
+        for index in spec["named"]:
+            db.session.add(Participation(activity=activity, student=students[index]))
+        for school_index, (count, ovz) in spec["headcounts"].items():
+            db.session.add(
+                Headcount(
+                    activity=activity,
+                    school=schools[school_index],
+                    grade=0,
+                    count=count,
+                    ovz_count=min(ovz, count),
+                )
+            )
+    db.session.flush()
+    return schools, hosts, students
+
+
+def expected(number: int, activities: list[dict], students: list[Student]) -> tuple[int, int]:
+    """The rules of DESIGN §3.2, counted in Python."""
+    named: set[int] = set()
+    headcount = 0
+    for spec in activities:
+        host, organizer = HOST_KINDS[spec["host"]], HOST_KINDS[spec["organizer"]]
+        if spec["status"] is not ActivityStatus.HELD or not YEAR.start <= spec["day"] <= YEAR.end:
+            continue
+        kind = spec["kind"]
+        counted = {
+            2: kind is not ActivityKind.PARENT_MEETING and host in VISITED_HOST_KINDS,
+            3: kind is ActivityKind.PROFPROBA,
+            4: kind is not ActivityKind.PARENT_MEETING,
+            6: kind is not ActivityKind.PARENT_MEETING
+            and (host in VOCATIONAL_KINDS or organizer in VOCATIONAL_KINDS),
+        }[number]
+        if not counted:
+            continue
+        named_schools = {index % 3 for index in spec["named"]}
+        named |= {i for i in spec["named"] if number != 4 or students[i].ovz}
+        for school_index, (count, ovz) in spec["headcounts"].items():
+            if school_index not in named_schools:
+                headcount += min(ovz, count) if number == 4 else count
+    return len(named), headcount
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(activities=st.lists(activity_spec, max_size=8))
+def test_sql_counts_match_the_rules_and_add_up(seeded, activities):
+    _clear()
+    _schools, _hosts, students = _build(activities)
+    results = {r.number: r for r in queries.compute(db.session, YEAR)}
+    for number in (2, 3, 4, 6):
+        result = results[number]
+        assert (result.named, result.headcount) == expected(number, activities, students)
+        assert sum(p.named for p in result.by_municipality) == result.named
+        assert sum(p.headcount for p in result.by_municipality) == result.headcount
+    db.session.rollback()
