@@ -54,15 +54,22 @@ def create(kind, host, organizer, schools=(), public=False, title="Меропр�
 def world(seeded):
     w = build_world()
     # School 1's excursion to the employer (municipality 1), with 8А named.
-    w.excursion = create(ActivityKind.EXCURSION, w.employer, w.school1, [w.school1],
-                         title="Экскурсия школы 1")
+    w.excursion = create(
+        ActivityKind.EXCURSION, w.employer, w.school1, [w.school1], title="Экскурсия школы 1"
+    )
     services.set_named_participants(w.excursion, w.school1, w.class_8a)
     # The college's (municipality 2) open day, visited by school 1 (municipality 1).
-    w.open_day = create(ActivityKind.OPEN_DAY, w.college, w.college, [w.school1],
-                        title="День открытых дверей колледжа")
+    w.open_day = create(
+        ActivityKind.OPEN_DAY,
+        w.college,
+        w.college,
+        [w.school1],
+        title="День открытых дверей колледжа",
+    )
     # A public profproba of the college nobody was invited to.
-    w.public = create(ActivityKind.PROFPROBA, w.college, w.college, public=True,
-                      title="Открытая профпроба")
+    w.public = create(
+        ActivityKind.PROFPROBA, w.college, w.college, public=True, title="Открытая профпроба"
+    )
     db.session.commit()
     return w
 
@@ -78,17 +85,22 @@ def snapshot():
     """Everything an activity request could change."""
     db.session.expire_all()
     activities = db.session.execute(
-        sa.select(Activity.id, Activity.title, Activity.status, Activity.starts_at,
-                  Activity.host_id, Activity.organizer_id, Activity.public)
-        .order_by(Activity.id)
+        sa.select(
+            Activity.id,
+            Activity.title,
+            Activity.status,
+            Activity.starts_at,
+            Activity.host_id,
+            Activity.organizer_id,
+            Activity.public,
+        ).order_by(Activity.id)
     ).all()
     participations = set(
         db.session.execute(sa.select(Participation.activity_id, Participation.student_id)).all()
     )
     headcounts = set(
         db.session.execute(
-            sa.select(Headcount.activity_id, Headcount.school_id, Headcount.grade,
-                      Headcount.count)
+            sa.select(Headcount.activity_id, Headcount.school_id, Headcount.grade, Headcount.count)
         ).all()
     )
     schools = set(db.session.execute(sa.text("SELECT activity_id, school_id FROM activity_school")))
@@ -139,14 +151,24 @@ def test_list_and_details_show_what_the_role_may_see(app, world, name):
 def test_anonymous_users_are_sent_to_the_login_page(app, world):
     client = scoped_client(app)
     activity_id = world.excursion.id
-    for path in ("/activities/", f"/activities/{activity_id}", "/activities/new",
-                 "/activities/new/excursion", f"/activities/{activity_id}/edit",
-                 f"/activities/{activity_id}/participants", "/activities/hosts?q=шк",
-                 "/roadmap/items/5"):
+    for path in (
+        "/activities/",
+        f"/activities/{activity_id}",
+        "/activities/new",
+        "/activities/new/excursion",
+        f"/activities/{activity_id}/edit",
+        f"/activities/{activity_id}/participants",
+        "/organizations/search?q=шк",
+        "/roadmap/items/5",
+    ):
         assert is_login_redirect(client.get(path)), path
     before = snapshot()
-    for path in (f"/activities/{activity_id}/status", f"/activities/{activity_id}/participants",
-                 f"/activities/{activity_id}/headcount", "/activities/new/excursion"):
+    for path in (
+        f"/activities/{activity_id}/status",
+        f"/activities/{activity_id}/participants",
+        f"/activities/{activity_id}/headcount",
+        "/activities/new/excursion",
+    ):
         response = client.post(path, data={"status": "cancelled", "count": "5"})
         assert response.status_code in (302, 400), path  # login, or refused for want of CSRF
     assert snapshot() == before
@@ -158,14 +180,30 @@ CREATABLE = {
     "admin": set(ActivityKind),
     "coordinator": set(ActivityKind),
     "coordinator2": set(ActivityKind),
-    "school1_user": {ActivityKind.EXCURSION, ActivityKind.PARENT_MEETING,
-                     ActivityKind.CAMP_SHIFT, ActivityKind.CAREER_EVENT},
-    "college_user": {ActivityKind.EXCURSION, ActivityKind.OPEN_DAY, ActivityKind.PROFPROBA,
-                     ActivityKind.CAREER_EVENT},
-    "employer_user": {ActivityKind.EXCURSION, ActivityKind.OPEN_DAY, ActivityKind.PROFPROBA,
-                      ActivityKind.CAREER_EVENT},
-    "center_user": {ActivityKind.EXCURSION, ActivityKind.OPEN_DAY, ActivityKind.PROFPROBA,
-                    ActivityKind.CAREER_EVENT},
+    "school1_user": {
+        ActivityKind.EXCURSION,
+        ActivityKind.PARENT_MEETING,
+        ActivityKind.CAMP_SHIFT,
+        ActivityKind.CAREER_EVENT,
+    },
+    "college_user": {
+        ActivityKind.EXCURSION,
+        ActivityKind.OPEN_DAY,
+        ActivityKind.PROFPROBA,
+        ActivityKind.CAREER_EVENT,
+    },
+    "employer_user": {
+        ActivityKind.EXCURSION,
+        ActivityKind.OPEN_DAY,
+        ActivityKind.PROFPROBA,
+        ActivityKind.CAREER_EVENT,
+    },
+    "center_user": {
+        ActivityKind.EXCURSION,
+        ActivityKind.OPEN_DAY,
+        ActivityKind.PROFPROBA,
+        ActivityKind.CAREER_EVENT,
+    },
 }
 
 
@@ -180,17 +218,24 @@ def test_each_role_creates_only_its_kinds(app, world, name):
 
 def test_a_coordinator_organizes_only_in_the_own_municipality(app, world):
     client = client_for(app, world, "coordinator")
-    data = {"host": world.employer.code, "day": "2021-05-05", "start": "10:00",
-            "status": "planned", "plan_items": ["5"]}
+    data = {
+        "host": world.employer.code,
+        "day": "2021-05-05",
+        "start": "10:00",
+        "status": "planned",
+        "plan_items": ["5"],
+    }
     path = "/activities/new/excursion"
     before = snapshot()
-    outside = client.post(path, data={**data, "organizer": world.school3.code,
-                                      "csrf_token": csrf_token(client, path)})
+    outside = client.post(
+        path, data={**data, "organizer": world.school3.code, "csrf_token": csrf_token(client, path)}
+    )
     assert outside.status_code == 200
     assert "only in your municipality" in outside.get_data(as_text=True)
     assert snapshot() == before
-    inside = client.post(path, data={**data, "organizer": world.school2.code,
-                                     "csrf_token": csrf_token(client, path)})
+    inside = client.post(
+        path, data={**data, "organizer": world.school2.code, "csrf_token": csrf_token(client, path)}
+    )
     assert inside.status_code == 302
     db.session.expire_all()
     created = db.session.scalars(sa.select(Activity).order_by(Activity.id.desc())).first()
@@ -201,10 +246,18 @@ def test_a_role_cannot_choose_another_organizer(app, world):
     """Only admins and coordinators have the organizer field; a posted one is ignored."""
     client = client_for(app, world, "school2_user")
     path = "/activities/new/excursion"
-    response = client.post(path, data={
-        "host": world.employer.code, "organizer": world.school1.code, "day": "2021-05-05",
-        "start": "10:00", "status": "planned", "plan_items": ["5"],
-        "csrf_token": csrf_token(client, path)})
+    response = client.post(
+        path,
+        data={
+            "host": world.employer.code,
+            "organizer": world.school1.code,
+            "day": "2021-05-05",
+            "start": "10:00",
+            "status": "planned",
+            "plan_items": ["5"],
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     created = db.session.scalars(sa.select(Activity).order_by(Activity.id.desc())).first()
@@ -235,8 +288,7 @@ def test_edit_and_status_only_for_the_organizers_side(app, world, name):
         assert client.get(path + "/edit").status_code == expected, key
         token = csrf_token(client, "/activities/")
         before = snapshot()
-        response = client.post(path + "/status", data={"status": "cancelled",
-                                                       "csrf_token": token})
+        response = client.post(path + "/status", data={"status": "cancelled", "csrf_token": token})
         if editable:
             assert response.status_code == 302
             db.session.expire_all()
@@ -246,9 +298,18 @@ def test_edit_and_status_only_for_the_organizers_side(app, world, name):
             assert response.status_code == expected, key
             assert snapshot() == before
         if not editable:
-            response = client.post(path + "/edit", data={
-                "title": "Взлом", "host": world.employer.code, "day": "2021-01-01",
-                "start": "10:00", "status": "held", "plan_items": ["5"], "csrf_token": token})
+            response = client.post(
+                path + "/edit",
+                data={
+                    "title": "Взлом",
+                    "host": world.employer.code,
+                    "day": "2021-01-01",
+                    "start": "10:00",
+                    "status": "held",
+                    "plan_items": ["5"],
+                    "csrf_token": token,
+                },
+            )
             assert response.status_code == expected, key
             assert snapshot() == before
 
@@ -292,8 +353,10 @@ def test_participants_page_and_named_students(app, world, name):
             assert response.status_code == 302, key
             db.session.expire_all()
             assert {s.id for s in own_students} <= {
-                p.student_id for p in db.session.scalars(
-                    sa.select(Participation).where(Participation.activity_id == activity.id))
+                p.student_id
+                for p in db.session.scalars(
+                    sa.select(Participation).where(Participation.activity_id == activity.id)
+                )
             }
         elif names_allowed:
             # School 3 has no students of its own: the ids are school 2's, refused as input.
@@ -321,8 +384,7 @@ def test_a_school_cannot_touch_another_schools_students(app, world):
     # ...and at a public activity it may tick only its own students.
     public = f"/activities/{world.public.id}/participants"
     foreign = [str(s.id) for s in world.class_8a]
-    response = other.post(public, data={"shown": foreign, "student": foreign,
-                                        "csrf_token": token})
+    response = other.post(public, data={"shown": foreign, "student": foreign, "csrf_token": token})
     assert response.status_code == 200
     assert "only its own students" in response.get_data(as_text=True)
     assert world.class_8a[0].full_name not in response.get_data(as_text=True)
@@ -339,26 +401,34 @@ def test_headcounts_own_school_or_organizer(app, world):
     token = csrf_token(school1, "/activities/")
     path = f"/activities/{world.open_day.id}/headcount"
     # A visiting school records its own number, never another school's.
-    refused = school1.post(path, data={"school": world.school2.code, "count": "9",
-                                       "csrf_token": token})
+    refused = school1.post(
+        path, data={"school": world.school2.code, "count": "9", "csrf_token": token}
+    )
     assert refused.status_code == 403
     assert snapshot() == before
     assert school1.post(path, data={"count": "9", "csrf_token": token}).status_code == 302
     # The organizer records any school; the host employer of another activity cannot.
     college = client_for(app, world, "college_user")
     token = csrf_token(college, "/activities/")
-    assert college.post(path, data={"school": world.school3.code, "grade": "10", "count": "4",
-                                    "csrf_token": token}).status_code == 302
+    assert (
+        college.post(
+            path,
+            data={"school": world.school3.code, "grade": "10", "count": "4", "csrf_token": token},
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert {(h.school_id, h.grade, h.count) for h in db.session.scalars(sa.select(Headcount))} == {
-        (world.school1.id, 0, 9), (world.school3.id, 10, 4)
+        (world.school1.id, 0, 9),
+        (world.school3.id, 10, 4),
     }
     employer = client_for(app, world, "employer_user")
     token = csrf_token(employer, "/activities/")
     after = snapshot()
-    response = employer.post(f"/activities/{world.excursion.id}/headcount",
-                             data={"school": world.school1.code, "count": "50",
-                                   "csrf_token": token})
+    response = employer.post(
+        f"/activities/{world.excursion.id}/headcount",
+        data={"school": world.school1.code, "count": "50", "csrf_token": token},
+    )
     assert response.status_code == 403
     assert snapshot() == after
 
@@ -373,18 +443,31 @@ def test_nothing_changes_on_a_cancelled_activity_or_a_parent_meeting(app, world)
     for activity_id in (world.excursion.id, meeting.id):
         path = f"/activities/{activity_id}"
         ids = [str(s.id) for s in world.class_8b]
-        assert client.post(path + "/participants", data={"shown": ids, "student": ids,
-                                                         "csrf_token": token}).status_code == 403
-        assert client.post(path + "/headcount", data={"count": "3",
-                                                      "csrf_token": token}).status_code == 403
+        assert (
+            client.post(
+                path + "/participants", data={"shown": ids, "student": ids, "csrf_token": token}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(path + "/headcount", data={"count": "3", "csrf_token": token}).status_code
+            == 403
+        )
     assert snapshot() == before
 
 
 def test_unknown_ids_are_not_found(app, world):
     client = client_for(app, world, "admin")
     token = csrf_token(client, "/activities/")
-    for path in ("/activities/999999", "/activities/999999/edit",
-                 "/activities/999999/participants"):
+    for path in (
+        "/activities/999999",
+        "/activities/999999/edit",
+        "/activities/999999/participants",
+    ):
         assert client.get(path).status_code == 404
-    assert client.post("/activities/999999/status",
-                       data={"status": "held", "csrf_token": token}).status_code == 404
+    assert (
+        client.post(
+            "/activities/999999/status", data={"status": "held", "csrf_token": token}
+        ).status_code
+        == 404
+    )

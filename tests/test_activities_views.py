@@ -68,9 +68,18 @@ def participant_ids(activity_id: int) -> set[int]:
     )
 
 
-def make(host, organizer, *, kind=ActivityKind.EXCURSION, schools=(), public=False,
-         status=ActivityStatus.HELD, when=datetime(2021, 3, 15, 10, 0), title=None,
-         plan_items=None):
+def make(
+    host,
+    organizer,
+    *,
+    kind=ActivityKind.EXCURSION,
+    schools=(),
+    public=False,
+    status=ActivityStatus.HELD,
+    when=datetime(2021, 3, 15, 10, 0),
+    title=None,
+    plan_items=None,
+):
     activity = services.create_activity(
         services.ActivityData(
             kind=kind,
@@ -138,7 +147,9 @@ def test_school_logs_a_held_excursion_with_a_whole_class(world, browser):
     ticked = [str(s.id) for s in world.class_8a[1:]] + [str(world.class_8b[0].id)]
     post(browser, path, {"shown": everybody, "student": ticked})
     assert participant_ids(activity.id) == {
-        world.class_8a[1].id, world.class_8a[2].id, world.class_8b[0].id
+        world.class_8a[1].id,
+        world.class_8a[2].id,
+        world.class_8b[0].id,
     }
     assert dropped.id not in participant_ids(activity.id)
     detail = page_text(browser.get(f"/activities/{activity.id}"))
@@ -153,9 +164,7 @@ def test_showing_one_class_leaves_the_other_classes_participants_alone(world, br
     path = f"/activities/{activity.id}/participants"
     shown = [str(s.id) for s in world.class_8a]
     post(browser, path, {"shown": shown, "student": shown[:1]}, path + "?class=8А")
-    assert participant_ids(activity.id) == {world.class_8a[0].id} | {
-        s.id for s in world.class_8b
-    }
+    assert participant_ids(activity.id) == {world.class_8a[0].id} | {s.id for s in world.class_8b}
 
 
 def test_school_logs_an_excursion_with_a_headcount(world, browser):
@@ -174,8 +183,12 @@ def test_school_logs_an_excursion_with_a_headcount(world, browser):
     assert response.status_code == 302
     activity = only_activity()
     path = f"/activities/{activity.id}/headcount"
-    saved = post(browser, path, {"grade": "9", "count": "24", "ovz_count": "2"},
-                 f"/activities/{activity.id}/participants")
+    saved = post(
+        browser,
+        path,
+        {"grade": "9", "count": "24", "ovz_count": "2"},
+        f"/activities/{activity.id}/participants",
+    )
     assert saved.status_code == 302
     db.session.expire_all()
     row = db.session.scalars(sa.select(Headcount)).one()
@@ -189,13 +202,13 @@ def test_school_logs_an_excursion_with_a_headcount(world, browser):
 
 def test_host_search_suggests_organizations(world, browser):
     sign_in(browser, world.school1_user)
-    found = browser.get("/activities/hosts?q=янтар").get_json()
+    found = browser.get("/organizations/search?q=янтар").get_json()
     assert [item["value"] for item in found] == [label(world.employer)]
-    camps = browser.get("/activities/hosts?q=а&kind=camp").get_json()
+    camps = browser.get("/organizations/search?q=а&kind=camp").get_json()
     assert camps == []  # two letters at least
-    camps = browser.get("/activities/hosts?q=Дю&kind=camp").get_json()
+    camps = browser.get("/organizations/search?q=Дю&kind=camp").get_json()
     assert [item["id"] for item in camps] == [world.camp.id]
-    assert browser.get("/activities/hosts?q=Дю&kind=school").get_json() == []
+    assert browser.get("/organizations/search?q=Дю&kind=school").get_json() == []
 
 
 # --- parent meetings and camp shifts ---
@@ -234,17 +247,27 @@ def test_school_logs_a_parent_meeting_with_presenters(world, browser):
 
 def test_school_logs_camp_shifts_at_a_camp_and_at_the_school(world, browser):
     sign_in(browser, world.school1_user)
-    common = {"first_day": "2021-06-01", "last_day": "2021-06-21", "status": "planned",
-              "plan_items": ["10"]}
+    common = {
+        "first_day": "2021-06-01",
+        "last_day": "2021-06-21",
+        "status": "planned",
+        "plan_items": ["10"],
+    }
     response = post(
         browser,
         "/activities/new/camp_shift",
-        {**common, "camp_type": "country", "host": label(world.camp), "theme": "Инженеры",
-         "capacity": "60"},
+        {
+            **common,
+            "camp_type": "country",
+            "host": label(world.camp),
+            "theme": "Инженеры",
+            "capacity": "60",
+        },
     )
     assert response.status_code == 302
     response = post(
-        browser, "/activities/new/camp_shift",
+        browser,
+        "/activities/new/camp_shift",
         {**common, "camp_type": "school", "theme": "Профи"},
     )
     assert response.status_code == 302
@@ -256,8 +279,11 @@ def test_school_logs_camp_shifts_at_a_camp_and_at_the_school(world, browser):
     assert (country.camp_shift.theme, country.camp_shift.capacity) == ("Инженеры", 60)
     assert own.host == world.school1 and own.camp_shift.camp_type is CampType.SCHOOL
     # A country camp must be a camp.
-    bad = post(browser, "/activities/new/camp_shift",
-               {**common, "camp_type": "country", "host": label(world.employer)})
+    bad = post(
+        browser,
+        "/activities/new/camp_shift",
+        {**common, "camp_type": "country", "host": label(world.employer)},
+    )
     assert bad.status_code == 200
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CampShift)) == 2
 
@@ -267,24 +293,31 @@ def test_each_school_adds_its_own_students_to_a_camp_shift(world, browser):
     response = post(
         browser,
         "/activities/new/camp_shift",
-        {"camp_type": "country", "host": label(world.camp), "first_day": "2021-07-01",
-         "last_day": "2021-07-14", "status": "planned", "plan_items": ["10"],
-         "schools": [str(world.school1.id), str(world.school2.id)], "capacity": "3"},
+        {
+            "camp_type": "country",
+            "host": label(world.camp),
+            "first_day": "2021-07-01",
+            "last_day": "2021-07-14",
+            "status": "planned",
+            "plan_items": ["10"],
+            "schools": [str(world.school1.id), str(world.school2.id)],
+            "capacity": "3",
+        },
     )
     assert response.status_code == 302
     activity = only_activity()
     assert activity.organizer == world.camp  # the host organizes when no organizer is given
-    for user, students in ((world.school1_user, world.class_8b),
-                           (world.school2_user, world.school2_students)):
+    for user, students in (
+        (world.school1_user, world.class_8b),
+        (world.school2_user, world.school2_students),
+    ):
         client = scoped_client(browser.application)
         sign_in(client, user)
         path = f"/activities/{activity.id}/participants"
         ids = [str(s.id) for s in students]
         saved = post(client, path, {"shown": ids, "student": ids})
         assert saved.status_code == 302
-    assert participant_ids(activity.id) == {
-        s.id for s in world.class_8b + world.school2_students
-    }
+    assert participant_ids(activity.id) == {s.id for s in world.class_8b + world.school2_students}
     # Four participants for three places: saved, with a warning.
     warned = client.get(saved.headers["Location"])
     assert "3" in page_text(warned)
@@ -298,8 +331,13 @@ def test_college_runs_an_open_day_with_headcounts_and_named_students(world, brow
     response = post(
         browser,
         "/activities/new/open_day",
-        {"day": "2021-03-20", "start": "11:00", "status": "held", "plan_items": ["24"],
-         "schools": [str(world.school1.id), str(world.school3.id)]},
+        {
+            "day": "2021-03-20",
+            "start": "11:00",
+            "status": "held",
+            "plan_items": ["24"],
+            "schools": [str(world.school1.id), str(world.school3.id)],
+        },
     )
     assert response.status_code == 302
     activity = only_activity()
@@ -335,12 +373,31 @@ def titles(response) -> set[str]:
 
 def test_list_filters_each_narrow_the_list(world, browser):
     w = world
-    a = make(w.employer, w.school1, schools=[w.school1], title="A excursion",
-             when=datetime(2021, 3, 1, 10))
-    b = make(w.college, w.college, kind=ActivityKind.OPEN_DAY, schools=[w.school3],
-             title="B open day", status=ActivityStatus.PLANNED, when=datetime(2021, 5, 1, 10))
-    c = make(w.school2, w.school2, kind=ActivityKind.PARENT_MEETING, schools=[w.school2],
-             title="C meeting", when=datetime(2021, 9, 1, 18), plan_items=[17])
+    a = make(
+        w.employer,
+        w.school1,
+        schools=[w.school1],
+        title="A excursion",
+        when=datetime(2021, 3, 1, 10),
+    )
+    b = make(
+        w.college,
+        w.college,
+        kind=ActivityKind.OPEN_DAY,
+        schools=[w.school3],
+        title="B open day",
+        status=ActivityStatus.PLANNED,
+        when=datetime(2021, 5, 1, 10),
+    )
+    c = make(
+        w.school2,
+        w.school2,
+        kind=ActivityKind.PARENT_MEETING,
+        schools=[w.school2],
+        title="C meeting",
+        when=datetime(2021, 9, 1, 18),
+        plan_items=[17],
+    )
     services.set_status(b, ActivityStatus.CANCELLED)
     db.session.commit()
     sign_in(browser, w.admin)
@@ -372,8 +429,12 @@ def test_list_filters_each_narrow_the_list(world, browser):
 
 def test_list_is_paginated(world, browser):
     for day in range(1, 31):
-        ActivityFactory(host=world.employer, organizer=world.school1,
-                        starts_at=to_utc(datetime(2021, 1, day, 10)), starts_on=date(2021, 1, day))
+        ActivityFactory(
+            host=world.employer,
+            organizer=world.school1,
+            starts_at=to_utc(datetime(2021, 1, day, 10)),
+            starts_on=date(2021, 1, day),
+        )
     db.session.commit()
     sign_in(browser, world.admin)
     first, second = browser.get("/activities/"), browser.get("/activities/?page=2")
@@ -459,8 +520,13 @@ def test_names_only_for_the_own_school(world, browser, app):
 
 def test_bad_input_is_refused_and_changes_nothing(world, browser):
     sign_in(browser, world.school1_user)
-    base = {"host": label(world.employer), "day": "2021-03-15", "start": "10:00",
-            "status": "held", "plan_items": ["5"]}
+    base = {
+        "host": label(world.employer),
+        "day": "2021-03-15",
+        "start": "10:00",
+        "status": "held",
+        "plan_items": ["5"],
+    }
     for changes, message in (
         ({"end": "09:00"}, "The end must not be before the start."),
         ({"plan_items": ["5", "99"]}, "Unknown roadmap plan item."),
@@ -475,15 +541,21 @@ def test_bad_input_is_refused_and_changes_nothing(world, browser):
 
     activity = make(world.employer, world.school1, schools=[world.school1])
     path = f"/activities/{activity.id}"
-    response = post(browser, path + "/headcount", {"grade": "8", "count": "5", "ovz_count": "6"},
-                    path + "/participants")
+    response = post(
+        browser,
+        path + "/headcount",
+        {"grade": "8", "count": "5", "ovz_count": "6"},
+        path + "/participants",
+    )
     assert response.status_code == 200
     assert "at most 5" in page_text(response)
     foreign = world.school2_students[0]
     mine = world.class_8a[0]
-    response = post(browser, path + "/participants",
-                    {"shown": [str(mine.id), str(foreign.id)],
-                     "student": [str(mine.id), str(foreign.id)]})
+    response = post(
+        browser,
+        path + "/participants",
+        {"shown": [str(mine.id), str(foreign.id)], "student": [str(mine.id), str(foreign.id)]},
+    )
     assert response.status_code == 200
     assert "only its own students" in page_text(response)
     assert foreign.full_name not in page_text(response)
@@ -499,8 +571,9 @@ def test_bad_input_is_refused_and_changes_nothing(world, browser):
 
 
 def test_status_moves_from_the_detail_page(world, browser):
-    activity = make(world.employer, world.school1, schools=[world.school1],
-                    status=ActivityStatus.PLANNED)
+    activity = make(
+        world.employer, world.school1, schools=[world.school1], status=ActivityStatus.PLANNED
+    )
     sign_in(browser, world.school1_user)
     path = f"/activities/{activity.id}"
     assert post(browser, path + "/status", {"status": "held"}, path).status_code == 302
@@ -511,8 +584,10 @@ def test_status_moves_from_the_detail_page(world, browser):
     assert db.session.get(Activity, activity.id).status is ActivityStatus.CANCELLED
     # A cancelled activity takes no participants.
     ids = [str(world.class_8a[0].id)]
-    assert post(browser, path + "/participants", {"shown": ids, "student": ids},
-                path).status_code == 403
+    assert (
+        post(browser, path + "/participants", {"shown": ids, "student": ids}, path).status_code
+        == 403
+    )
 
 
 def test_edit_keeps_the_import_key_and_changes_plan_items(world, browser):
@@ -523,10 +598,18 @@ def test_edit_keeps_the_import_key_and_changes_plan_items(world, browser):
     path = f"/activities/{activity.id}/edit"
     page = page_text(browser.get(path))
     assert 'value="5" id="plan-item-5" checked' in page
-    response = post(browser, path, {
-        "host": label(world.employer), "title": "Новое название", "day": "2021-03-16",
-        "start": "23:30", "status": "held", "plan_items": ["5", "15"],
-    })
+    response = post(
+        browser,
+        path,
+        {
+            "host": label(world.employer),
+            "title": "Новое название",
+            "day": "2021-03-16",
+            "start": "23:30",
+            "status": "held",
+            "plan_items": ["5", "15"],
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     activity = db.session.get(Activity, activity.id)
@@ -541,8 +624,13 @@ def test_edit_keeps_the_import_key_and_changes_plan_items(world, browser):
 def test_plan_item_page_lists_its_visible_activities(world, browser):
     make(world.employer, world.school1, schools=[world.school1], title="Visible 5")
     make(world.employer, world.school3, schools=[world.school3], title="Hidden 5")
-    make(world.employer, world.school1, schools=[world.school1], title="Item 15 only",
-         plan_items=[15])
+    make(
+        world.employer,
+        world.school1,
+        schools=[world.school1],
+        title="Item 15 only",
+        plan_items=[15],
+    )
     sign_in(browser, world.school1_user)
     assert titles(browser.get("/roadmap/items/5")) == {"Visible 5"}
     assert titles(browser.get("/roadmap/items/15")) == {"Item 15 only"}

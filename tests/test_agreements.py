@@ -410,9 +410,11 @@ def test_navigation_has_agreements(app, world):
 
 def test_organization_search_for_the_picker(app, world):
     client = client_for(app, world.school_user)
-    found = client.get("/agreements/organizations?q=янтар").get_json()
+    found = client.get("/organizations/search?q=янтар").get_json()
     assert [item["value"] for item in found] == ["Завод Янтарь [EMP1]"]
-    assert client.get("/agreements/organizations?q=я").get_json() == []
+    # only what the directory shows every logged-in user
+    assert set(found[0]) == {"id", "value", "code", "name", "short_name", "municipality"}
+    assert client.get("/organizations/search?q=я").get_json() == []
 
 
 # --- activities under the agreement: linking and outcomes ---

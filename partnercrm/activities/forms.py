@@ -1,15 +1,8 @@
-"""Forms of the activity pages, their labels, and the organization picker.
-
-An organization is picked by typing: the search suggests ``Name [code]`` (a datalist filled by
-``/activities/hosts``), and :func:`find_organization` resolves the text back, so the picker
-works without JavaScript too (an exact code or name is enough).
-"""
+"""Forms of the activity pages and their labels; organizations are picked with the directory's
+:class:`~partnercrm.directory.fields.OrganizationField`."""
 
 from __future__ import annotations
 
-import re
-
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -33,9 +26,8 @@ from partnercrm.activities.rules import (
     ActivityStatus,
     CampType,
 )
-from partnercrm.directory.models import Organization
-from partnercrm.directory.rules import ApprovalState, OrganizationKind
-from partnercrm.extensions import db
+from partnercrm.directory.fields import OrganizationField
+from partnercrm.directory.rules import OrganizationKind
 
 KIND_LABELS = {
     ActivityKind.EXCURSION: _l("Excursion to an employer or organization"),
@@ -75,94 +67,6 @@ PRESENTER_KINDS = (
     OrganizationKind.UNIVERSITY,
     OrganizationKind.EMPLOYMENT_CENTER,
 )
-SEARCH_LIMIT = 20
-
-
-# --- the organization picker ---
-
-
-def organization_label(organization: Organization | None) -> str:
-    """What the picker shows and accepts back: ``Name [code]``."""
-    if organization is None:
-        return ""
-    return f"{organization.name} [{organization.code}]"
-
-
-def _pickable(kinds) -> sa.Select:
-    query = sa.select(Organization).where(
-        sa.or_(
-            Organization.approval_state.is_(None),
-            Organization.approval_state != ApprovalState.DECLINED,
-        )
-    )
-    if kinds:
-        query = query.where(Organization.kind.in_(list(kinds)))
-    return query
-
-
-def search_organizations(text: str, kinds=None, limit: int = SEARCH_LIMIT) -> list[Organization]:
-    """Organizations whose name, short name, code or INN contains ``text`` (declined employers
-    are never offered)."""
-    needle = text.strip().lower()
-    if not needle:
-        return []
-    query = _pickable(kinds).where(
-        sa.or_(
-            *(
-                sa.func.lower(column).contains(needle, autoescape=True)
-                for column in (
-                    Organization.name,
-                    Organization.short_name,
-                    Organization.code,
-                    Organization.inn,
-                )
-            )
-        )
-    )
-    return list(db.session.scalars(query.order_by(Organization.name, Organization.id).limit(limit)))
-
-
-_CODE_IN_BRACKETS = re.compile(r"\[([^\[\]]+)\]\s*$")
-
-
-def find_organization(text: str, kinds=None) -> Organization | None:
-    """The one organization ``text`` names: ``… [code]``, an exact code, or an exact name."""
-    text = " ".join((text or "").split())
-    if not text:
-        return None
-    query = _pickable(kinds)
-    match = _CODE_IN_BRACKETS.search(text)
-    if match:
-        query = query.where(Organization.code == match.group(1).strip())
-    else:
-        lowered = text.lower()
-        query = query.where(
-            sa.or_(
-                Organization.code == text,
-                sa.func.lower(Organization.name) == lowered,
-                sa.func.lower(Organization.short_name) == lowered,
-            )
-        )
-    found = db.session.scalars(query.limit(2)).all()
-    return found[0] if len(found) == 1 else None
-
-
-class OrganizationField(StringField):
-    """A text field resolved to ``self.organization`` (of ``self.kinds``, if set)."""
-
-    def __init__(self, label=None, validators=None, kinds=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.kinds = kinds
-        self.organization: Organization | None = None
-
-    def pre_validate(self, form) -> None:
-        self.organization = None
-        if (self.data or "").strip():
-            self.organization = find_organization(self.data, self.kinds)
-            if self.organization is None:
-                raise ValidationError(
-                    _l("No such organization. Type a few letters and pick it from the list.")
-                )
 
 
 class CheckboxesField(SelectMultipleField):
@@ -276,8 +180,10 @@ class HeadcountForm(FlaskForm):
         count = self.count.data
         if field.data and count is not None and field.data > count:
             raise ValidationError(
-                _l("Students with disabilities are part of the count: at most %(count)d.",
-                   count=count)
+                _l(
+                    "Students with disabilities are part of the count: at most %(count)d.",
+                    count=count,
+                )
             )
 
 

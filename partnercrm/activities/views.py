@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -31,9 +31,6 @@ from partnercrm.activities.forms import (
     HeadcountForm,
     ParticipantsForm,
     StatusForm,
-    find_organization,
-    organization_label,
-    search_organizations,
 )
 from partnercrm.activities.models import (
     Activity,
@@ -52,6 +49,7 @@ from partnercrm.activities.rules import (
 )
 from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.queries import find_organization, organization_label
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
@@ -243,22 +241,6 @@ def index():
     )
 
 
-@bp.route("/hosts")
-@login_required
-def hosts():
-    """Organizations for the pickers: ``?q=`` (two letters or more), ``?kind=a,b``."""
-    valid = {k.value for k in OrganizationKind}
-    kinds = [OrganizationKind(k) for k in request.args.get("kind", "").split(",") if k in valid]
-    text = request.args.get("q", "").strip()[:200]
-    found = search_organizations(text, kinds) if len(text) >= 2 else []
-    return jsonify(
-        [
-            {"id": o.id, "value": organization_label(o), "name": o.name, "kind": o.kind.value}
-            for o in found
-        ]
-    )
-
-
 # --- create and edit ---
 
 
@@ -325,17 +307,6 @@ def _organization_choices(query: sa.Select, keep=()) -> list[tuple[int, str]]:
     return [(o.id, f"{o.name} ({o.municipality.name})") for o in organizations]
 
 
-def _picker(form_field, kinds, datalist_id: str) -> None:
-    form_field.render_kw = {
-        "list": datalist_id,
-        "autocomplete": "off",
-        "data-org-search": url_for(
-            "activities.hosts", kind=",".join(k.value for k in kinds) if kinds else None
-        ),
-        "placeholder": _("Type a few letters of the name or the code"),
-    }
-
-
 def _configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> None:
     """Remove the fields this kind and role do not use; fill choices and pickers."""
     role = current_user.role
@@ -353,7 +324,6 @@ def _configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None
         del form.host
     else:
         form.host.kinds = _host_kinds(kind)
-        _picker(form.host, form.host.kinds, "hosts-list")
         if kind is ActivityKind.PARENT_MEETING:
             form.host.label.text = _("School")
         elif camp:
@@ -361,7 +331,6 @@ def _configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None
     # A school's own day camp needs no host: it is the school.
     form.host_optional_for_school_camp = camp and role is Role.SCHOOL
     if role in _STAFF_ROLES:
-        _picker(form.organizer, None, "organizers-list")
         form.organizer.description = _("Empty: the host organizes it.")
     else:
         del form.organizer
@@ -437,9 +406,12 @@ def _defaults(form: ActivityForm, kind: ActivityKind) -> None:
     form.status.data = ActivityStatus.PLANNED.value
     form.plan_items.data = list(DEFAULT_PLAN_ITEMS[kind])
     own = _own_organization()
-    if "host" in form and own is not None and kind not in (
-        ActivityKind.EXCURSION, ActivityKind.CAMP_SHIFT
-    ) and (form.host.kinds is None or own.kind in form.host.kinds):
+    if (
+        "host" in form
+        and own is not None
+        and kind not in (ActivityKind.EXCURSION, ActivityKind.CAMP_SHIFT)
+        and (form.host.kinds is None or own.kind in form.host.kinds)
+    ):
         form.host.data = organization_label(own)
     if "camp_type" in form:
         form.camp_type.data = CampType.COUNTRY.value
@@ -448,9 +420,11 @@ def _defaults(form: ActivityForm, kind: ActivityKind) -> None:
 
 
 def _schools_with_participants(activity: Activity) -> list[Organization]:
-    named = sa.select(Student.school_id).join(
-        Participation, Participation.student_id == Student.id
-    ).where(Participation.activity_id == activity.id)
+    named = (
+        sa.select(Student.school_id)
+        .join(Participation, Participation.student_id == Student.id)
+        .where(Participation.activity_id == activity.id)
+    )
     counted = sa.select(Headcount.school_id).where(Headcount.activity_id == activity.id)
     return list(
         db.session.scalars(
@@ -684,9 +658,7 @@ def change_status(activity_id: int):
             flash(_(str(error)), "danger")
         else:
             db.session.commit()
-            flash(
-                _("Status: %(status)s.", status=STATUS_LABELS[activity.status]), "success"
-            )
+            flash(_("Status: %(status)s.", status=STATUS_LABELS[activity.status]), "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
 
 
@@ -726,9 +698,7 @@ def _own_participants(activity: Activity, school_id: int) -> list[Student]:
             sa.select(Student)
             .join(Participation, Participation.student_id == Student.id)
             .where(Participation.activity_id == activity.id, Student.school_id == school_id)
-            .order_by(
-                Student.grade, sa.func.coalesce(Student.class_letter, ""), Student.full_name
-            )
+            .order_by(Student.grade, sa.func.coalesce(Student.class_letter, ""), Student.full_name)
         )
     )
 
@@ -815,8 +785,6 @@ def _render_participants(
     classes, current = _roster(own, activity, only_class) if own is not None else ([], set())
     all_classes = [class_key(*c) for c in _school_classes(own.id)] if own is not None else []
     headcount_form = headcount_form or HeadcountForm(formdata=None)
-    if can_any:
-        _picker(headcount_form.school, headcount_form.school.kinds, "schools-list")
     rows = _school_rows(activity)
     if not can_any:
         rows = [r for r in rows if own is not None and r["school"].id == own.id]
@@ -900,9 +868,7 @@ def participants(activity_id: int):
         )
     )
     wanted = (current - shown) | ticked
-    students = list(
-        db.session.scalars(sa.select(Student).where(Student.id.in_(wanted or [0])))
-    )
+    students = list(db.session.scalars(sa.select(Student).where(Student.id.in_(wanted or [0]))))
     try:
         services.set_named_participants(activity, school, students)
     except UserError as error:
@@ -910,9 +876,7 @@ def participants(activity_id: int):
         flash(_(str(error)), "danger")
         return _render_participants(activity, participants_form=form)
     db.session.commit()
-    flash(
-        _("Participants of your school: %(count)d.", count=len(students)), "success"
-    )
+    flash(_("Participants of your school: %(count)d.", count=len(students)), "success")
     has_headcount = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Headcount)
@@ -963,4 +927,3 @@ def headcount(activity_id: int):
     flash(_("The number of participants has been saved."), "success")
     _check_capacity(activity)
     return redirect(url_for("activities.participants", activity_id=activity.id))
-

@@ -1,15 +1,8 @@
-"""Forms of the agreement pages and the party picker.
-
-A party is picked by typing its name or code: suggestions come from ``/agreements/organizations``
-(``Name [code]``), and :func:`find_organization` resolves the text back, so the form works
-without JavaScript too (an exact code, INN or name is enough).
-"""
+"""Forms of the agreement pages; parties are picked with the directory's
+:class:`~partnercrm.directory.fields.OrganizationField`."""
 
 from __future__ import annotations
 
-import re
-
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -29,11 +22,10 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from partnercrm.agreements.labels import KIND_LABELS
 from partnercrm.agreements.rules import CooperationKind
 from partnercrm.agreements.services import AgreementData
+from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
-from partnercrm.directory.rules import ApprovalState
-from partnercrm.extensions import db
+from partnercrm.directory.queries import organization_label
 
-SEARCH_LIMIT = 20
 BLANK_PARTY_ROWS = 2
 MIN_PARTY_ROWS = 3
 
@@ -44,84 +36,13 @@ def _strip(value):
     return value
 
 
-def organization_label(organization: Organization | None) -> str:
-    if organization is None:
-        return ""
-    return f"{organization.name} [{organization.code}]"
-
-
-def _pickable() -> sa.Select:
-    return sa.select(Organization).where(
-        sa.or_(
-            Organization.approval_state.is_(None),
-            Organization.approval_state != ApprovalState.DECLINED,
-        )
-    )
-
-
-def search_organizations(text: str, limit: int = SEARCH_LIMIT) -> list[Organization]:
-    needle = (text or "").strip().lower()
-    if len(needle) < 2:
-        return []
-    query = _pickable().where(
-        sa.or_(
-            *(
-                sa.func.lower(column).contains(needle, autoescape=True)
-                for column in (
-                    Organization.name,
-                    Organization.short_name,
-                    Organization.code,
-                    Organization.inn,
-                )
-            )
-        )
-    )
-    return list(db.session.scalars(query.order_by(Organization.name, Organization.id).limit(limit)))
-
-
-_CODE_IN_BRACKETS = re.compile(r"\[([^\[\]]+)\]\s*$")
-
-
-def find_organization(text: str | None) -> Organization | None:
-    """The one organization ``text`` names: ``… [code]``, an exact code or INN, or an exact
-    (short) name; None when there is none or more than one."""
-    text = " ".join((text or "").split())
-    if not text:
-        return None
-    query = _pickable()
-    match = _CODE_IN_BRACKETS.search(text)
-    if match:
-        query = query.where(Organization.code == match.group(1).strip())
-    else:
-        lowered = text.lower()
-        query = query.where(
-            sa.or_(
-                Organization.code == text,
-                Organization.inn == text,
-                sa.func.lower(Organization.name) == lowered,
-                sa.func.lower(Organization.short_name) == lowered,
-            )
-        )
-    found = db.session.scalars(query.limit(2)).all()
-    return found[0] if len(found) == 1 else None
-
-
 class PartyForm(Form):
     """One row of the parties table (no CSRF of its own: the outer form has it)."""
 
-    organization = StringField(_l("Organization"), filters=[_strip])
+    organization = OrganizationField(_l("Organization"), filters=[_strip])
     role = StringField(
         _l("Role in the agreement"), filters=[_strip], validators=[Optional(), Length(max=200)]
     )
-
-    def validate_organization(self, field) -> None:
-        field.found = None
-        if field.data:
-            field.found = find_organization(field.data)
-            if field.found is None:
-                raise ValidationError(
-                    _l("No such organization. Type a few letters and pick it from the list.")
-                )
 
 
 class CheckboxesField(SelectMultipleField):
@@ -168,9 +89,9 @@ class AgreementForm(FlaskForm):
 
     def party_values(self) -> list[tuple[Organization, str | None]]:
         return [
-            (entry.form.organization.found, entry.form.role.data)
+            (entry.form.organization.organization, entry.form.role.data)
             for entry in self.parties
-            if getattr(entry.form.organization, "found", None) is not None
+            if entry.form.organization.organization is not None
         ]
 
     def data_for_service(self) -> AgreementData:

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -34,8 +33,6 @@ from partnercrm.agreements.forms import (
     AgreementForm,
     DocumentForm,
     LinkActivityForm,
-    organization_label,
-    search_organizations,
 )
 from partnercrm.agreements.labels import KIND_LABELS, STATUS_BADGES, STATUS_LABELS
 from partnercrm.agreements.models import Agreement, AgreementDocument, AgreementParty
@@ -153,14 +150,6 @@ def index():
         expiring_days=EXPIRING_WITHIN_DAYS,
         can_create=access.can_create_agreement(current_user),
     )
-
-
-@bp.route("/organizations")
-@login_required
-def organizations():
-    """Suggestions for the party picker: ``?q=`` (two letters or more)."""
-    found = search_organizations(request.args.get("q", "")[:200])
-    return jsonify([{"id": o.id, "value": organization_label(o)} for o in found])
 
 
 # --- create and edit ---

@@ -4,7 +4,7 @@ organizations are created and edited by admins anywhere and coordinators in thei
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +14,7 @@ from partnercrm.directory import services
 from partnercrm.directory.forms import OrganizationForm
 from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.queries import organization_label, search_organizations, text_matches
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 
@@ -56,20 +57,7 @@ def organizations():
     }
     query = sa.select(Organization).options(sa.orm.joinedload(Organization.municipality))
     if filters["q"]:
-        needle = filters["q"].lower()
-        query = query.where(
-            sa.or_(
-                *(
-                    sa.func.lower(column).contains(needle, autoescape=True)
-                    for column in (
-                        Organization.name,
-                        Organization.short_name,
-                        Organization.code,
-                        Organization.inn,
-                    )
-                )
-            )
-        )
+        query = query.where(text_matches(filters["q"]))
     if filters["kind"] in {k.value for k in OrganizationKind}:
         query = query.where(Organization.kind == OrganizationKind(filters["kind"]))
     if filters["municipality"] is not None:
@@ -83,6 +71,29 @@ def organizations():
         filters=filters,
         municipalities=_all_municipalities(),
         can_create=access.can_manage_organizations(current_user),
+    )
+
+
+@bp.route("/organizations/search")
+@login_required
+def organization_search():
+    """Suggestions for the organization pickers (``organization-search.js``): ``?q=`` (two
+    letters or more), ``?kind=a,b``. Only what the directory shows every logged-in user."""
+    valid = {kind.value for kind in OrganizationKind}
+    kinds = [OrganizationKind(k) for k in request.args.get("kind", "").split(",") if k in valid]
+    found = search_organizations(request.args.get("q", "")[:200], kinds)
+    return jsonify(
+        [
+            {
+                "id": o.id,
+                "value": organization_label(o),
+                "code": o.code,
+                "name": o.name,
+                "short_name": o.short_name,
+                "municipality": o.municipality.name,
+            }
+            for o in found
+        ]
     )
 
 

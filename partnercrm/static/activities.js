@@ -1,35 +1,8 @@
-/* Activity pages: organization suggestions, "whole class" ticks, the school day camp switch.
-   Loaded as a file (the CSP forbids inline scripts); every page works without it. */
+/* Activity pages: "whole class" ticks, the school day camp switch (organization suggestions are
+   organization-search.js). Loaded as a file (the CSP forbids inline scripts); every page works
+   without it. */
 (function () {
   "use strict";
-
-  // Inputs with data-org-search="/activities/hosts?kind=…" fill their datalist as you type.
-  function wireSearch(input) {
-    var list = document.getElementById(input.getAttribute("list"));
-    if (!list) { return; }
-    var timer = null;
-    var lastQuery = "";
-    input.addEventListener("input", function () {
-      var text = input.value.trim();
-      if (text.length < 2 || text === lastQuery || /\]\s*$/.test(text)) { return; }
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        lastQuery = text;
-        var url = new URL(input.dataset.orgSearch, window.location.href);
-        url.searchParams.set("q", text);
-        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-          .then(function (response) { return response.ok ? response.json() : []; })
-          .then(function (items) {
-            list.replaceChildren.apply(list, items.map(function (item) {
-              var option = document.createElement("option");
-              option.value = item.value;
-              return option;
-            }));
-          })
-          .catch(function () { /* suggestions are a convenience */ });
-      }, 200);
-    });
-  }
 
   // A "whole class" checkbox ticks or clears its class; it shows whether the class is complete.
   function wireClasses(root) {
@@ -63,7 +36,6 @@
     update();
   }
 
-  document.querySelectorAll("input[data-org-search]").forEach(wireSearch);
   wireClasses(document);
   wireCampType();
 })();

@@ -1,0 +1,90 @@
+"""Finding organizations by what people type (no Flask import): the directory's search, the
+organization pickers of every form and their suggestions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from partnercrm.directory.models import Organization
+from partnercrm.directory.rules import ApprovalState, OrganizationKind
+from partnercrm.extensions import db
+
+SEARCH_LIMIT = 20
+# Fewer letters would match most of the directory.
+SEARCH_MIN_LETTERS = 2
+_CODE_IN_BRACKETS = re.compile(r"\[([^\[\]]+)\]\s*$")
+
+
+def organization_label(organization: Organization | None) -> str:
+    """What a picker shows and accepts back: ``Name [code]``."""
+    if organization is None:
+        return ""
+    return f"{organization.name} [{organization.code}]"
+
+
+def text_matches(text: str) -> sa.ColumnElement[bool]:
+    """Name, short name, code or INN contains ``text`` (any case)."""
+    needle = text.strip().lower()
+    return sa.or_(
+        *(
+            sa.func.lower(column).contains(needle, autoescape=True)
+            for column in (
+                Organization.name,
+                Organization.short_name,
+                Organization.code,
+                Organization.inn,
+            )
+        )
+    )
+
+
+def _pickable(kinds: Iterable[OrganizationKind] | None) -> sa.Select:
+    """Organizations a picker offers: never a declined employer; of ``kinds`` if given."""
+    query = sa.select(Organization).where(
+        sa.or_(
+            Organization.approval_state.is_(None),
+            Organization.approval_state != ApprovalState.DECLINED,
+        )
+    )
+    if kinds:
+        query = query.where(Organization.kind.in_(list(kinds)))
+    return query
+
+
+def search_organizations(
+    text: str, kinds: Iterable[OrganizationKind] | None = None, limit: int = SEARCH_LIMIT
+) -> list[Organization]:
+    """Suggestions for ``text`` (two letters or more), by name."""
+    if len(text.strip()) < SEARCH_MIN_LETTERS:
+        return []
+    query = _pickable(kinds).where(text_matches(text))
+    return list(db.session.scalars(query.order_by(Organization.name, Organization.id).limit(limit)))
+
+
+def find_organization(
+    text: str | None, kinds: Iterable[OrganizationKind] | None = None
+) -> Organization | None:
+    """The one organization ``text`` names: ``… [code]``, an exact code or INN, or an exact
+    (short) name; None when there is none or more than one."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    query = _pickable(kinds)
+    match = _CODE_IN_BRACKETS.search(text)
+    if match:
+        query = query.where(Organization.code == match.group(1).strip())
+    else:
+        lowered = text.lower()
+        query = query.where(
+            sa.or_(
+                Organization.code == text,
+                Organization.inn == text,
+                sa.func.lower(Organization.name) == lowered,
+                sa.func.lower(Organization.short_name) == lowered,
+            )
+        )
+    found = db.session.scalars(query.limit(2)).all()
+    return found[0] if len(found) == 1 else None
