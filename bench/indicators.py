@@ -109,12 +109,17 @@ class Loader:
         raw = self.connection.connection.driver_connection
         names = ", ".join(f'"{name}"' for name in columns)
         done = 0
-        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+        ):
             for row in rows:
                 # UTCDateTime columns hold naive UTC.
                 copy.write_row(
-                    [v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v
-                     for v in row]
+                    [
+                        v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v
+                        for v in row
+                    ]
                 )
                 done += 1
                 if done % BATCH == 0:
@@ -190,8 +195,9 @@ def generate(
 
     # Kaliningrad has about a third of the schools; the rest are spread unevenly.
     weights = [rng.uniform(0.5, 2.0) for _ in others]
-    per_municipality = [round(n_schools * 0.35)] + _spread(n_schools - round(n_schools * 0.35),
-                                                           weights)
+    per_municipality = [round(n_schools * 0.35)] + _spread(
+        n_schools - round(n_schools * 0.35), weights
+    )
     school_places = [kgd] + others
     for mid, count in zip(school_places, per_municipality, strict=True):
         for _ in range(count):
@@ -216,8 +222,16 @@ def generate(
     org_table = Organization.__table__
     result.counts["organization"] = loader.load(
         org_table,
-        ("id", "kind", "code", "name", "municipality_id", "approval_state", "created_at",
-         "updated_at"),
+        (
+            "id",
+            "kind",
+            "code",
+            "name",
+            "municipality_id",
+            "approval_state",
+            "created_at",
+            "updated_at",
+        ),
         orgs,
     )
 
@@ -225,8 +239,10 @@ def generate(
     schools = kinds["school"]
     sizes = _spread(
         max(len(schools), round(STUDENTS * scale)),
-        [rng.uniform(1.5, 3.0) if municipality_of[s] == kgd else rng.uniform(0.4, 1.6)
-         for s in schools],
+        [
+            rng.uniform(1.5, 3.0) if municipality_of[s] == kgd else rng.uniform(0.4, 1.6)
+            for s in schools
+        ],
     )
     student_id = _next_id(connection, Student.__table__)
     school_students: dict[int, tuple[int, int]] = {}  # school -> [first id, last id + 1)
@@ -253,8 +269,17 @@ def generate(
         school_students[school] = (first, student_id)
     result.counts["student"] = loader.load(
         Student.__table__,
-        ("id", "school_id", "local_id", "full_name", "grade", "class_letter", "ovz",
-         "created_at", "updated_at"),
+        (
+            "id",
+            "school_id",
+            "local_id",
+            "full_name",
+            "grade",
+            "class_letter",
+            "ovz",
+            "created_at",
+            "updated_at",
+        ),
         student_rows,
     )
     del student_rows
@@ -271,10 +296,20 @@ def generate(
         "camp_shift": 8,
     }
     host_kinds = {
-        "excursion": {"employer": 60, "college": 20, "university": 10, "employment_center": 5,
-                      "school": 5},
-        "career_event": {"school": 50, "employer": 15, "college": 15, "university": 10,
-                         "employment_center": 10},
+        "excursion": {
+            "employer": 60,
+            "college": 20,
+            "university": 10,
+            "employment_center": 5,
+            "school": 5,
+        },
+        "career_event": {
+            "school": 50,
+            "employer": 15,
+            "college": 15,
+            "university": 10,
+            "employment_center": 10,
+        },
         "profproba": {"employer": 50, "college": 40, "university": 10},
         "open_day": {"college": 60, "university": 40},
         "camp_shift": {"camp": 80, "school": 20},
@@ -330,15 +365,32 @@ def generate(
             starts_at = to_utc(datetime(day.year, day.month, day.day, hour, minute))
             ends_at, ends_on = starts_at + timedelta(hours=2), None
         activity_rows.append(
-            (activity_id, kind, f"{kind} {activity_id}", starts_at, ends_at, all_day, day,
-             ends_on, host, organizer, status, False, now, now)
+            (
+                activity_id,
+                kind,
+                f"{kind} {activity_id}",
+                starts_at,
+                ends_at,
+                all_day,
+                day,
+                ends_on,
+                host,
+                organizer,
+                status,
+                False,
+                now,
+                now,
+            )
         )
         if kind == "parent_meeting":
             meeting_rows.append((activity_id, rng.randint(10, 60)))
         if kind == "camp_shift":
             camp_rows.append(
-                (activity_id, "school" if host in school_students else "country", rng.choice(
-                    (None, 30, 60, 120)))
+                (
+                    activity_id,
+                    "school" if host in school_students else "country",
+                    rng.choice((None, 30, 60, 120)),
+                )
             )
         for school in visiting:
             visit_rows.append((activity_id, school))
@@ -355,8 +407,22 @@ def generate(
 
     result.counts["activity"] = loader.load(
         Activity.__table__,
-        ("id", "kind", "title", "starts_at", "ends_at", "all_day", "starts_on", "ends_on",
-         "host_id", "organizer_id", "status", "public", "created_at", "updated_at"),
+        (
+            "id",
+            "kind",
+            "title",
+            "starts_at",
+            "ends_at",
+            "all_day",
+            "starts_on",
+            "ends_on",
+            "host_id",
+            "organizer_id",
+            "status",
+            "public",
+            "created_at",
+            "updated_at",
+        ),
         activity_rows,
     )
     result.counts["activity_school"] = loader.load(
@@ -375,8 +441,13 @@ def generate(
     pairs = named_pairs + planned_pairs
     caps = [school_students[s][1] - school_students[s][0] for _a, s in pairs]
     target = max(1, round(PARTICIPATIONS * scale))
-    sizes = _spread(target, [rng.uniform(0.3, 1.7) * (0.3 if i >= len(named_pairs) else 1.0)
-                             for i in range(len(pairs))])
+    sizes = _spread(
+        target,
+        [
+            rng.uniform(0.3, 1.7) * (0.3 if i >= len(named_pairs) else 1.0)
+            for i in range(len(pairs))
+        ],
+    )
     sizes = [min(size, cap) for size, cap in zip(sizes, caps, strict=True)]
     deficit = target - sum(sizes)
     while deficit > 0:
@@ -406,7 +477,8 @@ def generate(
                 participation_id += 1
 
     result.counts["participation"] = loader.load(
-        Participation.__table__, ("id", "activity_id", "student_id", "created_at"),
+        Participation.__table__,
+        ("id", "activity_id", "student_id", "created_at"),
         participations(),
     )
 
@@ -418,8 +490,7 @@ def generate(
     for aid, school, _ignored in head_pairs:
         for grade in sorted(rng.sample(range(0, 12), rng.choice((1, 1, 2, 3)))):
             count = rng.randint(5, 30)
-            head_rows.append((headcount_id, aid, school, grade, count,
-                              rng.choice((0, 0, 0, 1, 2))))
+            head_rows.append((headcount_id, aid, school, grade, count, rng.choice((0, 0, 0, 1, 2))))
             headcount_id += 1
         if rng.random() < 0.05 and held_kind[aid] != "parent_meeting":
             head_rows.append((headcount_id, aid, rng.choice(non_schools), 0, 12, 1))
@@ -441,7 +512,8 @@ def generate(
         plan_rows.append((plan_id, mid, year, approved, now))
         plan_id += 1
     result.counts["municipal_plan"] = loader.load(
-        MunicipalPlan.__table__, ("id", "municipality_id", "year", "approved_on", "created_at"),
+        MunicipalPlan.__table__,
+        ("id", "municipality_id", "year", "approved_on", "created_at"),
         plan_rows,
     )
     result.seconds = time.perf_counter() - started
@@ -451,8 +523,9 @@ def generate(
 def analyze(engine: sa.Engine) -> None:
     """Planner statistics, as autovacuum (PostgreSQL) or ``PRAGMA optimize`` would leave them."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.text("VACUUM ANALYZE" if engine.dialect.name == "postgresql"
-                                   else "ANALYZE"))
+        connection.execute(
+            sa.text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,8 +662,11 @@ def compare(session, period: Period, scope: queries.Scope = queries.REGION) -> N
     app = app_numbers(run_app(session, period, scope))
     hand = hand_numbers(run_hand(session, period, scope))
     if app != hand:
-        diff = {n: (app.get(n), hand.get(n)) for n in app.keys() | hand.keys()
-                if app.get(n) != hand.get(n)}
+        diff = {
+            n: (app.get(n), hand.get(n))
+            for n in app.keys() | hand.keys()
+            if app.get(n) != hand.get(n)
+        }
         raise AssertionError(f"app and hand-written SQL differ: {diff}")
     return app
 
@@ -633,8 +709,11 @@ def _pg_drop_schema(url: str, schema: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--url", help="database URL (SQLite: a file URL; PostgreSQL: a database"
-                        " in which a schema of its own is created and dropped)")
+    parser.add_argument(
+        "--url",
+        help="database URL (SQLite: a file URL; PostgreSQL: a database"
+        " in which a schema of its own is created and dropped)",
+    )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--year", type=int, default=2021)
     parser.add_argument("--repeat", type=int, default=3)
@@ -690,15 +769,15 @@ def main(argv: list[str] | None = None) -> int:
             db.session.commit()
             log("generating …")
             with engine.begin() as connection:
-                generated = generate(
-                    connection, scale=args.scale, year=args.year, seed=args.seed
-                )
+                generated = generate(connection, scale=args.scale, year=args.year, seed=args.seed)
             analyze(engine)
             generation = time.perf_counter() - started
             report["generated"] = generated.counts
             report["generation_s"] = round(generation, 2)
-            log(f"generated in {generation:.1f} s: "
-                + ", ".join(f"{k} {v:,}" for k, v in generated.counts.items()))
+            log(
+                f"generated in {generation:.1f} s: "
+                + ", ".join(f"{k} {v:,}" for k, v in generated.counts.items())
+            )
 
             session = db.session
             region = compare(session, period)
@@ -716,8 +795,10 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 log(f"timing {label} …")
                 med, all_times = median_time(fn, args.repeat)
-                timings[label] = {"median_s": round(med, 4),
-                                  "runs_s": [round(t, 4) for t in all_times]}
+                timings[label] = {
+                    "median_s": round(med, 4),
+                    "runs_s": [round(t, 4) for t in all_times],
+                }
             report["timings"] = timings
             report["ratio_region"] = round(
                 timings["app_region"]["median_s"] / timings["hand_region"]["median_s"], 2
@@ -740,17 +821,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Indicators benchmark — {args.db}, scale {args.scale:g}, year {args.year}")
     print("data: " + ", ".join(f"{k} {v:,}" for k, v in report["generated"].items()))
     print(f"generation:                 {report['generation_s']:8.2f} s")
-    print(f"app report, region:         {t['app_region']['median_s']:8.3f} s (median of "
-          f"{args.repeat})")
+    print(
+        f"app report, region:         {t['app_region']['median_s']:8.3f} s (median of "
+        f"{args.repeat})"
+    )
     print(f"hand-written SQL, region:   {t['hand_region']['median_s']:8.3f} s")
     print(f"ratio, region:              {report['ratio_region']:8.2f}×  (target ≤ 1.5×)")
     print(f"app report, Калининград:    {t['app_municipality']['median_s']:8.3f} s")
     print(f"hand-written, Калининград:  {t['hand_municipality']['median_s']:8.3f} s")
     print(f"ratio, Калининград:         {report['ratio_municipality']:8.2f}×")
-    print("values: " + ", ".join(
-        f"{n}: {v['value']}" + (f" ({v['named']} named + {v['headcount']})"
-                                if v["named"] is not None else "")
-        for n, v in sorted(report["values"].items())))
+    print(
+        "values: "
+        + ", ".join(
+            f"{n}: {v['value']}"
+            + (f" ({v['named']} named + {v['headcount']})" if v["named"] is not None else "")
+            for n, v in sorted(report["values"].items())
+        )
+    )
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     out = results / f"indicators-{args.db}-{args.scale:g}.json"
