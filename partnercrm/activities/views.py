@@ -48,8 +48,8 @@ from partnercrm.activities.rules import (
     CampType,
 )
 from partnercrm.core.pagination import paginate
-from partnercrm.directory.models import Municipality, Organization
-from partnercrm.directory.queries import find_organization, organization_label
+from partnercrm.directory.models import Organization
+from partnercrm.directory.queries import all_municipalities, find_organization, organization_label
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
@@ -224,7 +224,7 @@ def index():
     filters = _list_filters()
     query = filter_activities(access.activities_scope(current_user), filters)
     page, counts = activity_page(query)
-    municipalities = db.session.scalars(sa.select(Municipality).order_by(Municipality.name)).all()
+    municipalities = all_municipalities()
     plan_items = db.session.execute(
         sa.select(PlanItem.number, PlanItem.title).order_by(PlanItem.number)
     ).all()
@@ -510,6 +510,29 @@ def _activity_data(
     return data
 
 
+def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> Activity | None:
+    """Create (``activity`` None) or update from the submitted form and commit; None when the
+    form is not valid or a service refused (flashed), to show the form again."""
+    if not _validate(form):
+        return None
+    data = _activity_data(form, kind, activity)
+    if data is None:
+        return None
+    try:
+        if activity is None:
+            activity = services.create_activity(data, created_by=current_user._get_current_object())
+        else:
+            services.update_activity(activity, data)
+        _save_details(form, activity)
+    except UserError as error:
+        db.session.rollback()
+        flash(_(str(error)), "danger")
+        return None
+    db.session.commit()
+    flash(_("The activity has been saved."), "success")
+    return activity
+
+
 def _save_details(form: ActivityForm, activity: Activity) -> None:
     if activity.kind is ActivityKind.PARENT_MEETING:
         presenters = list(
@@ -589,34 +612,22 @@ def new(kind: str):
     _configure(form, kind, None)
     if request.method == "GET":
         _defaults(form, kind)
-    if _validate(form):
-        data = _activity_data(form, kind, None)
-        if data is not None:
-            try:
-                activity = services.create_activity(
-                    data, created_by=current_user._get_current_object()
-                )
-                _save_details(form, activity)
-            except UserError as error:
-                db.session.rollback()
-                flash(_(str(error)), "danger")
-            else:
-                db.session.commit()
-                flash(_("The activity has been saved."), "success")
-                if access.can_name_participants(current_user, activity) or (
-                    access.can_record_any_headcount(current_user, activity)
-                    and activity.status is ActivityStatus.HELD
-                ):
-                    chosen = form.class_name.data if "class_name" in form else None
-                    return redirect(
-                        url_for(
-                            "activities.participants",
-                            activity_id=activity.id,
-                            **({"class": chosen} if chosen else {}),
-                        )
-                    )
-                return redirect(url_for("activities.detail", activity_id=activity.id))
-    return _render_form(form, kind, None)
+    activity = _save(form, kind, None)
+    if activity is None:
+        return _render_form(form, kind, None)
+    if access.can_name_participants(current_user, activity) or (
+        access.can_record_any_headcount(current_user, activity)
+        and activity.status is ActivityStatus.HELD
+    ):
+        chosen = form.class_name.data if "class_name" in form else None
+        return redirect(
+            url_for(
+                "activities.participants",
+                activity_id=activity.id,
+                **({"class": chosen} if chosen else {}),
+            )
+        )
+    return redirect(url_for("activities.detail", activity_id=activity.id))
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -627,20 +638,9 @@ def edit(activity_id: int):
     _configure(form, activity.kind, activity)
     if request.method == "GET":
         _fill(form, activity)
-    if _validate(form):
-        data = _activity_data(form, activity.kind, activity)
-        if data is not None:
-            try:
-                services.update_activity(activity, data)
-                _save_details(form, activity)
-            except UserError as error:
-                db.session.rollback()
-                flash(_(str(error)), "danger")
-            else:
-                db.session.commit()
-                flash(_("The activity has been saved."), "success")
-                return redirect(url_for("activities.detail", activity_id=activity.id))
-    return _render_form(form, activity.kind, activity)
+    if _save(form, activity.kind, activity) is None:
+        return _render_form(form, activity.kind, activity)
+    return redirect(url_for("activities.detail", activity_id=activity.id))
 
 
 @bp.route("/<int:activity_id>/status", methods=["POST"])

@@ -43,7 +43,8 @@ from partnercrm.agreements.rules import (
 )
 from partnercrm.core.errors import render_error
 from partnercrm.core.pagination import paginate
-from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.models import Organization
+from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date
 
@@ -131,7 +132,7 @@ def index():
     )
     page = paginate(query.order_by(Agreement.signed_on.desc().nulls_first(), Agreement.id.desc()))
     counts = queries.status_counts(db.session, scope, today)
-    municipalities = db.session.scalars(sa.select(Municipality).order_by(Municipality.name)).all()
+    municipalities = all_municipalities()
     organization = (
         db.session.get(Organization, filters.organization_id)
         if filters.organization_id is not None

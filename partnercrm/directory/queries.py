@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from partnercrm.directory.models import Organization
+from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 
@@ -88,3 +88,8 @@ def find_organization(
         )
     found = db.session.scalars(query.limit(2)).all()
     return found[0] if len(found) == 1 else None
+
+
+def all_municipalities() -> list[Municipality]:
+    """Every municipality by name: the choices of the municipality filters and forms."""
+    return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))

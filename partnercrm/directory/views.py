@@ -14,7 +14,12 @@ from partnercrm.directory import services
 from partnercrm.directory.forms import OrganizationForm
 from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.directory.queries import organization_label, search_organizations, text_matches
+from partnercrm.directory.queries import (
+    all_municipalities,
+    organization_label,
+    search_organizations,
+    text_matches,
+)
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 
@@ -24,10 +29,6 @@ bp = Blueprint("directory", __name__)
 @bp.context_processor
 def _labels() -> dict:
     return {"kind_labels": KIND_LABELS, "approval_labels": APPROVAL_LABELS}
-
-
-def _all_municipalities() -> list[Municipality]:
-    return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))
 
 
 @bp.route("/municipalities")
@@ -69,7 +70,7 @@ def organizations():
         "directory/organizations.html",
         page=page,
         filters=filters,
-        municipalities=_all_municipalities(),
+        municipalities=all_municipalities(),
         can_create=access.can_manage_organizations(current_user),
     )
 
@@ -112,7 +113,7 @@ def _scoped_municipalities(form: OrganizationForm) -> None:
     """Offer only the municipalities the user may put an organization in."""
     choices = [
         (m.id, m.name)
-        for m in _all_municipalities()
+        for m in all_municipalities()
         if access.can_create_organization_in(current_user, m.id)
     ]
     form.municipality_id.choices = ([(0, "—")] if len(choices) > 1 else []) + choices

@@ -28,6 +28,7 @@ from partnercrm.audit.services import record
 from partnercrm.core.errors import render_error
 from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.queries import all_municipalities
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators import export as indicator_export
@@ -116,6 +117,13 @@ def _own_school() -> Organization:
     return db.session.get(Organization, school_id)
 
 
+def _wanted_municipality_id(form) -> int | None:
+    """The municipality asked for; none asked, a coordinator's own (the region for admins)."""
+    if form.municipality.data is None and current_user.role is Role.COORDINATOR:
+        return current_user.municipality_id
+    return form.municipality.data
+
+
 def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
     """The scope asked for, within the user's: None (with a form error) for an id that does not
     exist; 403 for one outside the user's scope. Coordinators default to their municipality."""
@@ -129,9 +137,7 @@ def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
         if wanted_school not in (None, school.id):
             abort(403)
         return Chosen(school.municipality, school)
-    municipality_id = form.municipality.data
-    if municipality_id is None and user.role is Role.COORDINATOR:
-        municipality_id = user.municipality_id
+    municipality_id = _wanted_municipality_id(form)
     municipality = None
     if municipality_id is not None:
         municipality = db.session.get(Municipality, municipality_id)
@@ -152,10 +158,6 @@ def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
         else:
             municipality = school.municipality
     return Chosen(municipality, school)
-
-
-def _municipalities() -> list[Municipality]:
-    return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))
 
 
 def _schools_of(municipality_id: int | None) -> list[tuple[int, str]]:
@@ -179,7 +181,7 @@ def _choices(chosen: Chosen | None) -> dict:
     user = current_user
     if user.role is Role.ADMIN:
         municipality_id = chosen.municipality.id if chosen and chosen.municipality else None
-        return {"municipalities": _municipalities(), "schools": _schools_of(municipality_id)}
+        return {"municipalities": all_municipalities(), "schools": _schools_of(municipality_id)}
     if user.role is Role.COORDINATOR:
         return {"municipalities": [], "schools": _schools_of(user.municipality_id)}
     return {"municipalities": [], "schools": []}
@@ -385,7 +387,7 @@ def roadmap():
     form = read(RoadmapForm, request.args)
     user = current_user
     chosen = None if _invalid(form) else _choose(form)
-    municipalities = _municipalities() if user.role is Role.ADMIN else []
+    municipalities = all_municipalities() if user.role is Role.ADMIN else []
     if chosen is None:
         return (
             render_template("indicators/roadmap.html", form=form, municipalities=municipalities),
@@ -447,9 +449,7 @@ def export():
     if _invalid(form):
         return render_error(400, _first_error(form))
     user = current_user
-    municipality_id = form.municipality.data
-    if municipality_id is None and user.role is Role.COORDINATOR:
-        municipality_id = user.municipality_id
+    municipality_id = _wanted_municipality_id(form)
     place = None
     if municipality_id is not None:
         place = db.session.get(Municipality, municipality_id)

@@ -26,6 +26,7 @@ from partnercrm.accounts.rules import Role
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
 from partnercrm.directory.models import Municipality
+from partnercrm.directory.queries import all_municipalities
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.indicators.models import MunicipalPlan
@@ -382,10 +383,9 @@ def plans():
 
 
 def _plan_municipality_choices(form: PlanForm) -> None:
-    municipalities = db.session.scalars(sa.select(Municipality).order_by(Municipality.name))
     choices = [
         SelectChoice(m.id, m.name)
-        for m in municipalities
+        for m in all_municipalities()
         if access.can_manage_plans_of(current_user, m.id)
     ]
     form.municipality_id.choices = ([SelectChoice(0, "—")] if len(choices) > 1 else []) + choices
