@@ -295,10 +295,8 @@ def _municipality_parts(session: Session, scope: Scope, named: dict, heads: dict
     ]
 
 
-def by_school(session: Session, number: int, period: Period, scope: Scope = REGION) -> list[Part]:
-    named, heads = _grouped(
-        session, number, period, scope, lambda c: c.school_id, lambda c: c.school_id
-    )
+def _organization_parts(session: Session, named: dict, heads: dict) -> list[Part]:
+    """Parts keyed by organization id, labelled with the short name (or the name)."""
     ids = named.keys() | heads.keys()
     labels = dict(
         session.execute(
@@ -308,6 +306,13 @@ def by_school(session: Session, number: int, period: Period, scope: Scope = REGI
         ).all()
     )
     return _parts(named, heads, labels)
+
+
+def by_school(session: Session, number: int, period: Period, scope: Scope = REGION) -> list[Part]:
+    named, heads = _grouped(
+        session, number, period, scope, lambda c: c.school_id, lambda c: c.school_id
+    )
+    return _organization_parts(session, named, heads)
 
 
 def grade_band_expression(grade):
@@ -359,15 +364,7 @@ def by_organization(
             .group_by(column)
         ).all()
     }
-    ids = named.keys() | heads.keys()
-    labels = dict(
-        session.execute(
-            sa.select(
-                Organization.id, sa.func.coalesce(Organization.short_name, Organization.name)
-            ).where(Organization.id.in_(ids))
-        ).all()
-    )
-    return _parts(named, heads, labels)
+    return _organization_parts(session, named, heads)
 
 
 def municipalities_with_plan(session: Session, period: Period, scope: Scope = REGION) -> dict:
