@@ -147,7 +147,6 @@ def index():
         municipalities=municipalities,
         organization=organization,
         statuses=list(AgreementStatus),
-        kinds=list(CooperationKind),
         expiring_days=EXPIRING_WITHIN_DAYS,
         can_create=access.can_create_agreement(current_user),
     )
