@@ -523,7 +523,8 @@ def can_act_for_party(user: User, organization: Organization) -> bool:
     )
 
 
-def can_create_agreement(user: User) -> bool:
+def can_see_agreements(user: User) -> bool:
+    """Does ``user`` see any agreements at all (:func:`agreement_visibility` is not false)?"""
     if not user.is_authenticated:
         return False
     if user.role is Role.ADMIN:
@@ -531,6 +532,11 @@ def can_create_agreement(user: User) -> bool:
     if user.role is Role.COORDINATOR:
         return user.municipality_id is not None
     return user.role in AGREEMENT_STAFF_ROLES and user.organization_id is not None
+
+
+def can_create_agreement(user: User) -> bool:
+    """Whoever sees agreements may make one, with a party they act for."""
+    return can_see_agreements(user)
 
 
 def can_make_agreement_between(user: User, organizations) -> bool:

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Headcount, Participation
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.agreements import queries
@@ -25,6 +26,7 @@ from partnercrm.audit.models import AuditEntry
 from partnercrm.extensions import db
 from partnercrm.localtime import to_utc
 from tests.activity_factories import ActivityFactory, StudentFactory
+from tests.factories import UserFactory
 from tests.test_agreement_support import (
     NOON,
     TODAY,
@@ -568,3 +570,20 @@ def test_party_rows_are_unique_per_organization(app, world):
         )
         == 2
     )
+
+
+def test_plan_item_4_links_to_the_yearly_statistics(app, world, seeded):
+    client = client_for(app, world.school_user)
+    assert 'href="/agreements/stats"' in client.get("/roadmap/items/4").get_data(as_text=True)
+    assert 'href="/agreements/stats"' not in client.get("/roadmap/items/5").get_data(as_text=True)
+
+
+def test_organization_page_links_to_its_agreements(app, world):
+    link = f'href="/agreements/?organization={world.employer.id}"'
+    page = client_for(app, world.school_user).get(f"/organizations/{world.employer.id}")
+    assert link in page.get_data(as_text=True)
+    # a coordinator without a municipality sees no agreements at all
+    nowhere = UserFactory(role=Role.COORDINATOR, municipality=None)
+    db.session.commit()
+    page = client_for(app, nowhere).get(f"/organizations/{world.employer.id}")
+    assert link not in page.get_data(as_text=True)

@@ -106,6 +106,7 @@ def organization(organization_id: int):
         "directory/organization.html",
         org=org,
         can_edit=access.can_manage_organization(current_user, org),
+        can_see_agreements=access.can_see_agreements(current_user),
     )
 
 

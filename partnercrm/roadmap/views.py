@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from partnercrm import access
@@ -11,6 +12,11 @@ from partnercrm.extensions import db
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 
 bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
+
+# Plan items whose figures have a page of their own: (endpoint, link text).
+ITEM_PAGES = {
+    4: ("agreements.stats", _l("Agreements signed per year and municipality")),
+}
 
 
 @bp.route("/")
@@ -41,7 +47,13 @@ def plan_item(number: int):
         )
     )
     page, counts = activity_page(query)
-    return render_template("roadmap/plan_item.html", item=item, page=page, counts=counts)
+    return render_template(
+        "roadmap/plan_item.html",
+        item=item,
+        page=page,
+        counts=counts,
+        item_page=ITEM_PAGES.get(item.number),
+    )
 
 
 @bp.route("/indicators")
