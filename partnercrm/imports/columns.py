@@ -137,6 +137,12 @@ def _headcount_ovz(values: dict[str, Any], failed: set[str]) -> list[tuple[str, 
     return []
 
 
+# Columns of several kinds: a school by code, a student by the school's roster id.
+SCHOOL_CODE = Column("school_code", CODE, required=True, aliases=("код школы", "школа"))
+LOCAL_ID = Column(
+    "local_id", CODE, required=True, aliases=("номер", "номер в школе", "номер обучающегося", "id")
+)
+
 KINDS: dict[str, Kind] = {
     "organizations": Kind(
         "organizations",
@@ -162,9 +168,7 @@ KINDS: dict[str, Kind] = {
             ),
             Column("inn", v.inn, aliases=("инн",)),
             Column("address", _text(500), aliases=("адрес",)),
-            Column(
-                "email", v.email, aliases=("e-mail", "эл. почта", "электронная почта", "почта")
-            ),
+            Column("email", v.email, aliases=("e-mail", "эл. почта", "электронная почта", "почта")),
             Column("phone", _text(50), aliases=("телефон",)),
         ),
         keys=("code",),
@@ -172,13 +176,8 @@ KINDS: dict[str, Kind] = {
     "students": Kind(
         "students",
         (
-            Column("school_code", CODE, required=True, aliases=("код школы", "школа")),
-            Column(
-                "local_id",
-                CODE,
-                required=True,
-                aliases=("номер", "номер в школе", "номер обучающегося", "id"),
-            ),
+            SCHOOL_CODE,
+            LOCAL_ID,
             Column("full_name", _text(200), required=True, aliases=("фио", "ф.и.о.")),
             Column("grade", GRADE, required=True, aliases=("класс", "параллель")),
             Column("class_letter", v.class_letter, aliases=("литера", "буква", "буква класса")),
@@ -233,13 +232,8 @@ KINDS: dict[str, Kind] = {
         "participants",
         (
             Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
-            Column("school_code", CODE, required=True, aliases=("код школы", "школа")),
-            Column(
-                "local_id",
-                CODE,
-                required=True,
-                aliases=("номер", "номер в школе", "номер обучающегося", "id"),
-            ),
+            SCHOOL_CODE,
+            LOCAL_ID,
         ),
         keys=("activity_ref", "school_code", "local_id"),
     ),
@@ -247,13 +241,11 @@ KINDS: dict[str, Kind] = {
         "headcounts",
         (
             Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
-            Column("school_code", CODE, required=True, aliases=("код школы", "школа")),
+            SCHOOL_CODE,
             # Empty or absent: the count is not split by grade.
             Column("grade", GRADE, empty=NO_GRADE, aliases=("класс", "параллель")),
             Column("count", COUNT, required=True, aliases=("количество", "число участников")),
-            Column(
-                "ovz_count", COUNT, empty=0, aliases=("из них с овз", "из них овз", "овз")
-            ),
+            Column("ovz_count", COUNT, empty=0, aliases=("из них с овз", "из них овз", "овз")),
         ),
         keys=("activity_ref", "school_code", "grade"),
         finish=_headcount_ovz,
@@ -376,7 +368,5 @@ def _parse_row(
     if errors:
         parsed.errors.extend(errors)
         return None
-    key = tuple(
-        values[name] if name in values else kind.column(name).empty for name in kind.keys
-    )
+    key = tuple(values[name] if name in values else kind.column(name).empty for name in kind.keys)
     return Row(number, values, key)

@@ -21,8 +21,8 @@ from flask_login import current_user
 
 from partnercrm import access
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.forms import KIND_LABELS as ACTIVITY_KIND_LABELS
 from partnercrm.activities.models import Activity
-from partnercrm.activities.rules import ActivityKind
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
 from partnercrm.core.errors import render_error
@@ -57,15 +57,6 @@ MIME_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-# The same msgids as the activities pages, so one translation serves both.
-ACTIVITY_KIND_LABELS = {
-    ActivityKind.EXCURSION: _l("Excursion to an employer or organization"),
-    ActivityKind.PARENT_MEETING: _l("Parent meeting"),
-    ActivityKind.CAMP_SHIFT: _l("Camp shift"),
-    ActivityKind.OPEN_DAY: _l("Open day"),
-    ActivityKind.PROFPROBA: _l("Profproba"),
-    ActivityKind.CAREER_EVENT: _l("Other career-guidance event"),
 }
 UNKNOWN_MUNICIPALITY = _l("There is no such municipality.")
 UNKNOWN_SCHOOL = _l("There is no such school.")
