@@ -38,7 +38,7 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-location --sort-output \
 		--omit-header -o partnercrm/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i partnercrm/translations/messages.pot -d partnercrm/translations \
-		--no-fuzzy-matching
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) partnercrm/translations/*/LC_MESSAGES/*.mo

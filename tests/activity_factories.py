@@ -47,17 +47,10 @@ class ActivityFactory(BaseFactory):
 
 
 def scoped_client(app):
-    """A test client whose every request has its own app context and database session, as in
-    production (the plain client shares the test's session, which hides lazy loads and lets
-    the logged-in user of one request leak into the next)."""
-    from flask.testing import FlaskClient
+    """A client whose every request has its own app context, as in production."""
+    from tests.conftest import request_scoped_client
 
-    class _Client(FlaskClient):
-        def open(self, *args, **kwargs):
-            with self.application.app_context():
-                return super().open(*args, **kwargs)
-
-    return _Client(app, app.response_class, use_cookies=True)
+    return request_scoped_client(app)
 
 
 def sign_in(client, user, password: str | None = None, lang: str | None = "en"):

@@ -61,9 +61,11 @@ class UserFactory(BaseFactory):
     role = Role.SCHOOL
     password_hash = factory.LazyFunction(password_hash)
     organization = factory.LazyAttribute(
-        lambda u: OrganizationFactory(kind=_ORG_KIND_FOR_ROLE[u.role])
-        if u.role in _ORG_KIND_FOR_ROLE
-        else None
+        lambda u: (
+            OrganizationFactory(kind=_ORG_KIND_FOR_ROLE[u.role])
+            if u.role in _ORG_KIND_FOR_ROLE
+            else None
+        )
     )
     municipality = factory.LazyAttribute(
         lambda u: MunicipalityFactory() if u.role == Role.COORDINATOR else None

@@ -70,14 +70,15 @@ def test_unknown_plan_item_and_bad_times_are_refused(seeded, school, employer):
         services.create_activity(excursion_data(employer, school, plan_items=[99]))
     with pytest.raises(services.ActivityError):
         services.create_activity(
-            excursion_data(
-                employer, school, ends_at=to_utc(datetime(2021, 12, 31, 20, 0))
-            )
+            excursion_data(employer, school, ends_at=to_utc(datetime(2021, 12, 31, 20, 0)))
         )
     with pytest.raises(services.ActivityError):
         services.create_activity(
             excursion_data(
-                employer, school, starts_at=None, first_day=date(2021, 7, 10),
+                employer,
+                school,
+                starts_at=None,
+                first_day=date(2021, 7, 10),
                 last_day=date(2021, 7, 1),
             )
         )
@@ -87,8 +88,12 @@ def test_all_day_camp_shift_spans_its_days(seeded, school):
     camp = OrganizationFactory(kind=OrganizationKind.CAMP)
     shift = services.create_activity(
         excursion_data(
-            camp, school, kind=ActivityKind.CAMP_SHIFT, starts_at=None,
-            first_day=date(2021, 7, 1), last_day=date(2021, 7, 21),
+            camp,
+            school,
+            kind=ActivityKind.CAMP_SHIFT,
+            starts_at=None,
+            first_day=date(2021, 7, 1),
+            last_day=date(2021, 7, 21),
         )
     )
     assert shift.all_day and shift.starts_on == date(2021, 7, 1)
@@ -165,8 +170,10 @@ def test_students_are_unique_per_school_and_keep_leading_zeros(seeded, school):
 
 def test_student_audit_hides_personal_data(seeded, school):
     student = students.create_student(
-        school, students.StudentData(local_id="1", full_name="Петрова Анна", grade=5,
-                                     birth_date=date(2010, 5, 1))
+        school,
+        students.StudentData(
+            local_id="1", full_name="Петрова Анна", grade=5, birth_date=date(2010, 5, 1)
+        ),
     )
     db.session.commit()
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.object_type == "student"))

@@ -572,10 +572,16 @@ def test_party_rows_are_unique_per_organization(app, world):
     )
 
 
-def test_plan_item_4_links_to_the_yearly_statistics(app, world, seeded):
+def test_plan_item_4_page_counts_agreements_signed_per_year_and_municipality(app, world, seeded):
+    make_agreement([world.school, world.employer], number="1", signed_on=date(2020, 5, 1))
+    make_agreement([world.school, world.college], number="2", signed_on=date(2021, 3, 1))
     client = client_for(app, world.school_user)
-    assert 'href="/agreements/stats"' in client.get("/roadmap/items/4").get_data(as_text=True)
-    assert 'href="/agreements/stats"' not in client.get("/roadmap/items/5").get_data(as_text=True)
+    page = client.get("/roadmap/items/4").get_data(as_text=True)
+    north = re.search(r'data-municipality="Северный">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'data-year="\d+">(\d+)<', north) == ["1", "1"]
+    south = re.search(r'data-municipality="Южный">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'data-year="\d+">(\d+)<', south) == ["0", "1"]
+    assert 'id="signed-stats"' not in client.get("/roadmap/items/5").get_data(as_text=True)
 
 
 def test_organization_page_links_to_its_agreements(app, world):

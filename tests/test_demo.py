@@ -37,8 +37,15 @@ from partnercrm.students.models import Student
 from tests.conftest import csrf_token
 
 TABLES = (
-    Organization, Student, Activity, Participation, Headcount, ParentMeeting, CampShift,
-    activity_school, parent_meeting_presenter,
+    Organization,
+    Student,
+    Activity,
+    Participation,
+    Headcount,
+    ParentMeeting,
+    CampShift,
+    activity_school,
+    parent_meeting_presenter,
 )
 
 
@@ -122,8 +129,10 @@ def test_names_are_russian_with_gender_agreement(demo):
 
 def test_birth_dates_fit_the_grade(demo):
     for student in db.session.scalars(sa.select(Student).where(Student.birth_date.is_not(None))):
-        age_on_1_september = 2025 - student.birth_date.year - (
-            (student.birth_date.month, student.birth_date.day) > (9, 1)
+        age_on_1_september = (
+            2025
+            - student.birth_date.year
+            - ((student.birth_date.month, student.birth_date.day) > (9, 1))
         )
         assert 5 + student.grade <= age_on_1_september <= 6 + student.grade, student.birth_date
 
@@ -169,12 +178,15 @@ def test_held_activities_have_named_participants_and_headcounts(demo):
     assert held_named >= 10
     assert held_counted >= 3
     # Participants of held activities include students with ОВЗ, named and counted.
-    assert db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Participation)
-        .join(Student, Student.id == Participation.student_id)
-        .where(Student.ovz)
-    ) > 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Participation)
+            .join(Student, Student.id == Participation.student_id)
+            .where(Student.ovz)
+        )
+        > 0
+    )
     assert db.session.scalar(sa.select(sa.func.sum(Headcount.ovz_count))) > 0
     # Named participants are of the demo schools, and every one is a visiting school.
     for activity in db.session.scalars(sa.select(Activity)):

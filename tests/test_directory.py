@@ -91,8 +91,17 @@ def test_valid_inns(inn):
 
 @pytest.mark.parametrize(
     "inn",
-    ["7707083894", "500100732258", "500100732249", "770708389", "77070838931", "",
-     "77070838 3", "７７０７０８３８９３", "abcdefghij"],
+    [
+        "7707083894",
+        "500100732258",
+        "500100732249",
+        "770708389",
+        "77070838931",
+        "",
+        "77070838 3",
+        "７７０７０８３８９３",
+        "abcdefghij",
+    ],
 )
 def test_invalid_inns(inn):
     assert not is_valid_inn(inn)
@@ -128,10 +137,12 @@ def test_filters_by_kind_municipality_and_approval(client, login):
 
     assert listed(client.get("/organizations?kind=employer")) == ["Завод", "Ферма"]
     assert listed(client.get(f"/organizations?municipality={there.id}")) == [
-        "Ферма", "Школа 2",
+        "Ферма",
+        "Школа 2",
     ]
     assert listed(client.get(f"/organizations?kind=school&municipality={here.id}")) == [
-        "Моя школа", "Школа 1",
+        "Моя школа",
+        "Школа 1",
     ]
     assert listed(client.get("/organizations?approval=pending")) == ["Ферма"]
     # Unknown values are ignored rather than failing.
@@ -140,7 +151,9 @@ def test_filters_by_kind_municipality_and_approval(client, login):
 
 def test_list_shows_kind_municipality_and_approval(client, login, admin):
     OrganizationFactory(
-        name="Ферма", kind=K.EMPLOYER, municipality__name="Гусев",
+        name="Ферма",
+        kind=K.EMPLOYER,
+        municipality__name="Гусев",
         approval_state=ApprovalState.PENDING,
     )
     db.session.commit()
@@ -188,8 +201,9 @@ def test_pagination_keeps_the_filters(client, login, admin):
 
 
 def test_municipalities_link_their_counts_to_the_filtered_list(client, login, admin):
-    place = MunicipalityFactory(name="Гусев", full_name="Гусевский городской округ",
-                                kind="городской округ")
+    place = MunicipalityFactory(
+        name="Гусев", full_name="Гусевский городской округ", kind="городской округ"
+    )
     OrganizationFactory.create_batch(3, municipality=place)
     OrganizationFactory()
     db.session.commit()
@@ -208,11 +222,19 @@ def test_municipalities_link_their_counts_to_the_filtered_list(client, login, ad
 
 def test_detail_shows_every_field_and_edit_only_to_managers(client, login):
     org = OrganizationFactory(
-        kind=K.EMPLOYER, code="EMP-1", name="ООО «Балтийский завод»", short_name="Балтзавод",
-        municipality__name="Гусев", inn="7707083893", address="ул. Морская, 1",
-        email="info@baltzavod.example", phone="+7 4012 00-00-00",
-        website="https://baltzavod.example", industry="Судостроение",
-        approval_state=ApprovalState.DECLINED, decline_reason="Нет документов",
+        kind=K.EMPLOYER,
+        code="EMP-1",
+        name="ООО «Балтийский завод»",
+        short_name="Балтзавод",
+        municipality__name="Гусев",
+        inn="7707083893",
+        address="ул. Морская, 1",
+        email="info@baltzavod.example",
+        phone="+7 4012 00-00-00",
+        website="https://baltzavod.example",
+        industry="Судостроение",
+        approval_state=ApprovalState.DECLINED,
+        decline_reason="Нет документов",
     )
     school_user = UserFactory(role=Role.SCHOOL)
     admin = UserFactory(role=Role.ADMIN)
@@ -221,10 +243,21 @@ def test_detail_shows_every_field_and_edit_only_to_managers(client, login):
     login(school_user)
     page = client.get(f"/organizations/{org.id}")
     html = page.get_data(as_text=True)
-    for value in ("EMP-1", "ООО «Балтийский завод»", "Балтзавод", "Гусев", "7707083893",
-                  "ул. Морская, 1", "info@baltzavod.example", "+7 4012 00-00-00",
-                  'href="https://baltzavod.example"', "Судостроение", "Declined",
-                  "Нет документов", "Employer"):
+    for value in (
+        "EMP-1",
+        "ООО «Балтийский завод»",
+        "Балтзавод",
+        "Гусев",
+        "7707083893",
+        "ул. Морская, 1",
+        "info@baltzavod.example",
+        "+7 4012 00-00-00",
+        'href="https://baltzavod.example"',
+        "Судостроение",
+        "Declined",
+        "Нет документов",
+        "Employer",
+    ):
         assert value in html, value
     assert f"/organizations/{org.id}/edit" not in html
 
@@ -256,18 +289,33 @@ def test_admin_creates_an_employer_approved(client, login, admin):
     place = MunicipalityFactory()
     db.session.commit()
     login(admin)
-    response = post(client, "/organizations/new", form_data(
-        place, kind="employer", code=" EMP-9 ", name="Завод", inn="7707083893",
-        email="hr@zavod.example", website="zavod.example", industry="Машиностроение",
-    ))
+    response = post(
+        client,
+        "/organizations/new",
+        form_data(
+            place,
+            kind="employer",
+            code=" EMP-9 ",
+            name="Завод",
+            inn="7707083893",
+            email="hr@zavod.example",
+            website="zavod.example",
+            industry="Машиностроение",
+        ),
+    )
     [org] = [o for o in organizations() if o.code == "EMP-9"]
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/organizations/{org.id}")
     assert (org.kind, org.approval_state, org.municipality_id) == (
-        K.EMPLOYER, ApprovalState.APPROVED, place.id,
+        K.EMPLOYER,
+        ApprovalState.APPROVED,
+        place.id,
     )
     assert (org.inn, org.website, org.industry, org.short_name) == (
-        "7707083893", "https://zavod.example", "Машиностроение", None,
+        "7707083893",
+        "https://zavod.example",
+        "Машиностроение",
+        None,
     )
 
 
@@ -276,13 +324,22 @@ def test_admin_edits_any_organization(client, login, admin):
     elsewhere = MunicipalityFactory()
     db.session.commit()
     login(admin)
-    response = post(client, f"/organizations/{org.id}/edit", edit_data(
-        org, name="Переименованная школа", municipality_id=str(elsewhere.id), phone="123",
-    ))
+    response = post(
+        client,
+        f"/organizations/{org.id}/edit",
+        edit_data(
+            org,
+            name="Переименованная школа",
+            municipality_id=str(elsewhere.id),
+            phone="123",
+        ),
+    )
     assert response.status_code == 302
     [saved] = organizations()
     assert (saved.name, saved.municipality_id, saved.phone) == (
-        "Переименованная школа", elsewhere.id, "123",
+        "Переименованная школа",
+        elsewhere.id,
+        "123",
     )
 
 
@@ -298,7 +355,9 @@ def test_edit_form_is_filled_with_the_organization(client, login, admin):
 
 def test_changing_kind_away_from_employer_clears_the_approval(client, login, admin):
     org = OrganizationFactory(
-        kind=K.EMPLOYER, industry="IT", approval_state=ApprovalState.DECLINED,
+        kind=K.EMPLOYER,
+        industry="IT",
+        approval_state=ApprovalState.DECLINED,
         decline_reason="Дубликат",
     )
     db.session.commit()
@@ -306,7 +365,10 @@ def test_changing_kind_away_from_employer_clears_the_approval(client, login, adm
     post(client, f"/organizations/{org.id}/edit", edit_data(org, kind="college"))
     [saved] = organizations()
     assert (saved.kind, saved.approval_state, saved.decline_reason, saved.industry) == (
-        K.COLLEGE, None, None, None,
+        K.COLLEGE,
+        None,
+        None,
+        None,
     )
     post(client, f"/organizations/{org.id}/edit", edit_data(saved, kind="employer"))
     assert organizations()[0].approval_state is ApprovalState.APPROVED
@@ -337,12 +399,10 @@ def test_duplicate_code_is_a_form_error(client, login, admin):
     other = OrganizationFactory(code="OTHER")
     db.session.commit()
     login(admin)
-    response = post(client, "/organizations/new",
-                    form_data(existing.municipality, code="DUP-1"))
+    response = post(client, "/organizations/new", form_data(existing.municipality, code="DUP-1"))
     assert response.status_code == 200
     assert "An organization with this code already exists." in response.get_data(as_text=True)
-    response = post(client, f"/organizations/{other.id}/edit",
-                    edit_data(other, code="DUP-1"))
+    response = post(client, f"/organizations/{other.id}/edit", edit_data(other, code="DUP-1"))
     assert "An organization with this code already exists." in response.get_data(as_text=True)
     assert [o.code for o in organizations()] == ["DUP-1", "OTHER"]
 
@@ -379,18 +439,33 @@ def test_coordinator_manages_their_municipality_only(client, login):
     choices = html.split('id="municipality_id"')[1].split("</select>")[0]
     assert coordinator.municipality.name in choices
     assert foreign.municipality.name not in choices
-    assert post(client, "/organizations/new",
-                form_data(coordinator.municipality, code="C-1")).status_code == 302
-    assert post(client, f"/organizations/{own.id}/edit",
-                edit_data(own, name="Своя школа № 1")).status_code == 302
+    assert (
+        post(
+            client, "/organizations/new", form_data(coordinator.municipality, code="C-1")
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            client, f"/organizations/{own.id}/edit", edit_data(own, name="Своя школа № 1")
+        ).status_code
+        == 302
+    )
     assert {o.name for o in organizations()} == {"Своя школа № 1", "Чужая школа", "Новая школа"}
 
     assert client.get(f"/organizations/{foreign.id}/edit").status_code == 403
-    assert post(client, f"/organizations/{foreign.id}/edit",
-                edit_data(foreign, name="Захвачено")).status_code == 403
+    assert (
+        post(
+            client, f"/organizations/{foreign.id}/edit", edit_data(foreign, name="Захвачено")
+        ).status_code
+        == 403
+    )
     # Moving an own organization to, or creating one in, a foreign municipality.
-    post(client, f"/organizations/{own.id}/edit",
-         edit_data(own, municipality_id=str(foreign.municipality_id)))
+    post(
+        client,
+        f"/organizations/{own.id}/edit",
+        edit_data(own, municipality_id=str(foreign.municipality_id)),
+    )
     post(client, "/organizations/new", form_data(foreign.municipality, code="C-2"))
     assert {(o.name, o.municipality_id) for o in organizations()} == {
         ("Своя школа № 1", coordinator.municipality_id),
@@ -402,8 +477,7 @@ def test_coordinator_manages_their_municipality_only(client, login):
     ).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role", [Role.SCHOOL, Role.EMPLOYER, Role.COLLEGE,
-                                  Role.EMPLOYMENT_CENTER])
+@pytest.mark.parametrize("role", [Role.SCHOOL, Role.EMPLOYER, Role.COLLEGE, Role.EMPLOYMENT_CENTER])
 def test_other_roles_cannot_create_or_edit(client, login, role):
     user = UserFactory(role=role)
     db.session.commit()
@@ -413,12 +487,26 @@ def test_other_roles_cannot_create_or_edit(client, login, role):
     assert client.get("/organizations/new").status_code == 403
     assert client.get(f"/organizations/{org.id}/edit").status_code == 403
     token = csrf_token(client, "/organizations")
-    assert client.post("/organizations/new", data={
-        **form_data(org.municipality, code="X"), "csrf_token": token,
-    }).status_code == 403
-    assert client.post(f"/organizations/{org.id}/edit", data={
-        **edit_data(org, name="Чужое имя"), "csrf_token": token,
-    }).status_code == 403
+    assert (
+        client.post(
+            "/organizations/new",
+            data={
+                **form_data(org.municipality, code="X"),
+                "csrf_token": token,
+            },
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/organizations/{org.id}/edit",
+            data={
+                **edit_data(org, name="Чужое имя"),
+                "csrf_token": token,
+            },
+        ).status_code
+        == 403
+    )
     assert [(o.code, o.name) for o in organizations()] == [(org.code, org.name)]
 
 
@@ -429,7 +517,5 @@ def test_changes_are_audited(client, login, admin):
     db.session.commit()
     login(admin)
     post(client, "/organizations/new", form_data(place))
-    entry = db.session.scalar(
-        sa.select(AuditEntry).where(AuditEntry.object_type == "organization")
-    )
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.object_type == "organization"))
     assert (entry.action, entry.user_id) == (AuditAction.CREATE, admin.id)

@@ -118,16 +118,11 @@ ACTIVITIES = (
 )
 
 PARTICIPANTS = (
-    "activity_ref,school_code,local_id\n"
-    "EXC-1,SCH-1,00123\n"
-    "EXC-1,SCH-1,00124\n"
-    "OPEN-1,SCH-1,00123\n"
+    "activity_ref,school_code,local_id\nEXC-1,SCH-1,00123\nEXC-1,SCH-1,00124\nOPEN-1,SCH-1,00123\n"
 )
 
 HEADCOUNTS = (
-    "activity_ref,school_code,grade,count,ovz_count\n"
-    "OPEN-1,SCH-2,,25,2\n"
-    "OPEN-1,SCH-2,9,10,\n"
+    "activity_ref,school_code,grade,count,ovz_count\nOPEN-1,SCH-2,,25,2\nOPEN-1,SCH-2,9,10,\n"
 )
 
 
@@ -144,7 +139,9 @@ def test_organizations_import_creates_then_reimport_changes_nothing(runner, worl
     assert "3 created, 0 updated, 0 unchanged" in ok(run(runner, "organizations", path))
     school = db.session.scalar(sa.select(Organization).where(Organization.code == "NEW-SCH"))
     assert (school.kind, school.short_name, school.address) == (
-        K.SCHOOL, "СОШ № 7", "ул. Ленина, 1"
+        K.SCHOOL,
+        "СОШ № 7",
+        "ул. Ленина, 1",
     )
     assert school.municipality.name == "Калининград" and school.inn is None
     employer = db.session.scalar(sa.select(Organization).where(Organization.code == "NEW-EMP"))
@@ -204,7 +201,10 @@ def test_activities_import_timed_all_day_plan_items_and_reimport(runner, world, 
     assert late.starts_at == to_utc(datetime(2021, 12, 31, 23, 30))
     assert late.ends_at == to_utc(datetime(2022, 1, 1, 0, 30)) and not late.all_day
     assert (late.kind, late.status, late.public, late.location) == (
-        ActivityKind.EXCURSION, ActivityStatus.HELD, True, "Цех 1"
+        ActivityKind.EXCURSION,
+        ActivityStatus.HELD,
+        True,
+        "Цех 1",
     )
     assert (late.host.code, late.organizer.code) == ("EMP-1", "SCH-1")
     assert [school.code for school in late.schools] == ["SCH-1"]
@@ -320,10 +320,7 @@ def test_unknown_codes_are_row_errors_and_nothing_is_imported(runner, world, tmp
 def test_unknown_refs_and_students(runner, world, tmp_path):
     load_all(runner, tmp_path)
     text = (
-        "activity_ref,school_code,local_id\n"
-        "EXC-1,SCH-1,00123\n"
-        "NOPE,SCH-1,00123\n"
-        "EXC-1,SCH-1,123\n"
+        "activity_ref,school_code,local_id\nEXC-1,SCH-1,00123\nNOPE,SCH-1,00123\nEXC-1,SCH-1,123\n"
     )
     errors = failed(run(runner, "participants", write(tmp_path, text, "p.csv")))
     assert errors == [
@@ -502,18 +499,31 @@ def test_xlsx_first_sheet_with_numbers_and_date_cells(runner, world, tmp_path):
 def test_xlsx_activities_with_datetime_cells(runner, world, tmp_path):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["ref", "kind", "title", "starts_at", "ends_at", "all_day", "host_code",
-                  "organizer_code"])
-    sheet.append(["X-1", "excursion", "Экскурсия", datetime(2021, 12, 31, 23, 30), None, 0,
-                  "EMP-1", "SCH-1"])
-    sheet.append(["X-2", "camp_shift", "Смена", datetime(2021, 6, 1), datetime(2021, 6, 21),
-                  True, "COL-1", "COL-1"])
+    sheet.append(
+        ["ref", "kind", "title", "starts_at", "ends_at", "all_day", "host_code", "organizer_code"]
+    )
+    sheet.append(
+        ["X-1", "excursion", "Экскурсия", datetime(2021, 12, 31, 23, 30), None, 0, "EMP-1", "SCH-1"]
+    )
+    sheet.append(
+        [
+            "X-2",
+            "camp_shift",
+            "Смена",
+            datetime(2021, 6, 1),
+            datetime(2021, 6, 21),
+            True,
+            "COL-1",
+            "COL-1",
+        ]
+    )
     path = tmp_path / "activities.xlsx"
     workbook.save(path)
     assert "2 created" in ok(run(runner, "activities", str(path)))
     assert activity("X-1").starts_on == date(2021, 12, 31)
     assert (activity("X-2").starts_on, activity("X-2").ends_on) == (
-        date(2021, 6, 1), date(2021, 6, 21)
+        date(2021, 6, 1),
+        date(2021, 6, 21),
     )
 
 
@@ -546,9 +556,7 @@ def test_xlsx_without_rows_and_damaged_xlsx(runner, world, tmp_path):
 # --- large files: progress, and lookups in bulk ---
 
 
-def test_large_participants_file_shows_progress_and_queries_in_bulk(
-    runner, world, tmp_path, app
-):
+def test_large_participants_file_shows_progress_and_queries_in_bulk(runner, world, tmp_path, app):
     school = world["SCH-1"]
     for n in range(1200):
         StudentFactory(school=school, local_id=f"{n:05d}")
@@ -609,7 +617,13 @@ def test_xlsx_cells_are_normalised():
 
 def test_value_parsers():
     assert [values.boolean(c) for c in ("1", "0", "TRUE", "false", "Да", "нет", "")] == [
-        True, False, True, False, True, False, False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        False,
     ]
     with pytest.raises(values.ValueProblem):
         values.boolean("может быть")
@@ -656,7 +670,11 @@ def test_the_examples_in_docs_import_in_order(runner, seeded, tmp_path):
     doc = (Path(__file__).resolve().parents[1] / "docs" / "imports.md").read_text("utf-8")
     examples = re.findall(r"### (\w+)\n.*?```csv\n(.*?)```", doc, flags=re.S)
     assert [kind for kind, _ in examples] == [
-        "organizations", "students", "activities", "participants", "headcounts"
+        "organizations",
+        "students",
+        "activities",
+        "participants",
+        "headcounts",
     ]
     for kind, text in examples:
         path = write(tmp_path, text, f"{kind}.csv")

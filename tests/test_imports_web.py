@@ -153,8 +153,7 @@ def test_school_names_own_participants_and_counts_as_organizer(client, login, sc
     login(school_user)
 
     named = (
-        b"activity_ref,school_code,local_id\n"
-        b"FOREIGN,SCH-1,001\nOWN,SCH-2,001\nHIDDEN,SCH-1,001\n"
+        b"activity_ref,school_code,local_id\nFOREIGN,SCH-1,001\nOWN,SCH-2,001\nHIDDEN,SCH-1,001\n"
     )
     response = upload(client, "participants", named)
     assert error_rows(response) == [

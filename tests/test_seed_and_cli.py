@@ -25,14 +25,20 @@ def test_seed_loads_the_roadmap_verbatim_and_is_idempotent(runner):
     assert second.exit_code == 0
     assert "0 plan items added" in second.output
     assert (count(PlanSection), count(PlanItem), count(Indicator), count(Municipality)) == (
-        12, 37, 7, 22,
+        12,
+        37,
+        7,
+        22,
     )
     with open(SHARED / "plan.json", encoding="utf-8") as f:
         plan = json.load(f)
     item = db.session.scalar(sa.select(PlanItem).where(PlanItem.number == 23))
     source = next(i for i in plan["items"] if i["number"] == 23)
     assert (item.title, item.responsible, item.deadline, item.expected_result) == (
-        source["title"], source["responsible"], source["deadline"], source["expected_result"]
+        source["title"],
+        source["responsible"],
+        source["deadline"],
+        source["expected_result"],
     )
     assert item.section.number == source["section"]
     indicator = db.session.scalar(sa.select(Indicator).where(Indicator.number == 2))
@@ -72,8 +78,17 @@ def test_demo_needs_the_seed_first(runner):
 
 def test_users_create_from_stdin(runner, seeded):
     result = runner.invoke(
-        args=["users", "create", "--email", "Coord@Example.org", "--role", "coordinator",
-              "--municipality", "Калининград", "--password-stdin"],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Coord@Example.org",
+            "--role",
+            "coordinator",
+            "--municipality",
+            "Калининград",
+            "--password-stdin",
+        ],
         input=PASSWORD + "\n",
     )
     assert result.exit_code == 0, result.output

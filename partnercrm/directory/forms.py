@@ -25,9 +25,7 @@ def _with_scheme(value):
 
 def _valid_inn(form, field) -> None:
     if not is_valid_inn(field.data):
-        raise ValidationError(
-            _l("The INN must have 10 or 12 digits with valid check digits.")
-        )
+        raise ValidationError(_l("The INN must have 10 or 12 digits with valid check digits."))
 
 
 class OrganizationForm(FlaskForm):
@@ -51,9 +49,7 @@ class OrganizationForm(FlaskForm):
         _l("Short name"), filters=[_blank_to_none], validators=[Optional(), Length(max=200)]
     )
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
-    inn = StringField(
-        _l("INN"), filters=[_blank_to_none], validators=[Optional(), _valid_inn]
-    )
+    inn = StringField(_l("INN"), filters=[_blank_to_none], validators=[Optional(), _valid_inn])
     address = StringField(
         _l("Address"), filters=[_blank_to_none], validators=[Optional(), Length(max=500)]
     )

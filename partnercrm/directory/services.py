@@ -52,9 +52,7 @@ def _apply(organization: Organization, values: dict) -> None:
         _check_users_fit(organization, values["kind"])
     for key, value in values.items():
         setattr(organization, key, value)
-    organization.approval_state = approval_state_for(
-        organization.kind, organization.approval_state
-    )
+    organization.approval_state = approval_state_for(organization.kind, organization.approval_state)
     if organization.kind is not OrganizationKind.EMPLOYER:
         organization.industry = organization.decline_reason = None
 
@@ -67,6 +65,8 @@ def _check_users_fit(organization: Organization, kind: OrganizationKind) -> None
     if any(kind not in ORGANIZATION_KINDS[role] for role in roles):
         raise OrganizationError(
             "kind",
-            _l("The organization has users whose role does not fit this kind. "
-               "Change or move those users first."),
+            _l(
+                "The organization has users whose role does not fit this kind. "
+                "Change or move those users first."
+            ),
         )

@@ -275,16 +275,6 @@ def _parts(named: dict, heads: dict, labels: dict) -> list[Part]:
     ]
 
 
-def by_municipality(
-    session: Session, number: int, period: Period, scope: Scope = REGION
-) -> list[Part]:
-    """Per municipality of the student's school; every municipality in scope, zeros included."""
-    named, heads = _grouped(
-        session, number, period, scope, lambda c: c.municipality_id, lambda c: c.municipality_id
-    )
-    return _municipality_parts(session, scope, named, heads)
-
-
 def _municipality_parts(session: Session, scope: Scope, named: dict, heads: dict) -> list[Part]:
     municipalities = sa.select(Municipality.id, Municipality.name).order_by(Municipality.name)
     if scope.municipality_id is not None:

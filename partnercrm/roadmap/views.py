@@ -2,21 +2,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from partnercrm import access
 from partnercrm.activities.models import Activity, activity_plan_item
 from partnercrm.activities.views import activity_page
+from partnercrm.agreements.models import Agreement
+from partnercrm.agreements.queries import signed_per_year_and_municipality
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 
 bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
 
-# Plan items whose figures have a page of their own: (endpoint, link text).
-ITEM_PAGES = {
-    4: ("agreements.stats", _l("Agreements signed per year and municipality")),
-}
+# Plan item 4 is "cooperation agreements": its page also counts them per year and municipality.
+AGREEMENTS_PLAN_ITEM = 4
 
 
 @bp.route("/")
@@ -47,12 +46,11 @@ def plan_item(number: int):
         )
     )
     page, counts = activity_page(query)
+    agreements = None
+    if item.number == AGREEMENTS_PLAN_ITEM:
+        agreements = signed_per_year_and_municipality(db.session, sa.select(Agreement))
     return render_template(
-        "roadmap/plan_item.html",
-        item=item,
-        page=page,
-        counts=counts,
-        item_page=ITEM_PAGES.get(item.number),
+        "roadmap/plan_item.html", item=item, page=page, counts=counts, agreements=agreements
     )
 
 
