@@ -695,3 +695,35 @@ def test_a_mail_failure_keeps_the_new_user_and_says_so(make_app):
     assert db.session.scalar(sa.select(User).where(User.email == "invitee@example.org"))
     page = client.get(response.location)
     assert "The invitation could not be sent. Hand over the link on this page." in flashed(page)
+
+
+def test_admin_resets_a_forgotten_password_with_a_new_invitation(app, client, outbox):
+    admin = make_user(role=Role.ADMIN)
+    user = make_user(role=Role.SCHOOL)
+    db.session.commit()
+    theirs = new_client(app)
+    assert log_in(theirs, user.email).status_code == 302
+    log_in(client, admin.email)
+
+    response = post_form(client, f"/users/{user.id}/password-reset", {})
+    assert urlsplit(response.location).path == f"/users/{user.id}"
+    assert reload(user).password_hash is None
+    # The old password and the open session both stop working.
+    assert log_in(new_client(app), user.email).status_code == 200
+    assert theirs.get("/dashboard").status_code == 302
+    [message] = outbox
+    [link] = re.findall(r"https?://\S+", message.body)
+    path = urlsplit(link).path
+    response = post_form(new_client(app), path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert urlsplit(response.location).path == "/dashboard"
+    assert log_in(new_client(app), user.email, NEW_PASSWORD).status_code == 302
+
+
+def test_password_reset_is_for_users_in_scope_only(app, client):
+    coordinator = make_user(role=Role.COORDINATOR, municipality=MunicipalityFactory())
+    outsider = make_user(role=Role.SCHOOL)  # a school of another municipality
+    db.session.commit()
+    log_in(client, coordinator.email)
+    response = post_form(client, f"/users/{outsider.id}/password-reset", {})
+    assert response.status_code == 403
+    assert reload(outsider).password_hash is not None

@@ -96,6 +96,14 @@ def set_active(user: User, active: bool) -> None:
     db.session.flush()
 
 
+def reset_password(user: User) -> None:
+    """Forget the password and end every session: the user sets a new one through an
+    invitation link, as a new user does."""
+    user.password_hash = None
+    user.rotate_session_token()
+    db.session.flush()
+
+
 def _set_password(user: User, password: str) -> None:
     problem = password_problem(password)
     if problem:

@@ -319,6 +319,20 @@ def set_user_active(user_id: int):
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 
+@bp.route("/users/<int:user_id>/password-reset", methods=["POST"])
+@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+def reset_password(user_id: int):
+    """For a user who forgot the password: a new invitation link replaces it."""
+    user = _manageable_user(user_id)
+    if user.id == current_user.id:
+        flash(_("Change your own password on the password page."), "warning")
+    else:
+        services.reset_password(user)
+        db.session.commit()
+        _flash_invitation_sent(user)
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
 @bp.route("/users/<int:user_id>/invitation", methods=["POST"])
 @access.roles_required(Role.ADMIN, Role.COORDINATOR)
 def send_invitation(user_id: int):
