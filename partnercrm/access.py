@@ -146,6 +146,14 @@ def assignable_municipalities_scope(actor: User) -> sa.Select:
     return query.where(sa.false())
 
 
+def can_import(user: User, kind: str) -> bool:
+    """Admins and coordinators import every kind (in their scope); schools everything but
+    organizations. Each row is then checked against the predicates below."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return True
+    return user.role is Role.SCHOOL and user.organization_id is not None and kind != "organizations"
+
+
 # --- Students ---
 # Student identities (names, birth dates, ОВЗ status) are for the staff of the student's own
 # school only (DESIGN §1); every other role sees counts. The roster is the school role's.

@@ -200,3 +200,15 @@ def test_status_moves():
     assert can_move(ActivityStatus.HELD, ActivityStatus.PLANNED)
     assert not can_move(ActivityStatus.CANCELLED, ActivityStatus.HELD)
     assert [grade_band(g) for g in (1, 5, 6, 9, 11, 0)] == ["1–5", "1–5", "6–7", "8–9", "10–11", ""]
+
+
+def test_no_participants_at_parent_meetings_or_cancelled_activities(seeded, school):
+    student = StudentFactory(school=school)
+    meeting = ActivityFactory(kind=ActivityKind.PARENT_MEETING, host=school, organizer=school)
+    cancelled = ActivityFactory(status=ActivityStatus.CANCELLED)
+    for activity in (meeting, cancelled):
+        with pytest.raises(services.ActivityError):
+            services.set_named_participants(activity, school, [student])
+        with pytest.raises(services.ActivityError):
+            services.set_headcount(activity, school, grade=None, count=5)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Participation)) == 0

@@ -141,6 +141,17 @@ def test_school_imports_only_activities_it_organizes(client, login, school_user,
     assert counts(response)["created"] == 1
 
 
+def test_school_imports_only_kinds_it_may_create(client, login, school_user):
+    login(school_user)
+    text = (
+        "ref,kind,title,starts_at,host_code,organizer_code,status\n"
+        "S-1,open_day,День открытых дверей,2021-03-15 10:00,SCH-1,SCH-1,held\n"
+    ).encode()
+    response = upload(client, "activities", text)
+    assert response.status_code == 422
+    assert error_rows(response) == [("2", "kind", f"этот вид мероприятия {OUT_OF_SCOPE}")]
+
+
 def test_school_names_own_participants_and_counts_as_organizer(client, login, school_user, world):
     school, other = world["SCH-1"], world["SCH-2"]
     StudentFactory(school=school, local_id="001")

@@ -29,6 +29,7 @@ from partnercrm.activities.rules import (
     CampType,
     can_move,
     host_fits,
+    participation_open,
 )
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
@@ -180,6 +181,13 @@ def _add_visiting_school(activity: Activity, school: Organization) -> None:
         activity.schools.append(school)
 
 
+def _check_participation_open(activity: Activity) -> None:
+    if not participation_open(activity.kind, activity.status):
+        raise ActivityError(
+            "Participants are not recorded at parent meetings or cancelled activities."
+        )
+
+
 def set_named_participants(
     activity: Activity, school: Organization, students: list[Student]
 ) -> None:
@@ -187,6 +195,7 @@ def set_named_participants(
 
     Other schools' participants are untouched; the school becomes a visiting school.
     """
+    _check_participation_open(activity)
     if any(student.school_id != school.id for student in students):
         raise ActivityError("A school can add only its own students.")
     _add_visiting_school(activity, school)
@@ -219,6 +228,7 @@ def set_headcount(
 
     A count of 0 removes the row. Headcounts are ignored when the school has named participants.
     """
+    _check_participation_open(activity)
     grade = NO_GRADE if grade is None else grade
     if grade != NO_GRADE and not MIN_GRADE <= grade <= MAX_GRADE:
         raise ActivityError("The grade must be from 1 to 11.")

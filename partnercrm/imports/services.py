@@ -56,12 +56,8 @@ Progress = Callable[[str, int, int], None]
 
 
 def kinds_for(user: User) -> list[str]:
-    """The import kinds a user may use: schools do not import organizations."""
-    if user.role in (Role.ADMIN, Role.COORDINATOR):
-        return list(KINDS)
-    if user.role is Role.SCHOOL and user.organization_id is not None:
-        return ["students", "activities", "participants", "headcounts", "agreements"]
-    return []
+    """The import kinds a user may use."""
+    return [kind for kind in KINDS if access.can_import(user, kind)]
 
 
 @dataclass
@@ -465,6 +461,9 @@ class ActivityImporter(Importer):
     def _in_scope(self, row: Row, organizer: Organization, activity: Activity | None) -> bool:
         """Whoever may act as the organizer may import the activity (as in the interface)."""
         good = True
+        if activity is None and not self.allowed(access.can_create_activity, row.values["kind"]):
+            self.error(row, "kind", f"этот вид мероприятия {OUT_OF_SCOPE}")
+            good = False
         if not self.allowed(access.can_organize_as, organizer):
             self.error(row, "organizer_code", f"организатор {OUT_OF_SCOPE}")
             good = False
