@@ -10,7 +10,7 @@ roster id, ``Activity.ref``) make a second run add nothing.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from partnercrm.accounts import services as accounts
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
-from partnercrm.activities.models import Activity, CampShift
+from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus, CampType
 from partnercrm.activities.services import (
     ActivityData,
@@ -31,7 +31,7 @@ from partnercrm.activities.services import (
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
-from partnercrm.localtime import to_utc
+from partnercrm.localtime import local_today, to_utc
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
 from partnercrm.students.services import StudentData, create_student, set_archived
@@ -970,6 +970,18 @@ def _participants(ref: str, school: Organization, spec: Named, classes: Classes)
     return rnd.sample(members, max(0, min(size, len(members))))
 
 
+def _ahead(demo: DemoActivity, weeks: int) -> DemoActivity:
+    """``demo`` moved after the day the demo is loaded: a camp shift to the same days of the
+    next summer, anything else ``weeks`` weeks ahead at its time of day."""
+    today = local_today()
+    if demo.days is not None:
+        first, last = demo.days
+        year = today.year if first.replace(year=today.year) > today else today.year + 1
+        return replace(demo, days=(first.replace(year=year), last.replace(year=year)))
+    first = today + timedelta(weeks=weeks)
+    return replace(demo, starts=datetime.combine(first, demo.starts.time()))
+
+
 def _load_activities(organizations: dict[str, Organization]) -> dict[str, int]:
     added = {"activities": 0, "named participants": 0, "headcounts": 0}
     refs = [demo.ref for demo in ACTIVITIES]
@@ -987,7 +999,11 @@ def _load_activities(organizations: dict[str, Organization]) -> dict[str, int]:
         if user.organization_id is not None
     }
     org = organizations
+    planned = [demo for demo in ACTIVITIES if demo.status is ActivityStatus.PLANNED]
     for demo in missing:
+        if demo.status is ActivityStatus.PLANNED:
+            # Planned activities lie ahead of the day the demo is loaded, a week apart.
+            demo = _ahead(demo, weeks=planned.index(demo) + 1)
         data = ActivityData(
             kind=demo.kind,
             title=demo.title,
@@ -1016,10 +1032,6 @@ def _load_activities(organizations: dict[str, Organization]) -> dict[str, int]:
             )
         if demo.camp is not None:
             camp_type, theme, capacity = demo.camp
-            if activity.camp_shift is None:
-                # Attached from the activity's side: only that direction cascades into the
-                # session (SQLAlchemy 2 does not cascade along a backref).
-                activity.camp_shift = CampShift(camp_type=camp_type)
             set_camp_shift_details(activity, camp_type=camp_type, theme=theme, capacity=capacity)
         named_by_school: dict[str, list[Student]] = {}
         for spec in demo.named:
