@@ -84,7 +84,12 @@ def _check_activity(data: ActivityData) -> None:
 
 
 def plan_items_by_number(numbers: list[int]) -> list[PlanItem]:
-    items = list(db.session.scalars(sa.select(PlanItem).where(PlanItem.number.in_(numbers))))
+    # In the roadmap's order, as the relationship loads them, so a fresh object reads the same.
+    items = list(
+        db.session.scalars(
+            sa.select(PlanItem).where(PlanItem.number.in_(numbers)).order_by(PlanItem.number)
+        )
+    )
     if len(items) != len(set(numbers)):
         raise ActivityError("Unknown roadmap plan item.")
     return items
