@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from partnercrm.accounts.rules import Role
+from partnercrm.directory import services
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import (
     ApprovalState,
@@ -405,6 +406,18 @@ def test_duplicate_code_is_a_form_error(client, login, admin):
     response = post(client, f"/organizations/{other.id}/edit", edit_data(other, code="DUP-1"))
     assert "An organization with this code already exists." in response.get_data(as_text=True)
     assert [o.code for o in organizations()] == ["DUP-1", "OTHER"]
+
+
+def test_a_code_saved_by_someone_else_meanwhile_is_a_form_error(client, login, admin, monkeypatch):
+    """Two people save the same code at once: the loser's check passed, the database refuses."""
+    existing = OrganizationFactory(code="RACE-1")
+    db.session.commit()
+    login(admin)
+    monkeypatch.setattr(services, "code_taken", lambda code, organization: False)
+    response = post(client, "/organizations/new", form_data(existing.municipality, code="RACE-1"))
+    assert response.status_code == 200
+    assert "An organization with this code already exists." in response.get_data(as_text=True)
+    assert [o.code for o in organizations()] == ["RACE-1"]
 
 
 @pytest.mark.parametrize(

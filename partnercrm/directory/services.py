@@ -29,6 +29,14 @@ def seed_municipalities() -> int:
     )
 
 
+CODE_TAKEN = _l("An organization with this code already exists.")
+
+
+def code_taken(code: str, organization: Organization | None) -> bool:
+    other = db.session.scalar(sa.select(Organization).where(Organization.code == code))
+    return other is not None and other is not organization
+
+
 def create_organization(**values) -> Organization:
     """A new organization from the form's ``values``; an employer made by staff is approved."""
     organization = Organization()
@@ -45,9 +53,8 @@ def update_organization(organization: Organization, **values) -> None:
 
 def _apply(organization: Organization, values: dict) -> None:
     # Checked before any attribute changes, so autoflush cannot write a half-edited row.
-    other = db.session.scalar(sa.select(Organization).where(Organization.code == values["code"]))
-    if other is not None and other is not organization:
-        raise OrganizationError("code", _l("An organization with this code already exists."))
+    if code_taken(values["code"], organization):
+        raise OrganizationError("code", CODE_TAKEN)
     if organization.id is not None and values["kind"] is not organization.kind:
         _check_users_fit(organization, values["kind"])
     for key, value in values.items():

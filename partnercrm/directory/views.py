@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from partnercrm import access
 from partnercrm.core.pagination import paginate
@@ -129,10 +130,16 @@ def _save(form: OrganizationForm, org: Organization | None):
             org = services.create_organization(**form.values())
         else:
             services.update_organization(org, **form.values())
+        db.session.commit()
     except services.OrganizationError as error:
+        db.session.rollback()
         form[error.field].errors.append(error.message)
         return None
-    db.session.commit()
+    except IntegrityError:
+        # Someone saved the same code between our check and our write.
+        db.session.rollback()
+        form.code.errors.append(services.CODE_TAKEN)
+        return None
     flash(_("The organization has been saved."), "success")
     return redirect(url_for("directory.organization", organization_id=org.id))
 
