@@ -389,19 +389,7 @@ def can_see_reports(user: User) -> bool:
         return True
     if user.role is Role.COORDINATOR:
         return user.municipality_id is not None
-    return report_school_id(user) is not None
-
-
-def report_school_id(user: User) -> int | None:
-    """The school a user's reports are fixed to: school staff's own school; else None."""
-    from partnercrm.directory.rules import OrganizationKind
-
-    if not user.is_authenticated or user.role is not Role.SCHOOL:
-        return None
-    organization = user.organization
-    if organization is None or organization.kind is not OrganizationKind.SCHOOL:
-        return None
-    return organization.id
+    return roster_school_id(user) is not None
 
 
 def can_report_on_municipality(user: User, municipality_id: int) -> bool:
@@ -427,7 +415,7 @@ def can_report_on_school(user: User, school: Organization) -> bool:
         return True
     if user.role is Role.COORDINATOR:
         return user.municipality_id is not None and school.municipality_id == user.municipality_id
-    return report_school_id(user) == school.id
+    return roster_school_id(user) == school.id
 
 
 def can_export_indicators(user: User, municipality_id: int | None) -> bool:

@@ -103,7 +103,7 @@ class Chosen:
 
 
 def _own_school() -> Organization:
-    school_id = access.report_school_id(current_user)
+    school_id = access.roster_school_id(current_user)
     access.require(school_id is not None)
     return db.session.get(Organization, school_id)
 
