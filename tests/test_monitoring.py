@@ -131,7 +131,10 @@ def people(seeded):
 
 def fresh(model, **where):
     db.session.expire_all()
-    return db.session.scalars(sa.select(model).filter_by(**where)).all()
+    # In insertion order: PostgreSQL returns an unordered select in any order.
+    return db.session.scalars(
+        sa.select(model).filter_by(**where).order_by(*sa.inspect(model).primary_key)
+    ).all()
 
 
 def computed(year: int) -> list:
