@@ -9,7 +9,7 @@ import click
 def remind_command() -> None:
     """Send the agreement expiry reminders due today (60 and 14 days before); each once."""
     from partnercrm.agreements.reminders import send_due_reminders
-    from partnercrm.agreements.services import local_today
+    from partnercrm.localtime import local_today
 
     today = local_today()
     result = send_due_reminders(today)

@@ -42,6 +42,7 @@ from partnercrm.imports.services import (
     _organizations_by_code,
     _shown,
 )
+from partnercrm.localtime import local_today
 
 CODE_MAX = 64
 TEXT_MAX = 5000
@@ -172,7 +173,7 @@ class AgreementImporter(Importer):
             code for row in rows for code, _role in row.values["parties"]
         )
         existing = _existing(row.values["number"] for row in rows)
-        today = services.local_today()
+        today = local_today()
         # (number, organization id) → the row that uses it, to find clashes inside the file
         claimed: dict[tuple[str, int], int] = {}
         for row in rows:

@@ -26,7 +26,7 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
-from partnercrm.localtime import local_date
+from partnercrm.localtime import local_today
 
 NUMBER_MAX = 100
 ROLE_MAX = 200
@@ -42,11 +42,6 @@ class AgreementError(UserError):
         self.message = message
         self.field = field
         self.params = params
-
-
-def local_today() -> date:
-    """Today in the region (Europe/Kaliningrad)."""
-    return local_date(utcnow())
 
 
 @dataclass

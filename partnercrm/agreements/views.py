@@ -46,7 +46,7 @@ from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
-from partnercrm.localtime import local_date
+from partnercrm.localtime import local_date, local_today
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
@@ -123,7 +123,7 @@ def _list_filters() -> queries.Filters:
 @bp.route("/")
 @login_required
 def index():
-    today = services.local_today()
+    today = local_today()
     filters = _list_filters()
     scope = access.agreements_scope(current_user)
     query = queries.filter_agreements(scope, filters, today).options(
@@ -244,7 +244,7 @@ def _link_choices(agreement: Agreement) -> list[tuple[int, str]]:
 
 
 def _render_detail(agreement: Agreement, document_form=None, link_form=None, status=200):
-    today = services.local_today()
+    today = local_today()
     can_edit = access.can_edit_agreement(current_user, agreement)
     activities = paginate(
         sa.select(Activity)

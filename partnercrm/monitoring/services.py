@@ -8,7 +8,7 @@ msgid the view translates; the caller rolls back, so nothing of a refused change
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from partnercrm.indicators.rules import (
     ENTERED_BY_MINISTRY,
     Period,
 )
-from partnercrm.localtime import REGION_TZ, local_date
+from partnercrm.localtime import local_date, local_today
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import (
     CampaignStatus,
@@ -64,11 +64,6 @@ class MonitoringError(UserError):
     pass
 
 
-def today() -> date:
-    """The local date in the region now."""
-    return datetime.now(REGION_TZ).date()
-
-
 def _check_year(year: int) -> None:
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
         raise MonitoringError(BAD_YEAR)
@@ -86,7 +81,7 @@ def _clean_comment(comment: str | None) -> str | None:
 
 def _check_plan(plan: MunicipalPlan | None, municipality_id: int, year: int, approved_on: date):
     _check_year(year)
-    if approved_on > today():
+    if approved_on > local_today():
         raise MonitoringError(FUTURE_APPROVAL)
     other = db.session.scalar(
         sa.select(MunicipalPlan.id).where(
@@ -242,7 +237,7 @@ def set_indicator_value(
 
 def open_campaign(year: int, deadline: date, actor: User) -> MonitoringCampaign:
     _check_year(year)
-    if deadline < today():
+    if deadline < local_today():
         raise MonitoringError(PAST_DEADLINE)
     exists = db.session.scalar(
         sa.select(MonitoringCampaign.id).where(MonitoringCampaign.year == year)
@@ -264,7 +259,7 @@ def set_deadline(campaign: MonitoringCampaign, deadline: date) -> None:
     """Move the deadline of an open campaign (e.g. extend it)."""
     if campaign.status is not CampaignStatus.OPEN:
         raise MonitoringError(CAMPAIGN_CLOSED)
-    if deadline < today() and deadline != campaign.deadline:
+    if deadline < local_today() and deadline != campaign.deadline:
         raise MonitoringError(PAST_DEADLINE)
     campaign.deadline = deadline
     db.session.flush()
@@ -425,7 +420,7 @@ def report_row(
     state = report_state(
         report.status if report else None,
         campaign.deadline,
-        on or today(),
+        on or local_today(),
         campaign.status is CampaignStatus.OPEN,
     )
     row = MunicipalityRow(campaign, municipality, report, state, live=live or {})
@@ -453,7 +448,7 @@ def consolidated(campaign: MonitoringCampaign) -> list[MunicipalityRow]:
         )
     }
     live = live_values_by_municipality(campaign.year)
-    on = today()
+    on = local_today()
     return [
         report_row(campaign, municipality, reports.get(municipality.id), live[municipality.id], on)
         for municipality in db.session.scalars(sa.select(Municipality).order_by(Municipality.name))

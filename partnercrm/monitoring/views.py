@@ -31,6 +31,7 @@ from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.indicators.models import MunicipalPlan
 from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
+from partnercrm.localtime import local_today
 from partnercrm.monitoring import export, services
 from partnercrm.monitoring.forms import (
     CampaignForm,
@@ -105,7 +106,7 @@ def admin_only(view):
 def _year_arg() -> int:
     year = request.args.get("year", type=int)
     if year is None or not services.FIRST_YEAR <= year <= services.LAST_YEAR:
-        return services.today().year
+        return local_today().year
     return year
 
 
@@ -133,7 +134,7 @@ def _campaigns() -> list[MonitoringCampaign]:
 @monitoring_user
 def index():
     if access.can_manage_campaigns(current_user):
-        return _admin_index(CampaignForm(formdata=None, year=services.today().year))
+        return _admin_index(CampaignForm(formdata=None, year=local_today().year))
     municipality_id = access.coordinator_municipality_id(current_user)
     reports = {
         report.campaign_id: report
@@ -141,7 +142,7 @@ def index():
             sa.select(MunicipalReport).where(MunicipalReport.municipality_id == municipality_id)
         )
     }
-    today = services.today()
+    today = local_today()
     rows = [
         services.report_row(
             campaign, current_user.municipality, reports.get(campaign.id), None, today
@@ -166,7 +167,7 @@ def _admin_index(form: CampaignForm, status: int = 200):
         counts=counts,
         total=total,
         form=form,
-        today=services.today(),
+        today=local_today(),
     ), status
 
 
@@ -207,7 +208,7 @@ def campaign(campaign_id: int):
         indicators=services.indicators(),
         submitted=sum(row.submitted for row in rows),
         deadline_form=DeadlineForm(formdata=None, deadline=campaign.deadline),
-        today=services.today(),
+        today=local_today(),
     )
 
 
