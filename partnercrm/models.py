@@ -18,11 +18,30 @@ from partnercrm.agreements.models import (
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
+from partnercrm.jobs.models import (
+    ApplicationStatusChange,
+    HolidayJob,
+    JobApplication,
+    SchoolHoliday,
+    YoungPerson,
+)
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
+from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
+from partnercrm.portal.models import Registration
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.students.models import Student
 
 __all__ = [
+    "ApplicationStatusChange",
+    "Booking",
+    "HolidayJob",
+    "JobApplication",
+    "Offer",
+    "OfferSlot",
+    "Registration",
+    "SchoolHoliday",
+    "SpeakerRequest",
+    "YoungPerson",
     "Agreement",
     "AgreementDocument",
     "AgreementKind",

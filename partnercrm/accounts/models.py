@@ -17,6 +17,10 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_feed_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __audited__ = True
@@ -43,6 +47,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         sa.String(64), unique=True, default=new_session_token
     )
+    # Signs the private calendar feed URL; a new secret revokes the old URL.
+    feed_secret: Mapped[str] = mapped_column(sa.String(64), default=new_feed_secret)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -77,6 +77,8 @@ class Activity(db.Model):
     agreement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agreement.id", ondelete="SET NULL"), index=True
     )
+    # Raised when time, place or status change, so calendar clients update the event (RFC 5545).
+    sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -35,6 +35,8 @@ class Agreement(db.Model):
     termination_reason: Mapped[str | None] = mapped_column(sa.Text)
     contact_persons: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Raised when the expiry date changes or the agreement ends (calendar feeds).
+    sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,1 @@
+"""Offers of employers, colleges and universities; school bookings and speaker requests."""

@@ -1,0 +1,1 @@
+"""Employer self-registration: sign-up, e-mail confirmation, join requests and approval."""
