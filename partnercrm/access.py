@@ -641,3 +641,24 @@ def can_import_headcount(user: User, activity, school: Organization) -> bool:
     return can_record_headcount(user, activity, school) or (
         can_import_for(user, school) and participation_open(activity.kind, activity.status)
     )
+
+
+# --- Employer registration ---
+# Employers sign themselves up (docs/portal.md). Their organization stays ``pending`` until a
+# coordinator of its municipality or an admin approves it; meanwhile its user may log in but not
+# act for it. :func:`employer_may_act` is the gate every employer feature (offers, bookings,
+# jobs proposals...) adds to its own checks.
+
+
+def employer_may_act(user: User) -> bool:
+    """False for an employer user whose organization is not approved (pending or declined).
+
+    True for every other user: this is an extra gate on employer users, not a permission — the
+    feature's own checks still decide what the user may do.
+    """
+    from partnercrm.directory.rules import ApprovalState
+
+    if not user.is_authenticated or user.role is not Role.EMPLOYER:
+        return True
+    organization = user.organization
+    return organization is not None and organization.approval_state is ApprovalState.APPROVED
