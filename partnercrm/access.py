@@ -653,12 +653,14 @@ def can_import_headcount(user: User, activity, school: Organization) -> bool:
 def employer_may_act(user: User) -> bool:
     """False for an employer user whose organization is not approved (pending or declined).
 
-    True for every other user: this is an extra gate on employer users, not a permission — the
-    feature's own checks still decide what the user may do.
+    True for every other logged-in user: this is an extra gate on employer users, not a
+    permission — the feature's own checks still decide what the user may do.
     """
     from partnercrm.directory.rules import ApprovalState
 
-    if not user.is_authenticated or user.role is not Role.EMPLOYER:
+    if not user.is_authenticated:
+        return False
+    if user.role is not Role.EMPLOYER:
         return True
     organization = user.organization
     return organization is not None and organization.approval_state is ApprovalState.APPROVED
