@@ -34,7 +34,7 @@ def upgrade():
     op.create_table('young_person',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('full_name', sa.String(length=200), nullable=False),
-    sa.Column('birth_date', sa.Date(), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=True),
     sa.Column('contact', sa.String(length=300), nullable=True),
     sa.Column('parent_contact', sa.String(length=300), nullable=True),
     sa.Column('is_school_student', sa.Boolean(), nullable=False),

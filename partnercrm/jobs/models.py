@@ -108,7 +108,8 @@ class YoungPerson(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
-    birth_date: Mapped[date]
+    # Required at registration; cleared only by retention (anonymised_at).
+    birth_date: Mapped[date | None]
     contact: Mapped[str | None] = mapped_column(sa.String(300))
     parent_contact: Mapped[str | None] = mapped_column(sa.String(300))
     # Attends a school full-time (parental consent at 14–15, DESIGN §3.3).
