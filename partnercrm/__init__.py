@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.agreements.views import bp as agreements_bp
     from partnercrm.core.views import bp as core_bp
     from partnercrm.directory.views import bp as directory_bp
+    from partnercrm.feeds.views import bp as feeds_bp
     from partnercrm.imports.views import bp as imports_bp
     from partnercrm.indicators.views import bp as indicators_bp
     from partnercrm.monitoring.views import bp as monitoring_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         imports_bp,
         indicators_bp,
         monitoring_bp,
+        feeds_bp,
     ):
         app.register_blueprint(blueprint)
 
