@@ -35,12 +35,25 @@ def register(app: Flask) -> None:
 
 @click.command("seed")
 def seed_command() -> None:
-    """Seed the roadmap (sections, plan items, indicators) and municipalities. Idempotent."""
+    """Seed the roadmap (sections, plan items, indicators), municipalities and the school
+    holidays of the current school year. Idempotent."""
     from partnercrm.directory.services import seed_municipalities
+    from partnercrm.jobs.holidays import school_year_of, seed_school_holidays
+    from partnercrm.localtime import local_today
     from partnercrm.roadmap.services import seed_roadmap
 
     added = seed_roadmap()
     added["municipalities"] = seed_municipalities()
+    school_year = school_year_of(local_today())
+    holidays = seed_school_holidays(school_year)
+    if holidays is None:
+        click.echo(
+            f"warning: no school holidays for {school_year} in school_holidays.json; "
+            "enter them in the admin (/admin/school-holidays) before publishing holiday jobs",
+            err=True,
+        )
+    else:
+        added["school holidays"] = holidays
     db.session.commit()
     click.echo("seed: " + ", ".join(f"{count} {what} added" for what, count in added.items()))
 

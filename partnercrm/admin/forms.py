@@ -7,6 +7,7 @@ an error on the form instead of reaching the database (or a 500).
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_admin.form import SecureForm
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +18,9 @@ from partnercrm.accounts.models import normalise_email
 from partnercrm.accounts.rules import Role
 from partnercrm.accounts.services import AccountError, check_attachment
 from partnercrm.directory.rules import OrganizationKind, is_valid_inn
+from partnercrm.extensions import db
+from partnercrm.jobs.holidays import school_year_of
+from partnercrm.jobs.models import SchoolHoliday
 
 
 class CSRFForm(SecureForm):
@@ -71,3 +75,33 @@ class OrganizationForm(CSRFForm):
             raise ValidationError(_("An employer needs an approval state."))
         if not employer and self.approval_state.data is not None:
             raise ValidationError(_("Only employers have an approval state."))
+
+
+class SchoolHolidayForm(CSRFForm):
+    def validate_first_day(self, field) -> None:
+        # The unique (school_year, first_day) would otherwise end in a raw integrity error.
+        other = db.session.scalar(
+            sa.select(SchoolHoliday).where(
+                SchoolHoliday.school_year == self.school_year.data,
+                SchoolHoliday.first_day == field.data,
+            )
+        )
+        if other is not None and other is not self._obj:
+            raise ValidationError(_("Holidays starting on this day are already entered."))
+
+    # Checked on the last day: both dates are there (required) by the time it runs.
+    def validate_last_day(self, field) -> None:
+        first_day, last_day = self.first_day.data, field.data
+        if first_day is None or last_day is None:
+            return
+        if last_day < first_day:
+            raise ValidationError(_("The last day cannot be before the first day."))
+        year = self.school_year.data
+        if not school_year_of(first_day) == school_year_of(last_day) == year:
+            raise ValidationError(
+                _(
+                    "The holidays must lie within the school year %(year)s "
+                    "(1 September – 31 August).",
+                    year=year,
+                )
+            )

@@ -1,8 +1,8 @@
 """Flask-Admin at /admin, for the admin role only: users and the reference data.
 
 Every view writes through the app's ``db.session``, so the audit trail records admin edits like
-any other. Nothing is exported and nothing is deleted: users are deactivated, reference rows are
-referred to by other records.
+any other. Nothing is exported and nothing but a school holiday is deleted: users are
+deactivated, reference rows are referred to by other records.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from partnercrm.access import is_admin
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.accounts.views import ROLE_LABELS
-from partnercrm.admin.forms import CSRFForm, OrganizationForm, UserForm
+from partnercrm.admin.forms import CSRFForm, OrganizationForm, SchoolHolidayForm, UserForm
 from partnercrm.core.security import csp_nonce
 from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db, login_manager
+from partnercrm.jobs.models import SchoolHoliday
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 
 
@@ -260,6 +261,26 @@ class IndicatorView(RoadmapView):
     form_columns = ("number", "goal", "name", "unit")
 
 
+class SchoolHolidayView(BaseModelView):
+    """Seeded for the current school year from school_holidays.json; the ministry corrects the
+    dates here. The Labour Code rules read them (holiday or school-year hours)."""
+
+    form_base_class = SchoolHolidayForm
+    # Holidays are no one's reference: a wrongly entered period may go.
+    can_delete = True
+    column_list = ("school_year", "name", "first_day", "last_day")
+    column_default_sort = [("school_year", True), ("first_day", False)]
+    column_filters = ("school_year",)
+    column_labels = {
+        "school_year": _l("School year"),
+        "name": _l("Name"),
+        "first_day": _l("First day"),
+        "last_day": _l("Last day"),
+    }
+    column_descriptions = {"school_year": _l("As 2026/2027.")}
+    form_columns = ("school_year", "name", "first_day", "last_day")
+
+
 # (view, model, menu name, menu category, URL under /admin)
 VIEWS = (
     (UserView, User, _l("Users"), None, "users"),
@@ -268,6 +289,7 @@ VIEWS = (
     (PlanSectionView, PlanSection, _l("Plan sections"), _l("Roadmap"), "plan-sections"),
     (PlanItemView, PlanItem, _l("Plan items"), _l("Roadmap"), "plan-items"),
     (IndicatorView, Indicator, _l("Indicators"), _l("Roadmap"), "indicators"),
+    (SchoolHolidayView, SchoolHoliday, _l("School holidays"), None, "school-holidays"),
 )
 
 
