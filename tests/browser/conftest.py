@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+# Set PARTNERCRM_SCREENSHOTS=1 to refresh the screenshots of key pages in docs/screenshots.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 CHROMIUM = (
     os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -61,3 +65,15 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Saves a page to docs/screenshots/NAME.png when PARTNERCRM_SCREENSHOTS is set."""
+
+    def take(page, name: str) -> None:
+        if os.environ.get("PARTNERCRM_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return take

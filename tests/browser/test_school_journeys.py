@@ -10,15 +10,8 @@ from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from tests.activity_factories import StudentFactory
-from tests.factories import PASSWORD, OrganizationFactory, UserFactory
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/dashboard")
+from tests.browser.pages import log_in
+from tests.factories import OrganizationFactory, UserFactory
 
 
 def school_with_class():
@@ -29,7 +22,7 @@ def school_with_class():
     return user, school, students
 
 
-def test_school_logs_a_held_excursion_with_a_whole_class(seeded, live_server, phone):
+def test_school_logs_a_held_excursion_with_a_whole_class(seeded, live_server, phone, screenshot):
     user, school, students = school_with_class()
     employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER, name="АО «Балтийский завод»")
     db.session.commit()
@@ -42,11 +35,13 @@ def test_school_logs_a_held_excursion_with_a_whole_class(seeded, live_server, ph
     phone.fill("#start", "10:00")
     phone.select_option("#class_name", "8А")
     phone.click("label[for=status-1]")  # «Проведено»
+    screenshot(phone, "excursion-form")
     phone.get_by_role("button", name="Сохранить").click()
 
     phone.get_by_label("Весь класс").check()
     phone.get_by_role("button", name="Сохранить участников").click()
     phone.get_by_text("Участников от вашей школы: 4.").wait_for()
+    screenshot(phone, "excursion-participants")
 
     db.session.expire_all()
     activity = db.session.scalar(sa.select(Activity))
