@@ -33,6 +33,9 @@ class Student(db.Model):
     birth_date: Mapped[date | None]
     ovz: Mapped[bool] = mapped_column(default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by retention (operations/services.py): personal data removed, the record kept for
+    # counts.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,1 @@
+"""Running PartnerCRM: log redaction, backup and restore, retention of personal data."""
