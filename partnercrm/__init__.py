@@ -50,6 +50,11 @@ def register_logging(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    # Feed signatures, query strings and e-mail addresses never reach a log.
+    from partnercrm.operations.logs import install
+
+    install(logging.getLogger())
+    install(app.logger)
 
 
 def register_extensions(app: Flask) -> None:
@@ -70,11 +75,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_models(app: Flask) -> None:
-    """Import every model so metadata is complete, and start the audit trail."""
+    """Import every model so metadata is complete; start the audit trail and the calendar
+    feeds' sequence numbers."""
     from partnercrm import models  # noqa: F401
     from partnercrm.audit.services import register_change_tracking
+    from partnercrm.feeds.sequence import register_sequence_tracking
 
     register_change_tracking()
+    register_sequence_tracking()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -86,7 +94,12 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.feeds.views import bp as feeds_bp
     from partnercrm.imports.views import bp as imports_bp
     from partnercrm.indicators.views import bp as indicators_bp
+    from partnercrm.jobs.api import bp as jobs_api_bp
+    from partnercrm.jobs.report_views import bp as job_report_bp
+    from partnercrm.jobs.views import bp as jobs_bp
     from partnercrm.monitoring.views import bp as monitoring_bp
+    from partnercrm.offers.views import bp as offers_bp
+    from partnercrm.portal.views import bp as portal_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
     from partnercrm.students.views import bp as students_bp
 
@@ -101,7 +114,12 @@ def register_blueprints(app: Flask) -> None:
         imports_bp,
         indicators_bp,
         monitoring_bp,
+        offers_bp,
         feeds_bp,
+        portal_bp,
+        job_report_bp,
+        jobs_bp,
+        jobs_api_bp,
     ):
         app.register_blueprint(blueprint)
 

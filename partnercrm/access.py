@@ -257,7 +257,19 @@ def can_organize_as(user: User, organizer: Organization | None) -> bool:
 
 
 def activity_visibility(user: User):
-    """The WHERE clause of :func:`activities_scope` (for joins and counts)."""
+    """The WHERE clause of :func:`activities_scope` (for joins and counts): the public
+    activities and those :func:`activity_involvement` gives."""
+    from partnercrm.activities.models import Activity
+
+    if user.is_authenticated and user.role is Role.ADMIN:
+        return sa.true()
+    return sa.or_(Activity.public.is_(True), activity_involvement(user))
+
+
+def activity_involvement(user: User):
+    """Activities the user's work involves, public or not (their calendar feed): admins all;
+    coordinators those hosted, organized or visited by an organization of their municipality;
+    everyone else those their own organization hosts, organizes, visits or presents at."""
     from partnercrm.activities.models import (
         Activity,
         activity_school,
@@ -265,17 +277,16 @@ def activity_visibility(user: User):
     )
 
     if not user.is_authenticated:
-        return Activity.public.is_(True)
+        return sa.false()
     if user.role is Role.ADMIN:
         return sa.true()
     if user.role is Role.COORDINATOR:
         if user.municipality_id is None:
-            return Activity.public.is_(True)
+            return sa.false()
         local = sa.select(Organization.id).where(
             Organization.municipality_id == user.municipality_id
         )
         return sa.or_(
-            Activity.public.is_(True),
             Activity.host_id.in_(local),
             Activity.organizer_id.in_(local),
             Activity.id.in_(
@@ -286,9 +297,8 @@ def activity_visibility(user: User):
         )
     organization_id = user.organization_id
     if organization_id is None:
-        return Activity.public.is_(True)
+        return sa.false()
     return sa.or_(
-        Activity.public.is_(True),
         Activity.host_id == organization_id,
         Activity.organizer_id == organization_id,
         Activity.id.in_(
@@ -664,3 +674,528 @@ def employer_may_act(user: User) -> bool:
         return True
     organization = user.organization
     return organization is not None and organization.approval_state is ApprovalState.APPROVED
+
+
+# Who decides a registration (:func:`can_decide_registration`): admins any; a coordinator those
+# of organizations in their municipality; and for a join request also the employer users of the
+# organization, once it is approved. Everyone else gets 404 for a registration. Unconfirmed
+# registrations are nobody's to see.
+
+APPROVAL_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.EMPLOYER})
+
+
+def can_see_approvals(user: User) -> bool:
+    """Has ``user`` an approval queue (it may be empty)?"""
+    if not user.is_authenticated or user.role not in APPROVAL_ROLES:
+        return False
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None
+    if user.role is Role.EMPLOYER:
+        return employer_may_act(user)
+    return True
+
+
+def registration_visibility(user: User):
+    """The WHERE clause of :func:`registrations_scope`."""
+    from partnercrm.portal.models import Registration
+
+    if not can_see_approvals(user):
+        return sa.false()
+    confirmed = Registration.confirmed_at.is_not(None)
+    if user.role is Role.ADMIN:
+        return confirmed
+    if user.role is Role.COORDINATOR:
+        return sa.and_(
+            confirmed,
+            Registration.organization_id.in_(
+                sa.select(Organization.id).where(
+                    Organization.municipality_id == user.municipality_id
+                )
+            ),
+        )
+    return sa.and_(
+        confirmed,
+        Registration.joins_existing,
+        Registration.organization_id == user.organization_id,
+    )
+
+
+def registrations_scope(user: User) -> sa.Select:
+    """Registrations ``user`` may see and decide: the query form of
+    :func:`can_decide_registration`. The queue narrows it to those awaiting a decision."""
+    from partnercrm.portal.models import Registration
+
+    return sa.select(Registration).where(registration_visibility(user))
+
+
+def can_decide_registration(user: User, registration) -> bool:
+    if registration.confirmed_at is None or not can_see_approvals(user):
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return registration.organization.municipality_id == user.municipality_id
+    return registration.joins_existing and registration.organization_id == user.organization_id
+
+
+# --- Offers and bookings ---
+# Offers of employers, colleges and universities, the schools' bookings of excursion slots and
+# their speaker requests (docs/offers.md). A published offer is public (it carries no personal
+# data). An offer is written by the staff of its organization — employer staff only while the
+# employer is approved (:func:`employer_may_act`) — and by admins; a coordinator sees the offers
+# of their municipality and the bookings and requests of its schools and offers, read-only.
+# School staff book and ask for speakers for their own school only. A booking or a request has
+# two sides: the offering organization confirms, declines or cancels it, the school cancels it;
+# admins act as the offering side. Anything else asked for by id answers 404.
+
+OFFERING_ROLE_KINDS: dict[Role, tuple[str, ...]] = {
+    Role.EMPLOYER: ("employer",),
+    Role.COLLEGE: ("college", "university"),
+}
+OFFERING_KINDS = ("employer", "college", "university")
+
+
+def offering_organization_id(user: User) -> int | None:
+    """The organization whose offers ``user`` writes, or None."""
+    if not user.is_authenticated or user.organization is None:
+        return None
+    kinds = OFFERING_ROLE_KINDS.get(user.role, ())
+    if user.organization.kind.value not in kinds or not employer_may_act(user):
+        return None
+    return user.organization_id
+
+
+def can_create_offer(user: User) -> bool:
+    return is_admin(user) or offering_organization_id(user) is not None
+
+
+def can_offer_for(user: User, organization: Organization) -> bool:
+    """May ``user`` write the offers of ``organization`` and handle their bookings?"""
+    if organization.kind.value not in OFFERING_KINDS:
+        return False
+    return is_admin(user) or (
+        offering_organization_id(user) is not None
+        and organization.id == offering_organization_id(user)
+    )
+
+
+def can_manage_offer(user: User, offer) -> bool:
+    return can_offer_for(user, offer.organization)
+
+
+def _coordinates(user: User, *municipality_ids: int) -> bool:
+    municipality_id = coordinator_municipality_id(user)
+    return municipality_id is not None and municipality_id in municipality_ids
+
+
+def can_see_offer_bookings(user: User, offer) -> bool:
+    """The bookings and speaker requests an offer received (school names, never students)."""
+    return can_manage_offer(user, offer) or _coordinates(
+        user, offer.municipality_id, offer.organization.municipality_id
+    )
+
+
+def can_see_offer(user: User, offer) -> bool:
+    from partnercrm.offers.rules import OfferStatus
+
+    return offer.status is OfferStatus.PUBLISHED or can_see_offer_bookings(user, offer)
+
+
+def _offers_in_municipality(municipality_id: int) -> sa.Select:
+    """Ids of the offers a coordinator of ``municipality_id`` sees: taking place there, or of
+    an organization there (as :func:`can_see_offer_bookings`)."""
+    from partnercrm.offers.models import Offer
+
+    return (
+        sa.select(Offer.id)
+        .join(Organization, Organization.id == Offer.organization_id)
+        .where(
+            sa.or_(
+                Offer.municipality_id == municipality_id,
+                Organization.municipality_id == municipality_id,
+            )
+        )
+    )
+
+
+def offers_scope(user: User) -> sa.Select:
+    """The offers of the staff list: admins all; coordinators their municipality's; offering
+    staff their own organization's; everyone else the published ones."""
+    from partnercrm.offers.models import Offer
+    from partnercrm.offers.rules import OfferStatus
+
+    query = sa.select(Offer)
+    if is_admin(user):
+        return query
+    if user.role is Role.COORDINATOR:
+        municipality_id = coordinator_municipality_id(user)
+        if municipality_id is None:
+            return query.where(sa.false())
+        return query.where(Offer.id.in_(_offers_in_municipality(municipality_id)))
+    own = offering_organization_id(user)
+    if own is not None:
+        return query.where(Offer.organization_id == own)
+    return query.where(Offer.status == OfferStatus.PUBLISHED)
+
+
+def can_book(user: User, offer) -> bool:
+    """School staff book the published excursion offers for their own school."""
+    from partnercrm.offers.rules import OfferKind, OfferStatus
+
+    return (
+        roster_school_id(user) is not None
+        and offer.kind is OfferKind.EXCURSION
+        and offer.status is OfferStatus.PUBLISHED
+    )
+
+
+def can_request_speaker(user: User, offer) -> bool:
+    from partnercrm.offers.rules import OfferKind, OfferStatus
+
+    return (
+        roster_school_id(user) is not None
+        and offer.kind is OfferKind.SPEAKER
+        and offer.status is OfferStatus.PUBLISHED
+    )
+
+
+def is_school_side(user: User, record) -> bool:
+    """Is ``user`` staff of the school of a booking or a speaker request?"""
+    school_id = roster_school_id(user)
+    return school_id is not None and record.school_id == school_id
+
+
+def can_see_offer_record(user: User, record, offer) -> bool:
+    """A booking (``offer`` its slot's offer) or a speaker request: either side, admins, and
+    coordinators of the school's or the offer's municipality."""
+    return (
+        is_school_side(user, record)
+        or can_see_offer_bookings(user, offer)
+        or _coordinates(user, record.school.municipality_id)
+    )
+
+
+def offer_records_visibility(user: User, school_id, offer_id) -> sa.ColumnElement:
+    """The WHERE clause of the booking and speaker-request lists: the query form of
+    :func:`can_see_offer_record`, over a record's ``school_id`` and ``offer_id`` columns."""
+    from partnercrm.offers.models import Offer
+
+    if is_admin(user):
+        return sa.true()
+    if user.role is Role.COORDINATOR:
+        municipality_id = coordinator_municipality_id(user)
+        if municipality_id is None:
+            return sa.false()
+        return sa.or_(
+            school_id.in_(
+                sa.select(Organization.id).where(Organization.municipality_id == municipality_id)
+            ),
+            offer_id.in_(_offers_in_municipality(municipality_id)),
+        )
+    school = roster_school_id(user)
+    if school is not None:
+        return school_id == school
+    own = offering_organization_id(user)
+    if own is not None:
+        return offer_id.in_(sa.select(Offer.id).where(Offer.organization_id == own))
+    return sa.false()
+
+
+def can_cancel_as_school(user: User, record) -> bool:
+    return is_school_side(user, record)
+
+
+# --- Holiday jobs ---
+# Holiday jobs for minors (docs/holiday-jobs.md). The employment center's staff post, publish
+# and close jobs and handle every application in their scope — the region, or their
+# municipality if set; the job's municipality decides — and admins everywhere. An approved
+# employer (:func:`employer_may_act`) proposes jobs for its own organization, sees its own jobs
+# and, of the applicants, only the names and contacts of those it hired, whom it may mark as
+# having completed the job. School staff see the published jobs, apply for their own students,
+# see those applications only and may withdraw them before hiring. Coordinators see the jobs
+# of their municipality with counts, never applicant names. Anything else answers 404.
+
+
+def handles_jobs(user: User) -> bool:
+    """Admins and the employment center's staff: post, publish, handle applications."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return user.role is Role.EMPLOYMENT_CENTER and user.organization_id is not None
+
+
+def handles_jobs_in(user: User, municipality_id: int) -> bool:
+    if not handles_jobs(user):
+        return False
+    scope = scope_municipality_id(user)
+    return scope is None or scope == municipality_id
+
+
+def job_employer_id(user: User) -> int | None:
+    """The employer whose jobs ``user`` proposes and sees: approved employers' staff only."""
+    if not user.is_authenticated or user.role is not Role.EMPLOYER or not employer_may_act(user):
+        return None
+    return user.organization_id
+
+
+def can_see_jobs(user: User) -> bool:
+    """Does ``user`` have the holiday jobs pages at all (:func:`job_visibility` not false)?"""
+    if handles_jobs(user) or job_employer_id(user) is not None:
+        return True
+    if user.is_authenticated and user.role is Role.COORDINATOR:
+        return user.municipality_id is not None
+    return roster_school_id(user) is not None
+
+
+def job_visibility(user: User):
+    """The WHERE clause of :func:`jobs_scope` (for joins and counts)."""
+    from partnercrm.jobs.models import HolidayJob, JobApplication
+    from partnercrm.jobs.rules import JobStatus
+    from partnercrm.students.models import Student
+
+    if handles_jobs(user):
+        scope = scope_municipality_id(user)
+        return sa.true() if scope is None else HolidayJob.municipality_id == scope
+    if not user.is_authenticated:
+        return sa.false()
+    if user.role is Role.COORDINATOR:
+        if user.municipality_id is None:
+            return sa.false()
+        return HolidayJob.municipality_id == user.municipality_id
+    employer_id = job_employer_id(user)
+    if employer_id is not None:
+        return HolidayJob.employer_id == employer_id
+    school_id = roster_school_id(user)
+    if school_id is None:
+        return sa.false()
+    return sa.or_(
+        HolidayJob.status == JobStatus.PUBLISHED,
+        HolidayJob.id.in_(
+            sa.select(JobApplication.job_id)
+            .join(Student, Student.id == JobApplication.student_id)
+            .where(Student.school_id == school_id)
+        ),
+    )
+
+
+def jobs_scope(user: User) -> sa.Select:
+    """Jobs ``user`` may see: the query form of :func:`can_see_job`."""
+    from partnercrm.jobs.models import HolidayJob
+
+    return sa.select(HolidayJob).where(job_visibility(user))
+
+
+def can_see_job(user: User, job) -> bool:
+    from partnercrm.jobs.rules import JobStatus
+
+    if handles_jobs(user):
+        return handles_jobs_in(user, job.municipality_id)
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.COORDINATOR:
+        return user.municipality_id is not None and job.municipality_id == user.municipality_id
+    employer_id = job_employer_id(user)
+    if employer_id is not None:
+        return job.employer_id == employer_id
+    school_id = roster_school_id(user)
+    if school_id is None:
+        return False
+    return job.status is JobStatus.PUBLISHED or any(
+        application.student is not None and application.student.school_id == school_id
+        for application in job.applications
+    )
+
+
+def can_post_jobs(user: User) -> bool:
+    return handles_jobs(user)
+
+
+def can_propose_jobs(user: User) -> bool:
+    return job_employer_id(user) is not None
+
+
+def can_review_job(user: User, job) -> bool:
+    """Publish, close, decline a proposal, register applicants: the center in scope."""
+    return handles_jobs_in(user, job.municipality_id)
+
+
+def can_edit_job(user: User, job) -> bool:
+    """The center in scope, until the job is closed; the employer its own proposal."""
+    from partnercrm.jobs.rules import JobStatus
+
+    if job.status is JobStatus.CLOSED:
+        return False
+    if can_review_job(user, job):
+        return True
+    return job.status is JobStatus.PROPOSED and job_employer_id(user) == job.employer_id
+
+
+def can_apply_for_students(user: User, job) -> bool:
+    """School staff apply for their own students to a published job."""
+    from partnercrm.jobs.rules import JobStatus
+
+    return job.status is JobStatus.PUBLISHED and roster_school_id(user) is not None
+
+
+def can_apply_for_student(user: User, student) -> bool:
+    return can_see_student(user, student)
+
+
+def application_visibility(user: User):
+    """Applications whose applicant ``user`` may name (WHERE on JobApplication)."""
+    from partnercrm.jobs.models import HolidayJob, JobApplication
+    from partnercrm.jobs.rules import ApplicationStatus
+    from partnercrm.students.models import Student
+
+    if handles_jobs(user):
+        scope = scope_municipality_id(user)
+        if scope is None:
+            return sa.true()
+        return JobApplication.job_id.in_(
+            sa.select(HolidayJob.id).where(HolidayJob.municipality_id == scope)
+        )
+    employer_id = job_employer_id(user)
+    if employer_id is not None:
+        return sa.and_(
+            JobApplication.status.in_([ApplicationStatus.HIRED, ApplicationStatus.COMPLETED]),
+            JobApplication.job_id.in_(
+                sa.select(HolidayJob.id).where(HolidayJob.employer_id == employer_id)
+            ),
+        )
+    school_id = roster_school_id(user)
+    if school_id is None:
+        return sa.false()
+    return JobApplication.student_id.in_(
+        sa.select(Student.id).where(Student.school_id == school_id)
+    )
+
+
+def can_see_applicant(user: User, application) -> bool:
+    """The applicant's name (and contacts): :func:`application_visibility` for one row."""
+    from partnercrm.jobs.rules import ApplicationStatus
+
+    if can_see_application(user, application):
+        return True
+    employer_id = job_employer_id(user)
+    return (
+        employer_id is not None
+        and application.job.employer_id == employer_id
+        and application.status in (ApplicationStatus.HIRED, ApplicationStatus.COMPLETED)
+    )
+
+
+def can_see_application(user: User, application) -> bool:
+    """The application's page: birth date, contacts, checks, history."""
+    if can_handle_application(user, application):
+        return True
+    student = application.student
+    return student is not None and can_see_student(user, student)
+
+
+def can_handle_application(user: User, application) -> bool:
+    """Every status move, the consent and the medical examination: the center in scope."""
+    return handles_jobs_in(user, application.job.municipality_id)
+
+
+def can_move_application(user: User, application, to_status) -> bool:
+    """Whether ``user`` may make this move (the services decide whether it is possible)."""
+    from partnercrm.jobs.rules import ApplicationStatus
+
+    if can_handle_application(user, application):
+        return True
+    if to_status is ApplicationStatus.WITHDRAWN:
+        return application.status in (
+            ApplicationStatus.APPLIED,
+            ApplicationStatus.REFERRED,
+        ) and can_see_application(user, application)
+    if to_status is ApplicationStatus.COMPLETED:
+        return can_see_applicant(user, application) and (
+            job_employer_id(user) == application.job.employer_id
+        )
+    return False
+
+
+# --- Holiday job report ---
+# The plan item 7 report (docs/holiday-jobs.md): counts per municipality, never names. Admins
+# see the region or any municipality; coordinators their municipality; the employment center's
+# staff their scope (the region, or their municipality if set). A municipality outside the
+# user's scope answers 403, as for the indicator reports.
+
+
+def can_see_job_report(user: User) -> bool:
+    if is_admin(user) or handles_jobs(user):
+        return True
+    return coordinator_municipality_id(user) is not None
+
+
+def can_report_jobs_in(user: User, municipality_id: int | None) -> bool:
+    """The report of the region (``None``) or of one municipality."""
+    if not can_see_job_report(user):
+        return False
+    limit = scope_municipality_id(user)
+    return limit is None or municipality_id == limit
+
+
+# --- Calendar feeds ---
+# A private feed (docs/feeds.md) holds what its user's work involves, never more than the user
+# may see: the activities :func:`activity_involvement` gives; the bookings either side of which
+# the user sees; the agreements the user acts for; the holiday jobs the user handles, proposes
+# or oversees. The public feed holds what anonymous visitors see: public activities, published
+# offers and published jobs. Each function takes the feed's user, or None for the public feed.
+# The feed of an inactive user answers 404, as does a wrong signature.
+
+
+def can_use_private_feed(user: User) -> bool:
+    return user.active
+
+
+def feed_activity_condition(user: User | None):
+    from partnercrm.activities.models import Activity
+
+    if user is None:
+        return Activity.public.is_(True)
+    return activity_involvement(user)
+
+
+def feed_booking_condition(user: User | None):
+    """Bookings (joined with their slot): both sides', as :func:`offer_records_visibility`."""
+    from partnercrm.offers.models import Booking, OfferSlot
+
+    if user is None:
+        return sa.false()
+    return offer_records_visibility(user, Booking.school_id, OfferSlot.offer_id)
+
+
+def feed_agreement_condition(user: User | None):
+    if user is None:
+        return sa.false()
+    return agreement_visibility(user)
+
+
+def feed_holiday_job_condition(user: User | None):
+    """The center's jobs in scope, the employer's own, the coordinator's municipality's; school
+    staff find the published jobs in the public feed."""
+    from partnercrm.jobs.models import HolidayJob
+    from partnercrm.jobs.rules import JobStatus
+
+    if user is None:
+        return HolidayJob.status == JobStatus.PUBLISHED
+    if (
+        handles_jobs(user)
+        or job_employer_id(user) is not None
+        or coordinator_municipality_id(user) is not None
+    ):
+        return job_visibility(user)
+    return sa.false()
+
+
+def feed_offer_slot_condition(user: User | None):
+    """Slots (joined with their offer) of published offers: public only; a private feed shows
+    the bookings made for them instead."""
+    from partnercrm.offers.models import Offer
+    from partnercrm.offers.rules import OfferStatus
+
+    if user is None:
+        return Offer.status == OfferStatus.PUBLISHED
+    return sa.false()

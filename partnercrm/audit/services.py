@@ -8,7 +8,7 @@ row changes (logins, exports) are recorded with :func:`record`.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -59,7 +59,7 @@ def _client_ip() -> str | None:
 def _jsonable(value):
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

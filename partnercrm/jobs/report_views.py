@@ -1,0 +1,137 @@
+"""The plan item 7 report page and its CSV/XLSX export (docs/holiday-jobs.md, "Report").
+
+A blueprint of its own beside the jobs pages (``jobs.views``). Scope: partnercrm/access.py,
+"Holiday job report"; the numbers: partnercrm/jobs/report.py.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import IntegerField, StringField
+from wtforms.validators import AnyOf, Optional
+
+from partnercrm import access
+from partnercrm.audit.models import AuditAction
+from partnercrm.audit.services import record
+from partnercrm.directory.models import Municipality
+from partnercrm.directory.queries import all_municipalities
+from partnercrm.extensions import db
+from partnercrm.indicators.forms import MAX_YEAR, MIN_YEAR, PeriodForm, read
+from partnercrm.jobs.report import JobReport, job_report
+from partnercrm.spreadsheets import to_csv, to_xlsx
+
+bp = Blueprint("job_report", __name__, url_prefix="/jobs/report")
+
+MIME_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _blank_to_none(value):
+    return None if value == "" else value
+
+
+class JobReportForm(PeriodForm):
+    """The period (the current year when none is given), the municipality and, for a download,
+    the format; from the query string."""
+
+    municipality = IntegerField(
+        _l("Municipality"), filters=[_blank_to_none], validators=[Optional()]
+    )
+    format = StringField(
+        _l("Format"),
+        filters=[_blank_to_none],
+        validators=[
+            Optional(),
+            AnyOf(tuple(MIME_TYPES), message=_l("Unknown format; choose one of %(values)s.")),
+        ],
+    )
+
+
+def _table(report: JobReport) -> tuple[list[str], list[list]]:
+    header = [
+        _("Municipality"),
+        _("Places offered"),
+        _("Applicants"),
+        _("Hired"),
+        _("Completed"),
+    ]
+    rows = [[row.municipality, *_numbers(row.figures)] for row in report.rows]
+    rows.append([_("Total"), *_numbers(report.total)])
+    return header, rows
+
+
+def _numbers(figures) -> list[int]:
+    return [figures.places, figures.applicants, figures.hired, figures.completed]
+
+
+def _download(report: JobReport, place: Municipality | None, fmt: str) -> Response:
+    header, rows = _table(report)
+    if fmt == "csv":
+        content = to_csv(header, rows).encode("utf-8-sig")
+    else:
+        content = to_xlsx([(_("Holiday jobs"), header, rows)])
+    record(
+        AuditAction.EXPORT,
+        "holiday job report",
+        place.id if place else None,
+        details={
+            "format": fmt,
+            "from": report.first_day.isoformat(),
+            "to": report.last_day.isoformat(),
+            "municipality": place.name if place else None,
+        },
+    )
+    db.session.commit()
+    name = f"holiday-jobs-{report.first_day.isoformat()}_{report.last_day.isoformat()}"
+    if place is not None:
+        name += f"-municipality-{place.id}"
+    response = Response(content, content_type=MIME_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@bp.route("")
+@login_required
+def report():
+    """Places offered, applicants, hired and completed per municipality of the job, for the
+    published and closed jobs whose period overlaps the chosen one."""
+    user = current_user
+    access.require(access.can_see_job_report(user))
+    form = read(JobReportForm, request.args)
+    own = access.scope_municipality_id(user)
+    municipalities = all_municipalities() if own is None else []
+    municipality_id = form.municipality.data if form.municipality.data is not None else own
+    place = None
+    if municipality_id is not None:
+        place = db.session.get(Municipality, municipality_id)
+        if place is None:
+            form.municipality.errors.append(_l("There is no such municipality."))
+    if place is not None:
+        access.require(access.can_report_jobs_in(user, place.id))
+    if any(field.errors for field in form):
+        return render_template(
+            "jobs/report.html", form=form, municipalities=municipalities, **_bounds()
+        ), 400
+    period = form.period
+    result = job_report(db.session, period.start, period.end, place.id if place else None)
+    if form.format.data:
+        return _download(result, place, form.format.data)
+    return render_template(
+        "jobs/report.html",
+        form=form,
+        municipalities=municipalities,
+        chosen={"municipality": place},
+        report=result,
+        period_args={**form.period_args(), "municipality": place.id if place else None},
+        **_bounds(),
+    )
+
+
+def _bounds() -> dict:
+    """The year bounds the shared period fields show (templates/indicators/_macros.html)."""
+    return {"min_year": MIN_YEAR, "max_year": MAX_YEAR}
