@@ -57,8 +57,8 @@ def _table(report: JobReport) -> tuple[list[str], list[list]]:
         _("Municipality"),
         _("Places offered"),
         _("Applicants"),
-        _("Hired"),
-        _("Completed"),
+        _("Employed"),
+        _("Completed the job"),
     ]
     rows = [[row.municipality, *_numbers(row.figures)] for row in report.rows]
     rows.append([_("Total"), *_numbers(report.total)])
@@ -74,7 +74,7 @@ def _download(report: JobReport, place: Municipality | None, fmt: str) -> Respon
     if fmt == "csv":
         content = to_csv(header, rows).encode("utf-8-sig")
     else:
-        content = to_xlsx([(_("Holiday jobs"), header, rows)])
+        content = to_xlsx([(_("Holiday jobs report"), header, rows)])
     record(
         AuditAction.EXPORT,
         "holiday job report",
