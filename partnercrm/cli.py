@@ -22,8 +22,10 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     from partnercrm.agreements.cli import remind_command
+    from partnercrm.feeds.cli import feed_url_command
     from partnercrm.imports.cli import import_command
     from partnercrm.indicators.cli import indicators_command
+    from partnercrm.operations.cli import backup_command, restore_command, retention_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(indicators_command)
@@ -31,6 +33,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(remind_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(feed_url_command)
+    for command in (backup_command, restore_command, retention_command):
+        app.cli.add_command(command)
 
 
 @click.command("seed")

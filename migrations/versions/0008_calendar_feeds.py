@@ -19,6 +19,12 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('feed_version',
+    sa.Column('feed', sa.String(length=200), nullable=False),
+    sa.Column('etag', sa.String(length=64), nullable=False),
+    sa.Column('last_modified', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('feed', name=op.f('pk_feed_version'))
+    )
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
 
@@ -55,3 +61,5 @@ def downgrade():
 
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.drop_column('sequence')
+
+    op.drop_table('feed_version')

@@ -27,6 +27,15 @@ NAVIGATION: list[NavLink] = [
     NavLink("core.dashboard", _l("Dashboard")),
     NavLink("activities.index", _l("Activities")),
     NavLink("agreements.index", _l("Agreements")),
+    NavLink("feeds.calendar", _l("Calendar")),
+    NavLink("offers.index", _l("Offers")),
+    NavLink(
+        "jobs.index",
+        _l("Holiday jobs"),
+        frozenset(
+            {Role.ADMIN, Role.COORDINATOR, Role.SCHOOL, Role.EMPLOYER, Role.EMPLOYMENT_CENTER}
+        ),
+    ),
     NavLink("students.roster", _l("Students"), frozenset({Role.SCHOOL})),
     NavLink(
         "indicators.report",
@@ -38,6 +47,7 @@ NAVIGATION: list[NavLink] = [
     NavLink("directory.organizations", _l("Organizations")),
     NavLink("directory.municipalities", _l("Municipalities")),
     NavLink("accounts.users", _l("Users"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavLink("portal.approvals", _l("Approvals"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavLink("imports.index", _l("Import"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCHOOL})),
 ]
 

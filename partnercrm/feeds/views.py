@@ -1,14 +1,176 @@
-"""The calendar page and the iCalendar feeds (DESIGN §4.5)."""
+"""The calendar page and the iCalendar feeds (DESIGN §4.5, docs/feeds.md).
+
+Feeds are read by calendar clients without a session: the private feed is found by its signed
+URL (a wrong signature, an unknown or inactive user: 404), the public one is open. A request
+first computes the feed's ETag from aggregate queries; a matching ``If-None-Match`` (or an
+``If-Modified-Since`` not older than Last-Modified) answers 304 before anything is rendered.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from werkzeug.http import http_date
+
+from partnercrm import access
+from partnercrm.accounts.models import User
+from partnercrm.activities.forms import KIND_LABELS
+from partnercrm.activities.rules import ActivityKind
+from partnercrm.database import utcnow
+from partnercrm.directory.models import Municipality
+from partnercrm.extensions import db
+from partnercrm.feeds import queries, services
+from partnercrm.feeds.events import (
+    Feed,
+    feed_events,
+    private_feed,
+    private_feed_url,
+    public_feed,
+    webcal,
+)
+from partnercrm.feeds.ical import render
+from partnercrm.feeds.queries import FeedKind
+from partnercrm.feeds.signing import signature_matches
 
 bp = Blueprint("feeds", __name__, url_prefix="/calendar")
+
+# Labels of the kinds of the public feed's filter; the activity kinds' are the activities'.
+OTHER_KIND_LABELS = {
+    FeedKind.OFFER: _l("Excursion offers of employers and colleges"),
+    FeedKind.HOLIDAY_JOB: _l("Holiday jobs for minors"),
+}
+
+
+def _kinds(allowed: frozenset[FeedKind]) -> frozenset[FeedKind]:
+    """``?kind=`` (repeatable); none: every kind. An unknown kind is no such feed (404)."""
+    values = request.args.getlist("kind")
+    if not values:
+        return allowed
+    try:
+        kinds = frozenset(FeedKind(value) for value in values)
+    except ValueError:
+        abort(404)
+    if not kinds <= allowed:
+        abort(404)
+    return kinds
+
+
+def _municipality() -> Municipality | None:
+    value = request.args.get("municipality", "")
+    if not value:
+        return None
+    municipality = db.session.get(Municipality, int(value)) if value.isdigit() else None
+    if municipality is None:
+        abort(404)
+    return municipality
+
+
+@bp.route("/<int:user_id>/<signature>.ics", endpoint="private_feed")
+def private_feed_ics(user_id: int, signature: str):
+    user = db.session.get(User, user_id)
+    if (
+        user is None
+        or not access.can_use_private_feed(user)
+        or not signature_matches(current_app.secret_key, user.feed_secret, user.id, signature)
+    ):
+        abort(404)
+    return _answer(private_feed(user, _kinds(queries.PRIVATE_KINDS)), "private, no-cache")
+
+
+@bp.route("/public.ics", endpoint="public_feed")
+def public_feed_ics():
+    feed = public_feed(_kinds(queries.PUBLIC_KINDS), _municipality())
+    return _answer(feed, "public, no-cache")
+
+
+def _answer(feed: Feed, cache_control: str) -> Response:
+    sources = feed.sources()
+    fingerprint = queries.fingerprint(db.session, sources)
+    etag = feed.etag(fingerprint)
+    last_modified = _served_version(feed.key, etag, fingerprint.last_change)
+    headers = {
+        "ETag": f'"{etag}"',
+        "Last-Modified": http_date(last_modified),
+        "Cache-Control": cache_control,
+    }
+    if _not_modified(etag, last_modified):
+        return Response(status=304, headers=headers)
+    body = render(feed.name, feed_events(db.session, sources))
+    return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
+
+
+def _served_version(key: str, etag: str, last_change):
+    try:
+        last_modified = services.served_version(key, etag, last_change, utcnow())
+        db.session.commit()
+    except IntegrityError:
+        # A parallel request stored the first version of this feed: read it.
+        db.session.rollback()
+        last_modified = services.served_version(key, etag, last_change, utcnow())
+        db.session.commit()
+    return last_modified
+
+
+def _not_modified(etag: str, last_modified) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match (weak comparison, ``*`` too) wins over
+    If-Modified-Since."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
 
 
 @bp.route("/")
 @login_required
 def calendar():
-    return render_template("feeds/calendar.html")
+    public_kinds = [kind for kind in FeedKind if kind in queries.PUBLIC_KINDS]
+    selected_kinds = request.args.getlist("kind")
+    municipality = request.args.get("municipality", type=int)
+    public_args = {
+        "kind": [kind.value for kind in public_kinds if kind.value in selected_kinds],
+        "municipality": municipality,
+    }
+    public_url = url_for("feeds.public_feed", _external=True, **public_args)
+    private_url = private_feed_url(current_user)
+    return render_template(
+        "feeds/calendar.html",
+        private_url=private_url,
+        private_webcal=webcal(private_url),
+        public_url=public_url,
+        public_webcal=webcal(public_url),
+        public_kinds=[(kind.value, _kind_label(kind)) for kind in public_kinds],
+        selected_kinds=selected_kinds,
+        municipality=municipality,
+        municipalities=db.session.scalars(
+            sa.select(Municipality).order_by(Municipality.name)
+        ).all(),
+    )
+
+
+def _kind_label(kind: FeedKind) -> str:
+    if kind in queries.ACTIVITY_KINDS:
+        return str(KIND_LABELS[ActivityKind(kind.value)])
+    return str(OTHER_KIND_LABELS[kind])
+
+
+@bp.route("/reset", methods=["POST"])
+@login_required
+def reset():
+    services.reset_feed_secret(current_user)
+    db.session.commit()
+    flash(_("Your calendar link has been replaced. Subscribe again with the new link."), "success")
+    return redirect(url_for("feeds.calendar"))
