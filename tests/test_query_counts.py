@@ -1,0 +1,544 @@
+"""No page's number of SQL queries grows with the rows it shows (DESIGN §5).
+
+Each case below opens one list or detail page twice: once when it shows a few rows (10) and
+once when it shows many (100, or a full page where the page size is smaller), and counts the SQL
+statements the request sends (``before_cursor_execute`` on the engine). The counts must be equal.
+
+Rows are made with distinct related objects (each activity its own host, organizer and visiting
+school; each organization its own municipality), so a lazy load per row would show as more
+queries rather than hide in the session's identity map. Every request runs in an app context of
+its own (a fresh session, as in production), after one warm-up request. The texts each case
+returns are checked on the page, so the page really shows the rows that were counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import SimpleNamespace
+
+import factory
+import pytest
+import sqlalchemy as sa
+
+from partnercrm.accounts.rules import Role
+from partnercrm.activities.models import Headcount, Participation
+from partnercrm.agreements.models import (
+    Agreement,
+    AgreementDocument,
+    AgreementKind,
+    AgreementParty,
+)
+from partnercrm.agreements.rules import CooperationKind
+from partnercrm.core.pagination import PER_PAGE
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.extensions import db
+from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
+from partnercrm.localtime import local_today, to_utc
+from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
+from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+from partnercrm.roadmap.models import Indicator, PlanItem
+from tests.activity_factories import ActivityFactory, StudentFactory, build_world, sign_in
+from tests.conftest import request_scoped_client
+from tests.factories import BaseFactory, MunicipalityFactory, OrganizationFactory, UserFactory
+
+FEW, MANY = 10, 100
+# Lists show PER_PAGE rows a page (25): they are counted with a few rows and a full page.
+LIST = (FEW, PER_PAGE)
+YEAR = 2021
+
+
+# --- factories for the rows these pages show ---
+
+
+class AgreementFactory(BaseFactory):
+    class Meta:
+        model = Agreement
+
+    number = factory.Sequence(lambda n: f"ДС-{n:04d}")
+    subject = factory.Sequence(lambda n: f"Сотрудничество {n}")
+    signed_on = date(YEAR, 2, 1)
+    valid_to = date(YEAR + 10, 12, 31)
+
+
+def agreement_between(*organizations, **values) -> Agreement:
+    agreement = AgreementFactory(**values)
+    agreement.parties = [AgreementParty(organization=o, role="сторона") for o in organizations]
+    agreement.kinds = [AgreementKind(kind=CooperationKind.EXCURSIONS)]
+    db.session.flush()
+    return agreement
+
+
+def organization(kind=OrganizationKind.SCHOOL, **values):
+    """An organization in a municipality of its own, unless one is given."""
+    return OrganizationFactory(kind=kind, **values)
+
+
+def held_activity(w, *, school=None, **values):
+    """A held excursion in YEAR with its own host, organizer and visiting school, and one
+    participant and one headcount row of that school."""
+    school = school or organization(municipality=w.m1)
+    activity = ActivityFactory(
+        host=organization(OrganizationKind.EMPLOYER),
+        organizer=organization(),
+        schools=[school],
+        **values,
+    )
+    student = StudentFactory(school=school)
+    db.session.add(Participation(activity=activity, student=student))
+    db.session.add(Headcount(activity=activity, school=school, grade=9, count=5))
+    db.session.flush()
+    return activity
+
+
+def plan_item(number: int) -> PlanItem:
+    return db.session.scalar(sa.select(PlanItem).where(PlanItem.number == number))
+
+
+# --- the pages ---
+
+
+@dataclass(frozen=True)
+class Page:
+    """``grow(w, n)`` adds n rows to what ``url(w)`` shows and returns texts that the page must
+    show (``w`` is :func:`build_world`'s world plus what ``setup`` added)."""
+
+    name: str
+    user: str
+    url: Callable[[SimpleNamespace], str]
+    grow: Callable[[SimpleNamespace, int], list[str]]
+    setup: Callable[[SimpleNamespace], None] = lambda w: None
+    sizes: tuple[int, int] = (FEW, MANY)
+
+
+def counted_only(grow):
+    """For pages that show figures computed from the rows rather than the rows themselves."""
+
+    def grow_unseen(w, n):
+        grow(w, n)
+        return []
+
+    return grow_unseen
+
+
+def _activities(w, n, **values):
+    return [held_activity(w, **values).title for _ in range(n)]
+
+
+def _activity_schools(w, n):
+    """More visiting schools at ``w.activity``, each with a participant and a headcount."""
+    names = []
+    for _ in range(n):
+        school = organization()
+        w.activity.schools.append(school)
+        db.session.add(Participation(activity=w.activity, student=StudentFactory(school=school)))
+        db.session.add(Headcount(activity=w.activity, school=school, grade=0, count=3))
+        names.append(school.name)
+    db.session.flush()
+    return names
+
+
+def _own_participants(w, n):
+    """More students of school 1 taking part in ``w.activity``."""
+    students = [StudentFactory(school=w.school1, grade=5 + i % 6) for i in range(n)]
+    db.session.add_all(Participation(activity=w.activity, student=s) for s in students)
+    db.session.flush()
+    return [s.full_name for s in students]
+
+
+def _set_activity(w):
+    w.activity = held_activity(w, school=w.school1)
+
+
+def _agreements(w, n):
+    return [
+        f"№ {agreement_between(organization(), organization(OrganizationKind.EMPLOYER)).number}"
+        for _ in range(n)
+    ]
+
+
+def _set_agreement(w):
+    w.agreement = agreement_between(w.school1, w.employer)
+
+
+def _agreement_parties(w, n):
+    names = []
+    for i in range(n):
+        party = organization(OrganizationKind.EMPLOYER)
+        w.agreement.parties.append(AgreementParty(organization=party))
+        uploader = UserFactory(role=Role.ADMIN)
+        db.session.add(
+            AgreementDocument(
+                agreement=w.agreement,
+                stored_name=f"{party.code}.pdf",
+                original_name=f"скан-{party.code}.pdf",
+                size=1000 + i,
+                uploaded_by=uploader,
+            )
+        )
+        names += [party.name, uploader.full_name]
+    db.session.flush()
+    return names
+
+
+def _agreement_activities(w, n):
+    return _activities(w, n, agreement=w.agreement)
+
+
+def _organizations(w, n):
+    return [organization(OrganizationKind.UNIVERSITY).name for _ in range(n)]
+
+
+def _municipalities(w, n):
+    """Municipalities, each with an organization."""
+    return [organization().municipality.name for _ in range(n)]
+
+
+def _users(w, n):
+    users = [
+        UserFactory(role=Role.SCHOOL if i % 2 else Role.COORDINATOR, full_name=f"Staff {i}")
+        for i in range(n)
+    ]
+    return [u.email for u in users]
+
+
+def _roster(w, n):
+    return [StudentFactory(school=w.school1, grade=1 + i % 11).full_name for i in range(n)]
+
+
+def _report_municipalities(w, n):
+    """Held activities of YEAR, each at a school of a new municipality."""
+    for _ in range(n):
+        held_activity(w, school=organization())
+    return []
+
+
+def _report_schools(w, n):
+    """Schools of municipality 1, each with a held activity."""
+    schools = [organization(municipality=w.m1) for _ in range(n)]
+    for school in schools:
+        held_activity(w, school=school)
+    return [s.name for s in schools]
+
+
+def _school_activities(w, n):
+    return _activities(w, n, school=w.school1)
+
+
+def _roadmap_activities(w, n):
+    """Activities linked to plan items, in municipalities of their own."""
+    items = [plan_item(4), plan_item(7)]
+    titles = []
+    for _ in range(n):
+        activity = held_activity(w, school=organization())
+        activity.plan_items = items
+        titles.append(activity.title)
+    db.session.flush()
+    return titles
+
+
+def _item_4(w, n):
+    """Activities linked to plan item 4 and agreements signed in municipalities of their own."""
+    titles = _roadmap_activities(w, n)
+    for i in range(n):
+        agreement_between(organization(), signed_on=date(2000 + i % 25, 3, 1))
+    return titles
+
+
+def _campaigns(w, n):
+    first = 1900 + len(db.session.scalars(sa.select(MonitoringCampaign.id)).all())
+    years = range(first, first + n)
+    for year in years:
+        campaign = MonitoringCampaign(
+            year=year, deadline=date(year + 1, 2, 1), status=CampaignStatus.CLOSED
+        )
+        campaign.reports = [
+            MunicipalReport(municipality=w.m1, status=ReportStatus.SUBMITTED, frozen_values={})
+        ]
+        db.session.add(campaign)
+    db.session.flush()
+    return []
+
+
+def _set_campaign(w):
+    w.campaign = MonitoringCampaign(year=YEAR, deadline=date(YEAR + 1, 2, 1))
+    db.session.add(w.campaign)
+    db.session.flush()
+
+
+def _campaign_reports(w, n):
+    names = []
+    for _ in range(n):
+        held = held_activity(w, school=organization())
+        municipality = held.schools[0].municipality
+        db.session.add(
+            MunicipalReport(
+                campaign=w.campaign,
+                municipality=municipality,
+                status=ReportStatus.SUBMITTED,
+                frozen_values={"2": {"value": 1, "named": 1, "headcount": 0}},
+                submitted_by=UserFactory(role=Role.COORDINATOR, municipality=municipality),
+            )
+        )
+        names.append(municipality.name)
+    db.session.flush()
+    return names
+
+
+def _plans(w, n):
+    names = []
+    for i in range(n):
+        municipality = MunicipalityFactory()
+        db.session.add(
+            MunicipalPlan(
+                municipality=municipality,
+                year=YEAR,
+                approved_on=date(YEAR, 1 + i % 12, 1),
+                title=f"План {municipality.name}",
+            )
+        )
+        names.append(municipality.name)
+    db.session.flush()
+    return names
+
+
+def _entered_values(w, n):
+    indicators = db.session.scalars(
+        sa.select(Indicator).where(Indicator.number.in_((5, 7))).order_by(Indicator.number)
+    ).all()
+    first = 1900 + len(db.session.scalars(sa.select(IndicatorValue.id)).all())
+    for year in range(first, first + n):
+        for indicator in indicators:
+            db.session.add(
+                IndicatorValue(
+                    indicator=indicator,
+                    year=year,
+                    value=1,
+                    entered_by=UserFactory(role=Role.ADMIN),
+                )
+            )
+    db.session.flush()
+    return []
+
+
+def _involving_own(w, n):
+    """Held activities of this year involving the user's organization or municipality."""
+    new_year = local_today().replace(month=1, day=1)
+    return _activities(
+        w,
+        n,
+        starts_on=new_year,
+        starts_at=to_utc(datetime(new_year.year, 1, 1, 10, 0)),
+        school=w.school1,
+    )
+
+
+PAGES = [
+    # Activities
+    Page("activities list", "admin", lambda w: "/activities/", _activities, sizes=LIST),
+    Page(
+        "activities list filtered",
+        "admin",
+        lambda w: (
+            f"/activities/?municipality={w.m1.id}&kind=excursion"
+            f"&status=held&from={YEAR}-01-01&to={YEAR}-12-31"
+        ),
+        _activities,
+        sizes=LIST,
+    ),
+    Page(
+        "activities list, school",
+        "school1_user",
+        lambda w: "/activities/",
+        lambda w, n: _activities(w, n, school=w.school1),
+        sizes=LIST,
+    ),
+    Page(
+        "activity detail, visiting schools",
+        "admin",
+        lambda w: f"/activities/{w.activity.id}",
+        _activity_schools,
+        _set_activity,
+    ),
+    Page(
+        "activity detail, own participants",
+        "school1_user",
+        lambda w: f"/activities/{w.activity.id}",
+        _own_participants,
+        _set_activity,
+    ),
+    Page(
+        "activity participants",
+        "school1_user",
+        lambda w: f"/activities/{w.activity.id}/participants",
+        _own_participants,
+        _set_activity,
+    ),
+    Page(
+        "activity participants, visiting schools",
+        "admin",
+        lambda w: f"/activities/{w.activity.id}/participants",
+        _activity_schools,
+        _set_activity,
+    ),
+    # Agreements
+    Page("agreements list", "admin", lambda w: "/agreements/", _agreements, sizes=LIST),
+    Page("agreements stats", "admin", lambda w: "/agreements/stats", counted_only(_agreements)),
+    Page(
+        "agreement detail, parties and documents",
+        "admin",
+        lambda w: f"/agreements/{w.agreement.id}",
+        _agreement_parties,
+        _set_agreement,
+    ),
+    Page(
+        "agreement detail, activities",
+        "admin",
+        lambda w: f"/agreements/{w.agreement.id}",
+        _agreement_activities,
+        _set_agreement,
+        sizes=(FEW, 20),  # ACTIVITIES_PER_PAGE
+    ),
+    # Directory and users
+    Page(
+        "organizations",
+        "admin",
+        lambda w: "/organizations?kind=university",
+        _organizations,
+        sizes=LIST,
+    ),
+    Page("municipalities", "admin", lambda w: "/municipalities", _municipalities),
+    Page("users", "admin", lambda w: "/users?q=staff", _users, sizes=LIST),
+    # Students (the roster's page size is 50)
+    Page(
+        "students roster", "school1_user", lambda w: "/students/?q=ученик", _roster, sizes=(FEW, 50)
+    ),
+    # Reports
+    Page("report, region", "admin", lambda w: f"/reports/?year={YEAR}", _report_municipalities),
+    Page(
+        "report, municipality",
+        "admin",
+        lambda w: f"/reports/?year={YEAR}&municipality={w.m1.id}",
+        _report_schools,
+    ),
+    Page(
+        "report, municipality's schools",
+        "admin",
+        lambda w: f"/reports/municipalities/{w.m1.id}?year={YEAR}",
+        _report_schools,
+        sizes=(FEW, 50),  # SCHOOLS_PER_PAGE
+    ),
+    Page(
+        "report, school's activities",
+        "admin",
+        lambda w: f"/reports/schools/{w.school1.id}?year={YEAR}",
+        _school_activities,
+        sizes=LIST,
+    ),
+    Page(
+        "report export, region",
+        "admin",
+        lambda w: f"/reports/export?year={YEAR}&format=csv",
+        _report_municipalities,
+    ),
+    Page(
+        "live roadmap, region",
+        "admin",
+        lambda w: f"/reports/roadmap?year={YEAR}",
+        counted_only(_roadmap_activities),
+    ),
+    Page(
+        "live roadmap, municipality",
+        "coordinator",
+        lambda w: f"/reports/roadmap?year={YEAR}",
+        counted_only(_roadmap_activities),
+    ),
+    # Monitoring
+    Page("monitoring campaigns", "admin", lambda w: "/monitoring/", _campaigns),
+    Page("monitoring, coordinator", "coordinator", lambda w: "/monitoring/", _campaigns),
+    Page(
+        "monitoring campaign",
+        "admin",
+        lambda w: f"/monitoring/campaigns/{w.campaign.id}",
+        _campaign_reports,
+        _set_campaign,
+    ),
+    Page(
+        "monitoring municipal report",
+        "coordinator",
+        lambda w: f"/monitoring/campaigns/{w.campaign.id}/municipalities/{w.m1.id}",
+        counted_only(_report_schools),
+        _set_campaign,
+    ),
+    Page("municipal plans", "admin", lambda w: f"/monitoring/plans?year={YEAR}", _plans),
+    Page("ministry values", "admin", lambda w: "/monitoring/values", _entered_values),
+    # Dashboards
+    *(
+        Page(f"dashboard, {user}", user, lambda w: "/dashboard", counted_only(_involving_own))
+        for user in (
+            "admin",
+            "coordinator",
+            "school1_user",
+            "college_user",
+            "employer_user",
+            "center_user",
+        )
+    ),
+    # Roadmap
+    Page("roadmap", "school1_user", lambda w: "/roadmap/", counted_only(_roadmap_activities)),
+    Page(
+        "roadmap item 4",
+        "admin",
+        lambda w: "/roadmap/items/4",
+        _item_4,
+        sizes=LIST,
+    ),
+    Page(
+        "roadmap item, school",
+        "school1_user",
+        lambda w: "/roadmap/items/7",
+        lambda w, n: _activities(w, n, school=w.school1, plan_items=[plan_item(7)]),
+        sizes=LIST,
+    ),
+    Page("roadmap indicators", "admin", lambda w: "/roadmap/indicators", _entered_values),
+]
+
+
+def count_queries(client, url: str) -> tuple[int, str]:
+    """The number of SQL statements one GET of ``url`` sends, after a warm-up request."""
+    assert client.get(url).status_code == 200, url
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, url
+    return len(statements), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_queries_do_not_grow_with_rows(app, seeded, page):
+    w = build_world()
+    page.setup(w)
+    db.session.commit()
+    client = request_scoped_client(app)
+    sign_in(client, getattr(w, page.user))
+    counts, shown, made = [], [], 0
+    for size in page.sizes:
+        shown += page.grow(w, size - made)
+        made = size
+        db.session.commit()
+        queries, body = count_queries(client, page.url(w))
+        missing = [text for text in shown if text not in body]
+        assert not missing, f"{page.name}: rows not shown: {missing[:3]}"
+        counts.append(queries)
+    assert counts[0] == counts[1], (
+        f"{page.name}: {counts[0]} queries for {page.sizes[0]} rows,"
+        f" {counts[1]} for {page.sizes[1]}"
+    )
