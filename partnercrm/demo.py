@@ -31,7 +31,9 @@ from partnercrm.activities.services import (
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
+from partnercrm.jobs.demo import load_demo_jobs
 from partnercrm.localtime import local_today, to_utc
+from partnercrm.portal.demo import load_demo_registration
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
 from partnercrm.students.services import StudentData, create_student, set_archived
@@ -254,6 +256,8 @@ def load_demo() -> dict[str, int]:
         added["users"] += 1
     added["students"] = _load_students(organizations)
     added.update(_load_activities(organizations))
+    added.update(load_demo_registration(DEMO_PASSWORD))
+    added.update(load_demo_jobs())
     return added
 
 

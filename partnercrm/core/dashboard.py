@@ -7,16 +7,17 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from partnercrm.access import users_scope
+from partnercrm.access import can_see_approvals, registrations_scope, users_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import effective_headcounts
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.directory.rules import ApprovalState, OrganizationKind
+from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today
+from partnercrm.portal.models import Registration
 from partnercrm.roadmap.models import Indicator, PlanItem
 from partnercrm.students.models import Student
 
@@ -104,26 +105,25 @@ def _in_municipality(municipality_id: int) -> sa.ColumnElement:
     )
 
 
+def _awaiting_decision(user: User) -> sa.Select:
+    """The user's approval queue (docs/portal.md)."""
+    return registrations_scope(user).where(Registration.awaits_decision)
+
+
 def dashboard_numbers(user: User) -> list[Number]:
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         municipality_id = user.municipality_id if user.role is Role.COORDINATOR else None
-        pending = sa.select(Organization.id).where(
-            Organization.approval_state == ApprovalState.PENDING
-        )
         # The same users the user list shows.
         users = users_scope(user).where(User.active.is_(True))
-        if municipality_id is not None:
-            pending = pending.where(Organization.municipality_id == municipality_id)
         numbers = _activity_numbers(
             sa.true() if municipality_id is None else _in_municipality(municipality_id)
         )
         numbers += _organizations_by_kind(municipality_id)
         numbers.append(
             Number(
-                _l("Employers awaiting approval"),
-                _count(pending),
-                "directory.organizations",
-                {"kind": "employer", "approval": "pending"},
+                _l("Registrations awaiting a decision"),
+                _count(_awaiting_decision(user)),
+                "portal.approvals",
             )
         )
         numbers.append(Number(_l("Active users"), _count(users), "accounts.users"))
@@ -150,6 +150,14 @@ def dashboard_numbers(user: User) -> list[Number]:
             Student.school_id == user.organization_id, Student.archived_at.is_(None)
         )
         numbers.append(Number(_l("Students in the roster"), _count(roster), "students.roster"))
+    if can_see_approvals(user):  # an approved employer decides who joins it
+        numbers.append(
+            Number(
+                _l("Requests to join your organization"),
+                _count(_awaiting_decision(user)),
+                "portal.approvals",
+            )
+        )
     colleagues = sa.select(User.id).where(
         User.organization_id == user.organization_id, User.active.is_(True)
     )

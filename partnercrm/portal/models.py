@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
+from partnercrm.directory.rules import ApprovalState
 from partnercrm.extensions import db
 from partnercrm.portal.rules import RegistrationStatus
 
@@ -50,6 +52,32 @@ class Registration(db.Model):
     organization: Mapped[Organization] = relationship()
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     user = relationship("User", foreign_keys=[user_id])
+
+    @hybrid_property
+    def awaits_decision(self) -> bool:
+        """In the approval queue: confirmed, and a join request not yet decided, or an
+        application whose organization is pending (again, if an admin re-opened it)."""
+        if self.confirmed_at is None:
+            return False
+        if self.joins_existing:
+            return self.status is RegistrationStatus.PENDING
+        return self.organization.approval_state is ApprovalState.PENDING
+
+    @awaits_decision.inplace.expression
+    @classmethod
+    def _awaits_decision_expression(cls) -> sa.ColumnElement[bool]:
+        pending_organizations = sa.select(Organization.id).where(
+            Organization.approval_state == ApprovalState.PENDING
+        )
+        return sa.and_(
+            cls.confirmed_at.is_not(None),
+            sa.or_(
+                sa.and_(cls.joins_existing, cls.status == RegistrationStatus.PENDING),
+                sa.and_(
+                    sa.not_(cls.joins_existing), cls.organization_id.in_(pending_organizations)
+                ),
+            ),
+        )
 
     def __str__(self) -> str:
         return f"registration {self.id}"

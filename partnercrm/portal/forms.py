@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional
+
+from partnercrm.accounts.forms import _strong_password
+from partnercrm.directory.forms import _blank_to_none, _valid_inn, _with_scheme
+from partnercrm.portal.services import SignUpData
+
+
+class SignUpForm(FlaskForm):
+    """The public employer sign-up: the organization, then the person who speaks for it.
+
+    The view fills the municipality choices.
+    """
+
+    name = StringField(
+        _l("Official name"),
+        description=_l("As in the register of legal entities, e.g. ООО «Янтарь»."),
+        filters=[_blank_to_none],
+        validators=[DataRequired(), Length(max=500)],
+    )
+    inn = StringField(
+        _l("INN"),
+        description=_l(
+            "If the organization is already in PartnerCRM, you will ask to join it instead."
+        ),
+        filters=[_blank_to_none],
+        validators=[DataRequired(), _valid_inn],
+    )
+    municipality = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
+    industry = StringField(
+        _l("Industry"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=200)]
+    )
+    address = StringField(
+        _l("Address"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=500)]
+    )
+    website = URLField(
+        _l("Website"),
+        filters=[_blank_to_none, _with_scheme],
+        validators=[Optional(), URL(message=_l("Enter a valid web address.")), Length(max=300)],
+    )
+    full_name = StringField(
+        _l("Full name"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=200)]
+    )
+    position = StringField(
+        _l("Position"), filters=[_blank_to_none], validators=[Optional(), Length(max=200)]
+    )
+    phone = StringField(
+        _l("Phone"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=50)]
+    )
+    email = EmailField(
+        _l("E-mail"),
+        description=_l("Your login; the confirmation link is sent here."),
+        filters=[_blank_to_none],
+        validators=[DataRequired(), Email(message=_l("Enter a valid e-mail.")), Length(max=254)],
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), _strong_password])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    consent = BooleanField(
+        _l(
+            "I agree to the processing of my personal data for the review of this registration "
+            "(Federal Law 152-FZ)."
+        ),
+        validators=[DataRequired(message=_l("Without this consent we cannot review it."))],
+    )
+    submit = SubmitField(_l("Sign up"))
+
+    def data_for_service(self, municipality) -> SignUpData:
+        return SignUpData(
+            name=self.name.data,
+            inn=self.inn.data,
+            municipality=municipality,
+            industry=self.industry.data,
+            address=self.address.data,
+            website=self.website.data,
+            full_name=self.full_name.data,
+            position=self.position.data,
+            phone=self.phone.data,
+            email=self.email.data,
+            password=self.password.data,
+        )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("The applicant receives it by e-mail."),
+        filters=[_blank_to_none],
+        validators=[DataRequired(message=_l("Give the reason for declining.")), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Decline"))

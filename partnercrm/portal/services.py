@@ -1,0 +1,353 @@
+"""Writes about employer registration (docs/portal.md). Services flush; the view commits once,
+then sends the mail, so a mail failure never loses a sign-up or a decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from partnercrm.accounts.models import User, normalise_email
+from partnercrm.accounts.passwords import hash_password
+from partnercrm.accounts.rules import Role, password_problem
+from partnercrm.accounts.services import AccountError, create_user, find_by_email
+from partnercrm.database import utcnow
+from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.rules import ApprovalState, OrganizationKind, is_valid_inn
+from partnercrm.errors import N_, UserError
+from partnercrm.extensions import db
+from partnercrm.mail import send_mail
+from partnercrm.portal.models import Registration
+from partnercrm.portal.rules import (
+    CONFIRMATION_MAX_AGE,
+    RegistrationStatus,
+    SignUpPath,
+    sign_up_path,
+)
+
+_CONFIRMATION_SALT = "partnercrm.registration"
+
+
+class RegistrationError(UserError):
+    """A refused sign-up, confirmation or decision; ``field`` names the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None, **params):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.params = params
+
+
+# One answer whether the e-mail has an account or a registration in progress: the page must not
+# tell strangers who is registered, but the person must know what to do.
+EMAIL_TAKEN = N_(
+    "This e-mail cannot be used for a new registration. If you already have an account, log "
+    "in; if you have signed up in the last days, look for our letter in your mailbox."
+)
+REFUSALS = {
+    SignUpPath.DECLINED: N_(
+        "The registration of the organization with this INN has been declined. To apply again, "
+        "contact the Ministry of Education of the Kaliningrad region."
+    ),
+    SignUpPath.NOT_EMPLOYER: N_(
+        "This INN belongs to %(name)s, which is not an employer. Contact the coordinator of "
+        "your municipality."
+    ),
+}
+
+
+@dataclass
+class SignUpData:
+    """The sign-up form's values, text stripped and empty text as None."""
+
+    name: str
+    inn: str
+    municipality: Municipality
+    industry: str
+    address: str
+    website: str | None
+    full_name: str
+    position: str | None
+    phone: str
+    email: str
+    password: str
+
+
+def organization_with_inn(inn: str) -> Organization | None:
+    """The organization this INN belongs to (as its INN or its code, which imports use)."""
+    return db.session.scalars(
+        sa.select(Organization)
+        .where(sa.or_(Organization.inn == inn, Organization.code == inn))
+        .order_by(Organization.id)
+        .limit(1)
+    ).first()
+
+
+def has_applicant(organization: Organization, besides: Registration | None = None) -> bool:
+    """Does someone already speak for the organization: a user, or a confirmed application?"""
+    users = sa.select(User.id).where(User.organization_id == organization.id)
+    applications = sa.select(Registration.id).where(
+        Registration.organization_id == organization.id,
+        Registration.confirmed_at.is_not(None),
+        sa.not_(Registration.joins_existing),
+    )
+    if besides is not None:
+        applications = applications.where(Registration.id != besides.id)
+    return bool(db.session.scalar(sa.select(sa.or_(users.exists(), applications.exists()))))
+
+
+def _path_for(organization: Organization | None, besides: Registration | None = None):
+    if organization is None:
+        return sign_up_path(None, None, False)
+    path = sign_up_path(
+        organization.kind, organization.approval_state, has_applicant(organization, besides)
+    )
+    if path in REFUSALS:
+        raise RegistrationError(REFUSALS[path], "inn", name=organization.name)
+    return path
+
+
+def email_in_use(email: str) -> bool:
+    """The e-mail has an account, or a registration that is confirmed or still confirmable."""
+    if find_by_email(email) is not None:
+        return True
+    open_registration = sa.select(Registration.id).where(
+        Registration.email == normalise_email(email),
+        Registration.status == RegistrationStatus.PENDING,
+        sa.or_(
+            Registration.confirmed_at.is_not(None),
+            Registration.created_at > utcnow() - CONFIRMATION_MAX_AGE,
+        ),
+    )
+    return bool(db.session.scalar(sa.select(open_registration.exists())))
+
+
+def sign_up(data: SignUpData) -> Registration:
+    """A registration awaiting e-mail confirmation: for a new pending organization, or a
+    request to join the organization that already has this INN."""
+    if not is_valid_inn(data.inn):
+        raise RegistrationError("The INN must have 10 or 12 digits with valid check digits.", "inn")
+    if email_in_use(data.email):
+        raise RegistrationError(EMAIL_TAKEN, "email")
+    problem = password_problem(data.password)
+    if problem:
+        raise RegistrationError(problem, "password")
+    organization = organization_with_inn(data.inn)
+    path = _path_for(organization)
+    if organization is None:
+        organization = Organization(
+            kind=OrganizationKind.EMPLOYER,
+            code=data.inn,
+            inn=data.inn,
+            name=data.name,
+            municipality=data.municipality,
+            address=data.address,
+            industry=data.industry,
+            website=data.website,
+            approval_state=ApprovalState.PENDING,
+        )
+        db.session.add(organization)
+    registration = Registration(
+        email=normalise_email(data.email),
+        full_name=data.full_name,
+        position=data.position,
+        phone=data.phone,
+        password_hash=hash_password(data.password),
+        organization=organization,
+        joins_existing=path is SignUpPath.JOIN,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    return registration
+
+
+# --- e-mail confirmation ---
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_CONFIRMATION_SALT)
+
+
+def confirmation_token(registration: Registration) -> str:
+    return _serializer().dumps({"registration": registration.id})
+
+
+def registration_from_token(token: str) -> Registration | None:
+    """The registration of a genuine, unexpired confirmation link, or None."""
+    try:
+        data = _serializer().loads(token, max_age=int(CONFIRMATION_MAX_AGE.total_seconds()))
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("registration"), int):
+        return None
+    return db.session.get(Registration, data["registration"])
+
+
+def _account_for(registration: Registration) -> User:
+    """The employer user made from a registration, with the password chosen at sign-up."""
+    try:
+        user = create_user(
+            email=registration.email,
+            full_name=registration.full_name,
+            role=Role.EMPLOYER,
+            organization=registration.organization,
+        )
+    except AccountError as error:
+        raise RegistrationError(str(error)) from error
+    user.password_hash = registration.password_hash
+    # The account holds the hash now; a copy here would outlive the user's password changes.
+    registration.password_hash = ""
+    registration.user = user
+    db.session.flush()
+    return user
+
+
+def confirm(registration: Registration) -> SignUpPath:
+    """Confirm the e-mail. An application gets its (pending) account now; a join request goes
+    to the organization's users and the coordinator. Whether it is one or the other is decided
+    again here: someone else may have applied for the organization since the sign-up."""
+    if registration.confirmed_at is not None:
+        raise RegistrationError("This registration has already been confirmed.")
+    path = _path_for(registration.organization, besides=registration)
+    registration.confirmed_at = utcnow()
+    registration.joins_existing = path is SignUpPath.JOIN
+    if path is SignUpPath.APPLY:
+        _account_for(registration)
+    db.session.flush()
+    return path
+
+
+# --- decisions ---
+
+
+def _check_awaits_decision(registration: Registration) -> None:
+    if not registration.awaits_decision:
+        raise RegistrationError("This registration has already been decided.")
+
+
+def _decided(registration: Registration, actor: User, status: RegistrationStatus) -> None:
+    registration.status = status
+    registration.decided_by = actor
+    registration.decided_at = utcnow()
+    db.session.flush()
+
+
+def approve(registration: Registration, actor: User) -> None:
+    """Approve the organization (an application) or give the person an account (a join)."""
+    _check_awaits_decision(registration)
+    if registration.joins_existing:
+        _account_for(registration)
+    else:
+        registration.organization.approval_state = ApprovalState.APPROVED
+        registration.organization.decline_reason = None
+    registration.decline_reason = None
+    _decided(registration, actor, RegistrationStatus.APPROVED)
+
+
+def decline(registration: Registration, actor: User, reason: str) -> None:
+    """Decline with a reason the applicant is told. A declined organization's INN cannot sign
+    up again until an admin re-opens it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RegistrationError("Give the reason for declining.", "reason")
+    _check_awaits_decision(registration)
+    if not registration.joins_existing:
+        registration.organization.approval_state = ApprovalState.DECLINED
+        registration.organization.decline_reason = reason
+    registration.decline_reason = reason
+    # No account will be made from it: the hash is of no more use.
+    registration.password_hash = ""
+    _decided(registration, actor, RegistrationStatus.DECLINED)
+
+
+# --- mail (in Russian: the recipients have not chosen a language) ---
+
+
+def send_confirmation(registration: Registration) -> bool:
+    link = url_for("portal.confirm", token=confirmation_token(registration), _external=True)
+    with force_locale("ru"):
+        subject = _("Confirm your registration in PartnerCRM")
+        body = _(
+            "Hello, %(name)s!\n\nYou have signed up in PartnerCRM for %(organization)s. "
+            "Open this link to confirm your e-mail:\n%(link)s\n\n"
+            "The link is valid for %(days)d days. If you did not sign up, ignore this letter.",
+            name=registration.full_name,
+            organization=registration.organization.name,
+            link=link,
+            days=CONFIRMATION_MAX_AGE.days,
+        )
+    return send_mail([registration.email], subject, body)
+
+
+_DECISIONS = {
+    (RegistrationStatus.APPROVED, True): N_(
+        "Your request to join %(organization)s has been approved."
+    ),
+    (RegistrationStatus.APPROVED, False): N_("%(organization)s has been approved in PartnerCRM."),
+    (RegistrationStatus.DECLINED, True): N_(
+        "Your request to join %(organization)s has been declined."
+    ),
+    (RegistrationStatus.DECLINED, False): N_(
+        "The registration of %(organization)s has been declined. To apply again, contact the "
+        "Ministry of Education of the Kaliningrad region."
+    ),
+}
+
+
+def send_decision(registration: Registration) -> bool:
+    """Tell the applicant the decision: a login link, or the reason."""
+    with force_locale("ru"):
+        decision = _(
+            _DECISIONS[registration.status, registration.joins_existing],
+            organization=registration.organization.name,
+        )
+        if registration.status is RegistrationStatus.APPROVED:
+            subject = _("Your registration in PartnerCRM has been approved")
+            body = _(
+                "Hello, %(name)s!\n\n%(decision)s\n\nLog in with your e-mail and the password "
+                "you chose at sign-up:\n%(link)s",
+                name=registration.full_name,
+                decision=decision,
+                link=url_for("accounts.login", _external=True),
+            )
+        else:
+            subject = _("Your registration in PartnerCRM has been declined")
+            body = _(
+                "Hello, %(name)s!\n\n%(decision)s\n\nReason: %(reason)s",
+                name=registration.full_name,
+                decision=decision,
+                reason=registration.decline_reason,
+            )
+    return send_mail([registration.email], subject, body)
+
+
+def notify_join_request(registration: Registration) -> bool:
+    """Tell the organization's users that someone asks to join it (they may decide)."""
+    recipients = list(
+        db.session.scalars(
+            sa.select(User.email)
+            .where(
+                User.organization_id == registration.organization_id,
+                User.role == Role.EMPLOYER,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+    if not recipients or registration.organization.approval_state is not ApprovalState.APPROVED:
+        return False
+    with force_locale("ru"):
+        subject = _("A request to join your organization in PartnerCRM")
+        body = _(
+            "%(name)s (%(email)s) asks to join %(organization)s in PartnerCRM. "
+            "Approve or decline the request here:\n%(link)s",
+            name=registration.full_name,
+            email=registration.email,
+            organization=registration.organization.name,
+            link=url_for("portal.detail", registration_id=registration.id, _external=True),
+        )
+    return send_mail(recipients, subject, body)
