@@ -50,6 +50,9 @@ class Activity(db.Model):
         sa.CheckConstraint("NOT all_day OR ends_on IS NOT NULL", name="all_day_has_last_day"),
         # Indicator queries filter held activities by local start date.
         sa.Index("ix_activity_status_starts_on", "status", "starts_on"),
+        # Lists show the newest first (starts_at, then id, descending): the first page is read
+        # from the index instead of sorting every visible activity.
+        sa.Index("ix_activity_starts_at", "starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,8 @@ class Agreement(db.Model):
             name="valid_to_after_valid_from",
         ),
         sa.Index("ix_agreement_valid_to", "valid_to"),
+        # The list's order (newest signed first) and the signed-per-year figures.
+        sa.Index("ix_agreement_signed_on", "signed_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,8 +93,9 @@ class AgreementKind(db.Model):
     agreement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True
     )
+    # Indexed on its own for the list's kind filter (the primary key starts with the agreement).
     kind: Mapped[CooperationKind] = mapped_column(
-        str_enum(CooperationKind, "cooperation_kind"), primary_key=True
+        str_enum(CooperationKind, "cooperation_kind"), primary_key=True, index=True
     )
 
     agreement: Mapped[Agreement] = relationship(back_populates="kinds")

@@ -50,8 +50,9 @@ class Organization(db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(50))
     website: Mapped[str | None] = mapped_column(sa.String(300))
     industry: Mapped[str | None] = mapped_column(sa.String(200))
+    # Filtered on: the directory's approval filter, the employers awaiting approval.
     approval_state: Mapped[ApprovalState | None] = mapped_column(
-        str_enum(ApprovalState, "approval_state")
+        str_enum(ApprovalState, "approval_state"), index=True
     )
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
