@@ -378,6 +378,7 @@ def generate(
                 organizer,
                 status,
                 False,
+                0,
                 now,
                 now,
             )
@@ -420,6 +421,7 @@ def generate(
             "organizer_id",
             "status",
             "public",
+            "sequence",
             "created_at",
             "updated_at",
         ),
