@@ -49,10 +49,13 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is down, count in this process rather than answer every login with a 500.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # Reverse proxies in front of the app (production: nginx) whose X-Forwarded-For and
-        # X-Forwarded-Proto are trusted: the client's IP for throttling and the audit trail,
-        # https for links in e-mails.
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 1 if production else 0)),
+        "TRUSTED_PROXIES": trusted_proxies(),
+        # Values bound to SQL statements (names, birth dates) stay out of error messages and
+        # so out of production logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": production},
+        # Days after a student leaves (is archived) or a young person's last holiday job before
+        # `partnercrm retention` removes their personal data (docs/operations.md).
+        "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", 365)),
         # Babel: Russian interface, Kaliningrad time (UTC+2, no DST).
         "BABEL_DEFAULT_LOCALE": "ru",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Kaliningrad",
@@ -75,6 +78,13 @@ def from_environment(instance_path: str) -> dict:
     }
     settings.update(mail_settings())
     return settings
+
+
+def trusted_proxies() -> int:
+    """Reverse proxies in front of the app (production: nginx) whose X-Forwarded-For and
+    X-Forwarded-Proto are trusted: the client's IP for throttling and the audit trail, https for
+    links in e-mails. gunicorn's config reads it too."""
+    return int(os.environ.get("TRUSTED_PROXIES", 1 if environment() == "production" else 0))
 
 
 def mail_settings() -> dict:

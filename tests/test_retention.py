@@ -17,6 +17,7 @@ from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.rules import Period
 from partnercrm.jobs.models import ApplicationStatusChange, JobApplication, YoungPerson
+from partnercrm.jobs.report import job_report
 from partnercrm.jobs.rules import ApplicationStatus
 from partnercrm.localtime import to_utc
 from partnercrm.operations.services import apply_retention
@@ -93,7 +94,8 @@ def scenario(seeded):
 
 
 def numbers():
-    """Everything the reports count: indicators, rows per table, ОВЗ and grades."""
+    """Everything the reports count: indicators, the plan item 7 report, rows per table, ОВЗ
+    and grades."""
     counted = {
         model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
         for model in (Student, Participation, Headcount, YoungPerson, JobApplication)
@@ -101,6 +103,7 @@ def numbers():
     return (
         queries.compute(db.session, YEAR),
         queries.by_grade_band(db.session, 2, YEAR),
+        job_report(db.session, date(2024, 1, 1), date(2025, 12, 31)),
         counted,
         db.session.execute(
             sa.select(Student.grade, Student.ovz, sa.func.count())

@@ -44,13 +44,10 @@ def is_sqlite(url: sa.URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def database_suffix(url: sa.URL) -> str:
-    return ".sqlite3" if is_sqlite(url) else ".dump"
-
-
 def default_backup_path(folder: Path, url: sa.URL, now: datetime) -> Path:
     """``<folder>/partnercrm-<UTC timestamp>.<sqlite3|dump>``; ``now`` is in UTC."""
-    return folder / f"partnercrm-{now:%Y%m%dT%H%M%SZ}{database_suffix(url)}"
+    suffix = ".sqlite3" if is_sqlite(url) else ".dump"
+    return folder / f"partnercrm-{now:%Y%m%dT%H%M%SZ}{suffix}"
 
 
 def uploads_archive(database_file: Path) -> Path:
@@ -173,7 +170,14 @@ def _existing(database: Path) -> Path:
 def libpq_connection(url: sa.URL) -> tuple[str, dict[str, str]]:
     """A libpq URI for the PostgreSQL tools and the environment to run them in: the password
     goes in ``PGPASSWORD``, never on a command line other users can see."""
-    uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    uri = sa.URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    ).render_as_string()
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
