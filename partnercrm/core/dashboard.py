@@ -163,3 +163,53 @@ def dashboard_numbers(user: User) -> list[Number]:
     )
     numbers.append(Number(_l("Colleagues with an account"), _count(colleagues)))
     return numbers
+
+
+# --- what an employer's, college's or university's dashboard lists below its numbers ---
+
+DASHBOARD_ROWS = 10
+
+
+@dataclass(frozen=True)
+class OfferingDashboard:
+    """Upcoming bookings of the organization's offers, its past visits with participant
+    counts (never names) and its agreements, each a few rows with a link to the whole list."""
+
+    upcoming_bookings: list
+    past_visits: list
+    agreements: list  # (agreement, status label, status badge)
+    organization_id: int
+
+
+def offering_dashboard(user: User) -> OfferingDashboard | None:
+    from partnercrm.access import agreements_scope, offering_organization_id
+    from partnercrm.agreements import queries as agreement_queries
+    from partnercrm.agreements.labels import STATUS_BADGES, STATUS_LABELS
+    from partnercrm.agreements.models import Agreement
+    from partnercrm.database import utcnow
+    from partnercrm.offers import queries as offer_queries
+
+    organization_id = offering_organization_id(user)
+    if organization_id is None:
+        return None
+    today = local_today()
+    agreements = db.session.scalars(
+        agreement_queries.filter_agreements(
+            agreements_scope(user),
+            agreement_queries.Filters(organization_id=organization_id),
+            today,
+        )
+        .order_by(Agreement.signed_on.desc().nulls_first(), Agreement.id.desc())
+        .limit(DASHBOARD_ROWS)
+    ).all()
+    return OfferingDashboard(
+        upcoming_bookings=offer_queries.upcoming_bookings(
+            db.session, organization_id, utcnow(), DASHBOARD_ROWS
+        ),
+        past_visits=offer_queries.past_visits(db.session, organization_id, DASHBOARD_ROWS),
+        agreements=[
+            (agreement, STATUS_LABELS[status], STATUS_BADGES[status])
+            for agreement, status in ((a, a.status_on(today)) for a in agreements)
+        ],
+        organization_id=organization_id,
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from partnercrm.core.dashboard import dashboard_numbers
+from partnercrm.core.dashboard import dashboard_numbers, offering_dashboard
 from partnercrm.core.redirects import safe_next
 from partnercrm.extensions import db
 
@@ -20,7 +20,11 @@ def index():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    return render_template("core/dashboard.html", numbers=dashboard_numbers(current_user))
+    return render_template(
+        "core/dashboard.html",
+        numbers=dashboard_numbers(current_user),
+        offering=offering_dashboard(current_user),
+    )
 
 
 @bp.route("/language", methods=["POST"])

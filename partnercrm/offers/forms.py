@@ -1,0 +1,256 @@
+"""Forms of the offer pages, and the labels of kinds and statuses."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
+from partnercrm.directory.fields import OrganizationField
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.localtime import to_local, to_utc
+from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus, SpeakerRequestStatus
+from partnercrm.offers.services import (
+    BookingData,
+    OfferData,
+    SlotData,
+    SpeakerRequestData,
+)
+
+KIND_LABELS = {
+    OfferKind.EXCURSION: _l("Excursion"),
+    OfferKind.SPEAKER: _l("Speaker for parent meetings"),
+}
+STATUS_LABELS = {
+    OfferStatus.DRAFT: _l("Draft"),
+    OfferStatus.PUBLISHED: _l("Published"),
+    OfferStatus.CLOSED: _l("Closed"),
+}
+STATUS_BADGES = {
+    OfferStatus.DRAFT: "text-bg-secondary",
+    OfferStatus.PUBLISHED: "text-bg-success",
+    OfferStatus.CLOSED: "text-bg-dark",
+}
+BOOKING_STATUS_LABELS = {
+    BookingStatus.REQUESTED: _l("Waiting for confirmation"),
+    BookingStatus.CONFIRMED: _l("Confirmed"),
+    BookingStatus.DECLINED: _l("Declined"),
+    BookingStatus.CANCELLED: _l("Cancelled"),
+}
+REQUEST_STATUS_LABELS = {
+    SpeakerRequestStatus.REQUESTED: _l("Waiting for an answer"),
+    SpeakerRequestStatus.ACCEPTED: _l("Accepted"),
+    SpeakerRequestStatus.DECLINED: _l("Declined"),
+    SpeakerRequestStatus.CANCELLED: _l("Withdrawn"),
+}
+RECORD_BADGES = {
+    "requested": "text-bg-warning",
+    "confirmed": "text-bg-success",
+    "accepted": "text-bg-success",
+    "declined": "text-bg-secondary",
+    "cancelled": "text-bg-secondary",
+}
+OFFERING_KINDS = (OrganizationKind.EMPLOYER, OrganizationKind.COLLEGE, OrganizationKind.UNIVERSITY)
+BLANK_SLOT_ROWS = 3
+GRADE_CHOICES = [(str(grade), str(grade)) for grade in range(MIN_GRADE, MAX_GRADE + 1)]
+
+
+def _strip(value):
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _grade(value):
+    return int(value) if value not in (None, "") else None
+
+
+def new_request_key() -> str:
+    """The one-time key of a booking or request form: a second submit of the same form finds
+    what the first one made."""
+    return secrets.token_urlsafe(24)
+
+
+def _moment(day, start) -> datetime | None:
+    return to_utc(datetime.combine(day, start)) if day and start else None
+
+
+class SlotForm(Form):
+    """One date of an excursion offer (no CSRF of its own: the outer form has it)."""
+
+    id = HiddenField()
+    day = DateField(_l("Date"), validators=[Optional()])
+    start = TimeField(_l("Start"), validators=[Optional()])
+    end = TimeField(_l("End"), validators=[Optional()])
+    capacity = IntegerField(
+        _l("Seats (students)"), validators=[Optional(), NumberRange(min=1, max=10000)]
+    )
+    remove = BooleanField(_l("Remove"))
+
+    def validate_start(self, field) -> None:
+        if (self.day.data is None) != (field.data is None) and not self.remove.data:
+            raise ValidationError(_l("Give both the date and the start time."))
+
+    def slot_data(self) -> SlotData:
+        day = self.day.data
+        return SlotData(
+            id=int(self.id.data) if (self.id.data or "").isdigit() else None,
+            starts_at=_moment(day, self.start.data),
+            ends_at=_moment(day, self.end.data),
+            capacity=self.capacity.data,
+            remove=bool(self.remove.data),
+        )
+
+
+class OfferForm(FlaskForm):
+    """Every field of both kinds; the view removes what a kind or a role does not use."""
+
+    organization = OrganizationField(_l("Organization"), kinds=OFFERING_KINDS)
+    topic = StringField(
+        _l("Topic"), filters=[_strip], validators=[InputRequired(), Length(max=300)]
+    )
+    profession = StringField(
+        _l("Profession"), filters=[_strip], validators=[Optional(), Length(max=200)]
+    )
+    description = TextAreaField(_l("Description"), filters=[_strip])
+    municipality = SelectField(_l("Municipality"), coerce=int)
+    address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=500)])
+    grade_min = SelectField(
+        _l("From grade"), choices=[("", "—"), *GRADE_CHOICES], coerce=_grade, validate_choice=True
+    )
+    grade_max = SelectField(
+        _l("To grade"), choices=[("", "—"), *GRADE_CHOICES], coerce=_grade, validate_choice=True
+    )
+    safety_notes = TextAreaField(
+        _l("Safety notes"),
+        filters=[_strip],
+        description=_l("Protective equipment, age limits, what to wear, documents to bring."),
+    )
+    availability = TextAreaField(
+        _l("Availability"),
+        filters=[_strip],
+        description=_l("When the speaker can come, e.g. weekday evenings from October to April."),
+    )
+    requires_confirmation = BooleanField(_l("Bookings need our confirmation"), default=True)
+    slots = FieldList(FormField(SlotForm), min_entries=0)
+    submit = SubmitField(_l("Save"))
+
+    def fill_slots(self, slots) -> None:
+        """The offer's dates, then empty rows to add more (GET, or after refused input)."""
+        while len(self.slots):
+            self.slots.pop_entry()
+        for slot in slots:
+            start = to_local(slot.starts_at)
+            end = to_local(slot.ends_at) if slot.ends_at else None
+            self.slots.append_entry(
+                {
+                    "id": str(slot.id),
+                    "day": start.date(),
+                    "start": start.time(),
+                    "end": end.time() if end else None,
+                    "capacity": slot.capacity,
+                }
+            )
+        self.add_blank_slots()
+
+    def add_blank_slots(self) -> None:
+        for _index in range(BLANK_SLOT_ROWS):
+            self.slots.append_entry()
+
+    def data_for_service(self, municipality) -> OfferData:
+        return OfferData(
+            topic=self.topic.data or "",
+            municipality=municipality,
+            profession=self.profession.data,
+            description=self.description.data,
+            address=self.address.data,
+            grade_min=self.grade_min.data,
+            grade_max=self.grade_max.data,
+            safety_notes=self.safety_notes.data,
+            availability=self.availability.data if "availability" in self else None,
+            requires_confirmation=(
+                bool(self.requires_confirmation.data) if "requires_confirmation" in self else True
+            ),
+            slots=[entry.form.slot_data() for entry in self.slots] if "slots" in self else [],
+        )
+
+
+class BookingForm(FlaskForm):
+    seats = IntegerField(
+        _l("Seats (students)"), validators=[InputRequired(), NumberRange(min=1, max=10000)]
+    )
+    grade = SelectField(_l("Grade"), coerce=_grade, validators=[InputRequired()])
+    class_letter = StringField(
+        _l("Class letter"), filters=[_strip], validators=[Optional(), Length(max=5)]
+    )
+    contact = StringField(
+        _l("Contact (teacher, phone)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=300)],
+        description=_l("Shown to the host only."),
+    )
+    comment = TextAreaField(_l("Comment"), filters=[_strip])
+    request_key = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
+    submit = SubmitField(_l("Book"))
+
+    def set_grades(self, low: int | None, high: int | None) -> None:
+        low, high = low or MIN_GRADE, high or MAX_GRADE
+        self.grade.choices = [(str(grade), str(grade)) for grade in range(low, high + 1)]
+
+    def data_for_service(self) -> BookingData:
+        return BookingData(
+            seats=self.seats.data,
+            grade=self.grade.data,
+            class_letter=self.class_letter.data,
+            contact=self.contact.data,
+            comment=self.comment.data,
+        )
+
+
+class SpeakerRequestForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[InputRequired()])
+    start = TimeField(_l("Start"), validators=[InputRequired()])
+    end = TimeField(_l("End"), validators=[Optional()])
+    location = StringField(
+        _l("Address or room"), filters=[_strip], validators=[Optional(), Length(max=500)]
+    )
+    topic = StringField(_l("Topic"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    message = TextAreaField(_l("Message to the speaker"), filters=[_strip])
+    request_key = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
+    submit = SubmitField(_l("Send the request"))
+
+    def data_for_service(self) -> SpeakerRequestData:
+        return SpeakerRequestData(
+            starts_at=_moment(self.day.data, self.start.data),
+            ends_at=_moment(self.day.data, self.end.data),
+            location=self.location.data,
+            topic=self.topic.data,
+            message=self.message.data,
+        )
+
+
+class ReasonForm(FlaskForm):
+    """Decline or cancel a booking or request: the other side reads the reason."""
+
+    reason = TextAreaField(
+        _l("Reason"), filters=[_strip], validators=[InputRequired(), Length(max=2000)]
+    )
+    submit = SubmitField(_l("Send"))

@@ -1,0 +1,778 @@
+"""Offers, bookings and speaker requests: the whole flow through the web pages, the rules the
+services keep, the public list, the employer dashboard and who may do what by object id."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from partnercrm.accounts.rules import Role
+from partnercrm.activities.models import Activity
+from partnercrm.activities.rules import ActivityKind, ActivityStatus
+from partnercrm.directory.rules import ApprovalState, OrganizationKind
+from partnercrm.extensions import db
+from partnercrm.localtime import to_local
+from partnercrm.offers import services
+from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
+from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus, SpeakerRequestStatus
+from tests.activity_factories import ActivityFactory, build_world, scoped_client, sign_in
+from tests.factories import OrganizationFactory, UserFactory
+from tests.offer_factories import (
+    NOW,
+    BookingFactory,
+    OfferFactory,
+    SlotFactory,
+    SpeakerOfferFactory,
+    SpeakerRequestFactory,
+)
+
+NO_SEATS = "No seats left"
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def world(seeded):
+    return build_world()
+
+
+def client_for(app, user):
+    client = scoped_client(app)
+    sign_in(client, user)
+    return client
+
+
+def form_fields(page: str) -> dict:
+    """The hidden inputs of a rendered form (CSRF token, one-time request key, slot ids)."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and 'type="hidden"' in tag:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
+
+
+def booking_data(client, slot_id: int, **values) -> dict:
+    page = client.get(f"/offers/slots/{slot_id}/book").get_data(as_text=True)
+    return {**form_fields(page), "seats": "3", "grade": "8", "class_letter": "А", **values}
+
+
+def seats_booked(slot_id: int) -> tuple[int, int]:
+    """(the slot's counter, the sum of its active bookings) as the database has them."""
+    db.session.expire_all()
+    counter = db.session.get(OfferSlot, slot_id).booked_seats
+    active = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Booking.seats), 0)).where(
+            Booking.slot_id == slot_id,
+            Booking.status.in_([BookingStatus.REQUESTED, BookingStatus.CONFIRMED]),
+        )
+    )
+    return counter, active
+
+
+# --- the whole flow ---
+
+
+def test_offer_booking_confirmation_and_cancellation_through_the_pages(app, world, outbox):
+    employer = client_for(app, world.employer_user)
+    day = to_local(NOW + timedelta(days=14)).date()
+    page = employer.get("/offers/new?kind=excursion").get_data(as_text=True)
+    response = employer.post(
+        "/offers/new?kind=excursion",
+        data={
+            "csrf_token": form_fields(page)["csrf_token"],
+            "topic": "Как строят корабли",
+            "profession": "Сварщик",
+            "municipality": str(world.m1.id),
+            "address": "г. Калининград, ул. Гагарина, 1",
+            "grade_min": "8",
+            "grade_max": "11",
+            "safety_notes": "Закрытая обувь; с 14 лет",
+            "requires_confirmation": "y",
+            "slots-0-day": day.isoformat(),
+            "slots-0-start": "10:00",
+            "slots-0-end": "12:00",
+            "slots-0-capacity": "20",
+            "slots-1-day": (day + timedelta(days=7)).isoformat(),
+            "slots-1-start": "10:00",
+            "slots-1-capacity": "15",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    offer = db.session.scalars(sa.select(Offer)).one()
+    assert offer.status is OfferStatus.DRAFT
+    assert [(s.capacity, to_local(s.starts_at).hour) for s in offer.slots] == [(20, 10), (15, 10)]
+    assert offer.organization_id == world.employer.id
+
+    # A draft is nobody else's business.
+    anonymous = scoped_client(app)
+    assert anonymous.get(f"/offers/{offer.id}").status_code == 404
+    detail = employer.get(f"/offers/{offer.id}").get_data(as_text=True)
+    employer.post(
+        f"/offers/{offer.id}/status",
+        data={"csrf_token": form_fields(detail)["csrf_token"], "status": "published"},
+    )
+    db.session.expire_all()
+    assert offer.status is OfferStatus.PUBLISHED
+
+    public = anonymous.get("/offers/public").get_data(as_text=True)
+    assert "Как строят корабли" in public and "Судозавод Янтарь" in public
+    assert world.employer_user.full_name not in public
+    assert world.employer_user.email not in public
+    assert "/book" not in public  # the Book button is for school staff
+
+    school = client_for(app, world.school1_user)
+    assert "/book" in school.get("/offers/public").get_data(as_text=True)
+    slot = offer.slots[0]
+    response = school.post(f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id))
+    assert response.status_code == 302
+    booking = db.session.scalars(sa.select(Booking)).one()
+    assert (booking.status, booking.seats, booking.school_id) == (
+        BookingStatus.REQUESTED,
+        3,
+        world.school1.id,
+    )
+    assert seats_booked(slot.id) == (3, 3)
+    assert [message.to for message in outbox] == [[world.employer_user.email]]
+    assert "please confirm" in outbox[0].subject.lower() or outbox[0].subject
+
+    # The host sees the school and the seats, never a student.
+    host_page = employer.get(f"/offers/{offer.id}").get_data(as_text=True)
+    assert "Школа № 1" in host_page
+    assert all(student.full_name not in host_page for student in world.class_8a)
+
+    booking_page = employer.get(f"/offers/bookings/{booking.id}").get_data(as_text=True)
+    employer.post(
+        f"/offers/bookings/{booking.id}/confirm",
+        data={"csrf_token": form_fields(booking_page)["csrf_token"]},
+    )
+    db.session.expire_all()
+    assert booking.status is BookingStatus.CONFIRMED
+    activity = booking.activity
+    assert activity.kind is ActivityKind.EXCURSION
+    assert activity.status is ActivityStatus.PLANNED
+    assert (activity.host_id, activity.organizer_id) == (world.employer.id, world.employer.id)
+    assert [school.id for school in activity.schools] == [world.school1.id]
+    assert activity.starts_at == slot.starts_at
+    assert activity.location == "г. Калининград, ул. Гагарина, 1"
+    assert [item.number for item in activity.plan_items] == [5, 23]
+    assert outbox[-1].to == [world.school1_user.email]
+
+    # The school cancels with a reason: the seats come back, the excursion is cancelled.
+    page = school.get(f"/offers/bookings/{booking.id}").get_data(as_text=True)
+    assert "The planned excursion" in page
+    school.post(
+        f"/offers/bookings/{booking.id}/cancel",
+        data={"csrf_token": form_fields(page)["csrf_token"], "reason": "Карантин в классе"},
+    )
+    db.session.expire_all()
+    assert booking.status is BookingStatus.CANCELLED
+    assert booking.cancel_reason == "Карантин в классе"
+    assert booking.cancelled_by_id == world.school1_user.id
+    assert booking.activity.status is ActivityStatus.CANCELLED
+    assert seats_booked(slot.id) == (0, 0)
+    assert outbox[-1].to == [world.employer_user.email]
+    assert "Карантин в классе" in outbox[-1].body
+
+
+def test_a_double_submit_makes_one_booking(app, world):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer))
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    data = booking_data(school, slot.id)
+    first = school.post(f"/offers/slots/{slot.id}/book", data=data)
+    second = school.post(f"/offers/slots/{slot.id}/book", data=data)
+    booking = db.session.scalars(sa.select(Booking)).one()
+    assert (
+        first.headers["Location"]
+        == second.headers["Location"]
+        == (f"/offers/bookings/{booking.id}")
+    )
+    assert seats_booked(slot.id) == (3, 3)
+
+
+def test_a_key_used_by_a_concurrent_submit_is_a_duplicate_for_the_service(app, world):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer))
+    first = services.book(slot, world.school1, services.BookingData(seats=2), "k" * 20, None, NOW)
+    db.session.commit()
+    with pytest.raises(services.DuplicateSubmission):
+        services.book(slot, world.school1, services.BookingData(seats=2), "k" * 20, None, NOW)
+    db.session.rollback()
+    assert services.booking_for_key("k" * 20).id == first.id
+    assert seats_booked(slot.id) == (2, 2)
+
+
+def test_no_seats_left_changes_nothing(app, world):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer), capacity=4)
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    response = school.post(
+        f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id, seats="5")
+    )
+    assert response.status_code == 200
+    assert NO_SEATS in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+    assert seats_booked(slot.id) == (0, 0)
+
+
+def test_the_database_check_is_the_backstop_of_capacity(app, world):
+    SlotFactory(offer=OfferFactory(organization=world.employer), capacity=4)
+    db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.update(OfferSlot).values(booked_seats=5))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_grade_outside_the_offer_is_refused(app, world):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer, grade_min=8))
+    db.session.commit()
+    with pytest.raises(services.OfferError, match="grades"):
+        services.book(
+            slot, world.school1, services.BookingData(seats=2, grade=5), "g" * 20, None, NOW
+        )
+    db.session.rollback()
+    school = client_for(app, world.school1_user)
+    response = school.post(
+        f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id, grade="5")
+    )
+    assert response.status_code == 200
+    assert seats_booked(slot.id) == (0, 0)
+
+
+def test_an_offer_without_confirmation_plans_the_excursion_at_once(app, world, outbox):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer, requires_confirmation=False))
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    school.post(f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id))
+    booking = db.session.scalars(sa.select(Booking)).one()
+    assert booking.status is BookingStatus.CONFIRMED
+    assert booking.activity.status is ActivityStatus.PLANNED
+    assert outbox[-1].to == [world.employer_user.email]
+
+
+def test_host_declines_with_a_reason(app, world, outbox):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)),
+        school=world.school1,
+        booked_by=world.school1_user,
+        status=BookingStatus.REQUESTED,
+    )
+    db.session.commit()
+    employer = client_for(app, world.employer_user)
+    page = employer.get(f"/offers/bookings/{booking.id}").get_data(as_text=True)
+    token = form_fields(page)["csrf_token"]
+    response = employer.post(
+        f"/offers/bookings/{booking.id}/decline", data={"csrf_token": token, "reason": ""}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert booking.status is BookingStatus.REQUESTED
+    employer.post(
+        f"/offers/bookings/{booking.id}/decline",
+        data={"csrf_token": token, "reason": "Цех на ремонте"},
+    )
+    db.session.expire_all()
+    assert booking.status is BookingStatus.DECLINED
+    assert seats_booked(booking.slot_id) == (0, 0)
+    assert outbox[-1].to == [world.school1_user.email]
+    assert "Цех на ремонте" in outbox[-1].body
+
+
+def test_two_cancellations_at_once_return_the_seats_once(app, world):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)), school=world.school1
+    )
+    db.session.commit()
+    assert booking.status is BookingStatus.CONFIRMED  # this request has read the booking
+    with app.app_context():  # meanwhile another request cancels it
+        other = db.session.get(Booking, booking.id)
+        services.end_booking(other, BookingStatus.CANCELLED, "раз", None, NOW)
+        db.session.commit()
+    with pytest.raises(services.OfferError, match="in the meantime"):
+        services.end_booking(booking, BookingStatus.CANCELLED, "два", None, NOW)
+    db.session.rollback()
+    assert seats_booked(booking.slot_id) == (0, 0)
+
+
+def test_cancelling_twice_through_the_service_refuses_the_second(app, world):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)), school=world.school1
+    )
+    db.session.commit()
+    services.end_booking(booking, BookingStatus.CANCELLED, "раз", None, NOW)
+    db.session.commit()
+    with pytest.raises(services.OfferError):
+        services.end_booking(booking, BookingStatus.CANCELLED, "два", None, NOW)
+    db.session.rollback()
+    assert seats_booked(booking.slot_id) == (0, 0)
+
+
+def test_a_past_visit_can_no_longer_be_cancelled(app, world):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)), school=world.school1
+    )
+    db.session.commit()
+    with pytest.raises(services.OfferError, match="begun"):
+        services.end_booking(
+            booking, BookingStatus.CANCELLED, "поздно", None, NOW + timedelta(days=8)
+        )
+    db.session.rollback()
+
+
+# --- offers: publishing, closing, editing dates ---
+
+
+def test_publishing_needs_a_future_date(app, world):
+    offer = OfferFactory(organization=world.employer, status=OfferStatus.DRAFT)
+    SlotFactory(offer=offer, starts_at=NOW - timedelta(days=1))
+    with pytest.raises(services.OfferError, match="future date"):
+        services.set_offer_status(offer, OfferStatus.PUBLISHED, NOW)
+    SlotFactory(offer=offer)
+    db.session.refresh(offer)
+    services.set_offer_status(offer, OfferStatus.PUBLISHED, NOW)
+    assert offer.status is OfferStatus.PUBLISHED
+
+
+def test_closing_stops_new_bookings_and_keeps_the_existing(app, world):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)), school=world.school2
+    )
+    offer = booking.slot.offer
+    services.set_offer_status(offer, OfferStatus.CLOSED, NOW)
+    db.session.commit()
+    with pytest.raises(services.OfferError, match="no bookings"):
+        services.book(
+            booking.slot, world.school1, services.BookingData(seats=1), "c" * 20, None, NOW
+        )
+    db.session.rollback()
+    assert booking.status is BookingStatus.CONFIRMED
+    assert seats_booked(booking.slot_id) == (5, 5)
+    # Closed offers leave the public list; their host still sees them.
+    anonymous = scoped_client(app)
+    assert offer.topic not in anonymous.get("/offers/public").get_data(as_text=True)
+    assert anonymous.get(f"/offers/{offer.id}").status_code == 404
+
+
+def test_dates_with_bookings_keep_their_time_and_seats(app, world):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)), school=world.school1
+    )
+    db.session.commit()
+    slot, offer = booking.slot, booking.slot.offer
+    data = services.OfferData(topic=offer.topic, municipality=offer.municipality)
+    rows = {
+        "time": services.SlotData(
+            id=slot.id, starts_at=slot.starts_at + timedelta(hours=1), capacity=10
+        ),
+        "seats": services.SlotData(id=slot.id, starts_at=slot.starts_at, capacity=4),
+        "remove": services.SlotData(id=slot.id, starts_at=None, remove=True),
+    }
+    for change, row in rows.items():
+        data.slots = [row]
+        with pytest.raises(services.OfferError) as refused:
+            services.update_offer(offer, data, NOW)
+        assert refused.value.field == "slots", change
+        db.session.rollback()
+    data.slots = [services.SlotData(id=slot.id, starts_at=slot.starts_at, capacity=5)]
+    services.update_offer(offer, data, NOW)
+    assert slot.capacity == 5
+
+
+def test_the_form_adds_removes_and_changes_dates(app, world):
+    offer = OfferFactory(organization=world.employer)
+    empty = SlotFactory(offer=offer)
+    db.session.commit()
+    employer = client_for(app, world.employer_user)
+    page = employer.get(f"/offers/{offer.id}/edit").get_data(as_text=True)
+    fields = form_fields(page)
+    assert fields["slots-0-id"] == str(empty.id)
+    day = to_local(NOW + timedelta(days=30)).date().isoformat()
+    response = employer.post(
+        f"/offers/{offer.id}/edit",
+        data={
+            **fields,
+            "topic": offer.topic,
+            "municipality": str(offer.municipality_id),
+            "grade_min": "",
+            "grade_max": "",
+            "slots-0-day": to_local(empty.starts_at).date().isoformat(),
+            "slots-0-start": "10:00",
+            "slots-0-capacity": "10",
+            "slots-0-remove": "y",
+            "slots-1-day": day,
+            "slots-1-start": "15:30",
+            "slots-1-capacity": "12",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    slots = db.session.scalars(sa.select(OfferSlot).order_by(OfferSlot.id)).all()
+    assert [(to_local(s.starts_at).strftime("%H:%M"), s.capacity) for s in slots] == [("15:30", 12)]
+    assert (offer.grade_min, offer.grade_max) == (None, None)
+
+
+def test_a_refused_form_shows_why_and_saves_nothing(app, world):
+    employer = client_for(app, world.employer_user)
+    page = employer.get("/offers/new?kind=excursion").get_data(as_text=True)
+    response = employer.post(
+        "/offers/new?kind=excursion",
+        data={
+            "csrf_token": form_fields(page)["csrf_token"],
+            "topic": "Прошлое",
+            "municipality": str(world.m1.id),
+            "slots-0-day": "2020-01-01",
+            "slots-0-start": "10:00",
+            "slots-0-capacity": "5",
+        },
+    )
+    assert response.status_code == 200
+    assert "A new date must lie in the future." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offer)) == 0
+
+
+def test_colleges_offer_too_and_admins_pick_the_organization(app, world):
+    college = client_for(app, world.college_user)
+    page = college.get("/offers/new?kind=speaker").get_data(as_text=True)
+    college.post(
+        "/offers/new?kind=speaker",
+        data={
+            "csrf_token": form_fields(page)["csrf_token"],
+            "topic": "Поступление в колледж",
+            "municipality": str(world.m2.id),
+            "availability": "Вторники",
+        },
+    )
+    admin = client_for(app, world.admin)
+    page = admin.get("/offers/new?kind=excursion").get_data(as_text=True)
+    admin.post(
+        "/offers/new?kind=excursion",
+        data={
+            "csrf_token": form_fields(page)["csrf_token"],
+            "organization": f"x [{world.employer.code}]",
+            "topic": "Цех",
+            "municipality": str(world.m1.id),
+        },
+    )
+    offers = db.session.scalars(sa.select(Offer).order_by(Offer.id)).all()
+    assert [(o.organization_id, o.kind, o.availability) for o in offers] == [
+        (world.college.id, OfferKind.SPEAKER, "Вторники"),
+        (world.employer.id, OfferKind.EXCURSION, None),
+    ]
+
+
+# --- speaker requests ---
+
+
+def test_speaker_request_accepted_makes_the_parent_meeting(app, world, outbox):
+    offer = SpeakerOfferFactory(organization=world.employer, profession="Докер")
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    page = school.get(f"/offers/{offer.id}/request-speaker").get_data(as_text=True)
+    day = to_local(NOW + timedelta(days=20)).date().isoformat()
+    data = {
+        **form_fields(page),
+        "day": day,
+        "start": "18:00",
+        "end": "19:00",
+        "location": "Актовый зал",
+        "topic": "Профессии порта",
+    }
+    assert school.post(f"/offers/{offer.id}/request-speaker", data=data).status_code == 302
+    school.post(f"/offers/{offer.id}/request-speaker", data=data)  # a double submit
+    record = db.session.scalars(sa.select(SpeakerRequest)).one()
+    assert outbox[-1].to == [world.employer_user.email]
+
+    employer = client_for(app, world.employer_user)
+    page = employer.get(f"/offers/speaker-requests/{record.id}").get_data(as_text=True)
+    employer.post(
+        f"/offers/speaker-requests/{record.id}/accept",
+        data={"csrf_token": form_fields(page)["csrf_token"]},
+    )
+    db.session.expire_all()
+    assert record.status is SpeakerRequestStatus.ACCEPTED
+    meeting = record.activity
+    assert meeting.kind is ActivityKind.PARENT_MEETING
+    assert (meeting.host_id, meeting.organizer_id) == (world.school1.id, world.school1.id)
+    assert [p.id for p in meeting.parent_meeting.presenters] == [world.employer.id]
+    assert meeting.parent_meeting.professions == "Докер"
+    assert (meeting.title, meeting.location) == ("Профессии порта", "Актовый зал")
+    assert [item.number for item in meeting.plan_items] == [6, 17]
+    assert outbox[-1].to == [world.school1_user.email]
+
+    # Withdrawn by the school: the meeting is cancelled and the speaker told.
+    page = school.get(f"/offers/speaker-requests/{record.id}").get_data(as_text=True)
+    school.post(
+        f"/offers/speaker-requests/{record.id}/withdraw",
+        data={"csrf_token": form_fields(page)["csrf_token"]},
+    )
+    db.session.expire_all()
+    assert record.status is SpeakerRequestStatus.CANCELLED
+    assert meeting.status is ActivityStatus.CANCELLED
+    assert outbox[-1].to == [world.employer_user.email]
+
+
+def test_speaker_request_declined_with_a_reason(app, world, outbox):
+    record = SpeakerRequestFactory(
+        offer=SpeakerOfferFactory(organization=world.employer),
+        school=world.school1,
+        requested_by=world.school1_user,
+    )
+    db.session.commit()
+    employer = client_for(app, world.employer_user)
+    page = employer.get(f"/offers/speaker-requests/{record.id}").get_data(as_text=True)
+    token = form_fields(page)["csrf_token"]
+    employer.post(f"/offers/speaker-requests/{record.id}/decline", data={"csrf_token": token})
+    db.session.expire_all()
+    assert record.status is SpeakerRequestStatus.REQUESTED
+    employer.post(
+        f"/offers/speaker-requests/{record.id}/decline",
+        data={"csrf_token": token, "reason": "Нет свободных дат"},
+    )
+    db.session.expire_all()
+    assert (record.status, record.decline_reason) == (
+        SpeakerRequestStatus.DECLINED,
+        "Нет свободных дат",
+    )
+    assert record.activity_id is None
+    assert outbox[-1].to == [world.school1_user.email]
+
+
+# --- the public list ---
+
+
+def test_public_list_filters_and_hides_what_is_not_open(app, world):
+    offer = OfferFactory(organization=world.employer, topic="Верфь", grade_min=8, grade_max=9)
+    SlotFactory(offer=offer)
+    world.employer.industry = "Судостроение"
+    college_offer = OfferFactory(
+        organization=world.college, topic="Кухня", grade_min=5, grade_max=7
+    )
+    SlotFactory(offer=college_offer, starts_at=NOW + timedelta(days=30))
+    full = OfferFactory(organization=world.employer, topic="Полная")
+    SlotFactory(offer=full, capacity=3, booked_seats=3)
+    past = OfferFactory(organization=world.employer, topic="Прошедшая")
+    SlotFactory(offer=past, starts_at=NOW - timedelta(days=1))
+    draft = OfferFactory(organization=world.employer, topic="Черновик", status=OfferStatus.DRAFT)
+    SlotFactory(offer=draft)
+    SpeakerOfferFactory(organization=world.college, topic="Лектор")
+    db.session.commit()
+    client = scoped_client(app)
+
+    def shown(**args) -> set[str]:
+        page = client.get("/offers/public", query_string=args).get_data(as_text=True)
+        return {
+            topic
+            for topic in ("Верфь", "Кухня", "Полная", "Прошедшая", "Черновик", "Лектор")
+            if topic in page
+        }
+
+    assert shown() == {"Верфь", "Кухня", "Лектор"}
+    assert shown(municipality=world.m2.id) == {"Кухня", "Лектор"}
+    assert shown(grade=6) == {"Кухня"}
+    assert shown(industry="Судостроение") == {"Верфь"}
+    week = to_local(NOW + timedelta(days=7)).date().isoformat()
+    assert shown(**{"from": week, "to": week}) == {"Верфь"}
+    assert shown(kind="speaker") == {"Лектор"}
+
+
+# --- the employer's dashboard ---
+
+
+def test_employer_dashboard_bookings_visits_agreements_and_feed(app, world):
+    from datetime import date
+
+    from partnercrm.activities.services import set_headcount, set_named_participants
+    from partnercrm.agreements.models import Agreement, AgreementParty
+
+    agreement = Agreement(number="17-П", subject="Экскурсии", signed_on=date(2025, 9, 1))
+    agreement.parties = [
+        AgreementParty(organization=world.employer),
+        AgreementParty(organization=world.school1),
+    ]
+    db.session.add(agreement)
+    elsewhere = Agreement(number="99-Ч", subject="Чужой")
+    elsewhere.parties = [AgreementParty(organization=world.school2)]
+    db.session.add(elsewhere)
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)), school=world.school2
+    )
+    visit = ActivityFactory(
+        host=world.employer, organizer=world.employer, title="Экскурсия на верфь"
+    )
+    set_named_participants(visit, world.school1, world.class_8a)
+    set_headcount(visit, world.school2, grade=9, count=12)
+    db.session.commit()
+    page = client_for(app, world.employer_user).get("/dashboard").get_data(as_text=True)
+    assert "Школа № 2" in page and f"/offers/bookings/{booking.id}" in page
+    assert "Экскурсия на верфь" in page and "<td>15</td>" in page  # 3 named + 12 counted
+    assert all(student.full_name not in page for student in world.class_8a)
+    assert "17-П" in page and "99-Ч" not in page
+    assert "/calendar" in page
+    school_page = client_for(app, world.school1_user).get("/dashboard").get_data(as_text=True)
+    assert "Upcoming bookings" not in school_page
+
+
+# --- who may do what, by object id ---
+
+
+@pytest.fixture
+def objects(world):
+    """One offer, booking and speaker request of the employer with school 1 (municipality 1)."""
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)),
+        school=world.school1,
+        status=BookingStatus.REQUESTED,
+    )
+    record = SpeakerRequestFactory(
+        offer=SpeakerOfferFactory(organization=world.employer), school=world.school1
+    )
+    other = UserFactory(
+        role=Role.EMPLOYER,
+        organization=OrganizationFactory(kind=OrganizationKind.EMPLOYER, municipality=world.m2),
+    )
+    pending = UserFactory(
+        role=Role.EMPLOYER,
+        organization=OrganizationFactory(
+            kind=OrganizationKind.EMPLOYER,
+            municipality=world.m1,
+            approval_state=ApprovalState.PENDING,
+        ),
+    )
+    db.session.commit()
+    return {"booking": booking, "request": record, "other": other, "pending": pending}
+
+
+# (who, page, expected status): GET pages of objects of the employer and school 1.
+VIEW_MATRIX = [
+    ("admin", "booking", 200),
+    ("coordinator", "booking", 200),
+    ("coordinator2", "booking", 404),
+    ("employer_user", "booking", 200),
+    ("school1_user", "booking", 200),
+    ("school2_user", "booking", 404),
+    ("college_user", "booking", 404),
+    ("other", "booking", 404),
+    ("center_user", "booking", 404),
+    ("school2_user", "request", 404),
+    ("other", "request", 404),
+    ("coordinator2", "request", 404),
+    ("school1_user", "request", 200),
+    ("other", "edit", 404),
+    ("college_user", "edit", 404),
+    ("coordinator", "edit", 404),
+    ("school1_user", "edit", 404),
+    ("admin", "edit", 200),
+    ("employer_user", "edit", 200),
+]
+
+
+def _user(world, objects, who):
+    return objects[who] if who in objects else getattr(world, who)
+
+
+@pytest.mark.parametrize(("who", "page", "expected"), VIEW_MATRIX)
+def test_pages_by_role_and_object_id(app, world, objects, who, page, expected):
+    booking, record = objects["booking"], objects["request"]
+    url = {
+        "booking": f"/offers/bookings/{booking.id}",
+        "request": f"/offers/speaker-requests/{record.id}",
+        "edit": f"/offers/{booking.slot.offer_id}/edit",
+    }[page]
+    client = client_for(app, _user(world, objects, who))
+    assert client.get(url).status_code == expected
+
+
+# (who, action, expected status): POSTs that must change nothing when refused.
+ACTION_MATRIX = [
+    ("other", "confirm", 404),
+    ("school2_user", "cancel", 404),
+    ("coordinator2", "cancel", 404),
+    ("coordinator", "confirm", 403),
+    ("school1_user", "confirm", 403),
+    ("school1_user", "decline", 403),
+    ("other", "accept", 404),
+    ("school1_user", "accept", 403),
+    ("school2_user", "withdraw", 404),
+    ("employer_user", "withdraw", 403),
+    ("other", "publish", 404),
+    ("pending", "publish", 404),
+]
+
+
+@pytest.mark.parametrize(("who", "action", "expected"), ACTION_MATRIX)
+def test_refused_actions_change_nothing(app, world, objects, who, action, expected, outbox):
+    booking, record = objects["booking"], objects["request"]
+    url = {
+        "confirm": f"/offers/bookings/{booking.id}/confirm",
+        "cancel": f"/offers/bookings/{booking.id}/cancel",
+        "decline": f"/offers/bookings/{booking.id}/decline",
+        "accept": f"/offers/speaker-requests/{record.id}/accept",
+        "withdraw": f"/offers/speaker-requests/{record.id}/withdraw",
+        "publish": f"/offers/{booking.slot.offer_id}/status",
+    }[action]
+    client = client_for(app, _user(world, objects, who))
+    token = form_fields(client.get("/offers/").get_data(as_text=True)).get("csrf_token")
+    response = client.post(url, data={"csrf_token": token, "reason": "x", "status": "closed"})
+    assert response.status_code == expected
+    db.session.expire_all()
+    assert booking.status is BookingStatus.REQUESTED
+    assert record.status is SpeakerRequestStatus.REQUESTED
+    assert booking.slot.offer.status is OfferStatus.PUBLISHED
+    assert outbox == []
+
+
+def test_only_school_staff_book_and_only_offering_staff_create(app, world, objects):
+    slot_id = objects["booking"].slot_id
+    for who in ("employer_user", "coordinator", "college_user", "center_user"):
+        client = client_for(app, getattr(world, who))
+        assert client.get(f"/offers/slots/{slot_id}/book").status_code == 403, who
+    for who, expected in (
+        ("school1_user", 403),
+        ("coordinator", 403),
+        ("center_user", 403),
+        ("employer_user", 200),
+        ("college_user", 200),
+    ):
+        client = client_for(app, getattr(world, who))
+        assert client.get("/offers/new").status_code == expected, who
+    pending = client_for(app, objects["pending"])
+    assert pending.get("/offers/new").status_code == 403
+
+
+def test_lists_show_each_role_its_own(app, world, objects):
+    booking = objects["booking"]
+    mine = f"/offers/bookings/{booking.id}"
+    for who, sees in (
+        ("school1_user", True),
+        ("school2_user", False),
+        ("employer_user", True),
+        ("other", False),
+        ("coordinator", True),
+        ("coordinator2", False),
+        ("admin", True),
+    ):
+        client = client_for(app, _user(world, objects, who))
+        assert (mine in client.get("/offers/bookings").get_data(as_text=True)) is sees, who
+    # The staff list: the employer's own offers; other roles see the published ones.
+    draft = OfferFactory(organization=world.employer, status=OfferStatus.DRAFT, topic="Секрет")
+    db.session.commit()
+    assert draft.topic in client_for(app, world.employer_user).get("/offers/").get_data(
+        as_text=True
+    )
+    assert draft.topic not in client_for(app, objects["other"]).get("/offers/").get_data(
+        as_text=True
+    )
+    assert draft.topic not in client_for(app, world.school1_user).get("/offers/").get_data(
+        as_text=True
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 0
