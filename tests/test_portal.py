@@ -531,3 +531,16 @@ def test_demo_has_one_pending_registration_in_the_queue(app, place):
     db.session.commit()
     page = browser(app, coordinator).get("/approvals").get_data(as_text=True)
     assert "Shown: 1 of 1" in page
+
+
+def test_the_same_new_inn_sent_twice_at_once_is_a_form_error(app, place, outbox, monkeypatch):
+    from partnercrm.portal import services
+
+    sign_up(browser(app), sign_up_form(place.here))
+    before = count(Organization), count(Registration)
+    # The second request looked before the first one committed.
+    monkeypatch.setattr(services, "organization_with_inn", lambda inn: None)
+    page = sign_up(browser(app), sign_up_form(place.here, email="second@baltlog.example"))
+    assert page.status_code == 200
+    assert "This INN has just been registered by someone else." in page.get_data(as_text=True)
+    assert (count(Organization), count(Registration)) == before

@@ -161,7 +161,12 @@ def sign_up(data: SignUpData) -> Registration:
         joins_existing=path is SignUpPath.JOIN,
     )
     db.session.add(registration)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:  # the same new INN sent twice at the same moment
+        raise RegistrationError(
+            "This INN has just been registered by someone else. Send the form again.", "inn"
+        ) from error
     return registration
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from partnercrm import access
 from partnercrm.accounts.models import User
@@ -121,7 +121,7 @@ def approvals():
         access.registrations_scope(current_user)
         .where(Registration.awaits_decision)
         .join(Registration.organization)
-        .options(joinedload(Registration.organization).joinedload(Organization.municipality))
+        .options(contains_eager(Registration.organization).joinedload(Organization.municipality))
     )
     if kind in KIND_LABELS:
         query = query.where(Registration.joins_existing.is_(kind == "join"))
