@@ -23,7 +23,9 @@ WATCHED: dict[type, tuple[str, ...]] = {
         "starts_on",
         "ends_on",
         "location",
+        # The host is the place when no location is given; set by id or by relationship.
         "host_id",
+        "host",
         "status",
     ),
     Agreement: ("valid_to", "terminated_on"),

@@ -1,0 +1,655 @@
+"""The feeds over HTTP (DESIGN §4.5): what each feed holds, signatures and reset, filters,
+ETag/304 and Last-Modified, SEQUENCE, the calendar page and ``partnercrm feed-url``."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from icalendar import Calendar
+from werkzeug.http import parse_date
+
+from partnercrm.accounts.rules import Role
+from partnercrm.activities.rules import ActivityKind, ActivityStatus
+from partnercrm.audit.models import AuditAction, AuditEntry
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.extensions import db
+from partnercrm.feeds import views
+from partnercrm.feeds.events import private_feed_url
+from partnercrm.jobs.rules import JobStatus
+from partnercrm.localtime import REGION_TZ, to_utc
+from partnercrm.offers.rules import BookingStatus, OfferStatus
+from tests.activity_factories import ActivityFactory, sign_in
+from tests.conftest import csrf_token, request_scoped_client
+from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
+from tests.feed_factories import agreement_between
+from tests.job_factories import HolidayJobFactory
+from tests.offer_factories import BookingFactory, OfferFactory, SlotFactory
+
+# Monday 2 March 2026, 11:00 in Kaliningrad.
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def planned(host, organizer, when=datetime(2026, 3, 10, 10, 0), schools=(), **values):
+    """A planned activity at ``when`` (local time) for two hours."""
+    return ActivityFactory(
+        host=host,
+        organizer=organizer,
+        status=ActivityStatus.PLANNED,
+        starts_at=to_utc(when),
+        ends_at=to_utc(when + timedelta(hours=2)),
+        starts_on=when.date(),
+        schools=list(schools),
+        **values,
+    )
+
+
+def feed(client, url, **headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def events(response) -> dict:
+    calendar = Calendar.from_ical(response.data)
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+def uid(kind: str, record) -> str:
+    return f"{kind}-{record.id}@partnercrm"
+
+
+@pytest.fixture
+def school_user():
+    return UserFactory(role=Role.SCHOOL)
+
+
+# --- what a private feed holds ---
+
+
+def test_private_feed_holds_what_the_organization_hosts_organizes_or_visits(client, school_user):
+    school = school_user.organization
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    other_school = OrganizationFactory()
+    hosted = planned(school, other_school, kind=ActivityKind.PARENT_MEETING)
+    organized = planned(employer, school)
+    visited = planned(employer, other_school, schools=[school])
+    others_private = planned(employer, other_school, schools=[other_school])
+    others_public = planned(employer, other_school, public=True)
+    db.session.commit()
+
+    found = events(feed(client, private_feed_url(school_user)))
+
+    assert set(found) == {uid("activity", a) for a in (hosted, organized, visited)}
+    assert uid("activity", others_private) not in found
+    # Public activities of others are the public feed's.
+    assert uid("activity", others_public) not in found
+
+
+def test_a_feed_never_holds_another_organizations_private_events(client):
+    first, second = UserFactory(role=Role.SCHOOL), UserFactory(role=Role.SCHOOL)
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    records = {}
+    for user in (first, second):
+        school = user.organization
+        slot = SlotFactory(offer=OfferFactory(organization=employer))
+        records[user.id] = {
+            uid("activity", planned(employer, school)),
+            uid("activity", planned(school, school, kind=ActivityKind.PARENT_MEETING)),
+            uid(
+                "booking", BookingFactory(slot=slot, school=school, status=BookingStatus.REQUESTED)
+            ),
+            uid("agreement", agreement_between(school, employer)),
+        }
+    db.session.commit()
+
+    for user, other in ((first, second), (second, first)):
+        found = set(events(feed(client, private_feed_url(user))))
+        assert found == records[user.id]
+        assert not found & records[other.id]
+
+
+def test_coordinator_feed_covers_the_municipality(client):
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    local = OrganizationFactory(municipality=coordinator.municipality)
+    elsewhere = OrganizationFactory()
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    visited = planned(employer, employer, schools=[local])
+    away = planned(employer, elsewhere, schools=[elsewhere])
+    db.session.commit()
+
+    found = events(feed(client, private_feed_url(coordinator)))
+
+    assert uid("activity", visited) in found
+    assert uid("activity", away) not in found
+
+
+def test_agreement_expiry_is_an_all_day_transparent_event(client, school_user):
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    agreement = agreement_between(school_user.organization, employer, number="7/2026")
+    unsigned = agreement_between(school_user.organization, employer, signed_on=None)
+    indefinite = agreement_between(school_user.organization, employer, valid_to=None)
+    db.session.commit()
+
+    found = events(feed(client, private_feed_url(school_user)))
+
+    event = found[uid("agreement", agreement)]
+    assert event["DTSTART"].dt == date(2026, 6, 30)
+    assert event["DTEND"].dt == date(2026, 7, 1)
+    assert event["DTSTART"].params["VALUE"] == "DATE"
+    assert event["TRANSP"] == "TRANSPARENT"
+    assert "7/2026" in str(event["SUMMARY"])
+    assert str(event["DESCRIPTION"]).endswith(f"/agreements/{agreement.id}")
+    assert uid("agreement", unsigned) not in found
+    assert uid("agreement", indefinite) not in found
+
+
+def test_terminated_agreement_shows_as_cancelled(client, school_user):
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    agreement = agreement_between(school_user.organization, employer)
+    db.session.commit()
+    agreement.terminated_on = date(2026, 3, 1)
+    db.session.commit()
+
+    event = events(feed(client, private_feed_url(school_user)))[uid("agreement", agreement)]
+
+    assert event["STATUS"] == "CANCELLED"
+    assert str(event["SUMMARY"]).startswith("ОТМЕНЕНО: ")
+    assert event["SEQUENCE"] == 1
+
+
+def test_a_booking_is_one_event_before_and_after_confirmation(client, school_user):
+    employer_user = UserFactory(role=Role.EMPLOYER)
+    employer = employer_user.organization
+    slot = SlotFactory(offer=OfferFactory(organization=employer))
+    booking = BookingFactory(slot=slot, school=school_user.organization)
+    booking.status = BookingStatus.REQUESTED
+    db.session.commit()
+
+    for user in (school_user, employer_user):
+        event = events(feed(client, private_feed_url(user)))[uid("booking", booking)]
+        assert event["STATUS"] == "TENTATIVE"
+        assert event["DTSTART"].dt == slot.starts_at.astimezone(REGION_TZ)
+
+    # Confirmation creates the excursion; the feed shows the excursion only.
+    excursion = planned(employer, employer, schools=[school_user.organization])
+    booking.status, booking.activity = BookingStatus.CONFIRMED, excursion
+    db.session.commit()
+    for user in (school_user, employer_user):
+        found = events(feed(client, private_feed_url(user)))
+        assert set(found) == {uid("activity", excursion)}
+
+
+def test_a_declined_booking_shows_as_cancelled(client, school_user):
+    booking = BookingFactory(school=school_user.organization, status=BookingStatus.DECLINED)
+    db.session.commit()
+
+    event = events(feed(client, private_feed_url(school_user)))[uid("booking", booking)]
+
+    assert event["STATUS"] == "CANCELLED"
+    assert event["SEQUENCE"] == 1
+
+
+def test_holiday_jobs_in_the_feeds_of_the_employer_and_the_center(client, school_user):
+    job = HolidayJobFactory()
+    draft = HolidayJobFactory(employer=job.employer, status=JobStatus.DRAFT)
+    employer_user = UserFactory(role=Role.EMPLOYER, organization=job.employer)
+    center_user = UserFactory(role=Role.EMPLOYMENT_CENTER, organization=job.center)
+    db.session.commit()
+
+    for user in (employer_user, center_user):
+        found = events(feed(client, private_feed_url(user)))
+        event = found[uid("holiday-job", job)]
+        assert (event["DTSTART"].dt, event["DTEND"].dt) == (date(2026, 7, 1), date(2026, 7, 15))
+        assert event["TRANSP"] == "TRANSPARENT"
+        assert event["STATUS"] == "CONFIRMED"
+        assert found[uid("holiday-job", draft)]["STATUS"] == "TENTATIVE"
+    assert not events(feed(client, private_feed_url(school_user)))
+
+    public = events(feed(client, "/calendar/public.ics"))
+    assert uid("holiday-job", job) in public
+    assert uid("holiday-job", draft) not in public
+
+
+def test_multi_day_camp_shift_is_all_day_with_an_exclusive_end(client, school_user):
+    camp = OrganizationFactory(kind=OrganizationKind.CAMP)
+    shift = ActivityFactory(
+        host=camp, organizer=school_user.organization, kind=ActivityKind.CAMP_SHIFT
+    )
+    shift.set_days(date(2026, 6, 15), date(2026, 6, 28))
+    db.session.commit()
+
+    event = events(feed(client, private_feed_url(school_user)))[uid("activity", shift)]
+
+    assert event["DTSTART"].params["VALUE"] == "DATE"
+    assert (event["DTSTART"].dt, event["DTEND"].dt) == (date(2026, 6, 15), date(2026, 6, 29))
+
+
+def test_activities_stay_for_a_year_after_their_last_day(client, school_user):
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    recent = planned(employer, school_user.organization, when=datetime(2025, 3, 3, 10, 0))
+    old = planned(employer, school_user.organization, when=datetime(2025, 3, 1, 10, 0))
+    db.session.commit()
+
+    found = events(feed(client, private_feed_url(school_user)))
+
+    assert uid("activity", recent) in found
+    assert uid("activity", old) not in found
+
+
+# --- the public feed ---
+
+
+def test_public_feed_holds_public_activities_and_published_offers_only(client):
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    school = OrganizationFactory()
+    public = planned(employer, employer, public=True, kind=ActivityKind.OPEN_DAY)
+    private = planned(employer, school, schools=[school])
+    slot = SlotFactory(offer=OfferFactory(organization=employer))
+    past_slot = SlotFactory(offer=slot.offer, starts_at=NOW - timedelta(days=2))
+    draft_slot = SlotFactory(offer=OfferFactory(organization=employer, status=OfferStatus.DRAFT))
+    booking = BookingFactory(slot=slot, school=school, status=BookingStatus.REQUESTED)
+    agreement = agreement_between(school, employer)
+    db.session.commit()
+
+    response = feed(client, "/calendar/public.ics")
+    found = events(response)
+
+    assert set(found) == {uid("activity", public), uid("offer-slot", slot)}
+    assert uid("activity", private) not in found
+    assert uid("offer-slot", past_slot) not in found and uid("offer-slot", draft_slot) not in found
+    assert uid("booking", booking) not in found and uid("agreement", agreement) not in found
+    assert school.name not in response.get_data(as_text=True)
+
+
+def test_public_feed_filters_by_municipality_and_kind(client):
+    here, there = MunicipalityFactory(), MunicipalityFactory()
+    host_here = OrganizationFactory(kind=OrganizationKind.COLLEGE, municipality=here)
+    host_there = OrganizationFactory(kind=OrganizationKind.COLLEGE, municipality=there)
+    open_day = planned(host_here, host_here, public=True, kind=ActivityKind.OPEN_DAY)
+    career = planned(host_here, host_here, public=True, kind=ActivityKind.CAREER_EVENT)
+    away = planned(host_there, host_there, public=True, kind=ActivityKind.OPEN_DAY)
+    db.session.commit()
+
+    def found(**args):
+        return set(events(feed(client, f"/calendar/public.ics?{args_query(args)}")))
+
+    assert found(municipality=here.id) == {uid("activity", open_day), uid("activity", career)}
+    assert found(kind="open_day") == {uid("activity", open_day), uid("activity", away)}
+    assert found(municipality=here.id, kind=["open_day", "career_event"]) == {
+        uid("activity", open_day),
+        uid("activity", career),
+    }
+
+
+def args_query(args: dict) -> str:
+    pairs = []
+    for key, value in args.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append(f"{key}={item}")
+    return "&".join(pairs)
+
+
+def test_private_feed_kind_filter(client, school_user):
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    excursion = planned(employer, school_user.organization)
+    agreement = agreement_between(school_user.organization, employer)
+    db.session.commit()
+    url = private_feed_url(school_user)
+
+    assert set(events(feed(client, url + "?kind=agreement"))) == {uid("agreement", agreement)}
+    assert set(events(feed(client, url + "?kind=excursion"))) == {uid("activity", excursion)}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["kind=nonsense", "kind=agreement", "kind=booking", "municipality=999", "municipality=x"],
+)
+def test_unknown_public_filters_are_not_found(client, query):
+    assert client.get(f"/calendar/public.ics?{query}").status_code == 404
+
+
+def test_private_feed_has_no_offer_kind(client, school_user):
+    db.session.commit()
+    assert client.get(private_feed_url(school_user) + "?kind=offer").status_code == 404
+
+
+# --- signatures and reset ---
+
+
+def test_wrong_signature_unknown_and_inactive_users_are_not_found(client, school_user):
+    other = UserFactory(role=Role.SCHOOL)
+    db.session.commit()
+    url = private_feed_url(school_user)
+    signature = url.rsplit("/", 1)[1].removesuffix(".ics")
+
+    assert client.get(url).status_code == 200
+    assert client.get(url.replace(signature, signature[:-1] + "A")).status_code in (404,)
+    assert client.get(f"/calendar/{other.id}/{signature}.ics").status_code == 404
+    assert client.get(f"/calendar/99999/{signature}.ics").status_code == 404
+    school_user.active = False
+    db.session.commit()
+    assert client.get(url).status_code == 404
+
+
+def test_reset_revokes_the_old_url(app, school_user):
+    db.session.commit()
+    old_url = private_feed_url(school_user)
+    browser = request_scoped_client(app)
+    sign_in(browser, school_user)
+    page = browser.get("/calendar/").get_data(as_text=True)
+    assert old_url in page
+
+    response = browser.post(
+        "/calendar/reset", data={"csrf_token": csrf_token(browser, "/calendar/")}
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    new_url = private_feed_url(school_user)
+    assert new_url != old_url
+    assert browser.get(old_url).status_code == 404
+    assert browser.get(new_url).status_code == 200
+    assert new_url in browser.get("/calendar/").get_data(as_text=True)
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.object_type == "user",
+            AuditEntry.object_id == school_user.id,
+            AuditEntry.action == AuditAction.UPDATE,
+        )
+    ).one()
+    assert entry.details == {"feed_secret": "***"}
+
+
+def test_reset_needs_a_post_with_csrf(app, school_user):
+    db.session.commit()
+    old_url = private_feed_url(school_user)
+    browser = request_scoped_client(app)
+    sign_in(browser, school_user)
+
+    assert browser.get("/calendar/reset").status_code == 405
+    assert browser.post("/calendar/reset").status_code == 400
+    assert browser.get(old_url).status_code == 200
+
+
+# --- HTTP: headers, 304, Last-Modified ---
+
+
+def test_headers(client, school_user):
+    db.session.commit()
+    response = feed(client, private_feed_url(school_user))
+
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert re.fullmatch(r'"[0-9a-f]+"', response.headers["ETag"])  # strong: no W/
+    assert parse_date(response.headers["Last-Modified"]) == NOW
+    assert "no-cache" in response.headers["Cache-Control"]
+
+
+def test_two_renders_of_unchanged_data_are_byte_identical(client, school_user):
+    planned(OrganizationFactory(kind=OrganizationKind.EMPLOYER), school_user.organization)
+    db.session.commit()
+    url = private_feed_url(school_user)
+
+    first, second = feed(client, url), feed(client, url)
+
+    assert first.data == second.data
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert first.headers["Last-Modified"] == second.headers["Last-Modified"]
+
+
+@pytest.mark.parametrize("header", ["exact", "weak", "list", "star"])
+def test_if_none_match_answers_304_without_rendering(client, school_user, monkeypatch, header):
+    planned(OrganizationFactory(kind=OrganizationKind.EMPLOYER), school_user.organization)
+    db.session.commit()
+    url = private_feed_url(school_user)
+    etag = feed(client, url).headers["ETag"]
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("rendered on the 304 path")
+
+    monkeypatch.setattr(views, "render", no_rendering)
+    monkeypatch.setattr(views, "feed_events", no_rendering)
+    value = {"exact": etag, "weak": f"W/{etag}", "list": f'"other", {etag}', "star": "*"}[header]
+    response = client.get(url, headers={"If-None-Match": value})
+
+    assert response.status_code == 304
+    assert response.data == b""
+    assert response.headers["ETag"] == etag
+
+
+def test_if_modified_since(client, school_user):
+    db.session.commit()
+    url = private_feed_url(school_user)
+    last_modified = feed(client, url).headers["Last-Modified"]
+
+    assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
+    earlier = "Sun, 01 Mar 2026 00:00:00 GMT"
+    assert client.get(url, headers={"If-Modified-Since": earlier}).status_code == 200
+    # If-None-Match wins over If-Modified-Since.
+    stale = {"If-None-Match": '"old"', "If-Modified-Since": last_modified}
+    assert client.get(url, headers=stale).status_code == 200
+
+
+def test_an_edit_moves_the_event(client, school_user, frozen_time):
+    activity = planned(
+        OrganizationFactory(kind=OrganizationKind.EMPLOYER), school_user.organization
+    )
+    db.session.commit()
+    url = private_feed_url(school_user)
+    before = feed(client, url)
+
+    frozen_time.move_to(NOW + timedelta(hours=3))
+    activity.set_time(to_utc(datetime(2026, 3, 11, 14, 0)))
+    db.session.commit()
+    after = feed(client, url, **{"If-None-Match": before.headers["ETag"]})
+
+    (event,) = events(after).values()
+    assert event["UID"] == uid("activity", activity)
+    assert event["SEQUENCE"] == 1
+    assert event["DTSTART"].dt == datetime(2026, 3, 11, 14, 0, tzinfo=REGION_TZ)
+    assert event["LAST-MODIFIED"].dt == NOW + timedelta(hours=3)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert parse_date(after.headers["Last-Modified"]) == NOW + timedelta(hours=3)
+
+
+def test_an_organization_renamed_changes_the_etag(client, school_user, frozen_time):
+    host = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    planned(host, school_user.organization)
+    db.session.commit()
+    url = private_feed_url(school_user)
+    before = feed(client, url)
+
+    frozen_time.move_to(NOW + timedelta(minutes=1))
+    host.name = "АО «Новое имя»"
+    db.session.commit()
+    after = feed(client, url)
+
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert "Новое имя" in after.get_data(as_text=True)
+
+
+def test_last_modified_never_goes_backwards_after_a_deletion(client, school_user, frozen_time):
+    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    kept = planned(employer, school_user.organization)
+    db.session.commit()
+    frozen_time.move_to(NOW + timedelta(hours=1))
+    deleted = planned(employer, school_user.organization)
+    db.session.commit()
+    url = private_feed_url(school_user)
+    first = feed(client, url)
+    assert parse_date(first.headers["Last-Modified"]) == NOW + timedelta(hours=1)
+
+    frozen_time.move_to(NOW + timedelta(hours=2))
+    db.session.delete(deleted)
+    db.session.commit()
+    after_deletion = feed(client, url)
+
+    assert set(events(after_deletion)) == {uid("activity", kept)}
+    assert after_deletion.headers["ETag"] != first.headers["ETag"]
+    assert parse_date(after_deletion.headers["Last-Modified"]) == NOW + timedelta(hours=2)
+    # A client that saw the first version is told it changed.
+    stale = {"If-Modified-Since": first.headers["Last-Modified"]}
+    assert client.get(url, headers=stale).status_code == 200
+
+    frozen_time.move_to(NOW + timedelta(hours=5))
+    again = feed(client, url)
+    assert again.headers["Last-Modified"] == after_deletion.headers["Last-Modified"]
+
+
+def test_cancelled_activity_stays_until_its_date_has_passed(client, school_user, frozen_time):
+    activity = planned(
+        OrganizationFactory(kind=OrganizationKind.EMPLOYER), school_user.organization
+    )
+    db.session.commit()
+    activity.status = ActivityStatus.CANCELLED
+    db.session.commit()
+    url = private_feed_url(school_user)
+
+    frozen_time.move_to(datetime(2026, 3, 10, 23, 0, tzinfo=REGION_TZ))
+    on_the_day = feed(client, url)
+    event = events(on_the_day)[uid("activity", activity)]
+    assert event["STATUS"] == "CANCELLED"
+    assert str(event["SUMMARY"]).startswith("ОТМЕНЕНО: ")
+    assert event["SEQUENCE"] == 1
+
+    frozen_time.move_to(datetime(2026, 3, 11, 0, 30, tzinfo=REGION_TZ))
+    next_day = feed(client, url)
+    assert not events(next_day)
+    assert parse_date(next_day.headers["Last-Modified"]) > parse_date(
+        on_the_day.headers["Last-Modified"]
+    )
+
+
+# --- SEQUENCE ---
+
+
+def test_sequence_grows_with_time_place_and_status_of_activities(school_user):
+    activity = planned(
+        OrganizationFactory(kind=OrganizationKind.EMPLOYER), school_user.organization
+    )
+    db.session.commit()
+
+    activity.title = "Новое название"
+    activity.description = "Новое описание"
+    db.session.commit()
+    assert activity.sequence == 0
+
+    activity.set_time(to_utc(datetime(2026, 3, 12, 9, 0)))
+    activity.location = "Цех № 2"
+    db.session.commit()
+    assert activity.sequence == 1  # once per save
+
+    activity.status = ActivityStatus.HELD
+    db.session.commit()
+    activity.host = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+    db.session.commit()
+    assert activity.sequence == 3
+
+
+def test_sequence_of_agreements_slots_offers_and_jobs(school_user):
+    agreement = agreement_between(school_user.organization, OrganizationFactory())
+    slot = SlotFactory()
+    job = HolidayJobFactory()
+    db.session.commit()
+
+    agreement.subject = "Другое"
+    job.title = "Другая работа"
+    db.session.commit()
+    assert (agreement.sequence, job.sequence) == (0, 0)
+
+    agreement.valid_to = date(2026, 12, 31)
+    slot.starts_at = slot.starts_at + timedelta(hours=1)
+    job.last_day = date(2026, 7, 20)
+    db.session.commit()
+    assert (agreement.sequence, slot.sequence, job.sequence) == (1, 1, 1)
+
+    slot.offer.address = "Другой адрес"
+    agreement.terminated_on = date(2026, 4, 1)
+    job.status = JobStatus.CLOSED
+    db.session.commit()
+    assert (agreement.sequence, slot.sequence, job.sequence) == (2, 2, 2)
+
+
+# --- the calendar page and the command line ---
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_calendar_page_for_every_role(app, role):
+    user = UserFactory(role=role)
+    db.session.commit()
+    browser = request_scoped_client(app)
+    sign_in(browser, user)
+
+    response = browser.get("/calendar/")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    url = private_feed_url(user)
+    assert url in page
+    assert "webcal://" + url.split("://", 1)[1] in page
+    assert "/calendar/public.ics" in page
+    for client_name in ("Google Calendar", "Outlook", "Apple Calendar", "Thunderbird"):
+        assert client_name in page
+    assert 'action="/calendar/reset"' in page
+    assert "calendar.js" in page
+    assert 'href="/calendar/"' in browser.get("/dashboard").get_data(as_text=True)
+
+
+def test_calendar_page_builds_the_public_url(app, school_user):
+    municipality = MunicipalityFactory()
+    db.session.commit()
+    browser = request_scoped_client(app)
+    sign_in(browser, school_user)
+
+    page = browser.get(
+        f"/calendar/?municipality={municipality.id}&kind=open_day&kind=offer"
+    ).get_data(as_text=True)
+
+    assert (
+        f"/calendar/public.ics?kind=open_day&amp;kind=offer&amp;municipality={municipality.id}"
+        in page
+    )
+
+
+def test_calendar_page_needs_a_login(client):
+    assert client.get("/calendar/").status_code == 302
+
+
+def test_feed_url_command(runner, client, school_user):
+    db.session.commit()
+
+    result = runner.invoke(args=["feed-url", school_user.email.upper()])
+
+    assert result.exit_code == 0, result.output
+    url = result.output.strip()
+    assert url == private_feed_url(school_user)
+    assert url.startswith("http://partnercrm.test/calendar/")
+    assert client.get(url).status_code == 200
+
+
+def test_feed_url_command_refusals(runner, make_app, school_user):
+    school_user.active = False
+    db.session.commit()
+
+    unknown = runner.invoke(args=["feed-url", "nobody@example.org"])
+    inactive = runner.invoke(args=["feed-url", school_user.email])
+    school_user.active = True
+    db.session.commit()
+    other_app = make_app()  # no SERVER_NAME
+    with other_app.app_context():
+        without_server_name = other_app.test_cli_runner().invoke(
+            args=["feed-url", school_user.email]
+        )
+
+    assert unknown.exit_code != 0 and "no user" in unknown.output
+    assert inactive.exit_code != 0 and "deactivated" in inactive.output
+    assert without_server_name.exit_code != 0 and "SERVER_NAME" in without_server_name.output
