@@ -74,22 +74,28 @@ def app(tmp_path_factory):
 def _clean_database(app):
     with app.app_context():
         yield
-        db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
-        with db.engine.begin() as connection:
-            # DELETE is far faster than TRUNCATE on small tables; ids restart as on SQLite.
-            for table in tables:
-                connection.execute(table.delete())
-            if connection.dialect.name == "postgresql":
-                for table in tables:
-                    if "id" in table.c and table.c.id.autoincrement is not False:
-                        connection.execute(
-                            sa.text(
-                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'),"
-                                " 1, false)"
-                            )
-                        )
+        empty_database()
     limiter.reset()
+
+
+def empty_database() -> None:
+    """Delete every row (in an app context). Modules whose data lives across their tests
+    override ``_clean_database`` and call this once at the end."""
+    db.session.remove()
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        # DELETE is far faster than TRUNCATE on small tables; ids restart as on SQLite.
+        for table in tables:
+            connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            for table in tables:
+                if "id" in table.c and table.c.id.autoincrement is not False:
+                    connection.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'),"
+                            " 1, false)"
+                        )
+                    )
 
 
 @pytest.fixture
