@@ -75,18 +75,24 @@ def _backup_sqlite(database: Path, target: Path) -> None:
     destination = sqlite3.connect(target)
     try:
         source.backup(destination)
+    except sqlite3.Error as error:
+        raise BackupError(f"SQLite: {error}") from error
     finally:
         destination.close()
         source.close()
 
 
 def _archive_uploads(upload_root: Path, archive: Path) -> Path | None:
-    if not upload_root.is_dir() or not any(p.is_file() for p in upload_root.rglob("*")):
+    files = sorted(
+        path
+        for path in (upload_root.rglob("*") if upload_root.is_dir() else ())
+        if path.is_file() and not path.name.startswith(".")  # not half-written uploads
+    )
+    if not files:
         return None
     with _written_whole(archive) as temporary, tarfile.open(temporary, "w:gz") as tar:
-        for path in sorted(upload_root.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):  # not half-written uploads
-                tar.add(path, arcname=str(path.relative_to(upload_root)))
+        for path in files:
+            tar.add(path, arcname=str(path.relative_to(upload_root)))
     return archive
 
 
@@ -124,6 +130,15 @@ def restore(url: sa.URL, source: Path, upload_root: Path) -> Path | None:
 
 def _restore_sqlite(source: Path, database: Path) -> None:
     _check_magic(source, SQLITE_MAGIC, "SQLite")
+    try:
+        _copy_checked_sqlite(source, database)
+    except sqlite3.Error as error:
+        # Most often another connection (the running app) holds the database.
+        message = f"SQLite: {error}. Остановите приложение / stop the app first."
+        raise BackupError(message) from error
+
+
+def _copy_checked_sqlite(source: Path, database: Path) -> None:
     backup_db = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         (check,) = backup_db.execute("PRAGMA quick_check").fetchone()

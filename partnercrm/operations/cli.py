@@ -18,8 +18,11 @@ from partnercrm.uploads import upload_root
 
 
 def _operator() -> dict:
-    # No user is logged in on the command line: note who ran it on the server.
-    return {"os_user": getpass.getuser()}
+    """No user is logged in on the command line: note who ran it on the server, if known."""
+    try:
+        return {"os_user": getpass.getuser()}
+    except (KeyError, OSError):  # no login name in the environment or the password database
+        return {}
 
 
 @click.command("backup")
