@@ -342,6 +342,11 @@ def test_a_join_request_declined_by_the_coordinator(app, place, outbox, approved
     assert approved_employer.organization.approval_state is A.APPROVED
     assert outbox[-1].to == ["newbie@firm.example"]
     assert "Не сотрудник организации." in outbox[-1].body
+    # Decided: out of the queue; its page shows the decision.
+    assert "newbie" not in coordinator.get("/approvals").get_data(as_text=True)
+    page = coordinator.get(f"/approvals/{registration.id}").get_data(as_text=True)
+    assert "Declined" in page and "Не сотрудник организации." in page
+    assert f"/approvals/{registration.id}/approve" not in page
 
 
 def test_employer_users_decide_only_their_own_organizations_join_requests(
