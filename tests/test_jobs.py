@@ -536,3 +536,35 @@ def test_demo_jobs_are_lawful_published_and_loaded_once(app, seeded):
     assert all(services.violations(job) == [] for job in jobs)
     assert [job.hired_count for job in jobs] == [1, 0]
     assert all(job.first_day > TODAY for job in jobs)
+
+
+def test_every_page_renders_for_its_users(app, world, job):
+    application = services.apply_for_student(job, world.student16, world.school_user)
+    proposal = HolidayJobFactory(employer=world.employer, status=JobStatus.PROPOSED, center=None)
+    db.session.commit()
+    center, school, employer = scoped_client(app), scoped_client(app), scoped_client(app)
+    sign_in(center, world.center_user, lang=None)
+    sign_in(school, world.school_user, lang=None)
+    sign_in(employer, world.employer_user, lang=None)
+    pages = {
+        center: [
+            "/jobs/",
+            "/jobs/?status=published&municipality=1&q=парк",
+            "/jobs/new",
+            f"/jobs/{job.id}",
+            f"/jobs/{job.id}/edit",
+            f"/jobs/{job.id}/apply",
+            f"/jobs/applications/{application.id}",
+        ],
+        school: [
+            f"/jobs/{job.id}",
+            f"/jobs/{job.id}/apply",
+            f"/jobs/applications/{application.id}",
+        ],
+        employer: ["/jobs/", "/jobs/new", f"/jobs/{proposal.id}", f"/jobs/{proposal.id}/edit"],
+    }
+    for client, paths in pages.items():
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+    assert 'href="/jobs/"' in text(school.get("/dashboard"))
+    assert 'href="/jobs/report' in text(center.get("/jobs/"))

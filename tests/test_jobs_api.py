@@ -215,6 +215,10 @@ def test_the_board_shows_open_jobs_without_personal_data(client, jobs):
     assert_no_personal_data(page)
 
 
+def test_the_home_page_links_the_board(client):
+    assert 'href="/jobs/board"' in client.get("/").get_data(as_text=True)
+
+
 def test_the_board_filters_and_reports_bad_values(client, jobs):
     page = html.unescape(
         client.get("/jobs/board", query_string={"municipality": "Гусевский", "age": "99"}).get_data(

@@ -44,7 +44,7 @@ JOB_STATUS_LABELS = {
     JobStatus.PROPOSED: _l("proposed by the employer"),
     JobStatus.DRAFT: _l("draft"),
     JobStatus.PUBLISHED: _l("published"),
-    JobStatus.CLOSED: _l("closed"),
+    JobStatus.CLOSED: _l("closed to applications"),
 }
 JOB_STATUS_BADGES = {
     JobStatus.PROPOSED: "text-bg-warning",
