@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.activities.queries import school_named_someone
 from partnercrm.activities.rules import GRADE_BANDS, ActivityKind, ActivityStatus
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
@@ -170,18 +171,7 @@ def headcount_rows(number: int, period: Period, scope: Scope = REGION) -> sa.Sel
         .join(school, school.id == Headcount.school_id)
         .where(Headcount.activity_id.in_(counted_activities(number, period)))
         .where(*_school_scope(school, scope))
-        .where(~_school_named_someone())
-    )
-
-
-def _school_named_someone() -> sa.Exists:
-    """For the enclosing query's headcount row: its school has named participants at its
-    activity, so the row is ignored (named wins). Correlated, so it is one index probe per
-    row rather than a pass over all participations."""
-    return sa.exists().where(
-        Participation.activity_id == Headcount.activity_id,
-        Student.id == Participation.student_id,
-        Student.school_id == Headcount.school_id,
+        .where(~school_named_someone())
     )
 
 
@@ -239,7 +229,7 @@ def _computed_by_municipality(
         .join(flags, flags.c.id == Headcount.activity_id)
         .join(heads_school, heads_school.id == Headcount.school_id)
         .where(*_school_scope(heads_school, scope))
-        .where(~_school_named_someone())
+        .where(~school_named_someone())
         .group_by(heads_school.municipality_id)
     ).all()
 
