@@ -11,6 +11,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy.orm import object_session
 
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
@@ -998,12 +999,19 @@ def can_see_job(user: User, job) -> bool:
     employer_id = job_employer_id(user)
     if employer_id is not None:
         return job.employer_id == employer_id
-    school_id = roster_school_id(user)
-    if school_id is None:
+    if roster_school_id(user) is None:
         return False
-    return job.status is JobStatus.PUBLISHED or any(
-        application.student is not None and application.student.school_id == school_id
-        for application in job.applications
+    if job.status is JobStatus.PUBLISHED:
+        return True
+    # Any application of the school's own students, asked in SQL (a closed job may have many).
+    from partnercrm.jobs.models import JobApplication
+
+    return bool(
+        object_session(job).scalar(
+            sa.select(
+                sa.exists().where(JobApplication.job_id == job.id, application_visibility(user))
+            )
+        )
     )
 
 

@@ -272,3 +272,12 @@ def test_only_the_center_and_admins_post_jobs(app, w):
         assert client_of(app, w, who).get("/jobs/new").status_code == 403
     assert client_of(app, w, "center").get("/jobs/new").status_code == 200
     assert "Propose a holiday job" in text(client_of(app, w, "employer_a").get("/jobs/new"))
+
+
+def test_a_school_keeps_seeing_a_closed_job_its_students_applied_to(app, w):
+    for job in (w.job_a, w.job_b):
+        services.close_job(job)
+    db.session.commit()
+    school1 = client_of(app, w, "school1")
+    assert school1.get(f"/jobs/{w.job_a.id}").status_code == 200
+    assert school1.get(f"/jobs/{w.job_b.id}").status_code == 404
