@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from partnercrm.access import can_see_approvals, registrations_scope, users_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
-from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
 from partnercrm.activities.queries import effective_headcounts
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality, Organization
@@ -86,11 +86,20 @@ def _activity_numbers(involved: sa.ColumnElement) -> list[Number]:
     ]
 
 
+# Visiting schools as ``IN (subquery)`` rather than a correlated ``EXISTS`` (``.any()``), so
+# PostgreSQL narrows the activities first instead of checking every headcount row against
+# every participation (DESIGN §5; docs/performance.md).
+
+
 def _involving(organization_id: int) -> sa.ColumnElement:
     return sa.or_(
         Activity.host_id == organization_id,
         Activity.organizer_id == organization_id,
-        Activity.schools.any(Organization.id == organization_id),
+        Activity.id.in_(
+            sa.select(activity_school.c.activity_id).where(
+                activity_school.c.school_id == organization_id
+            )
+        ),
     )
 
 
@@ -101,7 +110,11 @@ def _in_municipality(municipality_id: int) -> sa.ColumnElement:
         Activity.organizer_id.in_(
             sa.select(organizer.id).where(organizer.municipality_id == municipality_id)
         ),
-        Activity.schools.any(Organization.municipality_id == municipality_id),
+        Activity.id.in_(
+            sa.select(activity_school.c.activity_id)
+            .join(Organization, Organization.id == activity_school.c.school_id)
+            .where(Organization.municipality_id == municipality_id)
+        ),
     )
 
 
