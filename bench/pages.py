@@ -100,17 +100,16 @@ def cached(engine: sa.Engine, wanted: str) -> bool:
 
 def link_plan_items(connection: sa.Connection) -> int:
     """Each activity linked to the plan items its kind gets by default in the interface."""
-    done = 0
     for kind, numbers in DEFAULT_PLAN_ITEMS.items():
-        done += connection.execute(
+        connection.execute(
             activity_plan_item.insert().from_select(
                 ["activity_id", "plan_item_id"],
                 sa.select(Activity.id, PlanItem.id)
                 .join(PlanItem, PlanItem.number.in_(numbers))
                 .where(Activity.kind == kind),
             )
-        ).rowcount
-    return done
+        )
+    return connection.scalar(sa.select(sa.func.count()).select_from(activity_plan_item))
 
 
 def add_agreements(connection: sa.Connection, count: int, year: int, seed: int) -> int:
