@@ -33,6 +33,7 @@ from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.jobs.demo import load_demo_jobs
 from partnercrm.localtime import local_today, to_utc
+from partnercrm.offers.demo import load_demo_offers
 from partnercrm.portal.demo import load_demo_registration
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
@@ -258,6 +259,7 @@ def load_demo() -> dict[str, int]:
     added.update(_load_activities(organizations))
     added.update(load_demo_registration(DEMO_PASSWORD))
     added.update(load_demo_jobs())
+    added.update(load_demo_offers())
     return added
 
 

@@ -776,3 +776,39 @@ def test_lists_show_each_role_its_own(app, world, objects):
         as_text=True
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 0
+
+
+def test_a_locked_sqlite_database_is_a_message_not_an_error(app, world, monkeypatch):
+    import sqlite3
+
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer))
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    data = booking_data(school, slot.id)
+
+    def locked(*args, **kwargs):
+        raise sa.exc.OperationalError(
+            "UPDATE offer_slot", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    monkeypatch.setattr(services, "book", locked)
+    response = school.post(f"/offers/slots/{slot.id}/book", data=data)
+    assert response.status_code == 200
+    assert "Please send the form again." in response.get_data(as_text=True)
+
+
+def test_demo_offers_are_made_once(app, world):
+    from partnercrm.offers.demo import EMPLOYER_USER, SCHOOL_USER, load_demo_offers
+
+    world.employer_user.email, world.school1_user.email = EMPLOYER_USER, SCHOOL_USER
+    world.employer.address = "г. Калининград, ул. Guest, 1"
+    assert load_demo_offers() == {"offers": 2, "bookings": 1}
+    db.session.commit()
+    assert load_demo_offers() == {"offers": 0, "bookings": 0}
+    offers = db.session.scalars(sa.select(Offer).order_by(Offer.id)).all()
+    assert [(o.kind, o.status) for o in offers] == [
+        (OfferKind.EXCURSION, OfferStatus.PUBLISHED),
+        (OfferKind.SPEAKER, OfferStatus.PUBLISHED),
+    ]
+    booking = db.session.scalars(sa.select(Booking)).one()
+    assert (booking.school_id, booking.status) == (world.school1.id, BookingStatus.REQUESTED)

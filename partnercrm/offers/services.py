@@ -41,6 +41,7 @@ from partnercrm.offers.rules import (
 
 NO_SEATS_LEFT = N_("No seats left: there are fewer free seats than you asked for.")
 CHANGED_MEANWHILE = N_("Someone has changed this in the meantime. Look at it again.")
+BUSY = N_("Many bookings are being made at this moment. Please send the form again.")
 
 
 class OfferError(UserError):
@@ -261,6 +262,12 @@ def _take_seats(slot: OfferSlot, seats: int) -> None:
     db.session.expire(slot, ["booked_seats", "updated_at"])
     if taken != 1:
         raise OfferError(NO_SEATS_LEFT, "seats")
+
+
+def database_busy(error: sa.exc.OperationalError) -> bool:
+    """SQLite's "database is locked": another writer kept the lock longer than the busy
+    timeout (pysqlite's 5 s; docs/offers.md). The booking is simply not made."""
+    return "database is locked" in str(error.orig)
 
 
 def _return_seats(slot: OfferSlot, seats: int) -> None:

@@ -359,14 +359,18 @@ def book(slot_id: int):
                 current_user,
                 utcnow(),
             )
+            db.session.commit()
         except services.DuplicateSubmission:
             db.session.rollback()
             existing = services.booking_for_key(key)
             return _show_repeated(existing, "offers.booking", booking_id=existing and existing.id)
         except services.OfferError as error:
             _refused(error, form)
+        except sa.exc.OperationalError as error:
+            if not services.database_busy(error):
+                raise
+            _refused(services.OfferError(services.BUSY))
         else:
-            db.session.commit()
             services.notify_booking(booking, by_host=False)
             flash(
                 _("The seats are booked.")

@@ -1,0 +1,104 @@
+"""Demo offers: the demo employer (employer@) publishes an excursion with a few dates in the
+coming weeks and a speaker for parent meetings; the demo school (school@) books seats for one
+class. The booking waits for the employer's confirmation, which plans the excursion: a step to
+show live (and the demo's activities stay those of ``partnercrm/demo.py``).
+
+Idempotent: an offer is found again by its organization and topic, the booking by its form key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from partnercrm.accounts.models import User
+from partnercrm.database import utcnow
+from partnercrm.directory.models import Organization
+from partnercrm.extensions import db
+from partnercrm.localtime import local_today, to_utc
+from partnercrm.offers import services
+from partnercrm.offers.models import Offer
+from partnercrm.offers.rules import OfferKind, OfferStatus
+
+EMPLOYER_USER = "employer@demo.partnercrm.ru"
+SCHOOL_USER = "school@demo.partnercrm.ru"
+BOOKING_KEY = "demo-booking-school-kgd-49"
+EXCURSION_TOPIC = "Как строят корабли: экскурсия по стапелю и сборочному цеху"
+SPEAKER_TOPIC = "Рабочие профессии судостроения: сварщик, судосборщик, электромонтажник"
+# Weeks from today of the excursion dates, at 10:00 local time.
+EXCURSION_WEEKS = (2, 3, 5)
+SEATS_PER_DATE = 15
+
+
+def _offer(
+    organization: Organization, kind: OfferKind, data: services.OfferData, by: User
+) -> tuple[Offer, bool]:
+    offer = db.session.scalar(
+        sa.select(Offer).where(Offer.organization_id == organization.id, Offer.topic == data.topic)
+    )
+    if offer is not None:
+        return offer, False
+    offer = services.create_offer(organization, kind, data, by, utcnow())
+    services.set_offer_status(offer, OfferStatus.PUBLISHED, utcnow())
+    return offer, True
+
+
+def load_demo_offers() -> dict[str, int]:
+    """Create what is missing; the caller commits. Needs the demo accounts."""
+    employer_user = db.session.scalar(sa.select(User).where(User.email == EMPLOYER_USER))
+    school_user = db.session.scalar(sa.select(User).where(User.email == SCHOOL_USER))
+    if employer_user is None or school_user is None:
+        return {"offers": 0, "bookings": 0}
+    employer = employer_user.organization
+    today = local_today()
+    excursion, added_excursion = _offer(
+        employer,
+        OfferKind.EXCURSION,
+        services.OfferData(
+            topic=EXCURSION_TOPIC,
+            municipality=employer.municipality,
+            profession="Судосборщик, сварщик",
+            description="Знакомство с заводом: стапель, сборочный цех, рассказ мастера о работе.",
+            address=employer.address,
+            grade_min=8,
+            grade_max=11,
+            safety_notes="Закрытая обувь, без украшений; каски выдаются на месте. С 14 лет.",
+            requires_confirmation=True,
+            slots=[
+                services.SlotData(
+                    starts_at=to_utc(datetime.combine(today + timedelta(weeks=weeks), time(10))),
+                    ends_at=to_utc(datetime.combine(today + timedelta(weeks=weeks), time(12))),
+                    capacity=SEATS_PER_DATE,
+                )
+                for weeks in EXCURSION_WEEKS
+            ],
+        ),
+        employer_user,
+    )
+    _speaker, added_speaker = _offer(
+        employer,
+        OfferKind.SPEAKER,
+        services.OfferData(
+            topic=SPEAKER_TOPIC,
+            municipality=employer.municipality,
+            profession="Сварщик",
+            availability="Будни после 17:00, с октября по апрель.",
+            description="Мастер участка расскажет родителям о профессиях и обучении на заводе.",
+        ),
+        employer_user,
+    )
+    added = {"offers": int(added_excursion) + int(added_speaker), "bookings": 0}
+    now = utcnow()
+    ahead = [slot for slot in excursion.slots if slot.starts_at > now]
+    if ahead and services.booking_for_key(BOOKING_KEY) is None:
+        services.book(
+            ahead[0],
+            school_user.organization,
+            services.BookingData(seats=12, grade=8, class_letter="А", contact="Смирнова О. Н."),
+            BOOKING_KEY,
+            school_user,
+            now,
+        )
+        added["bookings"] = 1
+    return added
