@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 
 from partnercrm.accounts.rules import Role
 from partnercrm.extensions import db, limiter
@@ -165,11 +165,14 @@ def _build_tenant(key: str, admin) -> Tenant:
             for name, kind in kinds.items()
         }
     )
-    pending = OrganizationFactory(
-        kind=OrganizationKind.EMPLOYER,
-        municipality=municipality,
-        code=f"{key}-pending",
-        approval_state=ApprovalState.PENDING,
+    pending, declined = (
+        OrganizationFactory(
+            kind=OrganizationKind.EMPLOYER,
+            municipality=municipality,
+            code=f"{key}-{state.value}",
+            approval_state=state,
+        )
+        for state in (ApprovalState.PENDING, ApprovalState.DECLINED)
     )
     attachments = {
         Role.COORDINATOR: {"municipality": municipality, "organization": None},
@@ -202,6 +205,7 @@ def _build_tenant(key: str, admin) -> Tenant:
         center=orgs.center.id,
         camp=orgs.camp.id,
         pending_employer=pending.id,
+        declined_employer=declined.id,
         invitee=invitee.id,
         student=student.id,
         **{f"user_{role.value}": user.id for role, user in users.items()},
@@ -210,7 +214,7 @@ def _build_tenant(key: str, admin) -> Tenant:
     _build_activities(t, orgs, student, users[Role.SCHOOL])
     _build_offers(t, orgs, users)
     _build_jobs(t, orgs, municipality, student, users[Role.EMPLOYMENT_CENTER])
-    _build_registration(t, pending)
+    _build_registration(t, pending, declined)
     _build_plan(t, municipality)
     return t
 
@@ -432,21 +436,33 @@ def _build_jobs(t: Tenant, orgs, municipality, student, center_user) -> None:
     )
 
 
-def _build_registration(t: Tenant, pending) -> None:
+def _build_registration(t: Tenant, pending, declined) -> None:
+    """A sign-up awaiting a decision, and a declined one (its page shows the reason)."""
     from partnercrm.portal.models import Registration
+    from partnercrm.portal.rules import RegistrationStatus
     from tests.factories import password_hash
 
-    registration = Registration(
-        email=f"signup-{t.key}@security.test",
-        full_name="Заявитель",
-        position="Директор",
-        phone="+7 900 000-00-02",
-        password_hash=password_hash(),
-        organization=pending,
-    )
-    db.session.add(registration)
+    confirmed = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    registrations = [
+        Registration(
+            email=f"{name}-{t.key}@security.test",
+            full_name="Заявитель",
+            position="Директор",
+            phone="+7 900 000-00-02",
+            password_hash=password_hash(),
+            organization=organization,
+            confirmed_at=confirmed,
+            status=status,
+            decline_reason="Не работодатель" if status is RegistrationStatus.DECLINED else None,
+        )
+        for name, organization, status in (
+            ("signup", pending, RegistrationStatus.PENDING),
+            ("declined", declined, RegistrationStatus.DECLINED),
+        )
+    ]
+    db.session.add_all(registrations)
     db.session.flush()
-    t.ids.update(registration=registration.id)
+    t.ids.update(registration=registrations[0].id, declined_registration=registrations[1].id)
 
 
 def _build_plan(t: Tenant, municipality) -> None:
@@ -507,8 +523,12 @@ class SampleContext:
 
     world: World
     tenant: Tenant
-    endpoint: str
+    rule: object  # werkzeug's Rule
     args: dict
+
+    @property
+    def endpoint(self) -> str:
+        return self.rule.endpoint
 
 
 def _static_file(c: SampleContext) -> str:
@@ -525,6 +545,26 @@ def _invitation_token(c: SampleContext) -> str:
     from partnercrm.accounts.services import invitation_token
 
     return invitation_token(db.session.get(User, c.tenant.invitee))
+
+
+def _feed_signature(c: SampleContext) -> str:
+    from partnercrm.accounts.models import User
+    from partnercrm.feeds.signing import feed_signature
+
+    user = db.session.get(User, c.args["user_id"])
+    return feed_signature(current_app.secret_key, user.feed_secret, user.id)
+
+
+def _confirmation_token(c: SampleContext) -> str:
+    from partnercrm.portal.models import Registration
+    from partnercrm.portal.services import confirmation_token
+
+    return confirmation_token(db.session.get(Registration, c.tenant.registration))
+
+
+def _first_choice(name: str):
+    """For an ``any(...)`` argument: its first choice in alphabetical order."""
+    return lambda c: sorted(c.rule._converters[name].items)[0]
 
 
 # URL argument name → how to get a value of the tenant's own. A new URL argument needs an
@@ -556,10 +596,15 @@ URL_SAMPLES = {
     "export_type": lambda c: "csv",
     "filename": _static_file,
     "token": _invitation_token,
+    "signature": _feed_signature,
+    "action": _first_choice("action"),
 }
 
 # Endpoints whose argument means something else than URL_SAMPLES says.
-ENDPOINT_SAMPLES: dict[str, dict] = {}
+ENDPOINT_SAMPLES: dict[str, dict] = {
+    "portal.confirm": {"token": _confirmation_token},
+    "offers.request_speaker": {"offer_id": lambda c: c.tenant.speaker_offer},
+}
 
 
 class MissingSample(LookupError):
@@ -578,13 +623,50 @@ def url_arguments(world: World, tenant: Tenant, rule) -> dict:
                 f"add a sample for endpoint {rule.endpoint} ({rule.rule}): URL argument "
                 f"{name!r} has none in tests/security_samples.py URL_SAMPLES"
             )
-        args[name] = sample(SampleContext(world, tenant, rule.endpoint, args))
+        args[name] = sample(SampleContext(world, tenant, rule, args))
     return args
 
 
 def rule_arguments(rule) -> list[str]:
     """The rule's argument names in the order they appear in the URL."""
     return re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule.rule)
+
+
+def walked_rules(app, methods):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        if rule.methods & set(methods):
+            yield rule
+
+
+def admin_model_view(app, endpoint: str):
+    """The Flask-Admin model view behind ``endpoint``, or None."""
+    blueprint = endpoint.split(".", 1)[0]
+    for view in app.extensions["admin"][0]._views:
+        if view.endpoint == blueprint and hasattr(view, "model"):
+            return view
+    return None
+
+
+def admin_query(app, endpoint: str) -> dict:
+    """Flask-Admin takes the record in the query string: the first row of the view's model."""
+    view = admin_model_view(app, endpoint)
+    if view is None:
+        return {}
+    name = endpoint.split(".", 1)[1]
+    if name in ("details_view", "edit_view", "delete_view"):
+        model = view.model
+        return {"id": str(db.session.scalar(sa.select(sa.func.min(model.id))))}
+    if name == "ajax_lookup" and view.form_ajax_refs:
+        return {"name": next(iter(view.form_ajax_refs)), "query": "a"}
+    return {}
+
+
+def build_url(app, world, tenant, rule, **overrides) -> str:
+    """The rule's URL with ``tenant``'s objects; ``overrides`` replace arguments or add to the
+    query string."""
+    values = {**url_arguments(world, tenant, rule), **admin_query(app, rule.endpoint), **overrides}
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
 
 
 # --- the database's fingerprint ---
