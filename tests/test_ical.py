@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from icalendar import Calendar
+from icalendar import Calendar, Event, vCalAddress
 
 from partnercrm.feeds.ical import (
     CANCELLED_PREFIX,
@@ -217,3 +217,85 @@ def test_any_cyrillic_text_round_trips(text):
     event = only_event(render("К", [timed(summary=text, description=text)]))
     assert event["SUMMARY"] == text
     assert event["DESCRIPTION"] == text
+
+
+def test_control_characters_are_dropped():
+    event = only_event(render("К", [timed(summary="Экскурсия\x0b\x00 на завод\tцех")]))
+    assert event["SUMMARY"] == "Экскурсия на завод\tцех"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list('жЖ№«a\\,;^"\n ') + ["😀"]),
+        min_size=60,
+        max_size=400,
+    )
+)
+def test_folding_keeps_characters_and_escapes_whole(text):
+    # Parameter values have no backslash escapes (RFC 5545 §3.2), but icalendar's parser reads
+    # "\;" in one as ";": the organizer's name is checked without backslashes.
+    organizer = Organizer(text.replace("\\", "/"), "a@b.example")
+    data = render("К", [timed(summary=text, description=text, organizer=organizer)])
+    for line in data.split(b"\r\n"):
+        assert len(line) <= 75
+        line.decode()  # never cut inside a UTF-8 character
+        # Never between an escape character and what it escapes.
+        run = len(line) - len(line.rstrip(b"\\"))
+        assert run % 2 == 0, line
+    event = only_event(data)
+    assert event["SUMMARY"] == text
+    assert event["ORGANIZER"].params["CN"] == organizer.name
+
+
+def icalendar_component(event: FeedEvent) -> Event:
+    """The same event made with icalendar's own components: the reference."""
+    component = Event()
+    component.add("uid", event.uid)
+    component.add("dtstamp", event.changed_at.replace(microsecond=0))
+    component.add("last-modified", event.changed_at.replace(microsecond=0))
+    component.add("sequence", event.sequence)
+    if event.all_day:
+        component.add("dtstart", event.starts)
+        component.add("dtend", (event.ends or event.starts) + timedelta(days=1))
+    else:
+        component.add("dtstart", event.starts.astimezone(REGION_TZ))
+        if event.ends:
+            component.add("dtend", event.ends.astimezone(REGION_TZ))
+    prefix = CANCELLED_PREFIX if event.status is EventStatus.CANCELLED else ""
+    component.add("summary", prefix + event.summary)
+    component.add("status", event.status.value)
+    if event.location:
+        component.add("location", event.location)
+    component.add("description", event.description)
+    if event.url:
+        component.add("url", event.url)
+    if event.organizer:
+        organizer = vCalAddress(f"mailto:{event.organizer.email}")
+        organizer.params["CN"] = event.organizer.name
+        component.add("organizer", organizer)
+    component.add("transp", "TRANSPARENT" if event.transparent else "OPAQUE")
+    return component
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        timed(),
+        timed(ends=None, url=None, organizer=None, location=None, status=EventStatus.CANCELLED),
+        timed(summary=TRICKY, description=TRICKY * 5, location=TRICKY),
+        timed(organizer=Organizer('ГБУ "Центр; занятости", г. ^Калининград', "czn@example.ru")),
+        all_day(),
+        all_day(ends=None, transparent=True, status=EventStatus.TENTATIVE),
+    ],
+)
+def test_events_read_back_as_icalendars_own_components(event):
+    ours = only_event(render("К", [event]))
+    calendar = Calendar.from_ical(render("К", []))
+    calendar.add_component(icalendar_component(event))
+    (reference,) = Calendar.from_ical(calendar.to_ical()).walk("VEVENT")
+
+    assert sorted(ours.keys()) == sorted(reference.keys())
+    for name in reference:
+        assert ours[name].to_ical() == reference[name].to_ical(), name
+        assert dict(ours[name].params) == dict(reference[name].params), name

@@ -19,17 +19,13 @@ from flask_babel import gettext as _
 from partnercrm import access
 from partnercrm.accounts.models import User
 from partnercrm.activities.forms import KIND_LABELS
-from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityStatus
-from partnercrm.agreements.models import Agreement
-from partnercrm.directory.models import Municipality, Organization
+from partnercrm.directory.models import Municipality
 from partnercrm.feeds import queries
 from partnercrm.feeds.ical import EventStatus, FeedEvent, Organizer
 from partnercrm.feeds.queries import FeedFilter, FeedKind, Source, Visibility
-from partnercrm.jobs.models import HolidayJob
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import local_today
-from partnercrm.offers.models import Booking, OfferSlot
 from partnercrm.offers.rules import BookingStatus
 
 # Raised when what the events show changes without a change of the records (wording, fields).
@@ -128,184 +124,211 @@ def public_feed(kinds: frozenset[FeedKind], municipality: Municipality | None) -
 
 def feed_events(session, feed_sources: list[Source]) -> list[FeedEvent]:
     """Load the records of every source and make their events."""
-    events = []
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        for source in feed_sources:
-            make = EVENT_MAKERS[source.name]
-            events.extend(make(record) for record in source.load(session))
-    return events
+        builder = EventBuilder()
+        return [
+            getattr(builder, source.name)(record)
+            for source in feed_sources
+            for record in source.load(session)
+        ]
 
 
-def _uid(kind: str, record_id: int) -> str:
-    return f"{kind}-{record_id}@{uid_host()}"
+class EventBuilder:
+    """Makes the events of one feed. What is the same for every event — the UID host, the
+    organizer address, the translated wording, the link patterns — is worked out once: a feed
+    has thousands of events."""
+
+    def __init__(self) -> None:
+        self.uid_host = uid_host()
+        self.noreply = noreply_address()
+        self.kind_labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
+        # Translated once; filled in with % for each event.
+        self.details = _("Details: %(url)s")
+        self.organizer_line = _("Organizer: %(name)s")
+        self.host_line = _("Host: %(name)s")
+        self.school_line = _("School: %(name)s")
+        self.seats_line = _("Seats: %(seats)d")
+        self.class_line = _("Class: %(grade)s")
+        self.employer_line = _("Employer: %(name)s")
+        self.shift_line = _("Shift: %(start)s–%(end)s")
+        self.places_line = _("Places: %(places)d")
+        self.grades_line = _("Grades: %(low)s–%(high)s")
+        self.booking_summary = _("Excursion booking: %(topic)s (%(school)s)")
+        self.agreement_summary = _("Agreement № %(number)s expires")
+        self.job_summary = _("Holiday job: %(title)s")
+        self.slot_summary = _("Excursion: %(topic)s (%(organization)s)")
+        self.links = {
+            name: _link_pattern(endpoint, argument)
+            for name, (endpoint, argument) in RECORD_PAGES.items()
+        }
+
+    def _uid(self, kind: str, record_id: int) -> str:
+        return f"{kind}-{record_id}@{self.uid_host}"
+
+    def _link(self, name: str, record_id: int) -> str | None:
+        pattern = self.links[name]
+        return pattern.format(record_id) if pattern else None
+
+    def _organizer(self, name: str, email: str | None) -> Organizer:
+        return Organizer(name, email or self.noreply)
+
+    def _description(self, *lines: str | None, url: str | None) -> str:
+        text = [line for line in lines if line]
+        if url:
+            text.append(self.details % {"url": url})
+        return "\n".join(text)
+
+    # One method per source (queries.Source.name), each taking the source's rows.
+
+    def activity(self, row) -> FeedEvent:
+        url = self._link("activity", row.id)
+        if row.all_day:
+            starts, ends = row.starts_on, row.ends_on
+        else:
+            starts, ends = row.starts_at, row.ends_at
+        cancelled = row.status is ActivityStatus.CANCELLED
+        return FeedEvent(
+            uid=self._uid("activity", row.id),
+            summary=row.title,
+            starts=starts,
+            ends=ends,
+            changed_at=row.updated_at,
+            sequence=row.sequence,
+            location=row.location or _place(row.host_name, row.host_address),
+            description=self._description(
+                self.kind_labels[row.kind],
+                self.organizer_line % {"name": row.organizer_name},
+                self.host_line % {"name": row.host_name},
+                row.description,
+                url=url,
+            ),
+            url=url,
+            organizer=self._organizer(row.organizer_name, row.organizer_email),
+            status=EventStatus.CANCELLED if cancelled else EventStatus.CONFIRMED,
+        )
+
+    def booking(self, row) -> FeedEvent:
+        ended = row.status is not BookingStatus.REQUESTED
+        url = self._link("booking", row.id)
+        grade = f"{row.grade or ''}{row.class_letter or ''}"
+        return FeedEvent(
+            uid=self._uid("booking", row.id),
+            summary=self.booking_summary % {"topic": row.offer_topic, "school": row.school_display},
+            starts=row.slot_starts_at,
+            ends=row.slot_ends_at,
+            changed_at=max(row.updated_at, row.slot_updated_at, row.offer_updated_at),
+            # The slot's changes, and one more when the booking is declined or cancelled.
+            sequence=row.slot_sequence + int(ended),
+            location=row.offer_address or _place(row.host_name, row.host_address),
+            description=self._description(
+                self.host_line % {"name": row.host_name},
+                self.school_line % {"name": row.school_name},
+                self.seats_line % {"seats": row.seats},
+                self.class_line % {"grade": grade} if grade else None,
+                url=url,
+            ),
+            url=url,
+            organizer=self._organizer(row.host_name, row.host_email),
+            status=EventStatus.CANCELLED if ended else EventStatus.TENTATIVE,
+        )
+
+    def agreement(self, row) -> FeedEvent:
+        url = self._link("agreement", row.id)
+        return FeedEvent(
+            uid=self._uid("agreement", row.id),
+            summary=self.agreement_summary % {"number": row.number},
+            starts=row.valid_to,
+            changed_at=row.updated_at,
+            sequence=row.sequence,
+            description=self._description(row.subject, url=url),
+            url=url,
+            organizer=self._organizer("PartnerCRM", None),
+            status=EventStatus.CANCELLED if row.terminated_on else EventStatus.CONFIRMED,
+            transparent=True,
+        )
+
+    def holiday_job(self, row) -> FeedEvent:
+        url = self._link("holiday_job", row.id)
+        published = row.status in (JobStatus.PUBLISHED, JobStatus.CLOSED)
+        shift = {"start": f"{row.shift_starts:%H:%M}", "end": f"{row.shift_ends:%H:%M}"}
+        if row.center_name is not None:
+            organizer = self._organizer(row.center_name, row.center_email)
+        else:
+            organizer = self._organizer(row.employer_name, row.employer_email)
+        return FeedEvent(
+            uid=self._uid("holiday-job", row.id),
+            summary=self.job_summary % {"title": row.title},
+            starts=row.first_day,
+            ends=row.last_day,
+            changed_at=row.updated_at,
+            sequence=row.sequence,
+            location=row.address,
+            description=self._description(
+                self.employer_line % {"name": row.employer_name},
+                self.shift_line % shift,
+                self.places_line % {"places": row.places},
+                url=url,
+            ),
+            url=url,
+            organizer=organizer,
+            status=EventStatus.CONFIRMED if published else EventStatus.TENTATIVE,
+            transparent=True,
+        )
+
+    def offer_slot(self, row) -> FeedEvent:
+        url = self._link("offer", row.offer_id)
+        grades = None
+        if row.offer_grade_min or row.offer_grade_max:
+            grades = self.grades_line % {
+                "low": row.offer_grade_min or 1,
+                "high": row.offer_grade_max or 11,
+            }
+        return FeedEvent(
+            uid=self._uid("offer-slot", row.id),
+            summary=self.slot_summary
+            % {"topic": row.offer_topic, "organization": row.host_display},
+            starts=row.starts_at,
+            ends=row.ends_at,
+            changed_at=max(row.updated_at, row.offer_updated_at),
+            sequence=row.sequence,
+            location=row.offer_address or _place(row.host_name, row.host_address),
+            description=self._description(
+                self.host_line % {"name": row.host_name},
+                grades,
+                row.offer_description,
+                url=url,
+            ),
+            url=url,
+            organizer=self._organizer(row.host_name, row.host_email),
+        )
 
 
-def _link(endpoint: str, **values) -> str | None:
-    """The absolute URL of a record's page, if that page exists in this app."""
+# The page of each kind of record, and the name of its id argument.
+RECORD_PAGES = {
+    "activity": ("activities.detail", "activity_id"),
+    "booking": ("offers.booking", "booking_id"),
+    "agreement": ("agreements.detail", "agreement_id"),
+    "holiday_job": ("jobs.detail", "job_id"),
+    "offer": ("offers.detail", "offer_id"),
+}
+# An id no record has, replaced by each record's own: building one URL per event with url_for
+# would cost more than the rest of the event.
+_ID_PLACEHOLDER = 4_000_000_007
+
+
+def _link_pattern(endpoint: str, argument: str) -> str | None:
+    """The absolute URL of a record page with ``{}`` for the id; None if there is no such page
+    in this app."""
     if endpoint not in current_app.view_functions:
         return None
-    return url_for(endpoint, _external=True, **values)
+    url = url_for(endpoint, _external=True, **{argument: _ID_PLACEHOLDER})
+    return url.replace("{", "{{").replace("}", "}}").replace(str(_ID_PLACEHOLDER), "{}")
 
 
-def _organizer(organization: Organization) -> Organizer:
-    return Organizer(organization.name, organization.email or noreply_address())
-
-
-def _app_organizer() -> Organizer:
-    return Organizer("PartnerCRM", noreply_address())
-
-
-def _place(organization: Organization) -> str:
-    return ", ".join(part for part in (organization.name, organization.address) if part)
-
-
-def _description(*lines: str | None, url: str | None) -> str:
-    text = [line for line in lines if line]
-    if url:
-        text.append(_("Details: %(url)s", url=url))
-    return "\n".join(text)
-
-
-def activity_event(activity: Activity) -> FeedEvent:
-    url = _link("activities.detail", activity_id=activity.id)
-    if activity.all_day:
-        starts, ends = activity.starts_on, activity.ends_on
-    else:
-        starts, ends = activity.starts_at, activity.ends_at
-    cancelled = activity.status is ActivityStatus.CANCELLED
-    return FeedEvent(
-        uid=_uid("activity", activity.id),
-        summary=activity.title,
-        starts=starts,
-        ends=ends,
-        changed_at=activity.updated_at,
-        sequence=activity.sequence,
-        location=activity.location or _place(activity.host),
-        description=_description(
-            str(KIND_LABELS[activity.kind]),
-            _("Organizer: %(name)s", name=activity.organizer.name),
-            _("Host: %(name)s", name=activity.host.name),
-            activity.description,
-            url=url,
-        ),
-        url=url,
-        organizer=_organizer(activity.organizer),
-        status=EventStatus.CANCELLED if cancelled else EventStatus.CONFIRMED,
-    )
-
-
-def booking_event(booking: Booking) -> FeedEvent:
-    slot = booking.slot
-    offer = slot.offer
-    ended = booking.status is not BookingStatus.REQUESTED
-    url = _link("offers.booking", booking_id=booking.id)
-    grade = f"{booking.grade or ''}{booking.class_letter or ''}"
-    return FeedEvent(
-        uid=_uid("booking", booking.id),
-        summary=_(
-            "Excursion booking: %(topic)s (%(school)s)",
-            topic=offer.topic,
-            school=booking.school.display_name,
-        ),
-        starts=slot.starts_at,
-        ends=slot.ends_at,
-        changed_at=max(booking.updated_at, slot.updated_at, offer.updated_at),
-        # The slot's changes, and one more when the booking is declined or cancelled.
-        sequence=slot.sequence + int(ended),
-        location=offer.address or _place(offer.organization),
-        description=_description(
-            _("Host: %(name)s", name=offer.organization.name),
-            _("School: %(name)s", name=booking.school.name),
-            _("Seats: %(seats)d", seats=booking.seats),
-            _("Class: %(grade)s", grade=grade) if grade else None,
-            url=url,
-        ),
-        url=url,
-        organizer=_organizer(offer.organization),
-        status=EventStatus.CANCELLED if ended else EventStatus.TENTATIVE,
-    )
-
-
-def agreement_event(agreement: Agreement) -> FeedEvent:
-    url = _link("agreements.detail", agreement_id=agreement.id)
-    return FeedEvent(
-        uid=_uid("agreement", agreement.id),
-        summary=_("Agreement № %(number)s expires", number=agreement.number),
-        starts=agreement.valid_to,
-        changed_at=agreement.updated_at,
-        sequence=agreement.sequence,
-        description=_description(agreement.subject, url=url),
-        url=url,
-        organizer=_app_organizer(),
-        status=EventStatus.CANCELLED if agreement.terminated_on else EventStatus.CONFIRMED,
-        transparent=True,
-    )
-
-
-def holiday_job_event(job: HolidayJob) -> FeedEvent:
-    url = _link("jobs.detail", job_id=job.id)
-    published = job.status in (JobStatus.PUBLISHED, JobStatus.CLOSED)
-    return FeedEvent(
-        uid=_uid("holiday-job", job.id),
-        summary=_("Holiday job: %(title)s", title=job.title),
-        starts=job.first_day,
-        ends=job.last_day,
-        changed_at=job.updated_at,
-        sequence=job.sequence,
-        location=job.address,
-        description=_description(
-            _("Employer: %(name)s", name=job.employer.name),
-            _(
-                "Shift: %(start)s–%(end)s",
-                start=job.shift_starts.strftime("%H:%M"),
-                end=job.shift_ends.strftime("%H:%M"),
-            ),
-            _("Places: %(places)d", places=job.places),
-            url=url,
-        ),
-        url=url,
-        organizer=_organizer(job.center or job.employer),
-        status=EventStatus.CONFIRMED if published else EventStatus.TENTATIVE,
-        transparent=True,
-    )
-
-
-def offer_slot_event(slot: OfferSlot) -> FeedEvent:
-    offer = slot.offer
-    url = _link("offers.detail", offer_id=offer.id)
-    grades = ""
-    if offer.grade_min or offer.grade_max:
-        grades = _("Grades: %(low)s–%(high)s", low=offer.grade_min or 1, high=offer.grade_max or 11)
-    return FeedEvent(
-        uid=_uid("offer-slot", slot.id),
-        summary=_(
-            "Excursion: %(topic)s (%(organization)s)",
-            topic=offer.topic,
-            organization=offer.organization.display_name,
-        ),
-        starts=slot.starts_at,
-        ends=slot.ends_at,
-        changed_at=max(slot.updated_at, offer.updated_at),
-        sequence=slot.sequence,
-        location=offer.address or _place(offer.organization),
-        description=_description(
-            _("Host: %(name)s", name=offer.organization.name),
-            grades,
-            offer.description,
-            url=url,
-        ),
-        url=url,
-        organizer=_organizer(offer.organization),
-    )
-
-
-EVENT_MAKERS = {
-    "activity": activity_event,
-    "booking": booking_event,
-    "agreement": agreement_event,
-    "holiday_job": holiday_job_event,
-    "offer_slot": offer_slot_event,
-}
+def _place(name: str, address: str | None) -> str:
+    """Where an event takes place when its record names no place: its host, with the
+    address."""
+    return f"{name}, {address}" if address else name
 
 
 def private_feed_url(user: User) -> str:

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased
 
 from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
@@ -77,18 +77,52 @@ class Visibility:
 
 @dataclass(frozen=True)
 class Source:
-    """The records of one kind in a feed: ``rows`` selects them; ``sequences`` and ``changes``
-    are the columns whose sums and maximum change whenever an event of the feed does;
-    ``loads`` the loader options for what their events show."""
+    """The records of one kind in a feed.
+
+    ``rows`` selects them; ``sequences`` and ``changes`` are the columns whose sums and maximum
+    change whenever an event of the feed does; ``shown`` are the columns its events show, with
+    the organizations they name joined by ``joins``. Events are made from plain rows: loading
+    thousands of ORM objects would cost more than the rest of the feed.
+    """
 
     name: str
     rows: sa.Select
     sequences: tuple[sa.ColumnElement, ...]
     changes: tuple[sa.ColumnElement, ...]
-    loads: tuple = ()
+    shown: tuple[sa.ColumnElement, ...]
+    joins: tuple[tuple, ...] = ()
 
-    def load(self, session: Session) -> list:
-        return list(session.scalars(self.rows.options(*self.loads)).unique())
+    def load(self, session: Session) -> list[sa.Row]:
+        query = self.rows.with_only_columns(*self.shown, maintain_column_froms=True)
+        for target, onclause, outer in self.joins:
+            query = query.join(target, onclause, isouter=outer)
+        return list(session.execute(query))
+
+
+def _columns(model, *names: str) -> tuple[sa.ColumnElement, ...]:
+    return tuple(getattr(model, name) for name in names)
+
+
+def _labelled(model, prefix: str, *names: str) -> tuple[sa.ColumnElement, ...]:
+    """Columns of a joined record, labelled ``<prefix>_<column>``."""
+    return tuple(getattr(model, name).label(f"{prefix}_{name}") for name in names)
+
+
+def _organization(alias, prefix: str, *columns: str) -> tuple[sa.ColumnElement, ...]:
+    """Columns of an aliased organization, labelled ``<prefix>_<column>``; ``display`` is its
+    short name or else its name."""
+    labelled = []
+    for column in columns:
+        if column == "display":
+            value = sa.func.coalesce(alias.short_name, alias.name)
+        else:
+            value = getattr(alias, column)
+        labelled.append(value.label(f"{prefix}_{column}"))
+    return tuple(labelled)
+
+
+def _never(condition: sa.ColumnElement) -> bool:
+    return isinstance(condition, sa.sql.elements.False_)
 
 
 def _within(last_day, cancelled, feed: FeedFilter) -> sa.ColumnElement:
@@ -107,32 +141,47 @@ def _municipality(column, feed: FeedFilter) -> sa.ColumnElement:
 
 def activities(visible: Visibility, feed: FeedFilter) -> Source | None:
     kinds = [ActivityKind(kind.value) for kind in feed.kinds & ACTIVITY_KINDS]
-    if not kinds:
+    if not kinds or _never(visible.activities):
         return None
     last_day = sa.func.coalesce(Activity.ends_on, Activity.starts_on)
-    rows = (
-        sa.select(Activity)
-        .join(Organization, Organization.id == Activity.host_id)
-        .where(
-            visible.activities,
-            Activity.kind.in_(kinds),
-            _within(last_day, Activity.status == ActivityStatus.CANCELLED, feed),
-            _municipality(Organization.municipality_id, feed),
-        )
+    rows = sa.select(Activity).where(
+        visible.activities,
+        Activity.kind.in_(kinds),
+        _within(last_day, Activity.status == ActivityStatus.CANCELLED, feed),
     )
+    if feed.municipality_id is not None:
+        # Where the activity takes place: its host's municipality.
+        rows = rows.where(
+            Activity.host_id.in_(
+                sa.select(Organization.id).where(
+                    Organization.municipality_id == feed.municipality_id
+                )
+            )
+        )
+    host, organizer = aliased(Organization), aliased(Organization)
     return Source(
         "activity",
         rows,
         (Activity.sequence,),
         (Activity.updated_at,),
-        (joinedload(Activity.host), joinedload(Activity.organizer)),
+        shown=(
+            *_columns(Activity, "id", "kind", "title", "description", "location", "status"),
+            *_columns(Activity, "all_day", "starts_at", "ends_at", "starts_on", "ends_on"),
+            *_columns(Activity, "sequence", "updated_at"),
+            *_organization(host, "host", "name", "address"),
+            *_organization(organizer, "organizer", "name", "email"),
+        ),
+        joins=(
+            (host, host.id == Activity.host_id, False),
+            (organizer, organizer.id == Activity.organizer_id, False),
+        ),
     )
 
 
 def bookings(visible: Visibility, feed: FeedFilter) -> Source | None:
     """Bookings not confirmed yet (tentative), and those declined or cancelled before
     confirmation (until their date has passed)."""
-    if FeedKind.BOOKING not in feed.kinds:
+    if FeedKind.BOOKING not in feed.kinds or _never(visible.bookings):
         return None
     rows = (
         sa.select(Booking)
@@ -148,21 +197,29 @@ def bookings(visible: Visibility, feed: FeedFilter) -> Source | None:
             _municipality(Offer.municipality_id, feed),
         )
     )
+    school, host = aliased(Organization), aliased(Organization)
     return Source(
         "booking",
         rows,
         (OfferSlot.sequence,),
         (Booking.updated_at, OfferSlot.updated_at, Offer.updated_at),
-        (
-            joinedload(Booking.school),
-            joinedload(Booking.slot).joinedload(OfferSlot.offer).joinedload(Offer.organization),
+        shown=(
+            *_columns(Booking, "id", "status", "seats", "grade", "class_letter", "updated_at"),
+            *_labelled(OfferSlot, "slot", "starts_at", "ends_at", "sequence", "updated_at"),
+            *_labelled(Offer, "offer", "topic", "address", "updated_at"),
+            *_organization(school, "school", "name", "display"),
+            *_organization(host, "host", "name", "address", "email"),
+        ),
+        joins=(
+            (school, school.id == Booking.school_id, False),
+            (host, host.id == Offer.organization_id, False),
         ),
     )
 
 
 def agreements(visible: Visibility, feed: FeedFilter) -> Source | None:
     """Expiries of signed agreements with an end date; a terminated one shows as cancelled."""
-    if FeedKind.AGREEMENT not in feed.kinds:
+    if FeedKind.AGREEMENT not in feed.kinds or _never(visible.agreements):
         return None
     rows = sa.select(Agreement).where(
         visible.agreements,
@@ -170,29 +227,49 @@ def agreements(visible: Visibility, feed: FeedFilter) -> Source | None:
         Agreement.valid_to.is_not(None),
         _within(Agreement.valid_to, Agreement.terminated_on.is_not(None), feed),
     )
-    return Source("agreement", rows, (Agreement.sequence,), (Agreement.updated_at,))
+    return Source(
+        "agreement",
+        rows,
+        (Agreement.sequence,),
+        (Agreement.updated_at,),
+        shown=_columns(
+            Agreement, "id", "number", "subject", "valid_to", "terminated_on", "sequence"
+        )
+        + _columns(Agreement, "updated_at"),
+    )
 
 
 def holiday_jobs(visible: Visibility, feed: FeedFilter) -> Source | None:
-    if FeedKind.HOLIDAY_JOB not in feed.kinds:
+    if FeedKind.HOLIDAY_JOB not in feed.kinds or _never(visible.holiday_jobs):
         return None
     rows = sa.select(HolidayJob).where(
         visible.holiday_jobs,
         _within(HolidayJob.last_day, sa.false(), feed),
         _municipality(HolidayJob.municipality_id, feed),
     )
+    employer, center = aliased(Organization), aliased(Organization)
     return Source(
         "holiday_job",
         rows,
         (HolidayJob.sequence,),
         (HolidayJob.updated_at,),
-        (joinedload(HolidayJob.employer), joinedload(HolidayJob.center)),
+        shown=(
+            *_columns(HolidayJob, "id", "title", "status", "address", "places", "sequence"),
+            *_columns(HolidayJob, "first_day", "last_day", "shift_starts", "shift_ends"),
+            *_columns(HolidayJob, "updated_at"),
+            *_organization(employer, "employer", "name", "email"),
+            *_organization(center, "center", "name", "email"),
+        ),
+        joins=(
+            (employer, employer.id == HolidayJob.employer_id, False),
+            (center, center.id == HolidayJob.center_id, True),
+        ),
     )
 
 
 def offer_slots(visible: Visibility, feed: FeedFilter) -> Source | None:
     """Future slots of excursion offers."""
-    if FeedKind.OFFER not in feed.kinds:
+    if FeedKind.OFFER not in feed.kinds or _never(visible.offer_slots):
         return None
     rows = (
         sa.select(OfferSlot)
@@ -204,16 +281,25 @@ def offer_slots(visible: Visibility, feed: FeedFilter) -> Source | None:
             _municipality(Offer.municipality_id, feed),
         )
     )
+    host = aliased(Organization)
     return Source(
         "offer_slot",
         rows,
         (OfferSlot.sequence,),
         (OfferSlot.updated_at, Offer.updated_at),
-        (joinedload(OfferSlot.offer).joinedload(Offer.organization),),
+        shown=(
+            *_columns(OfferSlot, "id", "starts_at", "ends_at", "sequence", "updated_at"),
+            *_labelled(Offer, "offer", "id", "topic", "description", "address", "updated_at"),
+            *_labelled(Offer, "offer", "grade_min", "grade_max"),
+            *_organization(host, "host", "name", "display", "address", "email"),
+        ),
+        joins=((host, host.id == Offer.organization_id, False),),
     )
 
 
 def sources(visible: Visibility, feed: FeedFilter) -> list[Source]:
+    """The sources the feed's kinds ask for, less those the reader may see nothing of (no
+    query is spent on them)."""
     found = (
         make(visible, feed)
         for make in (activities, bookings, agreements, holiday_jobs, offer_slots)
