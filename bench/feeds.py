@@ -230,13 +230,13 @@ def main(argv: list[str] | None = None) -> int:
 
             feed = private_feed(user, queries.PRIVATE_KINDS)
             sources = feed.sources()
-            made = feed_events(db.session, sources)
+            made = feed_events(db.session, feed, sources)
             steps = {
                 "200: whole answer": lambda: client.get(feed_url),
                 "  fingerprint (ETag, Last-Modified)": lambda: queries.fingerprint(
                     db.session, sources
                 ),
-                "  load records, make events": lambda: feed_events(db.session, sources),
+                "  load records, make events": lambda: feed_events(db.session, feed, sources),
                 "  render iCalendar": lambda: render(feed.name, made),
                 "304: If-None-Match": lambda: client.get(feed_url, headers={"If-None-Match": etag}),
             }

@@ -179,6 +179,7 @@ def test_a_booking_is_one_event_before_and_after_confirmation(client, school_use
         event = events(feed(client, private_feed_url(user)))[uid("booking", booking)]
         assert event["STATUS"] == "TENTATIVE"
         assert event["DTSTART"].dt == slot.starts_at.astimezone(REGION_TZ)
+        assert event["URL"] == f"http://partnercrm.test/offers/bookings/{booking.id}"
 
     # Confirmation creates the excursion; the feed shows the excursion only.
     excursion = planned(employer, employer, schools=[school_user.organization])
@@ -212,11 +213,13 @@ def test_holiday_jobs_in_the_feeds_of_the_employer_and_the_center(client, school
         assert (event["DTSTART"].dt, event["DTEND"].dt) == (date(2026, 7, 1), date(2026, 7, 15))
         assert event["TRANSP"] == "TRANSPARENT"
         assert event["STATUS"] == "CONFIRMED"
+        assert event["URL"] == f"http://partnercrm.test/jobs/{job.id}"
         assert found[uid("holiday-job", draft)]["STATUS"] == "TENTATIVE"
     assert not events(feed(client, private_feed_url(school_user)))
 
     public = events(feed(client, "/calendar/public.ics"))
-    assert uid("holiday-job", job) in public
+    # The public feed links to the public job board.
+    assert public[uid("holiday-job", job)]["URL"] == f"http://partnercrm.test/jobs/board/{job.id}"
     assert uid("holiday-job", draft) not in public
 
 
@@ -265,6 +268,7 @@ def test_public_feed_holds_public_activities_and_published_offers_only(client):
     found = events(response)
 
     assert set(found) == {uid("activity", public), uid("offer-slot", slot)}
+    assert found[uid("offer-slot", slot)]["URL"] == f"http://partnercrm.test/offers/{slot.offer.id}"
     assert uid("activity", private) not in found
     assert uid("offer-slot", past_slot) not in found and uid("offer-slot", draft_slot) not in found
     assert uid("booking", booking) not in found and uid("agreement", agreement) not in found

@@ -41,6 +41,10 @@ class Feed:
     visibility: Visibility
     filter: FeedFilter
 
+    @property
+    def public(self) -> bool:
+        return self.key.startswith("public:")
+
     def sources(self) -> list[Source]:
         return queries.sources(self.visibility, self.filter)
 
@@ -122,10 +126,10 @@ def public_feed(kinds: frozenset[FeedKind], municipality: Municipality | None) -
     )
 
 
-def feed_events(session, feed_sources: list[Source]) -> list[FeedEvent]:
-    """Load the records of every source and make their events."""
+def feed_events(session, feed: Feed, feed_sources: list[Source]) -> list[FeedEvent]:
+    """Load the records of every source of ``feed`` and make their events."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        builder = EventBuilder()
+        builder = EventBuilder(PUBLIC_RECORD_PAGES if feed.public else RECORD_PAGES)
         return [
             getattr(builder, source.name)(record)
             for source in feed_sources
@@ -138,7 +142,7 @@ class EventBuilder:
     organizer address, the translated wording, the link patterns — is worked out once: a feed
     has thousands of events."""
 
-    def __init__(self) -> None:
+    def __init__(self, pages: dict[str, tuple[str, str]]) -> None:
         self.uid_host = uid_host()
         self.noreply = noreply_address()
         self.kind_labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
@@ -158,16 +162,14 @@ class EventBuilder:
         self.job_summary = _("Holiday job: %(title)s")
         self.slot_summary = _("Excursion: %(topic)s (%(organization)s)")
         self.links = {
-            name: _link_pattern(endpoint, argument)
-            for name, (endpoint, argument) in RECORD_PAGES.items()
+            name: _link_pattern(endpoint, argument) for name, (endpoint, argument) in pages.items()
         }
 
     def _uid(self, kind: str, record_id: int) -> str:
         return f"{kind}-{record_id}@{self.uid_host}"
 
-    def _link(self, name: str, record_id: int) -> str | None:
-        pattern = self.links[name]
-        return pattern.format(record_id) if pattern else None
+    def _link(self, name: str, record_id: int) -> str:
+        return self.links[name].format(record_id)
 
     def _organizer(self, name: str, email: str | None) -> Organizer:
         return Organizer(name, email or self.noreply)
@@ -311,16 +313,15 @@ RECORD_PAGES = {
     "holiday_job": ("jobs.detail", "job_id"),
     "offer": ("offers.detail", "offer_id"),
 }
+# The public feed links a job to the public job board.
+PUBLIC_RECORD_PAGES = {**RECORD_PAGES, "holiday_job": ("jobs.board_job", "job_id")}
 # An id no record has, replaced by each record's own: building one URL per event with url_for
 # would cost more than the rest of the event.
 _ID_PLACEHOLDER = 4_000_000_007
 
 
-def _link_pattern(endpoint: str, argument: str) -> str | None:
-    """The absolute URL of a record page with ``{}`` for the id; None if there is no such page
-    in this app."""
-    if endpoint not in current_app.view_functions:
-        return None
+def _link_pattern(endpoint: str, argument: str) -> str:
+    """The absolute URL of a record page with ``{}`` for the id."""
     url = url_for(endpoint, _external=True, **{argument: _ID_PLACEHOLDER})
     return url.replace("{", "{{").replace("}", "}}").replace(str(_ID_PLACEHOLDER), "{}")
 

@@ -109,7 +109,7 @@ def _answer(feed: Feed, cache_control: str) -> Response:
     }
     if _not_modified(etag, last_modified):
         return Response(status=304, headers=headers)
-    body = render(feed.name, feed_events(db.session, sources))
+    body = render(feed.name, feed_events(db.session, feed, sources))
     return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
 
 
