@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import factory
@@ -32,16 +32,27 @@ from partnercrm.agreements.models import (
 )
 from partnercrm.agreements.rules import CooperationKind
 from partnercrm.core.pagination import PER_PAGE
+from partnercrm.database import utcnow
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.localtime import local_today, to_utc
+from partnercrm.jobs.models import HolidayJob
+from partnercrm.localtime import local_date, local_today, to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
 from partnercrm.roadmap.models import Indicator, PlanItem
 from tests.activity_factories import ActivityFactory, StudentFactory, build_world, sign_in
 from tests.conftest import request_scoped_client
 from tests.factories import BaseFactory, MunicipalityFactory, OrganizationFactory, UserFactory
+from tests.job_factories import HolidayJobFactory, JobApplicationFactory
+from tests.offer_factories import (
+    BookingFactory,
+    OfferFactory,
+    SlotFactory,
+    SpeakerOfferFactory,
+    SpeakerRequestFactory,
+)
+from tests.portal_factories import RegistrationFactory
 
 FEW, MANY = 10, 100
 # Lists show PER_PAGE rows a page (25): they are counted with a few rows and a full page.
@@ -105,7 +116,7 @@ class Page:
     show (``w`` is :func:`build_world`'s world plus what ``setup`` added)."""
 
     name: str
-    user: str
+    user: str | None  # None: not logged in
     url: Callable[[SimpleNamespace], str]
     grow: Callable[[SimpleNamespace, int], list[str]]
     setup: Callable[[SimpleNamespace], None] = lambda w: None
@@ -334,6 +345,85 @@ def _involving_own(w, n):
     )
 
 
+# --- the employer portal, offers, holiday jobs and calendar feeds ---
+
+
+def _ahead(days: int = 30) -> datetime:
+    return utcnow() + timedelta(days=days)
+
+
+def _offers(w, n):
+    """Published excursion offers of employers of their own, each with a slot ahead."""
+    offers = [OfferFactory() for _ in range(n)]
+    for offer in offers:
+        SlotFactory(offer=offer, starts_at=_ahead(), starts_on=local_date(_ahead()))
+    return [offer.topic for offer in offers]
+
+
+def _set_offer(w):
+    w.offer = OfferFactory(organization=w.employer)
+
+
+def _offer_bookings(w, n):
+    """Slots of ``w.offer``, each booked by a school of its own."""
+    names = []
+    for i in range(n):
+        slot = SlotFactory(
+            offer=w.offer, starts_at=_ahead(i + 1), starts_on=local_date(_ahead(i + 1))
+        )
+        names.append(BookingFactory(slot=slot).school.name)
+    return names
+
+
+def _bookings(w, n):
+    return [
+        BookingFactory(
+            slot=SlotFactory(starts_at=_ahead(), starts_on=local_date(_ahead()))
+        ).school.name
+        for _ in range(n)
+    ]
+
+
+def _speaker_requests(w, n):
+    return [SpeakerRequestFactory(starts_at=_ahead()).school.name for _ in range(n)]
+
+
+def _set_speaker_offer(w):
+    w.offer = SpeakerOfferFactory(organization=w.employer)
+
+
+def _offer_speaker_requests(w, n):
+    return [SpeakerRequestFactory(offer=w.offer, starts_at=_ahead()).school.name for _ in range(n)]
+
+
+def _registrations(w, n):
+    return [RegistrationFactory().email for _ in range(n)]
+
+
+def _open_jobs(w, n):
+    """Published jobs next summer, each of an employer and a centre of its own."""
+    summer = local_today().year + 1
+    return [
+        HolidayJobFactory(first_day=date(summer, 7, 1), last_day=date(summer, 7, 14)).title
+        for _ in range(n)
+    ]
+
+
+def _set_job(w):
+    (title,) = _open_jobs(w, 1)
+    w.job = db.session.scalar(sa.select(HolidayJob).where(HolidayJob.title == title))
+
+
+def _job_applications(w, n):
+    return [JobApplicationFactory(job=w.job).young_person.full_name for _ in range(n)]
+
+
+def _public_activities(w, n):
+    """Public activities next week, as the public calendar feed shows them."""
+    soon = _ahead(7)
+    return _activities(w, n, public=True, starts_at=soon, starts_on=local_date(soon))
+
+
 PAGES = [
     # Activities
     Page("activities list", "admin", lambda w: "/activities/", _activities, sizes=LIST),
@@ -502,6 +592,54 @@ PAGES = [
         sizes=LIST,
     ),
     Page("roadmap indicators", "admin", lambda w: "/roadmap/indicators", _entered_values),
+    # Employer portal
+    Page("approvals queue", "admin", lambda w: "/approvals", _registrations, sizes=LIST),
+    # Offers
+    Page("offers list", "admin", lambda w: "/offers/", _offers, sizes=LIST),
+    Page("public offers", None, lambda w: "/offers/public", _offers, sizes=LIST),
+    Page(
+        "offer detail, slots and bookings",
+        "admin",
+        lambda w: f"/offers/{w.offer.id}",
+        _offer_bookings,
+        _set_offer,
+    ),
+    Page(
+        "offer detail, speaker requests",
+        "admin",
+        lambda w: f"/offers/{w.offer.id}",
+        _offer_speaker_requests,
+        _set_speaker_offer,
+    ),
+    Page("bookings", "admin", lambda w: "/offers/bookings", _bookings, sizes=LIST),
+    Page(
+        "speaker requests",
+        "admin",
+        lambda w: "/offers/speaker-requests",
+        _speaker_requests,
+        sizes=LIST,
+    ),
+    # Holiday jobs
+    Page("jobs list", "admin", lambda w: "/jobs/", _open_jobs, sizes=LIST),
+    Page("job board", None, lambda w: "/jobs/board", _open_jobs, sizes=LIST),
+    Page("jobs API", None, lambda w: "/api/v1/jobs", counted_only(_open_jobs), sizes=LIST),
+    Page(
+        "job detail, applications",
+        "admin",
+        lambda w: f"/jobs/{w.job.id}",
+        _job_applications,
+        _set_job,
+        sizes=(FEW, 50),  # APPLICATIONS_PER_PAGE
+    ),
+    Page("jobs report", "admin", lambda w: "/jobs/report", counted_only(_open_jobs)),
+    # Calendar
+    Page("calendar page", "admin", lambda w: "/calendar/", _municipalities),
+    Page(
+        "public calendar feed",
+        None,
+        lambda w: "/calendar/public.ics",
+        counted_only(_public_activities),
+    ),
 ]
 
 
@@ -528,7 +666,8 @@ def test_queries_do_not_grow_with_rows(app, seeded, page):
     page.setup(w)
     db.session.commit()
     client = request_scoped_client(app)
-    sign_in(client, getattr(w, page.user))
+    if page.user is not None:
+        sign_in(client, getattr(w, page.user))
     counts, shown, made = [], [], 0
     for size in page.sizes:
         shown += page.grow(w, size - made)
