@@ -435,9 +435,11 @@ def confirm_booking(booking_id: int):
     return redirect(url_for("offers.booking", booking_id=booking_id))
 
 
-@bp.route("/bookings/<int:booking_id>/<any(decline, cancel):action>", methods=["POST"])
+@bp.route("/bookings/<int:booking_id>/<action>", methods=["POST"])
 @login_required
 def end_booking(booking_id: int, action: str):
+    if action not in ("decline", "cancel"):
+        abort(404)
     record = _booking(booking_id)
     host = access.can_manage_offer(current_user, record.slot.offer)
     access.require(
@@ -542,11 +544,11 @@ def speaker_request(request_id: int):
     )
 
 
-@bp.route(
-    "/speaker-requests/<int:request_id>/<any(accept, decline, withdraw):action>", methods=["POST"]
-)
+@bp.route("/speaker-requests/<int:request_id>/<action>", methods=["POST"])
 @login_required
 def answer_speaker_request(request_id: int, action: str):
+    if action not in ("accept", "decline", "withdraw"):
+        abort(404)
     record = _speaker_request(request_id)
     host = action != "withdraw"
     if host:
