@@ -6,12 +6,13 @@ filter, the municipality filter, and the time window: a record stays for ``histo
 its last day; a cancelled one only until its last day has passed.
 
 A feed's *fingerprint* is computed from aggregates of the same selects (count, sums of ids and
-sequences, latest change), so the ETag and Last-Modified cost a few aggregate queries and no
+sequences, latest change), so the ETag and Last-Modified cost one aggregate query and no
 rendering.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.agreements.models import Agreement
+from partnercrm.database import UTCDateTime
 from partnercrm.directory.models import Organization
 from partnercrm.jobs.models import HolidayJob
 from partnercrm.offers.models import Booking, Offer, OfferSlot
@@ -79,24 +81,25 @@ class Visibility:
 class Source:
     """The records of one kind in a feed.
 
-    ``rows`` selects them; ``sequences`` and ``changes`` are the columns whose sums and maximum
-    change whenever an event of the feed does; ``shown`` are the columns its events show, with
-    the organizations they name joined by ``joins``. Events are made from plain rows: loading
-    thousands of ORM objects would cost more than the rest of the feed.
+    ``rows`` selects them; ``sequence`` and ``changes`` are the columns whose sum and maxima
+    change whenever an event of the feed does; ``shown`` turns ``rows`` into the select of
+    what the events show (built only when the feed is rendered, not for a 304). Events are
+    made from plain rows: loading thousands of ORM objects would cost more than the rest of
+    the feed.
     """
 
     name: str
     rows: sa.Select
-    sequences: tuple[sa.ColumnElement, ...]
+    sequence: sa.ColumnElement
     changes: tuple[sa.ColumnElement, ...]
-    shown: tuple[sa.ColumnElement, ...]
-    joins: tuple[tuple, ...] = ()
+    shown: Callable[[sa.Select], sa.Select]
 
     def load(self, session: Session) -> list[sa.Row]:
-        query = self.rows.with_only_columns(*self.shown, maintain_column_froms=True)
-        for target, onclause, outer in self.joins:
-            query = query.join(target, onclause, isouter=outer)
-        return list(session.execute(query))
+        return list(session.execute(self.shown(self.rows)))
+
+
+def _showing(rows: sa.Select, *columns: sa.ColumnElement) -> sa.Select:
+    return rows.with_only_columns(*columns, maintain_column_froms=True)
 
 
 def _columns(model, *names: str) -> tuple[sa.ColumnElement, ...]:
@@ -158,23 +161,22 @@ def activities(visible: Visibility, feed: FeedFilter) -> Source | None:
                 )
             )
         )
+    return Source("activity", rows, Activity.sequence, (Activity.updated_at,), _activity_shown)
+
+
+def _activity_shown(rows: sa.Select) -> sa.Select:
     host, organizer = aliased(Organization), aliased(Organization)
-    return Source(
-        "activity",
-        rows,
-        (Activity.sequence,),
-        (Activity.updated_at,),
-        shown=(
+    return (
+        _showing(
+            rows,
             *_columns(Activity, "id", "kind", "title", "description", "location", "status"),
             *_columns(Activity, "all_day", "starts_at", "ends_at", "starts_on", "ends_on"),
             *_columns(Activity, "sequence", "updated_at"),
             *_organization(host, "host", "name", "address"),
             *_organization(organizer, "organizer", "name", "email"),
-        ),
-        joins=(
-            (host, host.id == Activity.host_id, False),
-            (organizer, organizer.id == Activity.organizer_id, False),
-        ),
+        )
+        .join(host, host.id == Activity.host_id)
+        .join(organizer, organizer.id == Activity.organizer_id)
     )
 
 
@@ -197,23 +199,28 @@ def bookings(visible: Visibility, feed: FeedFilter) -> Source | None:
             _municipality(Offer.municipality_id, feed),
         )
     )
-    school, host = aliased(Organization), aliased(Organization)
     return Source(
         "booking",
         rows,
-        (OfferSlot.sequence,),
+        OfferSlot.sequence,
         (Booking.updated_at, OfferSlot.updated_at, Offer.updated_at),
-        shown=(
+        _booking_shown,
+    )
+
+
+def _booking_shown(rows: sa.Select) -> sa.Select:
+    school, host = aliased(Organization), aliased(Organization)
+    return (
+        _showing(
+            rows,
             *_columns(Booking, "id", "status", "seats", "grade", "class_letter", "updated_at"),
             *_labelled(OfferSlot, "slot", "starts_at", "ends_at", "sequence", "updated_at"),
             *_labelled(Offer, "offer", "topic", "address", "updated_at"),
             *_organization(school, "school", "name", "display"),
             *_organization(host, "host", "name", "address", "email"),
-        ),
-        joins=(
-            (school, school.id == Booking.school_id, False),
-            (host, host.id == Offer.organization_id, False),
-        ),
+        )
+        .join(school, school.id == Booking.school_id)
+        .join(host, host.id == Offer.organization_id)
     )
 
 
@@ -227,15 +234,14 @@ def agreements(visible: Visibility, feed: FeedFilter) -> Source | None:
         Agreement.valid_to.is_not(None),
         _within(Agreement.valid_to, Agreement.terminated_on.is_not(None), feed),
     )
-    return Source(
-        "agreement",
+    return Source("agreement", rows, Agreement.sequence, (Agreement.updated_at,), _agreement_shown)
+
+
+def _agreement_shown(rows: sa.Select) -> sa.Select:
+    return _showing(
         rows,
-        (Agreement.sequence,),
-        (Agreement.updated_at,),
-        shown=_columns(
-            Agreement, "id", "number", "subject", "valid_to", "terminated_on", "sequence"
-        )
-        + _columns(Agreement, "updated_at"),
+        *_columns(Agreement, "id", "number", "subject", "valid_to", "terminated_on"),
+        *_columns(Agreement, "sequence", "updated_at"),
     )
 
 
@@ -247,23 +253,24 @@ def holiday_jobs(visible: Visibility, feed: FeedFilter) -> Source | None:
         _within(HolidayJob.last_day, sa.false(), feed),
         _municipality(HolidayJob.municipality_id, feed),
     )
-    employer, center = aliased(Organization), aliased(Organization)
     return Source(
-        "holiday_job",
-        rows,
-        (HolidayJob.sequence,),
-        (HolidayJob.updated_at,),
-        shown=(
+        "holiday_job", rows, HolidayJob.sequence, (HolidayJob.updated_at,), _holiday_job_shown
+    )
+
+
+def _holiday_job_shown(rows: sa.Select) -> sa.Select:
+    employer, center = aliased(Organization), aliased(Organization)
+    return (
+        _showing(
+            rows,
             *_columns(HolidayJob, "id", "title", "status", "address", "places", "sequence"),
             *_columns(HolidayJob, "first_day", "last_day", "shift_starts", "shift_ends"),
             *_columns(HolidayJob, "updated_at"),
             *_organization(employer, "employer", "name", "email"),
             *_organization(center, "center", "name", "email"),
-        ),
-        joins=(
-            (employer, employer.id == HolidayJob.employer_id, False),
-            (center, center.id == HolidayJob.center_id, True),
-        ),
+        )
+        .join(employer, employer.id == HolidayJob.employer_id)
+        .outerjoin(center, center.id == HolidayJob.center_id)
     )
 
 
@@ -281,20 +288,24 @@ def offer_slots(visible: Visibility, feed: FeedFilter) -> Source | None:
             _municipality(Offer.municipality_id, feed),
         )
     )
-    host = aliased(Organization)
     return Source(
         "offer_slot",
         rows,
-        (OfferSlot.sequence,),
+        OfferSlot.sequence,
         (OfferSlot.updated_at, Offer.updated_at),
-        shown=(
-            *_columns(OfferSlot, "id", "starts_at", "ends_at", "sequence", "updated_at"),
-            *_labelled(Offer, "offer", "id", "topic", "description", "address", "updated_at"),
-            *_labelled(Offer, "offer", "grade_min", "grade_max"),
-            *_organization(host, "host", "name", "display", "address", "email"),
-        ),
-        joins=((host, host.id == Offer.organization_id, False),),
+        _offer_slot_shown,
     )
+
+
+def _offer_slot_shown(rows: sa.Select) -> sa.Select:
+    host = aliased(Organization)
+    return _showing(
+        rows,
+        *_columns(OfferSlot, "id", "starts_at", "ends_at", "sequence", "updated_at"),
+        *_labelled(Offer, "offer", "id", "topic", "description", "address", "updated_at"),
+        *_labelled(Offer, "offer", "grade_min", "grade_max"),
+        *_organization(host, "host", "name", "display", "address", "email"),
+    ).join(host, host.id == Offer.organization_id)
 
 
 def sources(visible: Visibility, feed: FeedFilter) -> list[Source]:
@@ -315,25 +326,41 @@ class Fingerprint:
     last_change: datetime | None
 
 
+# Sources show the changes of up to three records (a booking, its slot and its offer).
+MAX_CHANGES = 3
+
+
 def fingerprint(session: Session, feed_sources: list[Source]) -> Fingerprint:
     """Aggregates of every source, and of the organizations whose names and addresses the
-    events show: any change to what a feed shows changes one of them."""
-    parts: list = []
-    changes: list[datetime] = []
-    for source in feed_sources:
-        entity = source.rows.column_descriptions[0]["entity"]
-        aggregates = source.rows.with_only_columns(
+    events show — any change to what a feed shows changes one of them — in one statement: a
+    304 answer costs one round trip for them."""
+    parts = [_aggregates(source) for source in feed_sources]
+    parts.append(
+        sa.select(
+            sa.literal("organization"),
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.inspect(entity).primary_key[0]), 0),
-            *(sa.func.coalesce(sa.func.sum(column), 0) for column in source.sequences),
-            *(sa.func.max(column) for column in source.changes),
-            maintain_column_froms=True,
+            sa.literal(0),
+            sa.literal(0),
+            *_padded([sa.func.max(Organization.updated_at)]),
         )
-        row = tuple(session.execute(aggregates).one())
-        parts.append((source.name, *row))
-        changes.extend(value for value in row[-len(source.changes) :] if value is not None)
-    organizations = session.execute(
-        sa.select(sa.func.count(), sa.func.max(Organization.updated_at))
-    ).one()
-    parts.append(("organization", *organizations))
-    return Fingerprint(tuple(parts), max(changes, default=None))
+    )
+    rows = [tuple(row) for row in session.execute(sa.union_all(*parts))]
+    changes = [value for row in rows for value in row[4:] if value is not None]
+    return Fingerprint(tuple(sorted(rows, key=lambda row: row[0])), max(changes, default=None))
+
+
+def _aggregates(source: Source) -> sa.Select:
+    entity = source.rows.column_descriptions[0]["entity"]
+    return source.rows.with_only_columns(
+        sa.literal(source.name),
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sa.inspect(entity).primary_key[0]), 0),
+        sa.func.coalesce(sa.func.sum(source.sequence), 0),
+        *_padded([sa.func.max(column) for column in source.changes]),
+        maintain_column_froms=True,
+    )
+
+
+def _padded(latest: list) -> list:
+    """The latest-change columns of one part of the union, NULL where a source has fewer."""
+    return latest + [sa.cast(sa.null(), UTCDateTime) for _ in range(MAX_CHANGES - len(latest))]
