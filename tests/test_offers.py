@@ -812,3 +812,28 @@ def test_demo_offers_are_made_once(app, world):
     ]
     booking = db.session.scalars(sa.select(Booking)).one()
     assert (booking.school_id, booking.status) == (world.school1.id, BookingStatus.REQUESTED)
+
+
+def test_every_page_renders_for_each_role(app, world, objects):
+    booking, record = objects["booking"], objects["request"]
+    pages = [
+        "/offers/",
+        "/offers/?status=published&kind=excursion&q=кор&municipality=1",
+        "/offers/bookings?when=upcoming&status=requested",
+        "/offers/bookings?when=past",
+        "/offers/speaker-requests?when=upcoming",
+        f"/offers/{booking.slot.offer_id}",
+        f"/offers/{record.offer_id}",
+        "/offers/public?from=bad&grade=99",
+        "/dashboard",
+    ]
+    for who in ("admin", "coordinator", "school1_user", "employer_user", "center_user"):
+        client = client_for(app, getattr(world, who))
+        for page in pages:
+            assert client.get(page).status_code == 200, (who, page)
+    employer = client_for(app, world.employer_user)
+    assert employer.get(f"/offers/{record.offer_id}/edit").status_code == 200
+    assert employer.get("/offers/new?kind=speaker").status_code == 200
+    school = client_for(app, world.school1_user)
+    assert school.get(f"/offers/{record.offer_id}/request-speaker").status_code == 200
+    assert "Профессии" in school.get(f"/offers/{record.offer_id}").get_data(as_text=True)
