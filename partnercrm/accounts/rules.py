@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from partnercrm.directory.rules import OrganizationKind
+from partnercrm.errors import N_
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -39,27 +40,27 @@ def role_attachment_error(
     kinds = ORGANIZATION_KINDS[role]
     if role is Role.COORDINATOR:
         if not has_municipality:
-            return "A coordinator needs a municipality."
+            return N_("A coordinator needs a municipality.")
         if organization_kind is not None:
-            return "A coordinator is attached to a municipality, not an organization."
+            return N_("A coordinator is attached to a municipality, not an organization.")
         return None
     if role is Role.ADMIN:
         if organization_kind is not None or has_municipality:
-            return "An administrator has the whole region in scope."
+            return N_("An administrator has the whole region in scope.")
         return None
     if organization_kind is None:
-        return "This role needs an organization."
+        return N_("This role needs an organization.")
     if organization_kind not in kinds:
-        return "The organization's kind does not fit this role."
+        return N_("The organization's kind does not fit this role.")
     if has_municipality and role is not Role.EMPLOYMENT_CENTER:
-        return "Only the employment center may be limited to one municipality."
+        return N_("Only the employment center may be limited to one municipality.")
     return None
 
 
 def password_problem(password: str) -> str | None:
     """A reason to reject a new password, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return "The password must have at least 10 characters."
+        return N_("The password must have at least 10 characters.")
     if password.isdigit() or len(set(password)) < 4:
-        return "The password is too simple."
+        return N_("The password is too simple.")
     return None
