@@ -33,6 +33,10 @@ PUBLIC_GET = {
     "static": 404,  # dummy file names
     "bootstrap.static": 404,
     "admin.static": 404,
+    # The public job board and its JSON (docs/api.md); job 1 does not exist.
+    "jobs.board": 200,
+    "jobs.board_job": 404,
+    "jobs_api.jobs": 200,
 }
 # Endpoints an anonymous visitor may POST to (with a CSRF token).
 PUBLIC_POST = {"accounts.login", "accounts.accept_invitation", "core.set_language"}
