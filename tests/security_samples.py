@@ -564,7 +564,17 @@ def _confirmation_token(c: SampleContext) -> str:
 
 def _first_choice(name: str):
     """For an ``any(...)`` argument: its first choice in alphabetical order."""
-    return lambda c: sorted(c.rule._converters[name].items)[0]
+
+    def sample(c: SampleContext) -> str:
+        choices = getattr(c.rule._converters[name], "items", None)
+        if not choices:
+            raise MissingSample(
+                f"add a sample for endpoint {c.endpoint} ({c.rule.rule}): URL argument "
+                f"{name!r} in tests/security_samples.py ENDPOINT_SAMPLES"
+            )
+        return sorted(choices)[0]
+
+    return sample
 
 
 # URL argument name → how to get a value of the tenant's own. A new URL argument needs an
@@ -604,6 +614,8 @@ URL_SAMPLES = {
 ENDPOINT_SAMPLES: dict[str, dict] = {
     "portal.confirm": {"token": _confirmation_token},
     "offers.request_speaker": {"offer_id": lambda c: c.tenant.speaker_offer},
+    "offers.end_booking": {"action": lambda c: "cancel"},
+    "offers.answer_speaker_request": {"action": lambda c: "decline"},
 }
 
 

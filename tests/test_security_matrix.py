@@ -320,7 +320,13 @@ def test_no_get_changes_the_database(app, world, clients, role):
                 rule.endpoint,
                 f"GET {url} as admin answered {status}",
             )
+    assert_still_logged_in(client, role)
     walk.finish()
+
+
+def assert_still_logged_in(client, role) -> None:
+    """No request ended the session: the rest of the walk was not anonymous by mistake."""
+    assert client.get("/account/password").status_code == 200, f"{role} was logged out"
 
 
 # --- (d) another tenant's objects ---
@@ -422,6 +428,7 @@ def test_another_tenants_objects_are_out_of_reach(app, world, clients, owners, r
                     rule.endpoint,
                     f"{method} {url} of tenant b as {role} of tenant a answered {status}",
                 )
+    assert_still_logged_in(client, role)
     walk.finish()
 
 
@@ -433,3 +440,37 @@ def test_a_private_feed_needs_its_signature(app, world):
     for wrong in ({"user_id": someone_else}, {"signature": "A" * 43}, {"signature": "x"}):
         url = build_url(app, world, world.a, rule, **wrong)
         assert client.get(url).status_code == 404, url
+
+
+# Report pages take their scope — a municipality or a school — in the query string.
+QUERY_SCOPES = {
+    "indicators.report": [
+        lambda t: {"municipality": t.municipality},
+        lambda t: {"school": t.school},
+    ],
+    "indicators.roadmap": [lambda t: {"municipality": t.municipality}],
+    "indicators.export": [lambda t: {"municipality": t.municipality, "format": "csv"}],
+    "job_report.report": [
+        lambda t: {"municipality": t.municipality},
+        lambda t: {"municipality": t.municipality, "format": "csv"},
+    ],
+}
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_reports_of_another_tenant_are_out_of_reach(app, world, clients, role):
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    walk = Walk()
+    for endpoint, queries in QUERY_SCOPES.items():
+        for query in queries:
+            url = build_url(app, world, world.a, rules[endpoint], **query(world.b))
+            response, changed = walk.request(clients[role], rules[endpoint], "GET", url)
+            if response is None:
+                continue
+            walk.check(
+                response.status_code in (403, 404) and not changed,
+                endpoint,
+                f"GET {url} as {role} of tenant a answered {response.status_code}, "
+                f"changed {changed}",
+            )
+    walk.finish()

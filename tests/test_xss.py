@@ -96,8 +96,13 @@ ALTERNATIVES = {
 # Query strings a page needs to show its data (an export's format and period).
 QUERIES = {
     "indicators.export": [
-        {"format": "csv", "year": "2026"},
-        {"format": "xlsx", "year": "2026"},
+        lambda t: {"format": "csv", "year": "2026"},
+        lambda t: {"format": "xlsx", "year": "2026", "municipality": t.municipality},
+    ],
+    "job_report.report": [
+        lambda t: {"year": "2027"},
+        lambda t: {"format": "csv", "year": "2027"},
+        lambda t: {"format": "xlsx", "year": "2027", "municipality": t.municipality},
     ],
 }
 
@@ -184,8 +189,8 @@ def variant_urls(app, world, rule):
             context = security_samples.SampleContext(world, world.a, rule, base)
             variants += [{**base, name: alternative(context)} for alternative in alternatives]
     for args in variants:
-        for query in QUERIES.get(rule.endpoint, [{}]):
-            yield build_url(app, world, world.a, rule, **args, **query)
+        for query in QUERIES.get(rule.endpoint, [lambda t: {}]):
+            yield build_url(app, world, world.a, rule, **args, **query(world.a))
 
 
 def inspect_response(seen: Seen, client, url: str, response) -> None:
@@ -261,6 +266,9 @@ def seen(app, world, clients, payloads) -> Seen:
         for client in visitors:
             for url in urls:
                 inspect_response(result, client, url, client.get(url))
+    # Still logged in: no page was walked as an anonymous visitor by mistake.
+    for role in (Role.ADMIN, *STAFF_ROLES):
+        assert clients[role].get("/account/password").status_code == 200, role
     return result
 
 
@@ -286,6 +294,7 @@ def test_exports_neutralise_formulas(app, seen):
     failures = []
     for client, url in seen.exports:
         response = client.get(url)
+        assert response.status_code == 200 and response.mimetype in SPREADSHEETS, url
         for cell in export_cells(response.mimetype, response.get_data()):
             if cell.startswith(FORMULA_TRIGGERS) and re.search(r"q\d+z", cell):
                 failures.append(f"{url}: a formula cell {cell!r}")
