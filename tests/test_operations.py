@@ -16,6 +16,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from gunicorn.config import Config
 
 from partnercrm import PROJECT_ROOT
@@ -179,3 +180,15 @@ def test_gunicorn_serves_the_app_with_this_config(tmp_path, make_app):
     assert '"GET /calendar/42/***.ics HTTP/1.1" 404' in access_log
     assert "Zm9vYmFy" not in access_log + error_log
     assert "kind=" not in access_log
+
+
+def test_health_answers_503_when_the_database_is_unreachable(app, client, monkeypatch):
+    assert client.get("/health").get_json() == {"status": "ok"}
+
+    def unreachable(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", unreachable)
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "unreachable"}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -38,5 +39,10 @@ def set_language():
 @bp.route("/health")
 def health():
     """For load balancers and monitoring: the app answers and the database is reachable."""
-    db.session.execute(db.text("SELECT 1"))
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("health check: the database is unreachable")
+        return {"status": "unavailable", "database": "unreachable"}, 503
     return {"status": "ok"}
