@@ -37,6 +37,10 @@ PUBLIC_GET = {
     "jobs.board": 200,
     "jobs.board_job": 404,
     "jobs_api.jobs": 200,
+    # Calendar feeds (docs/feeds.md): calendar clients have no session; a dummy signature is
+    # no feed.
+    "feeds.public_feed": 200,
+    "feeds.private_feed": 404,
 }
 # Endpoints an anonymous visitor may POST to (with a CSRF token).
 PUBLIC_POST = {"accounts.login", "accounts.accept_invitation", "core.set_language"}
