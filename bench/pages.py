@@ -54,7 +54,7 @@ from partnercrm.agreements.rules import CooperationKind  # noqa: E402
 from partnercrm.directory.models import Municipality, Organization  # noqa: E402
 from partnercrm.directory.rules import OrganizationKind  # noqa: E402
 from partnercrm.extensions import db  # noqa: E402
-from partnercrm.localtime import to_utc  # noqa: E402
+from partnercrm.localtime import local_today, to_utc  # noqa: E402
 from partnercrm.roadmap.models import PlanItem  # noqa: E402
 from partnercrm.students.models import Student  # noqa: E402
 
@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         f" (default {DEFAULT_PG_URL}); SQLite: a file URL instead of the cached file",
     )
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--year", type=int, default=date.today().year - 1)
+    parser.add_argument("--year", type=int, default=local_today().year - 1)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--rebuild", action="store_true", help="build the data set afresh")
