@@ -47,6 +47,14 @@ class Tenant:
     ids: dict[str, int] = field(default_factory=dict)
     emails: dict[Role, str] = field(default_factory=dict)
 
+    def ids_by_table(self) -> dict[str, set[int]]:
+        """The tenant's organizations, municipality, students, users and activities by table."""
+        result: dict[str, set[int]] = {}
+        for name, table in ID_TABLES.items():
+            if name in self.ids:
+                result.setdefault(table, set()).add(self.ids[name])
+        return result
+
     def __getattr__(self, name: str) -> int:
         if name.startswith("__") or name == "ids":
             raise AttributeError(name)
@@ -54,6 +62,21 @@ class Tenant:
             return self.ids[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+# The table of each object a tenant keeps by name (Tenant.ids).
+ID_TABLES = {
+    "municipality": "municipality",
+    "student": "student",
+    "invitee": "user",
+    "activity": "activity",
+    "parent_meeting": "activity",
+    "camp_shift": "activity",
+    "public_activity": "activity",
+    **dict.fromkeys(("school", "employer", "college", "center", "camp"), "organization"),
+    **dict.fromkeys(("pending_employer", "declined_employer"), "organization"),
+    **{f"user_{role.value}": "user" for role in Role},
+}
 
 
 @dataclass

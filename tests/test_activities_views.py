@@ -532,6 +532,8 @@ def test_bad_input_is_refused_and_changes_nothing(world, browser):
         ({"plan_items": ["5", "99"]}, "Unknown roadmap plan item."),
         ({"host": "Нет такой организации"}, "No such organization"),
         ({"day": "15.13.2021"}, "Not a valid date value."),
+        ({"day": ""}, "Enter the date."),
+        ({"start": ""}, "Enter the start time."),
         ({"status": "done"}, "Not a valid choice"),
     ):
         response = post(browser, "/activities/new/excursion", {**base, **changes})

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from partnercrm.accounts.rules import Role
 from partnercrm.extensions import db
@@ -165,10 +166,10 @@ class Walk:
     Each request is checked with the quick fingerprint; the whole walk with the full one.
     """
 
-    def __init__(self):
+    def __init__(self, changes_expected: bool = False):
         self.failures: list[str] = []
         self.pending: list[str] = []
-        self.start = fingerprint()
+        self.start = None if changes_expected else fingerprint()
 
     def urls(self, app, world, tenant, methods):
         for rule in walked_rules(app, methods):
@@ -197,8 +198,9 @@ class Walk:
         (self.pending if is_pending(endpoint) else self.failures).append(message)
 
     def finish(self) -> None:
-        changed = changed_tables(self.start, fingerprint())
-        self.check(not changed, "walk", f"the requests changed {changed}")
+        if self.start is not None:
+            changed = changed_tables(self.start, fingerprint())
+            self.check(not changed, "walk", f"the requests changed {changed}")
         if self.pending:
             import warnings
 
@@ -473,4 +475,73 @@ def test_reports_of_another_tenant_are_out_of_reach(app, world, clients, role):
                 f"GET {url} as {role} of tenant a answered {response.status_code}, "
                 f"changed {changed}",
             )
+    walk.finish()
+
+
+# --- new records are the creator's own ---
+
+# The column that says whose a new record is, and the table it points to. A user of tenant a
+# who posts the form a user of tenant b sees (with b's organizations selected) must not create
+# a record that belongs to tenant b.
+OWNER_COLUMNS = {
+    ("activity", "organizer_id"): "organization",
+    ("student", "school_id"): "organization",
+    ("offer", "organization_id"): "organization",
+    ("booking", "school_id"): "organization",
+    ("speaker_request", "school_id"): "organization",
+    ("holiday_job", "municipality_id"): "municipality",
+    ("job_application", "student_id"): "student",
+    ("municipal_plan", "municipality_id"): "municipality",
+    ("organization", "municipality_id"): "municipality",
+    ("user", "organization_id"): "organization",
+    ("user", "municipality_id"): "municipality",
+}
+NOT_POSTED = {"accounts.login", "accounts.logout"}  # they would end the walk's session
+
+
+def creation_rules(app):
+    for rule in walked_rules(app, STATE_CHANGING):
+        if rule.endpoint not in NOT_POSTED and not any(
+            name.endswith("_id") for name in rule_arguments(rule)
+        ):
+            yield rule
+
+
+def owner_rows() -> dict[str, set]:
+    tables = db.metadata.tables
+    with db.engine.connect() as connection:
+        return {
+            name: set(connection.execute(sa.select(tables[name])).all())
+            for name in {table for table, _ in OWNER_COLUMNS}
+        }
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_new_records_belong_to_the_creators_tenant(app, world, clients, owners, role):
+    client, reader = clients[role], owners[STAFF_ROLES.index(role)]
+    forms = FormSource(app, [reader])
+    foreign = world.b.ids_by_table()
+    walk = Walk(changes_expected=True)  # a's own records may be made: owners are checked
+    for rule in creation_rules(app):
+        url = build_url(app, world, world.a, rule)
+        data = forms.data(world, rule, url)
+        if not data:
+            continue  # tenant b's user has no such form: nothing to forge from
+        before = owner_rows()
+        response, _changed = walk.request(
+            client, rule, "POST", url, data={**data, "csrf_token": client.csrf}
+        )
+        if response is None:
+            continue
+        for name, rows in owner_rows().items():
+            for row in rows - before[name]:
+                for (table, column), target in OWNER_COLUMNS.items():
+                    value = row._mapping[column] if table == name else None
+                    walk.check(
+                        value not in foreign.get(target, ()),
+                        rule.endpoint,
+                        f"POST {url} as {role} of tenant a made {name} with {column}={value} "
+                        f"of tenant b",
+                    )
+    assert_still_logged_in(client, role)
     walk.finish()

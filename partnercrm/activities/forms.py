@@ -17,7 +17,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from partnercrm.activities.rules import (
     MAX_GRADE,
@@ -85,6 +92,20 @@ class CheckboxesField(SelectMultipleField):
 # --- forms ---
 
 
+class Entered:
+    """A required date or time: an empty field gets ``message`` (instead of the parser's "Not a
+    valid date value") and stops there. ``Optional()`` would stop without an error, leaving the
+    field None for the view."""
+
+    def __init__(self, message) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not field.raw_data or not str(field.raw_data[0]).strip():
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
 class ActivityForm(FlaskForm):
     """Every field any kind uses; the view removes what a kind or a role does not need."""
 
@@ -96,11 +117,11 @@ class ActivityForm(FlaskForm):
     )
     organizer = OrganizationField(_l("Organizer"))
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
-    day = DateField(_l("Date"), validators=[Optional()])
-    start = TimeField(_l("Start time"), validators=[Optional()])
+    day = DateField(_l("Date"), validators=[Entered(_l("Enter the date."))])
+    start = TimeField(_l("Start time"), validators=[Entered(_l("Enter the start time."))])
     end = TimeField(_l("End time"), validators=[Optional()])
-    first_day = DateField(_l("First day"), validators=[Optional()])
-    last_day = DateField(_l("Last day"), validators=[Optional()])
+    first_day = DateField(_l("First day"), validators=[Entered(_l("Enter the first day."))])
+    last_day = DateField(_l("Last day"), validators=[Entered(_l("Enter the last day."))])
     theme = StringField(_l("Theme"), validators=[Optional(), Length(max=300)])
     capacity = IntegerField(
         _l("Capacity (students)"), validators=[Optional(), NumberRange(min=1, max=100000)]
@@ -121,28 +142,14 @@ class ActivityForm(FlaskForm):
     )
     submit = SubmitField(_l("Save"))
 
-    def validate_day(self, field) -> None:
-        if field.data is None and not field.errors:
-            raise ValidationError(_l("Enter the date."))
-
-    def validate_start(self, field) -> None:
-        if field.data is None and not field.errors:
-            raise ValidationError(_l("Enter the start time."))
-
     def validate_end(self, field) -> None:
         start = self.start.data
         if field.data is not None and start is not None and field.data < start:
             raise ValidationError(_l("The end must not be before the start."))
 
-    def validate_first_day(self, field) -> None:
-        if field.data is None and not field.errors:
-            raise ValidationError(_l("Enter the first day."))
-
     def validate_last_day(self, field) -> None:
-        if field.data is None:
-            if not field.errors:
-                raise ValidationError(_l("Enter the last day."))
-        elif self.first_day.data is not None and field.data < self.first_day.data:
+        first = self.first_day.data
+        if field.data is not None and first is not None and field.data < first:
             raise ValidationError(_l("The last day must not be before the first day."))
 
     def validate_presenters(self, field) -> None:
