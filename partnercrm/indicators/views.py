@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -45,6 +45,7 @@ from partnercrm.indicators.forms import (
     RoadmapForm,
     read,
 )
+from partnercrm.indicators.roadmap_records import RecordCounts, Source, record_counts
 from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
 from partnercrm.roadmap.models import Indicator, PlanSection
 
@@ -369,11 +370,63 @@ def school(school_id: int):
     )
 
 
+def _record_labels(records: RecordCounts) -> dict[Source, str]:
+    if records.campaigns:
+        years = ", ".join(str(campaign.year) for campaign in records.campaigns)
+        reports_label = _("Municipal reports submitted to the monitoring of %(years)s", years=years)
+    else:
+        reports_label = _("Municipal reports submitted (no monitoring campaign in this period)")
+    return {
+        Source.AGREEMENTS: _("Cooperation agreements in force"),
+        Source.JOB_PLACES: _("Places in holiday jobs"),
+        Source.JOB_HIRES: _("Young people hired for holiday jobs"),
+        Source.MUNICIPAL_REPORTS: reports_label,
+    }
+
+
+def _record_links(
+    records: RecordCounts, columns: list[Municipality], chosen: Chosen, period_args: dict
+) -> dict[Source, dict]:
+    """The page behind each record figure, {source: {cell key: URL}}, for the cells whose page
+    the user may open (the pages check again)."""
+    user = current_user
+    agreements, jobs, campaign_pages = {}, {}, {}
+    if access.can_see_agreements(user):
+        if access.is_admin(user):
+            agreements["region"] = url_for("agreements.index")
+        for m in columns:
+            if access.can_report_on_municipality(user, m.id):
+                agreements[m.id] = url_for("agreements.index", municipality=m.id)
+        if chosen.school is not None:
+            agreements["school"] = url_for("agreements.index", organization=chosen.school.id)
+    for key, municipality_id in [("region", None), *((m.id, m.id) for m in columns)]:
+        if access.can_report_jobs_in(user, municipality_id):
+            jobs[key] = url_for("job_report.report", municipality=municipality_id, **period_args)
+    if len(records.campaigns) == 1:
+        campaign_id = records.campaigns[0].id
+        if access.can_manage_campaigns(user):
+            campaign_pages["region"] = url_for("monitoring.campaign", campaign_id=campaign_id)
+        for m in columns:
+            if access.can_see_municipal_report(user, m.id):
+                campaign_pages[m.id] = url_for(
+                    "monitoring.report", campaign_id=campaign_id, municipality_id=m.id
+                )
+    elif access.can_use_monitoring(user):
+        campaign_pages["region"] = url_for("monitoring.index")
+    return {
+        Source.AGREEMENTS: agreements,
+        Source.JOB_PLACES: jobs,
+        Source.JOB_HIRES: jobs,
+        Source.MUNICIPAL_REPORTS: campaign_pages,
+    }
+
+
 @bp.route("/roadmap")
 @access.roles_required(*access.REPORT_ROLES)
 def roadmap():
     """The live roadmap: activities linked to each of the 37 plan items in the period, held
-    and planned, for the region and per municipality (host, organizer or visiting school)."""
+    and planned, for the region and per municipality (host, organizer or visiting school); and
+    for the items fed by other records (agreements, holiday jobs, monitoring) their figures."""
     access.require(access.can_see_reports(current_user))
     form = read(RoadmapForm, request.args)
     user = current_user
@@ -398,6 +451,14 @@ def roadmap():
         .order_by(PlanSection.number)
     ).all()
     items = [item for section in sections for item in section.items]
+    records = record_counts(
+        db.session, period, columns, chosen.school.id if chosen.school else None
+    )
+    done = {
+        item.id
+        for item in items
+        if (item.id in counts.region and counts.region[item.id].done) or records.done(item.number)
+    }
     return render_template(
         "indicators/roadmap.html",
         form=form,
@@ -407,8 +468,11 @@ def roadmap():
         municipalities=municipalities,
         columns=columns,
         counts=counts,
+        records=records,
+        record_labels=_record_labels(records),
+        record_links=_record_links(records, columns, chosen, form.period_args()),
         sections=sections,
-        done=sum(1 for item in items if item.id in counts.region and counts.region[item.id].done),
+        done=done,
         item_total=len(items),
         empty=reports.ItemCount(),
     )
