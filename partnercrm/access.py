@@ -881,6 +881,8 @@ def offer_records_visibility(user: User, school_id, offer_id) -> sa.ColumnElemen
     :func:`can_see_offer_record`, over a record's ``school_id`` and ``offer_id`` columns."""
     from partnercrm.offers.models import Offer
 
+    if not user.is_authenticated:
+        return sa.false()
     if is_admin(user):
         return sa.true()
     if user.role is Role.COORDINATOR:

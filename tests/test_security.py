@@ -41,6 +41,9 @@ PUBLIC_GET = {
     # no feed.
     "feeds.public_feed": 200,
     "feeds.private_feed": 404,
+    # Published offers are public (docs/offers.md); offer 1 does not exist.
+    "offers.public": 200,
+    "offers.detail": 404,
 }
 # Endpoints an anonymous visitor may POST to (with a CSRF token).
 PUBLIC_POST = {"accounts.login", "accounts.accept_invitation", "core.set_language"}

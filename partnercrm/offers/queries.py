@@ -251,13 +251,16 @@ def speaker_requests(
     return query.order_by(SpeakerRequest.starts_at.desc(), SpeakerRequest.id.desc())
 
 
-def offer_bookings(session: Session, offer_id: int) -> list[Booking]:
-    """Every booking of an offer's slots, for its page (school names and seats, no students)."""
+def offer_bookings(
+    session: Session, offer_id: int, visibility: sa.ColumnElement[bool]
+) -> list[Booking]:
+    """The bookings of an offer's slots the user sees, for its page (school names and seats,
+    never students)."""
     return list(
         session.scalars(
             sa.select(Booking)
             .join(OfferSlot, OfferSlot.id == Booking.slot_id)
-            .where(OfferSlot.offer_id == offer_id)
+            .where(OfferSlot.offer_id == offer_id, visibility)
             .options(joinedload(Booking.school), selectinload(Booking.slot))
             .order_by(OfferSlot.starts_at, Booking.id)
         )

@@ -171,7 +171,6 @@ def index():
         filters=filters,
         municipalities=all_municipalities(),
         can_create=access.can_create_offer(current_user),
-        school_staff=access.roster_school_id(current_user) is not None,
     )
 
 
@@ -188,14 +187,15 @@ def detail(offer_id: int):
         slots = list(offer.slots)
     else:
         slots = queries.open_slots(db.session, [offer.id], queries.open_slot(now))[offer.id]
+    # The host's side sees every booking or request of the offer; a school its own.
     bookings, requests = [], []
-    if offer.kind is OfferKind.EXCURSION and (sees_bookings or current_user.is_authenticated):
-        bookings = [
-            booking
-            for booking in queries.offer_bookings(db.session, offer.id)
-            if sees_bookings or access.is_school_side(current_user, booking)
-        ]
-    if offer.kind is OfferKind.SPEAKER and current_user.is_authenticated:
+    if offer.kind is OfferKind.EXCURSION:
+        bookings = queries.offer_bookings(
+            db.session,
+            offer.id,
+            access.offer_records_visibility(current_user, Booking.school_id, OfferSlot.offer_id),
+        )
+    else:
         visibility = sa.and_(
             SpeakerRequest.offer_id == offer.id,
             access.offer_records_visibility(
