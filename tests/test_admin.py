@@ -416,3 +416,13 @@ def test_lists_search_and_filter(client, admin):
     page = client.get("/admin/users/?flt0_0=school").get_data(as_text=True)
     assert "Петров Иван" in page and "Сидорова Анна" not in page
     assert client.get("/admin/organizations/?flt0_0=employer").status_code == 200
+
+
+def test_the_roadmap_keeps_its_numbers(client, admin, seeded):
+    # Plan items and indicators are found by number (activity kinds, indicator queries).
+    indicator = db.session.scalar(sa.select(Indicator).where(Indicator.number == 5))
+    url = f"/admin/indicators/edit/?id={indicator.id}"
+    data = {"number": "-1", "goal": indicator.goal, "name": "Исправлено", "unit": indicator.unit}
+    assert post_form(client, url, data).status_code == 302
+    db.session.expire_all()
+    assert (indicator.number, indicator.name) == (5, "Исправлено")

@@ -219,8 +219,8 @@ class MunicipalityView(BaseModelView):
 
 
 class RoadmapView(BaseModelView):
-    """The roadmap is an approved document, seeded verbatim: admins correct it, never add to
-    it or remove from it."""
+    """The roadmap is an approved document, seeded verbatim: admins correct its text, never add
+    to it, remove from it or renumber it (the app finds plan items and indicators by number)."""
 
     can_create = False
     column_default_sort = "number"
@@ -230,7 +230,7 @@ class PlanSectionView(RoadmapView):
     column_list = ("number", "title")
     column_searchable_list = ("title",)
     column_labels = {"number": _l("No."), "title": _l("Title")}
-    form_columns = ("number", "title")
+    form_columns = ("title",)
 
 
 class PlanItemView(RoadmapView):
@@ -246,7 +246,7 @@ class PlanItemView(RoadmapView):
         "deadline": _l("Deadline"),
         "expected_result": _l("Expected result"),
     }
-    form_columns = ("number", "section", "title", "responsible", "deadline", "expected_result")
+    form_columns = ("section", "title", "responsible", "deadline", "expected_result")
 
 
 class IndicatorView(RoadmapView):
@@ -258,7 +258,7 @@ class IndicatorView(RoadmapView):
         "name": _l("Name"),
         "unit": _l("Unit"),
     }
-    form_columns = ("number", "goal", "name", "unit")
+    form_columns = ("goal", "name", "unit")
 
 
 class SchoolHolidayView(BaseModelView):
