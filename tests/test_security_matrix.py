@@ -478,6 +478,27 @@ def test_reports_of_another_tenant_are_out_of_reach(app, world, clients, role):
     walk.finish()
 
 
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_flask_admin_refuses_other_roles(app, world, clients, role):
+    """Every Flask-Admin post, with a valid token and the admin's own form data: 403."""
+    client = clients[role]
+    forms = FormSource(app, [clients[Role.ADMIN]])
+    walk = Walk()
+    for rule in walked_rules(app, STATE_CHANGING):
+        if not rule.endpoint.startswith("admin"):
+            continue
+        url = build_url(app, world, world.a, rule)
+        data = {**forms.data(world, rule, url, tenant=world.a), "csrf_token": client.csrf}
+        response, changed = walk.request(client, rule, "POST", url, data=data)
+        if response is not None:
+            walk.check(
+                response.status_code == 403 and not changed,
+                rule.endpoint,
+                f"POST {url} as {role} answered {response.status_code}, changed {changed}",
+            )
+    walk.finish()
+
+
 # --- new records are the creator's own ---
 
 # The column that says whose a new record is, and the table it points to. A user of tenant a
