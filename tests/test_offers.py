@@ -260,6 +260,26 @@ def test_an_offer_without_confirmation_plans_the_excursion_at_once(app, world, o
     assert outbox[-1].to == [world.employer_user.email]
 
 
+def test_a_booked_excursion_is_cancelled_through_its_booking(app, world):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer, requires_confirmation=False))
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    school.post(f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id))
+    booking = db.session.scalars(sa.select(Booking)).one()
+    host = client_for(app, world.employer_user)
+    page = host.get(f"/activities/{booking.activity_id}").get_data(as_text=True)
+    response = host.post(
+        f"/activities/{booking.activity_id}/status",
+        data={"csrf_token": form_fields(page)["csrf_token"], "status": "cancelled"},
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/offers/bookings/{booking.id}")
+    db.session.expire_all()
+    assert booking.activity.status is ActivityStatus.PLANNED
+    assert booking.status is BookingStatus.CONFIRMED
+    assert seats_booked(slot.id) == (3, 3)
+
+
 def test_host_declines_with_a_reason(app, world, outbox):
     booking = BookingFactory(
         slot=SlotFactory(offer=OfferFactory(organization=world.employer)),

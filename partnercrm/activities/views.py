@@ -54,6 +54,7 @@ from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date, to_local, to_utc
+from partnercrm.offers import queries as offers_queries
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
 
@@ -648,8 +649,17 @@ def edit(activity_id: int):
 def change_status(activity_id: int):
     activity = _editable_activity(activity_id)
     form = StatusForm()
+    origin = offers_queries.origin_url_args(db.session, activity.id)
     if not form.validate_on_submit():
         flash(_("This change of status is not possible."), "danger")
+    elif origin is not None and form.status.data == ActivityStatus.CANCELLED:
+        # Cancelling the booking (or speaker request) frees the seats and tells the other side.
+        flash(
+            _("This activity was arranged through an offer: cancel the booking or the request."),
+            "warning",
+        )
+        endpoint, args = origin
+        return redirect(url_for(endpoint, **args))
     else:
         try:
             services.set_status(activity, ActivityStatus(form.status.data))

@@ -307,3 +307,20 @@ def past_visits(
     )
     counts = counts_by_activity(session, [visit.id for visit in visits])
     return [(visit, counts[visit.id]) for visit in visits]
+
+
+def origin_url_args(session: Session, activity_id: int) -> tuple[str, dict] | None:
+    """The booking or speaker request an activity was made from, as (endpoint, view args).
+
+    Such an activity is cancelled through its booking or request, which also frees the seats
+    and tells the other side.
+    """
+    booking_id = session.scalar(sa.select(Booking.id).where(Booking.activity_id == activity_id))
+    if booking_id is not None:
+        return "offers.booking", {"booking_id": booking_id}
+    request_id = session.scalar(
+        sa.select(SpeakerRequest.id).where(SpeakerRequest.activity_id == activity_id)
+    )
+    if request_id is not None:
+        return "offers.speaker_request", {"request_id": request_id}
+    return None
