@@ -31,7 +31,7 @@ from partnercrm.directory.models import Municipality, Organization
 from partnercrm.indicators.rules import Period
 from partnercrm.jobs.report import job_report
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
-from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+from partnercrm.monitoring.rules import ReportStatus
 
 
 class Source(StrEnum):
@@ -65,7 +65,6 @@ class Figure:
 class Campaign:
     id: int
     year: int
-    status: CampaignStatus
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def _monitoring(
     campaigns = [
         Campaign(*row)
         for row in session.execute(
-            sa.select(MonitoringCampaign.id, MonitoringCampaign.year, MonitoringCampaign.status)
+            sa.select(MonitoringCampaign.id, MonitoringCampaign.year)
             .where(*years)
             .order_by(MonitoringCampaign.year)
         ).all()
