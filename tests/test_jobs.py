@@ -240,13 +240,22 @@ def test_an_unlawful_job_is_refused_with_every_violation_and_its_article(app, wo
 def test_the_refusal_is_in_russian_by_default(app, world):
     center = scoped_client(app)
     sign_in(center, world.center_user, lang=None)
+    # Three weeks of May: school time, so the limit combined with study applies.
     job = HolidayJobFactory(
-        employer=world.employer, status=JobStatus.DRAFT, min_age=14, hours_per_day=Decimal(6)
+        employer=world.employer,
+        status=JobStatus.DRAFT,
+        min_age=14,
+        hours_per_day=Decimal("3.5"),
+        hours_per_week=Decimal(10),
+        first_day=date(2026, 5, 18),
+        last_day=date(2026, 5, 29),
     )
     db.session.commit()
     response = post(center, f"/jobs/{job.id}/publish", {}, f"/jobs/{job.id}")
     shown = text(center.get(response.headers["Location"]))
-    assert "(ст. 94 ТК РФ)" in shown
+    # Listed once, on the job's page, with hours as Russian writes them.
+    assert shown.count("(ст. 94 ТК РФ)") == 1
+    assert "не более 2,5 ч" in shown and "указано 3,5 ч" in shown
     assert fresh(HolidayJob, job.id).status is JobStatus.DRAFT
 
 

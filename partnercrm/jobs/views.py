@@ -10,9 +10,11 @@ what the user may not see is "not found" (404). Writes go through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -91,15 +93,22 @@ def _template_globals(state) -> None:
 
 
 def violation_text(violation: labour.Violation) -> str:
-    """A Labour Code violation in the user's language, with its article."""
-    return f"{_(violation.message) % violation.params} ({violation.article})"
+    """A Labour Code violation in the user's language, with its article (hours as the
+    language writes them: 2,5 in Russian)."""
+    params = {
+        name: format_decimal(value) if isinstance(value, Decimal) else value
+        for name, value in violation.params.items()
+    }
+    return f"{_(violation.message) % params} ({violation.article})"
 
 
-def _refusal(error: services.JobError) -> None:
-    """Flash a service's refusal, and every violation of a Labour Code refusal."""
+def _refusal(error: services.JobError, violations_listed: bool = False) -> None:
+    """Flash a service's refusal, and every violation of a Labour Code refusal unless the
+    page it leads to lists them already."""
     flash(_(error.message, **error.params), "danger")
-    for violation in getattr(error, "violations", ()):
-        flash(violation_text(violation), "danger")
+    if not violations_listed:
+        for violation in getattr(error, "violations", ()):
+            flash(violation_text(violation), "danger")
 
 
 # --- loading with access checks ---
@@ -395,7 +404,8 @@ def _review(job_id: int, action, done: str):
         action(job)
     except services.JobError as error:
         db.session.rollback()
-        _refusal(error)
+        # The job's page lists the Labour Code check to whoever may review the job.
+        _refusal(error, violations_listed=True)
         return redirect(url_for("jobs.detail", job_id=job_id))
     db.session.commit()
     flash(done, "success")
