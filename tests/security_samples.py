@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 
 from partnercrm.accounts.rules import Role
+from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db, limiter
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -81,15 +82,14 @@ ID_TABLES = {
 
 @dataclass
 class World:
+    """Tenants a and b are two municipalities; c is other organizations of a's municipality."""
+
     admin_email: str
     admin_id: int
     a: Tenant
     b: Tenant
+    c: Tenant
     ids: dict[str, int] = field(default_factory=dict)  # shared objects (the campaign...)
-
-    @property
-    def tenants(self) -> tuple[Tenant, Tenant]:
-        return self.a, self.b
 
 
 # --- fixtures: one world per test module ---
@@ -156,19 +156,22 @@ def build_world() -> World:
     seed_municipalities()
     admin = UserFactory(role=Role.ADMIN, email="admin@security.test")
     a, b = _build_tenant("a", admin), _build_tenant("b", admin)
-    world = World(admin_email=admin.email, admin_id=admin.id, a=a, b=b)
+    c = _build_tenant("c", admin, db.session.get(Municipality, a.municipality))
+    world = World(admin_email=admin.email, admin_id=admin.id, a=a, b=b, c=c)
     _build_shared(world, admin)
     db.session.commit()
     return world
 
 
-def _build_tenant(key: str, admin) -> Tenant:
+def _build_tenant(key: str, admin, municipality=None) -> Tenant:
     from partnercrm.directory.rules import ApprovalState, OrganizationKind
     from partnercrm.students.models import Student
     from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
 
     t = Tenant(key)
-    municipality = MunicipalityFactory(name=f"Округ {key.upper()}")
+    # A neighbour in an existing municipality keeps that municipality's plan for 2026.
+    plan_year = 2026 if municipality is None else 2025
+    municipality = municipality or MunicipalityFactory(name=f"Округ {key.upper()}")
     kinds = {
         "school": OrganizationKind.SCHOOL,
         "employer": OrganizationKind.EMPLOYER,
@@ -238,7 +241,7 @@ def _build_tenant(key: str, admin) -> Tenant:
     _build_offers(t, orgs, users)
     _build_jobs(t, orgs, municipality, student, users[Role.EMPLOYMENT_CENTER])
     _build_registration(t, pending, declined)
-    _build_plan(t, municipality)
+    _build_plan(t, municipality, plan_year)
     return t
 
 
@@ -488,14 +491,14 @@ def _build_registration(t: Tenant, pending, declined) -> None:
     t.ids.update(registration=registrations[0].id, declined_registration=registrations[1].id)
 
 
-def _build_plan(t: Tenant, municipality) -> None:
+def _build_plan(t: Tenant, municipality, year: int) -> None:
     from partnercrm.indicators.models import MunicipalPlan
     from partnercrm.monitoring.services import PLAN_DOCUMENTS
     from partnercrm.uploads import store_bytes
 
     plan = MunicipalPlan(
         municipality=municipality,
-        year=2026,
+        year=year,
         approved_on=date(2026, 1, 20),
         title="План профориентации",
         document=store_bytes(PDF, PLAN_DOCUMENTS),
