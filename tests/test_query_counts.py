@@ -36,7 +36,8 @@ from partnercrm.database import utcnow
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.jobs.models import HolidayJob
+from partnercrm.jobs.models import ApplicationStatusChange, HolidayJob
+from partnercrm.jobs.rules import ApplicationStatus
 from partnercrm.localtime import local_date, local_today, to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
@@ -418,6 +419,41 @@ def _job_applications(w, n):
     return [JobApplicationFactory(job=w.job).young_person.full_name for _ in range(n)]
 
 
+def _application_history(w, n):
+    """Status changes of ``w.application``, each by a user of its own."""
+    users = [UserFactory(role=Role.EMPLOYMENT_CENTER) for _ in range(n)]
+    db.session.add_all(
+        ApplicationStatusChange(
+            application=w.application,
+            to_status=ApplicationStatus.APPLIED,
+            note=f"Звонок {user.id}",
+            changed_by=user,
+        )
+        for user in users
+    )
+    db.session.flush()
+    return [user.full_name for user in users]
+
+
+def _set_application(w):
+    _set_job(w)
+    w.application = JobApplicationFactory(job=w.job)
+
+
+def _centers(w, n):
+    """Employment centers, the board's contacts for a job without a center of its own."""
+    return [organization(OrganizationKind.EMPLOYMENT_CENTER).name for _ in range(n)]
+
+
+def _set_job_without_center(w):
+    _set_job(w)
+    # Only the centers made by _centers, so the board shows every one of them (at most 100).
+    db.session.delete(w.job.center)
+    w.job.center = None
+    db.session.delete(w.center)
+    w.center_user.organization = None
+
+
 def _public_activities(w, n):
     """Public activities next week, as the public calendar feed shows them."""
     soon = _ahead(7)
@@ -630,6 +666,20 @@ PAGES = [
         _job_applications,
         _set_job,
         sizes=(FEW, 50),  # APPLICATIONS_PER_PAGE
+    ),
+    Page(
+        "job application, history",
+        "admin",
+        lambda w: f"/jobs/applications/{w.application.id}",
+        _application_history,
+        _set_application,
+    ),
+    Page(
+        "job on the board, contacts",
+        None,
+        lambda w: f"/jobs/board/{w.job.id}",
+        _centers,
+        _set_job_without_center,
     ),
     Page("jobs report", "admin", lambda w: "/jobs/report", counted_only(_open_jobs)),
     # Calendar
