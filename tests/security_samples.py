@@ -145,6 +145,15 @@ def clients(app, world):
 # --- building ---
 
 
+def student_name(key: str) -> str:
+    """The name of tenant ``key``'s student: unique, so a page that shows it is found."""
+    return f"Скрытова Ученица-{key.upper()}"
+
+
+def young_person_name(key: str) -> str:
+    return f"Скрытов Подросток-{key.upper()}"
+
+
 def build_world() -> World:
     """Two tenants and the region's shared objects; committed. Needs an app context and a
     writable ``UPLOAD_FOLDER``."""
@@ -218,7 +227,11 @@ def _build_tenant(key: str, admin, municipality=None) -> Tenant:
         password_hash=None,
     )
     student = Student(
-        school=orgs.school, local_id=f"{key}-1", full_name="Ученик", grade=8, class_letter="А"
+        school=orgs.school,
+        local_id=f"{key}-1",
+        full_name=student_name(key),
+        grade=8,
+        class_letter="А",
     )
     db.session.add(student)
     db.session.flush()
@@ -438,7 +451,7 @@ def _build_jobs(t: Tenant, orgs, municipality, student, center_user) -> None:
         created_by=center_user,
     )
     person = YoungPerson(
-        full_name="Подросток",
+        full_name=young_person_name(t.key),
         birth_date=date(2010, 3, 15),
         contact="+7 900 000-00-00",
         parent_contact="+7 900 000-00-01",

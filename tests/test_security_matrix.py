@@ -3,9 +3,13 @@
 (a) Anonymous GETs answer only the public endpoints; everything else asks for a login.
 (b) Every state-changing request without a valid CSRF token is refused with 400 (Flask-Admin
     included) and changes nothing.
-(c) No GET changes the database, for any role, with real objects in the URL.
+(c) No GET changes the database, for any role, with real objects in the URL; no page shows
+    a role names of minors DESIGN §1 keeps from it.
 (d) Every role asked for another organization's or municipality's object gets 403 or 404 and
-    changes nothing, by GET and by POST with a valid CSRF token and the form's own data.
+    changes nothing, by GET and by POST with a valid CSRF token and the form's own data; report
+    scopes in the query string too; Flask-Admin refuses every other role.
+Then: a form posted with another tenant's organizations never makes a record of theirs; bad
+input never ends in a 500.
 
 The walk is driven by the URL map: a new rule is covered as soon as it exists, and fails with
 "add a sample for endpoint X" until tests/security_samples.py knows how to fill its URL.
@@ -34,7 +38,9 @@ from tests.security_samples import (
     quick_fingerprint,
     rule_arguments,
     signed_in,
+    student_name,
     walked_rules,
+    young_person_name,
 )
 
 # The module's world and logged-in clients (fixtures shared with tests/test_xss.py).
@@ -287,7 +293,51 @@ def token_of_another_session(clients, who) -> str:
     return clients[Role.SCHOOL if who == Role.ADMIN else Role.ADMIN].csrf
 
 
-# --- (c) GET changes nothing ---
+# --- (c) GET changes nothing, and names of minors show only where allowed ---
+
+# Whose names a role may read (DESIGN §1): a school its own students; the employment center
+# (in its municipality) and the admin the applicants for holiday jobs — every sample student and
+# young person applied for one. Nobody else reads any name, anywhere.
+NAMES_SEEN = {
+    Role.ADMIN: {"a", "b", "c"},
+    Role.SCHOOL: {"a"},
+    Role.EMPLOYMENT_CENTER: {"a", "c"},
+}
+
+
+class MinorsNames:
+    """Checks every page a role of tenant a reads for the names it must not see, and that the
+    names it may see show up somewhere (so the check is not vacuous)."""
+
+    def __init__(self, role: Role):
+        keys = NAMES_SEEN.get(role, set())
+        self.role = role
+        self.hidden = {
+            name: key
+            for key in ("a", "b", "c")
+            for name in (student_name(key), young_person_name(key))
+            if key not in keys or (role is Role.SCHOOL and name == young_person_name(key))
+        }
+        own = {student_name("a"), young_person_name("a")}
+        self.expected = own - set(self.hidden) if keys else set()
+        self.shown: set[str] = set()
+
+    def check(self, walk, rule, url: str, response) -> None:
+        if response.status_code != 200:
+            return
+        body = response.get_data()
+        self.shown |= {name for name in self.expected if name.encode() in body}
+        for name, key in self.hidden.items():
+            walk.check(
+                name.encode() not in body,
+                rule.endpoint,
+                f"GET {url} as {self.role} of tenant a shows {name!r} of tenant {key}",
+            )
+
+    def finish(self, walk) -> None:
+        missing = self.expected - self.shown
+        walk.check(not missing, "walk", f"{self.role} never saw {missing}")
+
 
 # Pages an admin is refused, by design.
 NOT_FOR_ADMINS = {
@@ -312,11 +362,13 @@ def admin_answers(app, endpoint: str) -> tuple[int, ...]:
 @pytest.mark.parametrize("role", [Role.ADMIN, *STAFF_ROLES])
 def test_no_get_changes_the_database(app, world, clients, role):
     client = clients[role]
+    names = MinorsNames(role)
     walk = Walk()
     for rule, url in walk.urls(app, world, world.a, {"GET"}):
         response, changed = walk.request(client, rule, "GET", url)
         if response is None:
             continue
+        names.check(walk, rule, url, response)
         status = response.status_code
         walk.check(not changed, rule.endpoint, f"GET {url} as {role} changed {changed}")
         walk.check(status < 500, rule.endpoint, f"GET {url} as {role} answered {status}")
@@ -331,6 +383,7 @@ def test_no_get_changes_the_database(app, world, clients, role):
                 rule.endpoint,
                 f"GET {url} as admin answered {status}",
             )
+    names.finish(walk)
     assert_still_logged_in(client, role)
     walk.finish()
 
