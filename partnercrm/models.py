@@ -17,7 +17,7 @@ from partnercrm.agreements.models import (
 )
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.feeds.models import FeedVersion
+from partnercrm.feeds.models import FeedChange
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
 from partnercrm.jobs.models import (
     ApplicationStatusChange,
@@ -35,7 +35,7 @@ from partnercrm.students.models import Student
 __all__ = [
     "ApplicationStatusChange",
     "Booking",
-    "FeedVersion",
+    "FeedChange",
     "HolidayJob",
     "JobApplication",
     "Offer",

@@ -723,10 +723,8 @@ def build_url(app, world, tenant, rule, **overrides) -> str:
 # --- the database's fingerprint ---
 
 # Rows a read may write by design. An audit entry of an export: reading personal data is
-# recorded (DESIGN §2). A feed's version: the ETag and Last-Modified a feed was last served
-# with, kept so that Last-Modified never goes backwards (DESIGN §4.5) — HTTP cache metadata,
-# not data anyone sees.
-NOT_A_CHANGE = {"audit_entry": sa.text("action != 'export'"), "feed_version": sa.false()}
+# recorded (DESIGN §2).
+NOT_A_CHANGE = {"audit_entry": sa.text("action != 'export'")}
 
 
 def fingerprint() -> dict[str, tuple[int, str]]:

@@ -13,12 +13,14 @@ from icalendar import Calendar
 from werkzeug.http import parse_date
 
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.models import ParentMeeting
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.audit.models import AuditAction, AuditEntry
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.feeds import views
 from partnercrm.feeds.events import private_feed_url
+from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import REGION_TZ, to_utc
 from partnercrm.offers.rules import BookingStatus, OfferStatus
@@ -337,7 +339,8 @@ def test_wrong_signature_unknown_and_inactive_users_are_not_found(client, school
     signature = url.rsplit("/", 1)[1].removesuffix(".ics")
 
     assert client.get(url).status_code == 200
-    assert client.get(url.replace(signature, signature[:-1] + "A")).status_code in (404,)
+    wrong = signature[:-1] + ("B" if signature.endswith("A") else "A")
+    assert client.get(url.replace(signature, wrong)).status_code == 404
     assert client.get(f"/calendar/{other.id}/{signature}.ics").status_code == 404
     assert client.get(f"/calendar/99999/{signature}.ics").status_code == 404
     school_user.active = False
@@ -481,32 +484,167 @@ def test_an_organization_renamed_changes_the_etag(client, school_user, frozen_ti
     assert "Новое имя" in after.get_data(as_text=True)
 
 
-def test_last_modified_never_goes_backwards_after_a_deletion(client, school_user, frozen_time):
-    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+# --- Last-Modified: computed at request time, never going backwards, no write on GET ---
+
+LATER = NOW + timedelta(hours=2)
+
+
+def versions(response) -> tuple[str, datetime]:
+    return response.headers["ETag"], parse_date(response.headers["Last-Modified"])
+
+
+def assert_changed(client, url, frozen_time, change, at=LATER):
+    """``change`` at ``at`` gives the feed a new ETag and a strictly newer Last-Modified, and
+    a client that saw the old version is told it changed; returns the new answer."""
+    before = feed(client, url)
+    frozen_time.move_to(at)
+    change()
+    db.session.commit()
+    after = feed(client, url)
+    (old_etag, old_modified), (new_etag, new_modified) = versions(before), versions(after)
+    assert new_etag != old_etag
+    assert new_modified > old_modified
+    stale = {"If-Modified-Since": before.headers["Last-Modified"]}
+    assert client.get(url, headers=stale).status_code == 200
+    return after
+
+
+@pytest.fixture
+def employer():
+    return OrganizationFactory(kind=OrganizationKind.EMPLOYER)
+
+
+def test_an_edit_is_last_modified_when_it_was_made(client, school_user, employer, frozen_time):
+    activity = planned(employer, school_user.organization)
+    db.session.commit()
+
+    def rename():
+        activity.title = "Экскурсия в новый цех"
+
+    after = assert_changed(client, private_feed_url(school_user), frozen_time, rename)
+    assert versions(after)[1] == LATER
+
+
+def test_a_deletion_moves_last_modified_on(client, school_user, employer, frozen_time):
     kept = planned(employer, school_user.organization)
     db.session.commit()
     frozen_time.move_to(NOW + timedelta(hours=1))
     deleted = planned(employer, school_user.organization)
     db.session.commit()
     url = private_feed_url(school_user)
-    first = feed(client, url)
-    assert parse_date(first.headers["Last-Modified"]) == NOW + timedelta(hours=1)
+    assert versions(feed(client, url))[1] == NOW + timedelta(hours=1)
 
-    frozen_time.move_to(NOW + timedelta(hours=2))
-    db.session.delete(deleted)
+    after = assert_changed(client, url, frozen_time, lambda: db.session.delete(deleted))
+
+    assert set(events(after)) == {uid("activity", kept)}
+    assert versions(after)[1] == LATER
+    # Later requests answer the same version: nothing was stored by the feed itself.
+    frozen_time.move_to(LATER + timedelta(hours=3))
+    assert versions(feed(client, url)) == versions(after)
+
+
+@pytest.mark.parametrize("record", ["booking", "slot removed from its offer"])
+def test_deleted_bookings_and_slots_move_last_modified_on(client, school_user, record, frozen_time):
+    slot = SlotFactory()
+    booking = BookingFactory(slot=slot, school=school_user.organization)
+    booking.status = BookingStatus.REQUESTED
     db.session.commit()
-    after_deletion = feed(client, url)
+    if record == "booking":
+        url, gone = private_feed_url(school_user), uid("booking", booking)
 
-    assert set(events(after_deletion)) == {uid("activity", kept)}
-    assert after_deletion.headers["ETag"] != first.headers["ETag"]
-    assert parse_date(after_deletion.headers["Last-Modified"]) == NOW + timedelta(hours=2)
-    # A client that saw the first version is told it changed.
-    stale = {"If-Modified-Since": first.headers["Last-Modified"]}
-    assert client.get(url, headers=stale).status_code == 200
+        def change():
+            db.session.delete(booking)
+    else:
+        # A public slot without bookings, removed as the offer form does (an orphan).
+        slot = SlotFactory(offer=slot.offer, starts_at=slot.starts_at + timedelta(days=1))
+        db.session.commit()
+        url, gone = "/calendar/public.ics", uid("offer-slot", slot)
 
-    frozen_time.move_to(NOW + timedelta(hours=5))
-    again = feed(client, url)
-    assert again.headers["Last-Modified"] == after_deletion.headers["Last-Modified"]
+        def change():
+            slot.offer.slots.remove(slot)
+
+    assert gone in events(feed(client, url))
+    after = assert_changed(client, url, frozen_time, change)
+    assert gone not in events(after)
+    assert versions(after)[1] == LATER
+
+
+def test_scope_changes_move_last_modified_on(client, school_user, employer, frozen_time):
+    """Records leave a feed by changes of links kept outside their rows: a visiting school
+    removed, a parent meeting's presenter removed, an agreement's party removed, the user
+    moved to another organization."""
+    school = school_user.organization
+    other = OrganizationFactory()
+    visit = planned(employer, other, schools=[school, other])
+    meeting = planned(other, other, kind=ActivityKind.PARENT_MEETING)
+    meeting.parent_meeting = ParentMeeting(presenters=[school])
+    agreement = agreement_between(school, employer, other)
+    db.session.commit()
+    url = private_feed_url(school_user)
+    assert {uid("activity", visit), uid("activity", meeting), uid("agreement", agreement)} <= set(
+        events(feed(client, url))
+    )
+    party = next(party for party in agreement.parties if party.organization_id == school.id)
+    changes = [
+        lambda: visit.schools.remove(school),
+        lambda: meeting.parent_meeting.presenters.clear(),
+        lambda: agreement.parties.remove(party),
+    ]
+    for step, change in enumerate(changes, start=1):
+        after = assert_changed(client, url, frozen_time, change, at=NOW + timedelta(hours=step))
+        assert versions(after)[1] == NOW + timedelta(hours=step)
+    assert not events(after)
+
+    # Moved to a school with an activity of its own, older than anything seen so far.
+    frozen_time.move_to(NOW - timedelta(days=1))
+    elsewhere = planned(employer, OrganizationFactory())
+    db.session.commit()
+    moved_at = NOW + timedelta(hours=5)
+
+    def move():
+        school_user.organization = elsewhere.organizer
+
+    after = assert_changed(client, url, frozen_time, move, at=moved_at)
+    assert set(events(after)) == {uid("activity", elsewhere)}
+    assert versions(after)[1] == moved_at
+
+
+@pytest.mark.parametrize("change", ["offer unpublished", "job closed", "activity made private"])
+def test_leaving_the_public_feed_moves_last_modified_on(client, employer, change, frozen_time):
+    slot = SlotFactory(offer=OfferFactory(organization=employer))
+    job = HolidayJobFactory(employer=employer)
+    activity = planned(employer, employer, public=True, kind=ActivityKind.OPEN_DAY)
+    db.session.commit()
+    record, name, value, gone = {
+        "offer unpublished": (slot.offer, "status", OfferStatus.CLOSED, uid("offer-slot", slot)),
+        "job closed": (job, "status", JobStatus.CLOSED, uid("holiday-job", job)),
+        "activity made private": (activity, "public", False, uid("activity", activity)),
+    }[change]
+
+    after = assert_changed(
+        client, "/calendar/public.ics", frozen_time, lambda: setattr(record, name, value)
+    )
+
+    assert gone not in events(after)
+    assert versions(after)[1] == LATER
+
+
+def test_a_municipality_renamed_moves_last_modified_on(client, employer, frozen_time):
+    planned(employer, employer, public=True, kind=ActivityKind.OPEN_DAY)
+    db.session.commit()
+    municipality = employer.municipality
+
+    def rename():
+        municipality.name = "Новый округ"
+
+    after = assert_changed(
+        client, f"/calendar/public.ics?municipality={municipality.id}", frozen_time, rename
+    )
+    assert str(Calendar.from_ical(after.data)["X-WR-CALNAME"]).endswith("(Новый округ)")
+
+
+def local(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=REGION_TZ)
 
 
 def test_cancelled_activity_stays_until_its_date_has_passed(client, school_user, frozen_time):
@@ -518,19 +656,192 @@ def test_cancelled_activity_stays_until_its_date_has_passed(client, school_user,
     db.session.commit()
     url = private_feed_url(school_user)
 
-    frozen_time.move_to(datetime(2026, 3, 10, 23, 0, tzinfo=REGION_TZ))
+    frozen_time.move_to(local(date(2026, 3, 10), 23))
     on_the_day = feed(client, url)
     event = events(on_the_day)[uid("activity", activity)]
     assert event["STATUS"] == "CANCELLED"
     assert str(event["SUMMARY"]).startswith("ОТМЕНЕНО: ")
     assert event["SEQUENCE"] == 1
+    assert versions(on_the_day)[1] == NOW
 
-    frozen_time.move_to(datetime(2026, 3, 11, 0, 30, tzinfo=REGION_TZ))
+    frozen_time.move_to(local(date(2026, 3, 11), 0, 30))
     next_day = feed(client, url)
     assert not events(next_day)
-    assert parse_date(next_day.headers["Last-Modified"]) > parse_date(
-        on_the_day.headers["Last-Modified"]
+    assert versions(next_day)[0] != versions(on_the_day)[0]
+    # The moment it left: the start of the local day after it.
+    assert versions(next_day)[1] == local(date(2026, 3, 11))
+
+
+def record_of_a_year_ago(kind: str, school_user, employer):
+    """A record whose last day is 2 March 2025 — in the feed until 2 March 2026 inclusive
+    (FEED_HISTORY_DAYS = 365), gone from the start of 3 March —, its UID and a reader."""
+    last_day, school = date(2025, 3, 2), school_user.organization
+    if kind == "activity":
+        activity = planned(employer, school, when=datetime(2025, 3, 2, 10, 0))
+        return uid("activity", activity), school_user
+    if kind == "camp shift":
+        shift = ActivityFactory(host=employer, organizer=school, kind=ActivityKind.CAMP_SHIFT)
+        shift.set_days(date(2025, 2, 20), last_day)
+        return uid("activity", shift), school_user
+    if kind == "agreement":
+        since = date(2024, 9, 1)
+        agreement = agreement_between(
+            school, employer, signed_on=since, valid_from=since, valid_to=last_day
+        )
+        return uid("agreement", agreement), school_user
+    job = HolidayJobFactory(employer=employer, first_day=date(2025, 2, 20), last_day=last_day)
+    return uid("holiday-job", job), UserFactory(role=Role.EMPLOYER, organization=employer)
+
+
+@pytest.mark.parametrize("kind", ["activity", "camp shift", "agreement", "holiday job"])
+def test_records_leave_a_year_after_their_last_day(
+    client, school_user, employer, kind, frozen_time
+):
+    record, reader = record_of_a_year_ago(kind, school_user, employer)
+    db.session.commit()
+    url = private_feed_url(reader)
+
+    frozen_time.move_to(local(date(2026, 3, 2), 23, 59))
+    last_day = feed(client, url)
+    assert record in events(last_day)
+    assert versions(last_day)[1] == NOW
+
+    frozen_time.move_to(local(date(2026, 3, 3), 8))
+    gone = feed(client, url)
+    assert record not in events(gone)
+    assert versions(gone)[0] != versions(last_day)[0]
+    assert versions(gone)[1] == local(date(2026, 3, 3))
+
+
+@pytest.mark.parametrize("record", ["offer slot", "declined booking", "terminated agreement"])
+def test_records_leave_once_their_day_has_passed(
+    client, school_user, employer, record, frozen_time
+):
+    day = date(2026, 3, 5)
+    slot = SlotFactory(offer=OfferFactory(organization=employer), starts_at=to_utc(local(day, 10)))
+    if record == "offer slot":
+        url, gone = "/calendar/public.ics", uid("offer-slot", slot)
+    elif record == "declined booking":
+        booking = BookingFactory(
+            slot=slot, school=school_user.organization, status=BookingStatus.DECLINED
+        )
+        url, gone = private_feed_url(school_user), uid("booking", booking)
+    else:
+        agreement = agreement_between(
+            school_user.organization, employer, valid_to=day, terminated_on=date(2026, 3, 1)
+        )
+        url, gone = private_feed_url(school_user), uid("agreement", agreement)
+    db.session.commit()
+
+    frozen_time.move_to(local(day, 23))
+    on_the_day = feed(client, url)
+    assert gone in events(on_the_day)
+    assert versions(on_the_day)[1] == NOW
+
+    frozen_time.move_to(local(day + timedelta(days=2), 12))
+    after = feed(client, url)
+    assert gone not in events(after)
+    assert versions(after)[0] != versions(on_the_day)[0]
+    assert versions(after)[1] == local(day + timedelta(days=1))
+
+
+def test_days_passing_with_nothing_leaving_keep_last_modified(
+    client, school_user, employer, frozen_time
+):
+    """Held activities stay for a year: their day passing changes nothing."""
+    planned(employer, school_user.organization, when=datetime(2026, 3, 5, 10, 0))
+    SlotFactory(
+        offer=OfferFactory(organization=employer), starts_at=to_utc(local(date(2026, 3, 5), 10))
     )
+    db.session.commit()
+    url = private_feed_url(school_user)
+    before = versions(feed(client, url))
+
+    frozen_time.move_to(local(date(2026, 3, 7), 12))
+
+    assert versions(feed(client, url)) == before == (before[0], NOW)
+
+
+def test_changes_elsewhere_move_last_modified_but_not_the_etag(
+    client, school_user, employer, frozen_time
+):
+    """Last-Modified reads whole tables, the ETag only the feed's records: a client with the
+    ETag still gets 304."""
+    planned(employer, school_user.organization)
+    edited, deleted = planned(employer, OrganizationFactory()), planned(employer, employer)
+    db.session.commit()
+    url = private_feed_url(school_user)
+    before = feed(client, url)
+
+    frozen_time.move_to(LATER)
+    edited.title = "Другое мероприятие"
+    db.session.delete(deleted)
+    db.session.commit()
+    after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+
+    assert after.status_code == 304
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert versions(feed(client, url)) == (before.headers["ETag"], LATER)
+
+
+WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|CREATE|ALTER|DROP)\b", re.I)
+
+
+def test_feed_requests_write_nothing(app, client, school_user, employer, frozen_time):
+    """No GET changes the database (DESIGN §5): not even on a new ETag or a passing day."""
+    activity = planned(employer, school_user.organization, public=True)
+    db.session.commit()
+    urls = (private_feed_url(school_user), "/calendar/public.ics")
+    etags = {url: feed(client, url).headers["ETag"] for url in urls}
+    activity.status = ActivityStatus.CANCELLED
+    db.session.commit()
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        for moment in (NOW, local(date(2026, 3, 11), 1)):
+            frozen_time.move_to(moment)
+            for url in urls:
+                client.get(url)
+                client.get(url, headers={"If-None-Match": etags[url]})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", remember)
+
+    assert statements
+    assert [statement for statement in statements if WRITE.match(statement)] == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedChange)) == 0
+
+
+def test_changes_are_recorded_only_when_no_updated_at_shows_them(school_user, employer):
+    activity = planned(employer, school_user.organization, schools=[school_user.organization])
+    slot = SlotFactory()
+    db.session.commit()
+
+    activity.title = "Новое название"
+    slot.offer.topic = "Новая тема"
+    school_user.full_name = "Другое Имя"
+    db.session.commit()
+    assert recorded() == []
+
+    activity.schools = []
+    school_user.role = Role.COORDINATOR
+    db.session.delete(slot)
+    db.session.commit()
+    assert recorded() == sorted(
+        [("activity", activity.id), ("offer_slot", slot.id), ("user", school_user.id)]
+    )
+
+
+def recorded() -> list[tuple[str, int]]:
+    rows = db.session.execute(
+        sa.select(FeedChange.kind, FeedChange.record_id).order_by(
+            FeedChange.kind, FeedChange.record_id
+        )
+    )
+    return [tuple(row) for row in rows]
 
 
 # --- SEQUENCE ---

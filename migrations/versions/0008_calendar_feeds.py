@@ -19,17 +19,42 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('feed_version',
-    sa.Column('feed', sa.String(length=200), nullable=False),
-    sa.Column('etag', sa.String(length=64), nullable=False),
-    sa.Column('last_modified', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('feed', name=op.f('pk_feed_version'))
+    op.create_table('feed_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=50), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_change'))
     )
+    with op.batch_alter_table('feed_change', schema=None) as batch_op:
+        batch_op.create_index('ix_feed_change_kind_changed_at', ['kind', 'changed_at'], unique=False)
+
+    # Last-Modified of the feeds reads the latest change of each table they show, and the
+    # latest record gone from them as days pass (docs/feeds.md).
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.create_index(batch_op.f('ix_activity_updated_at'), ['updated_at'], unique=False)
+        batch_op.create_index('ix_activity_ends_on_status', ['ends_on', 'status'], unique=False)
 
     with op.batch_alter_table('agreement', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.create_index(batch_op.f('ix_agreement_updated_at'), ['updated_at'], unique=False)
+
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_updated_at'), ['updated_at'], unique=False)
+
+    with op.batch_alter_table('holiday_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_holiday_job_last_day'), ['last_day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_holiday_job_updated_at'), ['updated_at'], unique=False)
+
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offer_updated_at'), ['updated_at'], unique=False)
+
+    with op.batch_alter_table('offer_slot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offer_slot_updated_at'), ['updated_at'], unique=False)
+
+    with op.batch_alter_table('organization', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_organization_updated_at'), ['updated_at'], unique=False)
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('feed_secret', sa.String(length=64), nullable=True))
@@ -56,10 +81,32 @@ def downgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('feed_secret')
 
+    with op.batch_alter_table('organization', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organization_updated_at'))
+
+    with op.batch_alter_table('offer_slot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offer_slot_updated_at'))
+
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offer_updated_at'))
+
+    with op.batch_alter_table('holiday_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_holiday_job_updated_at'))
+        batch_op.drop_index(batch_op.f('ix_holiday_job_last_day'))
+
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_booking_updated_at'))
+
     with op.batch_alter_table('agreement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agreement_updated_at'))
         batch_op.drop_column('sequence')
 
     with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_ends_on_status')
+        batch_op.drop_index(batch_op.f('ix_activity_updated_at'))
         batch_op.drop_column('sequence')
 
-    op.drop_table('feed_version')
+    with op.batch_alter_table('feed_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_feed_change_kind_changed_at')
+
+    op.drop_table('feed_change')

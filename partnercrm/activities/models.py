@@ -53,6 +53,8 @@ class Activity(db.Model):
         # Lists show the newest first (starts_at, then id, descending): the first page is read
         # from the index instead of sorting every visible activity.
         sa.Index("ix_activity_starts_at", "starts_at", "id"),
+        # Calendar feeds: the latest all-day activity gone from feeds (docs/feeds.md).
+        sa.Index("ix_activity_ends_on_status", "ends_on", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +86,9 @@ class Activity(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     created_by = relationship("User")
     agreement = relationship("Agreement")

@@ -36,10 +36,15 @@ DEFAULT_HISTORY_DAYS = 365
 
 @dataclass(frozen=True)
 class Feed:
-    key: str  # FeedVersion.feed
+    # The URL and filters, and the reader's scope: a new scope is a new ETag even if the
+    # aggregates of the records happened to stay the same.
+    key: str
     name: str  # the calendar's name in clients
     visibility: Visibility
     filter: FeedFilter
+    # The kinds of ``FeedChange`` besides the records' that can change the feed: a user's
+    # scope (private feeds), a municipality's name (in feed names).
+    scope_kinds: tuple[str, ...]
 
     @property
     def public(self) -> bool:
@@ -48,7 +53,7 @@ class Feed:
     def sources(self) -> list[Source]:
         return queries.sources(self.visibility, self.filter)
 
-    def etag(self, fingerprint: queries.Fingerprint) -> str:
+    def etag(self, fingerprint: tuple) -> str:
         """A strong validator: a hash of everything the bytes of the feed depend on."""
         parts = (
             FORMAT_VERSION,
@@ -58,7 +63,7 @@ class Feed:
             uid_host(),
             url_for("feeds.calendar", _external=True),
             noreply_address(),
-            fingerprint.parts,
+            fingerprint,
         )
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
 
@@ -104,11 +109,13 @@ def private_feed(user: User, kinds: frozenset[FeedKind]) -> Feed:
         else:
             whose = _("Kaliningrad region")
         name = _("PartnerCRM: %(name)s", name=whose)
+    scope = f"{user.role}:{user.organization_id or ''}:{user.municipality_id or ''}"
     return Feed(
-        key=f"private:{user.id}:{_kinds_key(kinds, queries.PRIVATE_KINDS)}",
+        key=f"private:{user.id}:{scope}:{_kinds_key(kinds, queries.PRIVATE_KINDS)}",
         name=name,
         visibility=_visibility(user),
         filter=_feed_filter(kinds),
+        scope_kinds=("user", "municipality"),
     )
 
 
@@ -123,6 +130,7 @@ def public_feed(kinds: frozenset[FeedKind], municipality: Municipality | None) -
         name=name,
         visibility=_visibility(None),
         filter=_feed_filter(kinds, municipality_id),
+        scope_kinds=("municipality",),
     )
 
 

@@ -5,22 +5,25 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnercrm.database import UTCDateTime
+from partnercrm.database import UTCDateTime, utcnow
 from partnercrm.extensions import db
 
 
-class FeedVersion(db.Model):
-    """The version of a feed (one URL with its filters) served last: its ETag, and since when
-    the feed has looked like that (Last-Modified).
+class FeedChange(db.Model):
+    """A change that can alter calendar feeds without showing in any ``updated_at``: a record
+    deleted, the links that decide who sees a record (an activity's visiting schools, a parent
+    meeting's presenters, an agreement's parties), a user's scope, a municipality's name.
 
-    Kept because the records alone cannot tell when a feed last changed once a record is
-    deleted or leaves the feed (cancelled and past, out of the user's scope, unpublished): the
-    latest change among the records left may be older than what clients already saw.
+    Feeds read the latest moment per kind for Last-Modified (docs/feeds.md). Written only by
+    the request that makes the change (``feeds/changes.py``), never by a feed request; rows are
+    only ever inserted, so concurrent writers never wait on one another.
     """
 
-    __tablename__ = "feed_version"
+    __tablename__ = "feed_change"
+    __table_args__ = (sa.Index("ix_feed_change_kind_changed_at", "kind", "changed_at"),)
 
-    # "private:<user id>:<kinds>" or "public:<municipality id>:<kinds>"
-    feed: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
-    etag: Mapped[str] = mapped_column(sa.String(64))
-    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The table of the record concerned: "activity", "booking", "user"...
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    record_id: Mapped[int]
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,16 +5,16 @@ Who may see what is not decided here: each source takes the WHERE clause that
 filter, the municipality filter, and the time window: a record stays for ``history_days`` after
 its last day; a cancelled one only until its last day has passed.
 
-A feed's *fingerprint* is computed from aggregates of the same selects (count, sums of ids and
-sequences, latest change), so the ETag and Last-Modified cost one aggregate query and no
-rendering.
+A feed's *fingerprint* (its ETag) is computed from aggregates of the same selects (count, sums
+of ids and sequences, latest change), and its Last-Modified from index lookups over the tables
+it reads (:func:`last_modified`): a 304 costs two statements and no rendering.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -25,7 +25,9 @@ from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.agreements.models import Agreement
 from partnercrm.database import UTCDateTime
 from partnercrm.directory.models import Organization
+from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.models import HolidayJob
+from partnercrm.localtime import start_of_local_day
 from partnercrm.offers.models import Booking, Offer, OfferSlot
 from partnercrm.offers.rules import BookingStatus, OfferKind
 
@@ -78,20 +80,72 @@ class Visibility:
 
 
 @dataclass(frozen=True)
+class Window:
+    """How records leave a feed as the days pass: ``history_days`` after their last day or,
+    where ``ends_early`` holds (cancelled), once their last day has passed — at the start of
+    the next local day either way.
+
+    ``records`` selects every record of the source, whoever reads the feed. ``last_day`` comes
+    in parts, (date column, the records it is the last day of), so that each part is read from
+    an index of its own: an activity's last day is its last all-day day, else the day it
+    starts.
+    """
+
+    records: sa.Select
+    last_day: tuple[tuple[sa.ColumnElement, sa.ColumnElement], ...]
+    ends_early: sa.ColumnElement
+
+    def keeps(self, feed: FeedFilter) -> sa.ColumnElement:
+        return sa.or_(
+            *(
+                sa.and_(
+                    part,
+                    column >= feed.since,
+                    sa.or_(sa.not_(self.ends_early), column >= feed.today),
+                )
+                for column, part in self.last_day
+            )
+        )
+
+    def exits(self, feed: FeedFilter) -> list[tuple[sa.ScalarSelect, int]]:
+        """Of the records gone by the passage of time, the latest last day, and the number of
+        days after it at whose start they left, for each way of leaving."""
+        found = []
+        for column, part in self.last_day:
+            if not isinstance(self.ends_early, sa.sql.elements.True_):
+                gone = sa.and_(part, sa.not_(self.ends_early), column < feed.since)
+                found.append((self._latest(column, gone), feed.history_days + 1))
+            if not _never(self.ends_early):
+                gone = sa.and_(part, self.ends_early, column < feed.today)
+                found.append((self._latest(column, gone), 1))
+        return found
+
+    def _latest(self, column: sa.ColumnElement, where: sa.ColumnElement) -> sa.ScalarSelect:
+        return (
+            self.records.with_only_columns(column, maintain_column_froms=True)
+            .where(where)
+            .order_by(column.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+
+@dataclass(frozen=True)
 class Source:
     """The records of one kind in a feed.
 
     ``rows`` selects them; ``sequence`` and ``changes`` are the columns whose sum and maxima
-    change whenever an event of the feed does; ``shown`` turns ``rows`` into the select of
-    what the events show (built only when the feed is rendered, not for a 304). Events are
-    made from plain rows: loading thousands of ORM objects would cost more than the rest of
-    the feed.
+    change whenever an event of the feed does; ``window`` says how they leave as the days pass;
+    ``shown`` turns ``rows`` into the select of what the events show (built only when the feed
+    is rendered, not for a 304). Events are made from plain rows: loading thousands of ORM
+    objects would cost more than the rest of the feed.
     """
 
     name: str
     rows: sa.Select
     sequence: sa.ColumnElement
     changes: tuple[sa.ColumnElement, ...]
+    window: Window
     shown: Callable[[sa.Select], sa.Select]
 
     def load(self, session: Session) -> list[sa.Row]:
@@ -128,14 +182,6 @@ def _never(condition: sa.ColumnElement) -> bool:
     return isinstance(condition, sa.sql.elements.False_)
 
 
-def _within(last_day, cancelled, feed: FeedFilter) -> sa.ColumnElement:
-    """The time window: ``since`` for every record, today for cancelled ones."""
-    return sa.and_(
-        last_day >= feed.since,
-        sa.or_(sa.not_(cancelled), last_day >= feed.today),
-    )
-
-
 def _municipality(column, feed: FeedFilter) -> sa.ColumnElement:
     if feed.municipality_id is None:
         return sa.true()
@@ -146,12 +192,15 @@ def activities(visible: Visibility, feed: FeedFilter) -> Source | None:
     kinds = [ActivityKind(kind.value) for kind in feed.kinds & ACTIVITY_KINDS]
     if not kinds or _never(visible.activities):
         return None
-    last_day = sa.func.coalesce(Activity.ends_on, Activity.starts_on)
-    rows = sa.select(Activity).where(
-        visible.activities,
-        Activity.kind.in_(kinds),
-        _within(last_day, Activity.status == ActivityStatus.CANCELLED, feed),
+    window = Window(
+        sa.select(Activity),
+        (
+            (Activity.ends_on, Activity.ends_on.is_not(None)),
+            (Activity.starts_on, Activity.ends_on.is_(None)),
+        ),
+        ends_early=Activity.status == ActivityStatus.CANCELLED,
     )
+    rows = window.records.where(visible.activities, Activity.kind.in_(kinds), window.keeps(feed))
     if feed.municipality_id is not None:
         # Where the activity takes place: its host's municipality.
         rows = rows.where(
@@ -161,7 +210,9 @@ def activities(visible: Visibility, feed: FeedFilter) -> Source | None:
                 )
             )
         )
-    return Source("activity", rows, Activity.sequence, (Activity.updated_at,), _activity_shown)
+    return Source(
+        "activity", rows, Activity.sequence, (Activity.updated_at,), window, _activity_shown
+    )
 
 
 def _activity_shown(rows: sa.Select) -> sa.Select:
@@ -185,25 +236,26 @@ def bookings(visible: Visibility, feed: FeedFilter) -> Source | None:
     confirmation (until their date has passed)."""
     if FeedKind.BOOKING not in feed.kinds or _never(visible.bookings):
         return None
-    rows = (
-        sa.select(Booking)
-        .join(OfferSlot, OfferSlot.id == Booking.slot_id)
-        .join(Offer, Offer.id == OfferSlot.offer_id)
-        .where(
-            visible.bookings,
-            sa.or_(
-                Booking.status == BookingStatus.REQUESTED,
-                sa.and_(Booking.status.in_(ENDED_BOOKING_STATUSES), Booking.activity_id.is_(None)),
-            ),
-            _within(OfferSlot.starts_on, Booking.status.in_(ENDED_BOOKING_STATUSES), feed),
-            _municipality(Offer.municipality_id, feed),
-        )
+    window = Window(
+        sa.select(Booking).join(OfferSlot, OfferSlot.id == Booking.slot_id),
+        ((OfferSlot.starts_on, sa.true()),),
+        ends_early=Booking.status.in_(ENDED_BOOKING_STATUSES),
+    )
+    rows = window.records.join(Offer, Offer.id == OfferSlot.offer_id).where(
+        visible.bookings,
+        sa.or_(
+            Booking.status == BookingStatus.REQUESTED,
+            sa.and_(Booking.status.in_(ENDED_BOOKING_STATUSES), Booking.activity_id.is_(None)),
+        ),
+        window.keeps(feed),
+        _municipality(Offer.municipality_id, feed),
     )
     return Source(
         "booking",
         rows,
         OfferSlot.sequence,
         (Booking.updated_at, OfferSlot.updated_at, Offer.updated_at),
+        window,
         _booking_shown,
     )
 
@@ -228,13 +280,20 @@ def agreements(visible: Visibility, feed: FeedFilter) -> Source | None:
     """Expiries of signed agreements with an end date; a terminated one shows as cancelled."""
     if FeedKind.AGREEMENT not in feed.kinds or _never(visible.agreements):
         return None
-    rows = sa.select(Agreement).where(
+    window = Window(
+        sa.select(Agreement),
+        ((Agreement.valid_to, sa.true()),),
+        ends_early=Agreement.terminated_on.is_not(None),
+    )
+    rows = window.records.where(
         visible.agreements,
         Agreement.signed_on.is_not(None),
         Agreement.valid_to.is_not(None),
-        _within(Agreement.valid_to, Agreement.terminated_on.is_not(None), feed),
+        window.keeps(feed),
     )
-    return Source("agreement", rows, Agreement.sequence, (Agreement.updated_at,), _agreement_shown)
+    return Source(
+        "agreement", rows, Agreement.sequence, (Agreement.updated_at,), window, _agreement_shown
+    )
 
 
 def _agreement_shown(rows: sa.Select) -> sa.Select:
@@ -248,13 +307,21 @@ def _agreement_shown(rows: sa.Select) -> sa.Select:
 def holiday_jobs(visible: Visibility, feed: FeedFilter) -> Source | None:
     if FeedKind.HOLIDAY_JOB not in feed.kinds or _never(visible.holiday_jobs):
         return None
-    rows = sa.select(HolidayJob).where(
+    window = Window(
+        sa.select(HolidayJob), ((HolidayJob.last_day, sa.true()),), ends_early=sa.false()
+    )
+    rows = window.records.where(
         visible.holiday_jobs,
-        _within(HolidayJob.last_day, sa.false(), feed),
+        window.keeps(feed),
         _municipality(HolidayJob.municipality_id, feed),
     )
     return Source(
-        "holiday_job", rows, HolidayJob.sequence, (HolidayJob.updated_at,), _holiday_job_shown
+        "holiday_job",
+        rows,
+        HolidayJob.sequence,
+        (HolidayJob.updated_at,),
+        window,
+        _holiday_job_shown,
     )
 
 
@@ -275,24 +342,22 @@ def _holiday_job_shown(rows: sa.Select) -> sa.Select:
 
 
 def offer_slots(visible: Visibility, feed: FeedFilter) -> Source | None:
-    """Future slots of excursion offers."""
+    """Slots of excursion offers until their day has passed."""
     if FeedKind.OFFER not in feed.kinds or _never(visible.offer_slots):
         return None
-    rows = (
-        sa.select(OfferSlot)
-        .join(Offer, Offer.id == OfferSlot.offer_id)
-        .where(
-            visible.offer_slots,
-            Offer.kind == OfferKind.EXCURSION,
-            OfferSlot.starts_on >= feed.today,
-            _municipality(Offer.municipality_id, feed),
-        )
+    window = Window(sa.select(OfferSlot), ((OfferSlot.starts_on, sa.true()),), ends_early=sa.true())
+    rows = window.records.join(Offer, Offer.id == OfferSlot.offer_id).where(
+        visible.offer_slots,
+        Offer.kind == OfferKind.EXCURSION,
+        window.keeps(feed),
+        _municipality(Offer.municipality_id, feed),
     )
     return Source(
         "offer_slot",
         rows,
         OfferSlot.sequence,
         (OfferSlot.updated_at, Offer.updated_at),
+        window,
         _offer_slot_shown,
     )
 
@@ -318,22 +383,13 @@ def sources(visible: Visibility, feed: FeedFilter) -> list[Source]:
     return [source for source in found if source is not None]
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What the ETag is made of, and the latest change of the records in the feed."""
-
-    parts: tuple
-    last_change: datetime | None
-
-
 # Sources show the changes of up to three records (a booking, its slot and its offer).
 MAX_CHANGES = 3
 
 
-def fingerprint(session: Session, feed_sources: list[Source]) -> Fingerprint:
+def fingerprint(session: Session, feed_sources: list[Source]) -> tuple:
     """Aggregates of every source, and of the organizations whose names and addresses the
-    events show — any change to what a feed shows changes one of them — in one statement: a
-    304 answer costs one round trip for them."""
+    events show — any change to what a feed shows changes one of them — in one statement."""
     parts = [_aggregates(source) for source in feed_sources]
     parts.append(
         sa.select(
@@ -345,8 +401,7 @@ def fingerprint(session: Session, feed_sources: list[Source]) -> Fingerprint:
         )
     )
     rows = [tuple(row) for row in session.execute(sa.union_all(*parts))]
-    changes = [value for row in rows for value in row[4:] if value is not None]
-    return Fingerprint(tuple(sorted(rows, key=lambda row: row[0])), max(changes, default=None))
+    return tuple(sorted(rows, key=lambda row: row[0]))
 
 
 def _aggregates(source: Source) -> sa.Select:
@@ -364,3 +419,45 @@ def _aggregates(source: Source) -> sa.Select:
 def _padded(latest: list) -> list:
     """The latest-change columns of one part of the union, NULL where a source has fewer."""
     return latest + [sa.cast(sa.null(), UTCDateTime) for _ in range(MAX_CHANGES - len(latest))]
+
+
+# Last-Modified of a feed whose tables hold nothing.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def last_modified(
+    session: Session, feed_sources: list[Source], feed: FeedFilter, scope_kinds: tuple[str, ...]
+) -> datetime:
+    """When the feed last changed, in whole seconds (HTTP dates), from what the database holds
+    now: a feed request writes nothing. The latest of
+
+    - the latest change of any record of the tables the feed reads — of all of them, not only
+      those in the feed, since a record that left by a change of its own (unpublished, closed,
+      cancelled, moved) was stamped as it left;
+    - the latest ``FeedChange`` of those kinds and of ``scope_kinds`` (deletions, links,
+      scopes: what no ``updated_at`` shows);
+    - the latest exit by the passage of time up to now (``Window.exits``).
+
+    It never goes backwards: whatever removes a moment from these maxima (an edit, a deletion)
+    leaves a later one. Each is one index lookup, all in one statement.
+    """
+    stamps: dict[str, sa.ColumnElement] = {"organization": Organization.updated_at}
+    for source in feed_sources:
+        for column in source.changes:
+            stamps.setdefault(column.table.name, column)
+    latest = [sa.select(sa.func.max(column)).scalar_subquery() for column in stamps.values()]
+    latest += [
+        sa.select(sa.func.max(FeedChange.changed_at))
+        .where(FeedChange.kind == kind)
+        .scalar_subquery()
+        for kind in (*stamps, *scope_kinds)
+    ]
+    exits = [found for source in feed_sources for found in source.window.exits(feed)]
+    row = session.execute(sa.select(*latest, *(day for day, _ in exits))).one()
+    moments = [moment for moment in row[: len(latest)] if moment is not None]
+    moments += [
+        start_of_local_day(day + timedelta(days=days_after))
+        for day, (_, days_after) in zip(row[len(latest) :], exits, strict=True)
+        if day is not None
+    ]
+    return max(moments, default=EPOCH).replace(microsecond=0)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from partnercrm.activities.models import Activity
 from partnercrm.agreements.models import Agreement
+from partnercrm.feeds.changes import register_change_recording
 from partnercrm.jobs.models import HolidayJob
 from partnercrm.offers.models import Offer, OfferSlot
 
@@ -38,9 +39,11 @@ OFFER_WATCHED = ("address", "status")
 
 def register_sequence_tracking() -> None:
     """Listen once per process, before the audit trail's listener, so the audit entry of a
-    change records the new sequence too."""
+    change records the new sequence too; and record the changes Last-Modified needs
+    (``feeds/changes.py``)."""
     if not sa.event.contains(Session, "before_flush", _raise_sequences):
         sa.event.listen(Session, "before_flush", _raise_sequences, insert=True)
+    register_change_recording()
 
 
 def _changed(obj, names: tuple[str, ...]) -> bool:

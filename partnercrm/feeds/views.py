@@ -2,8 +2,9 @@
 
 Feeds are read by calendar clients without a session: the private feed is found by its signed
 URL (a wrong signature, an unknown or inactive user: 404), the public one is open. A request
-first computes the feed's ETag from aggregate queries; a matching ``If-None-Match`` (or an
-``If-Modified-Since`` not older than Last-Modified) answers 304 before anything is rendered.
+first computes the feed's ETag and Last-Modified from aggregate queries, writing nothing; a
+matching ``If-None-Match`` (or an ``If-Modified-Since`` not older than Last-Modified) answers
+304 before anything is rendered.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 from werkzeug.http import http_date
 
 from partnercrm import access
 from partnercrm.accounts.models import User
 from partnercrm.activities.forms import KIND_LABELS
 from partnercrm.activities.rules import ActivityKind
-from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.feeds import queries, services
@@ -99,39 +98,23 @@ def public_feed_ics():
 
 def _answer(feed: Feed, cache_control: str) -> Response:
     sources = feed.sources()
-    fingerprint = queries.fingerprint(db.session, sources)
-    etag = feed.etag(fingerprint)
-    last_modified = _served_version(feed.key, etag, fingerprint.last_change)
-    headers = {
-        "ETag": f'"{etag}"',
-        "Last-Modified": http_date(last_modified),
-        "Cache-Control": cache_control,
-    }
-    if _not_modified(etag, last_modified):
+    etag = feed.etag(queries.fingerprint(db.session, sources))
+    headers = {"ETag": f'"{etag}"', "Cache-Control": cache_control}
+    # RFC 9110 §13.2.2: If-None-Match (weak comparison, ``*`` too) wins over
+    # If-Modified-Since. A 304 carries no Last-Modified (werkzeug drops it), so a matching
+    # ETag answers before Last-Modified is looked up.
+    if request.if_none_match:
+        if request.if_none_match.contains_weak(etag):
+            return Response(status=304, headers=headers)
+        since = None
+    else:
+        since = request.if_modified_since
+    last_modified = queries.last_modified(db.session, sources, feed.filter, feed.scope_kinds)
+    if since is not None and last_modified <= since:
         return Response(status=304, headers=headers)
+    headers["Last-Modified"] = http_date(last_modified)
     body = render(feed.name, feed_events(db.session, feed, sources))
     return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
-
-
-def _served_version(key: str, etag: str, last_change):
-    try:
-        last_modified = services.served_version(key, etag, last_change, utcnow())
-        db.session.commit()
-    except IntegrityError:
-        # A parallel request stored the first version of this feed: read it.
-        db.session.rollback()
-        last_modified = services.served_version(key, etag, last_change, utcnow())
-        db.session.commit()
-    return last_modified
-
-
-def _not_modified(etag: str, last_modified) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match (weak comparison, ``*`` too) wins over
-    If-Modified-Since."""
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag)
-    since = request.if_modified_since
-    return since is not None and last_modified <= since
 
 
 @bp.route("/")

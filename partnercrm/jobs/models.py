@@ -75,7 +75,7 @@ class HolidayJob(db.Model):
     shift_starts: Mapped[time]
     shift_ends: Mapped[time]
     first_day: Mapped[date]
-    last_day: Mapped[date]
+    last_day: Mapped[date] = mapped_column(index=True)
     pay: Mapped[str | None] = mapped_column(sa.String(200))
     # The poster attests the work is not on the list of work prohibited for minors.
     not_prohibited_attested: Mapped[bool] = mapped_column(default=False)
@@ -83,7 +83,9 @@ class HolidayJob(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     employer: Mapped[Organization] = relationship(foreign_keys=[employer_id])
     center: Mapped[Organization | None] = relationship(foreign_keys=[center_id])

@@ -55,7 +55,9 @@ class Offer(db.Model):
     requires_confirmation: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     organization: Mapped[Organization] = relationship()
     municipality: Mapped[Municipality] = relationship()
@@ -96,7 +98,9 @@ class OfferSlot(db.Model):
     booked_seats: Mapped[int] = mapped_column(default=0)
     # Raised when time, place or status change (calendar feeds).
     sequence: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     offer: Mapped[Offer] = relationship(back_populates="slots")
     bookings: Mapped[list[Booking]] = relationship(back_populates="slot")
@@ -143,7 +147,9 @@ class Booking(db.Model):
     )
     booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     slot: Mapped[OfferSlot] = relationship(back_populates="bookings")
     school: Mapped[Organization] = relationship()
