@@ -3,12 +3,13 @@ second and answered 304 in a few milliseconds").
 
 Generates one school whose work involves ``--events`` activities (organized by it, or visited
 by it; timed and all-day camp shifts, some cancelled, Cyrillic titles with separators) among
-``--others`` activities of other schools, in SQLite or PostgreSQL, then times through the test
-client
+``--others`` activities of other schools — and, for Last-Modified to look up among, other
+schools' bookings, agreements and deleted records — in SQLite or PostgreSQL, then times through
+the test client
 
-(a) a full answer of the school user's feed (200: fingerprint, Last-Modified, loading the
-    records, making and rendering the events), and its parts;
-(b) a conditional request with the feed's ETag (304: the fingerprint only).
+(a) a full answer of the school user's feed (200: ETag, Last-Modified, loading the records,
+    making and rendering the events), and its parts;
+(b) a conditional request with the feed's ETag (304: the ETag's aggregates only).
 
     python bench/feeds.py --db sqlite|postgresql [--url URL] [--events 5000] [--others 15000]
                           [--repeat 5] [--seed 2026] [--keep]
@@ -44,8 +45,11 @@ from bench.indicators import (  # noqa: E402
 )
 from partnercrm.accounts.models import User, new_feed_secret, new_session_token  # noqa: E402
 from partnercrm.activities.models import Activity, activity_school  # noqa: E402
+from partnercrm.agreements.models import Agreement, AgreementParty  # noqa: E402
 from partnercrm.directory.models import Municipality, Organization  # noqa: E402
-from partnercrm.localtime import local_today, start_of_local_day, to_utc  # noqa: E402
+from partnercrm.feeds.models import FeedChange  # noqa: E402
+from partnercrm.localtime import local_date, local_today, start_of_local_day, to_utc  # noqa: E402
+from partnercrm.offers.models import Booking, Offer, OfferSlot  # noqa: E402
 
 KINDS = ("excursion", "career_event", "profproba", "open_day", "parent_meeting")
 TITLES = (
@@ -101,7 +105,8 @@ def generate(connection: sa.Connection, events: int, others: int, seed: int) -> 
     for activity_id in range(1, events + others + 1):
         ours = activity_id <= events
         school = 1 if ours else rng.randint(2, 50)
-        day = today + timedelta(days=rng.randint(-300, 90))
+        # Other schools' activities go back two years: some have left every feed.
+        day = today + timedelta(days=rng.randint(-300 if ours else -700, 90))
         camp = rng.random() < 0.03
         kind = "camp_shift" if camp else rng.choice(KINDS)
         organizer, host = school, rng.randint(51, 150)
@@ -113,7 +118,7 @@ def generate(connection: sa.Connection, events: int, others: int, seed: int) -> 
         if visiting:
             # The school visits what its host organizes.
             organizer = host
-        status = "cancelled" if rng.random() < 0.05 and day >= today else "planned"
+        status = "cancelled" if rng.random() < 0.05 and (day >= today or not ours) else "planned"
         if day < today and status == "planned":
             status = "held"
         if camp:
@@ -170,7 +175,81 @@ def generate(connection: sa.Connection, events: int, others: int, seed: int) -> 
         activities,
     )
     loader.load(activity_school, ("activity_id", "school_id"), visits)
+    generate_other_records(loader, rng, others, now, municipality_id)
     return user_id
+
+
+def generate_other_records(loader: Loader, rng: random.Random, others: int, now, municipality):
+    """Other schools' bookings (one per excursion slot) and agreements, and records deleted
+    (``feed_change``): none in the school's feed, all read by its Last-Modified."""
+    today = local_today()
+    offers = [
+        (i, "excursion", 51 + i % 100, municipality, "published", f"Экскурсия {i}", True, now, now)
+        for i in range(1, others // 100 + 2)
+    ]
+    loader.load(
+        Offer.__table__,
+        ("id", "kind", "organization_id", "municipality_id", "status", "topic")
+        + ("requires_confirmation", "created_at", "updated_at"),
+        offers,
+    )
+    slots, bookings = [], []
+    for slot_id in range(1, others // 5 + 1):
+        starts_at = to_utc(datetime.combine(today, datetime.min.time())) + timedelta(
+            days=rng.randint(-700, 90), hours=10
+        )
+        offer_id = rng.randint(1, len(offers))
+        slots.append((slot_id, offer_id, starts_at, local_date(starts_at), 20, 5, 0, now))
+        status = rng.choice(("requested", "confirmed", "declined", "cancelled"))
+        bookings.append((slot_id, slot_id, rng.randint(2, 50), 5, status, f"bench-{slot_id}"))
+    loader.load(
+        OfferSlot.__table__,
+        ("id", "offer_id", "starts_at", "starts_on", "capacity", "booked_seats", "sequence")
+        + ("updated_at",),
+        slots,
+    )
+    loader.load(
+        Booking.__table__,
+        ("id", "slot_id", "school_id", "seats", "status", "request_key", "created_at")
+        + ("updated_at",),
+        [(*row, now, now) for row in bookings],
+    )
+    agreements, parties = [], []
+    for agreement_id in range(1, others // 20 + 1):
+        valid_to = today + timedelta(days=rng.randint(-500, 700))
+        terminated = valid_to - timedelta(days=30) if rng.random() < 0.05 else None
+        signed = valid_to - timedelta(days=730)
+        agreements.append(
+            (agreement_id, f"{agreement_id}/Б", "Сотрудничество", signed, signed, valid_to)
+            + (terminated, 0, now, now)
+        )
+        parties += [(agreement_id, rng.randint(2, 50)), (agreement_id, rng.randint(51, 150))]
+    loader.load(
+        Agreement.__table__,
+        ("id", "number", "subject", "signed_on", "valid_from", "valid_to", "terminated_on")
+        + ("sequence", "created_at", "updated_at"),
+        agreements,
+    )
+    loader.load(AgreementParty.__table__, ("agreement_id", "organization_id"), parties)
+    kinds = ("activity", "booking", "offer_slot", "agreement", "organization", "user")
+    loader.load(
+        FeedChange.__table__,
+        ("id", "kind", "record_id", "changed_at"),
+        [
+            (i, rng.choice(kinds), others + i, now - timedelta(days=rng.randint(1, 300)))
+            for i in range(1, others // 10 + 1)
+        ],
+    )
+
+
+def fetch(client, feed_url: str, events: int) -> tuple[bytes, str]:
+    """The feed holds exactly the school's events, and its ETag answers 304."""
+    first = client.get(feed_url)
+    count = first.data.count(b"BEGIN:VEVENT")
+    assert first.status_code == 200 and count == events, (first.status_code, count)
+    etag = first.headers["ETag"]
+    assert client.get(feed_url, headers={"If-None-Match": etag}).status_code == 304
+    return first.data, etag
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,20 +300,17 @@ def main(argv: list[str] | None = None) -> int:
             feed_url = private_feed_url(user)
             client = app.test_client()
 
-            first = client.get(feed_url)
-            body = first.data
-            count = body.count(b"BEGIN:VEVENT")
-            assert first.status_code == 200 and count == args.events, (first.status_code, count)
-            etag = first.headers["ETag"]
-            assert client.get(feed_url, headers={"If-None-Match": etag}).status_code == 304
+            body, etag = fetch(client, feed_url, args.events)
+            count = args.events
 
             feed = private_feed(user, queries.PRIVATE_KINDS)
             sources = feed.sources()
             made = feed_events(db.session, feed, sources)
             steps = {
                 "200: whole answer": lambda: client.get(feed_url),
-                "  fingerprint (ETag, Last-Modified)": lambda: queries.fingerprint(
-                    db.session, sources
+                "  ETag (aggregates)": lambda: queries.fingerprint(db.session, sources),
+                "  Last-Modified (index lookups)": lambda: queries.last_modified(
+                    db.session, sources, feed.filter, feed.scope_kinds
                 ),
                 "  load records, make events": lambda: feed_events(db.session, feed, sources),
                 "  render iCalendar": lambda: render(feed.name, made),

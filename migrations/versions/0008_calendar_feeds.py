@@ -34,7 +34,8 @@ def upgrade():
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
         batch_op.create_index(batch_op.f('ix_activity_updated_at'), ['updated_at'], unique=False)
-        batch_op.create_index('ix_activity_ends_on_status', ['ends_on', 'status'], unique=False)
+        batch_op.create_index('ix_activity_ends_on_starts_on', ['ends_on', 'starts_on', 'status'], unique=False)
+        batch_op.create_index('ix_activity_status_ends_on', ['status', 'ends_on', 'starts_on'], unique=False)
 
     with op.batch_alter_table('agreement', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
@@ -102,7 +103,8 @@ def downgrade():
         batch_op.drop_column('sequence')
 
     with op.batch_alter_table('activity', schema=None) as batch_op:
-        batch_op.drop_index('ix_activity_ends_on_status')
+        batch_op.drop_index('ix_activity_status_ends_on')
+        batch_op.drop_index('ix_activity_ends_on_starts_on')
         batch_op.drop_index(batch_op.f('ix_activity_updated_at'))
         batch_op.drop_column('sequence')
 

@@ -53,8 +53,9 @@ class Activity(db.Model):
         # Lists show the newest first (starts_at, then id, descending): the first page is read
         # from the index instead of sorting every visible activity.
         sa.Index("ix_activity_starts_at", "starts_at", "id"),
-        # Calendar feeds: the latest all-day activity gone from feeds (docs/feeds.md).
-        sa.Index("ix_activity_ends_on_status", "ends_on", "status"),
+        # Calendar feeds: the latest activities gone from feeds by their date (docs/feeds.md).
+        sa.Index("ix_activity_ends_on_starts_on", "ends_on", "starts_on", "status"),
+        sa.Index("ix_activity_status_ends_on", "status", "ends_on", "starts_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
