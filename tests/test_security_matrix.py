@@ -50,10 +50,6 @@ clients = security_samples.clients
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-# Blueprints other helpers are still writing (issue #9 is worked on alongside them): their
-# rules are walked when samples exist and reported, not failed, while they are listed here.
-PENDING_BLUEPRINTS: set[str] = {"portal", "offers", "jobs", "jobs_api", "job_report", "feeds"}
-
 # (a) What an anonymous visitor may GET, and the answer with real arguments.
 PUBLIC_GET = {
     "static": 200,
@@ -163,16 +159,8 @@ CROSS_TENANT: dict[str, Cross] = {
     ),
 }
 
-# Known failures in packages still being written, with the reason (issue #9 report):
-# endpoint → reason. Listed checks are xfail(strict=True).
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
-
 
 # --- walking the URL map ---
-
-
-def is_pending(endpoint: str) -> bool:
-    return endpoint.split(".", 1)[0] in PENDING_BLUEPRINTS
 
 
 class Walk:
@@ -183,7 +171,6 @@ class Walk:
 
     def __init__(self, changes_expected: bool = False):
         self.failures: list[str] = []
-        self.pending: list[str] = []
         self.start = None if changes_expected else fingerprint()
 
     def urls(self, app, world, tenant, methods):
@@ -210,19 +197,12 @@ class Walk:
 
     def fail(self, endpoint: str, message: str) -> None:
         message = message if message.startswith(endpoint) else f"{endpoint}: {message}"
-        (self.pending if is_pending(endpoint) else self.failures).append(message)
+        self.failures.append(message)
 
     def finish(self) -> None:
         if self.start is not None:
             changed = changed_tables(self.start, fingerprint())
             self.check(not changed, "walk", f"the requests changed {changed}")
-        if self.pending:
-            import warnings
-
-            warnings.warn(
-                "pending endpoints of packages in progress:\n" + "\n".join(self.pending),
-                stacklevel=2,
-            )
         assert not self.failures, "\n".join(self.failures)
 
 
@@ -406,7 +386,7 @@ def test_every_object_rule_has_a_cross_tenant_entry(app):
     missing = [
         f"add a cross-tenant entry (CROSS_TENANT) for endpoint {rule.endpoint} ({rule.rule})"
         for rule in object_rules(app)
-        if rule.endpoint not in CROSS_TENANT and not is_pending(rule.endpoint)
+        if rule.endpoint not in CROSS_TENANT
     ]
     assert not missing, "\n".join(missing)
 
