@@ -44,9 +44,18 @@ PUBLIC_GET = {
     # Published offers are public (docs/offers.md); offer 1 does not exist.
     "offers.public": 200,
     "offers.detail": 404,
+    # Employers sign themselves up (docs/portal.md); a dummy token confirms nothing.
+    "portal.sign_up": 200,
+    "portal.confirm": 404,
 }
 # Endpoints an anonymous visitor may POST to (with a CSRF token).
-PUBLIC_POST = {"accounts.login", "accounts.accept_invitation", "core.set_language"}
+PUBLIC_POST = {
+    "accounts.login",
+    "accounts.accept_invitation",
+    "core.set_language",
+    "portal.sign_up",
+    "portal.confirm",
+}
 
 
 @pytest.fixture
