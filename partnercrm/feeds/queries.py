@@ -96,6 +96,7 @@ class Window:
     ends_early: sa.ColumnElement
 
     def keeps(self, feed: FeedFilter) -> sa.ColumnElement:
+        """The WHERE clause of the records still in the feed today."""
         return sa.or_(
             *(
                 sa.and_(
@@ -112,7 +113,7 @@ class Window:
         days after it at whose start they left, for each way of leaving."""
         found = []
         for column, part in self.last_day:
-            if not isinstance(self.ends_early, sa.sql.elements.True_):
+            if not _always(self.ends_early):
                 gone = sa.and_(part, sa.not_(self.ends_early), column < feed.since)
                 found.append((self._latest(column, gone), feed.history_days + 1))
             if not _never(self.ends_early):
@@ -180,6 +181,10 @@ def _organization(alias, prefix: str, *columns: str) -> tuple[sa.ColumnElement, 
 
 def _never(condition: sa.ColumnElement) -> bool:
     return isinstance(condition, sa.sql.elements.False_)
+
+
+def _always(condition: sa.ColumnElement) -> bool:
+    return isinstance(condition, sa.sql.elements.True_)
 
 
 def _municipality(column, feed: FeedFilter) -> sa.ColumnElement:
