@@ -59,8 +59,8 @@ class ProgressBars:
 )
 @with_appcontext
 def import_command(kind: str, path: Path, dry_run: bool) -> None:
-    """Import organizations, students, activities, participants or headcounts from a CSV or
-    XLSX file. The whole file is imported, or nothing: every bad row is reported as
+    """Import organizations, students, activities, participants, headcounts or agreements from
+    a CSV or XLSX file. The whole file is imported, or nothing: every bad row is reported as
     'row N: column: message'."""
     data = path.read_bytes()
     if len(data) > LARGE_FILE_BYTES:
