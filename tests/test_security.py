@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -55,13 +55,6 @@ def dummy_url(app, rule) -> str:
     """The rule's URL with every argument filled in; "1" passes int and string converters."""
     with app.test_request_context():
         return app.url_for(rule.endpoint, **dict.fromkeys(rule.arguments, "1"))
-
-
-def assert_login_redirect(response, url: str) -> None:
-    assert response.status_code == 302, (url, response.status_code)
-    location = urlsplit(response.location)
-    assert location.path == "/login", (url, response.location)
-    assert parse_qs(location.query)["next"] == [url], url
 
 
 def is_layout_page(response) -> bool:
