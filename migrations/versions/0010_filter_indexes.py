@@ -2,7 +2,7 @@
 
 Indexes for the list filters and orders that had none (DESIGN §5, docs/performance.md):
 activities newest first, organizations by approval state, agreements by signing date and by
-kind of cooperation.
+kind of cooperation; offer dates and speaker requests by time; young people by municipality.
 
 Revision ID: 0010
 Revises: 0009
@@ -34,8 +34,30 @@ def upgrade():
             batch_op.f('ix_organization_approval_state'), ['approval_state'], unique=False
         )
 
+    with op.batch_alter_table('offer_slot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offer_slot_starts_at'), ['starts_at'], unique=False)
+
+    with op.batch_alter_table('speaker_request', schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f('ix_speaker_request_starts_at'), ['starts_at'], unique=False
+        )
+
+    with op.batch_alter_table('young_person', schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f('ix_young_person_municipality_id'), ['municipality_id'], unique=False
+        )
+
 
 def downgrade():
+    with op.batch_alter_table('young_person', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_young_person_municipality_id'))
+
+    with op.batch_alter_table('speaker_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_speaker_request_starts_at'))
+
+    with op.batch_alter_table('offer_slot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offer_slot_starts_at'))
+
     with op.batch_alter_table('organization', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organization_approval_state'))
 

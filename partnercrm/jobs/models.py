@@ -116,7 +116,9 @@ class YoungPerson(db.Model):
     parent_contact: Mapped[str | None] = mapped_column(sa.String(300))
     # Attends a school full-time (parental consent at 14–15, DESIGN §3.3).
     is_school_student: Mapped[bool] = mapped_column(default=True)
-    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"))
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id"), index=True
+    )
     registered_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organization.id"), index=True
     )

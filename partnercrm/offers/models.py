@@ -90,7 +90,8 @@ class OfferSlot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bookings and slots are listed and filtered by time.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The local date of the start (filters).
     starts_on: Mapped[date] = mapped_column(index=True)
@@ -173,7 +174,7 @@ class SpeakerRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id"), index=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     location: Mapped[str | None] = mapped_column(sa.String(500))
     topic: Mapped[str | None] = mapped_column(sa.String(300))
