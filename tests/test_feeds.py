@@ -959,12 +959,16 @@ def test_feed_url_command_refusals(runner, make_app, school_user):
     inactive = runner.invoke(args=["feed-url", school_user.email])
     school_user.active = True
     db.session.commit()
-    other_app = make_app()  # no SERVER_NAME
-    with other_app.app_context():
-        without_server_name = other_app.test_cli_runner().invoke(
-            args=["feed-url", school_user.email]
-        )
+    # Without SERVER_NAME: production refuses; development prints the `make run` URL.
+    runs = {}
+    for env in ("production", "development"):
+        other_app = make_app({"PARTNERCRM_ENV": env, "SECRET_KEY": "k" * 8 + "ey-for-" + env * 4})
+        with other_app.app_context():
+            runs[env] = other_app.test_cli_runner().invoke(args=["feed-url", school_user.email])
+    without_server_name, development = runs["production"], runs["development"]
 
     assert unknown.exit_code != 0 and "no user" in unknown.output
     assert inactive.exit_code != 0 and "deactivated" in inactive.output
     assert without_server_name.exit_code != 0 and "SERVER_NAME" in without_server_name.output
+    assert development.exit_code == 0
+    assert development.stdout.startswith(f"http://127.0.0.1:5000/calendar/{school_user.id}/")
