@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from partnercrm.accounts.rules import password_problem
 
 
-def _strong_password(form, field) -> None:
+def strong_password(form, field) -> None:
     problem = password_problem(field.data or "")
     if problem:
         raise ValidationError(_l(problem))
@@ -34,7 +34,7 @@ class _CurrentPasswordForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), _strong_password])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password])
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -67,4 +67,4 @@ class NewUserForm(UserForm):
         ],
         default="invite",
     )
-    password = PasswordField(_l("Initial password"), validators=[Optional(), _strong_password])
+    password = PasswordField(_l("Initial password"), validators=[Optional(), strong_password])

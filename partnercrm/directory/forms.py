@@ -5,25 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, URLField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
+from partnercrm.core.forms import blank_to_none, with_scheme
 from partnercrm.directory.labels import KIND_LABELS
 from partnercrm.directory.rules import OrganizationKind, is_valid_inn
 
 
-def _blank_to_none(value):
-    """Strip text; an empty field is stored as NULL, not as ''."""
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
-
-
-def _with_scheme(value):
-    # People type "school5.ru"; store a link that opens.
-    if value and "://" not in value:
-        return "https://" + value
-    return value
-
-
-def _valid_inn(form, field) -> None:
+def valid_inn(form, field) -> None:
     if not is_valid_inn(field.data):
         raise ValidationError(_l("The INN must have 10 or 12 digits with valid check digits."))
 
@@ -34,7 +21,7 @@ class OrganizationForm(FlaskForm):
     code = StringField(
         _l("Code"),
         description=_l("A registry code or the INN; used by imports, unique."),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[DataRequired(), Length(max=64)],
     )
     kind = SelectField(
@@ -43,27 +30,27 @@ class OrganizationForm(FlaskForm):
         validators=[DataRequired()],
     )
     name = StringField(
-        _l("Official name"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=500)]
+        _l("Official name"), filters=[blank_to_none], validators=[DataRequired(), Length(max=500)]
     )
     short_name = StringField(
-        _l("Short name"), filters=[_blank_to_none], validators=[Optional(), Length(max=200)]
+        _l("Short name"), filters=[blank_to_none], validators=[Optional(), Length(max=200)]
     )
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
-    inn = StringField(_l("INN"), filters=[_blank_to_none], validators=[Optional(), _valid_inn])
+    inn = StringField(_l("INN"), filters=[blank_to_none], validators=[Optional(), valid_inn])
     address = StringField(
-        _l("Address"), filters=[_blank_to_none], validators=[Optional(), Length(max=500)]
+        _l("Address"), filters=[blank_to_none], validators=[Optional(), Length(max=500)]
     )
     email = EmailField(
         _l("E-mail"),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[Optional(), Email(message=_l("Enter a valid e-mail.")), Length(max=254)],
     )
     phone = StringField(
-        _l("Phone"), filters=[_blank_to_none], validators=[Optional(), Length(max=50)]
+        _l("Phone"), filters=[blank_to_none], validators=[Optional(), Length(max=50)]
     )
     website = URLField(
         _l("Website"),
-        filters=[_blank_to_none, _with_scheme],
+        filters=[blank_to_none, with_scheme],
         validators=[
             Optional(),
             URL(message=_l("Enter a valid web address.")),
@@ -73,7 +60,7 @@ class OrganizationForm(FlaskForm):
     industry = StringField(
         _l("Industry"),
         description=_l("For employers only."),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[Optional(), Length(max=200)],
     )
     submit = SubmitField(_l("Save"))

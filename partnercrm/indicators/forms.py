@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import AnyOf, NumberRange, Optional
 
+from partnercrm.core.forms import blank_to_none
 from partnercrm.indicators.export import FORMATS
 from partnercrm.indicators.rules import Period
 from partnercrm.localtime import to_local
@@ -26,10 +27,6 @@ UNKNOWN_INDICATOR = _l("Choose one of the indicators %(values)s.")
 def current_year() -> int:
     """The current year in Europe/Kaliningrad."""
     return to_local(datetime.now(UTC)).year
-
-
-def _blank_to_none(value):
-    return None if value == "" else value
 
 
 class PeriodForm(FlaskForm):
@@ -88,9 +85,9 @@ class ReportForm(PeriodForm):
     """The report page: period, scope (municipality, school) and the chart's indicator."""
 
     municipality = IntegerField(
-        _l("Municipality"), filters=[_blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
     )
-    school = IntegerField(_l("School"), filters=[_blank_to_none], validators=[Optional()])
+    school = IntegerField(_l("School"), filters=[blank_to_none], validators=[Optional()])
     indicator = IntegerField(
         _l("Indicator"), default=2, validators=[AnyOf(CHART_NUMBERS, message=UNKNOWN_INDICATOR)]
     )
@@ -104,13 +101,13 @@ class DrillDownForm(PeriodForm):
 
 class RoadmapForm(PeriodForm):
     municipality = IntegerField(
-        _l("Municipality"), filters=[_blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
     )
 
 
 class ExportForm(PeriodForm):
     municipality = IntegerField(
-        _l("Municipality"), filters=[_blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
     )
     format = StringField(
         _l("Format"),

@@ -16,6 +16,7 @@ from wtforms.validators import AnyOf, Optional
 from partnercrm import access
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
+from partnercrm.core.forms import blank_to_none
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
@@ -31,20 +32,16 @@ MIME_TYPES = {
 }
 
 
-def _blank_to_none(value):
-    return None if value == "" else value
-
-
 class JobReportForm(PeriodForm):
     """The period (the current year when none is given), the municipality and, for a download,
     the format; from the query string."""
 
     municipality = IntegerField(
-        _l("Municipality"), filters=[_blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
     )
     format = StringField(
         _l("Format"),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[
             Optional(),
             AnyOf(tuple(MIME_TYPES), message=_l("Unknown format; choose one of %(values)s.")),

@@ -10,6 +10,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from partnercrm.core.forms import blank_to_none
 from partnercrm.monitoring.services import FIRST_YEAR, LAST_YEAR, MAX_COMMENT, MAX_VALUE
 
 YEAR_MESSAGE = _l("The year must be from 2000 to 2100.")
@@ -26,12 +27,6 @@ def _year_field(label=None):
     )
 
 
-def _blank_to_none(value):
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
-
-
 class PlanForm(FlaskForm):
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
     year = _year_field()
@@ -39,7 +34,7 @@ class PlanForm(FlaskForm):
     title = StringField(
         _l("Title"),
         description=_l("E.g. the act that approved it: «Постановление № 123 от 01.02.2021»."),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[Optional(), Length(max=500)],
     )
     document = FileField(
@@ -60,7 +55,7 @@ class IndicatorValuesForm(FlaskForm):
         ],
     )
     comment_5 = TextAreaField(
-        _l("Comment"), filters=[_blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
+        _l("Comment"), filters=[blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
     )
     value_7 = SelectField(
         _l("Value"),
@@ -68,7 +63,7 @@ class IndicatorValuesForm(FlaskForm):
         validate_choice=True,
     )
     comment_7 = TextAreaField(
-        _l("Comment"), filters=[_blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
+        _l("Comment"), filters=[blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
     )
     submit = SubmitField(_l("Save"))
 
@@ -87,7 +82,7 @@ class DeadlineForm(FlaskForm):
 class SubmitReportForm(FlaskForm):
     comment = TextAreaField(
         _l("Comment for the ministry"),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[Optional(), Length(max=MAX_COMMENT)],
     )
     submit = SubmitField(_l("Submit the report"))

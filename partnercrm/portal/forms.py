@@ -14,8 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional
 
-from partnercrm.accounts.forms import _strong_password
-from partnercrm.directory.forms import _blank_to_none, _valid_inn, _with_scheme
+from partnercrm.accounts.forms import strong_password
+from partnercrm.core.forms import blank_to_none, with_scheme
+from partnercrm.directory.forms import valid_inn
 from partnercrm.portal.services import SignUpData
 
 
@@ -28,7 +29,7 @@ class SignUpForm(FlaskForm):
     name = StringField(
         _l("Official name"),
         description=_l("As in the register of legal entities, e.g. ООО «Янтарь»."),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[DataRequired(), Length(max=500)],
     )
     inn = StringField(
@@ -36,37 +37,37 @@ class SignUpForm(FlaskForm):
         description=_l(
             "If the organization is already in PartnerCRM, you will ask to join it instead."
         ),
-        filters=[_blank_to_none],
-        validators=[DataRequired(), _valid_inn],
+        filters=[blank_to_none],
+        validators=[DataRequired(), valid_inn],
     )
     municipality = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
     industry = StringField(
-        _l("Industry"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=200)]
+        _l("Industry"), filters=[blank_to_none], validators=[DataRequired(), Length(max=200)]
     )
     address = StringField(
-        _l("Address"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=500)]
+        _l("Address"), filters=[blank_to_none], validators=[DataRequired(), Length(max=500)]
     )
     website = URLField(
         _l("Website"),
-        filters=[_blank_to_none, _with_scheme],
+        filters=[blank_to_none, with_scheme],
         validators=[Optional(), URL(message=_l("Enter a valid web address.")), Length(max=300)],
     )
     full_name = StringField(
-        _l("Full name"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=200)]
+        _l("Full name"), filters=[blank_to_none], validators=[DataRequired(), Length(max=200)]
     )
     position = StringField(
-        _l("Position"), filters=[_blank_to_none], validators=[Optional(), Length(max=200)]
+        _l("Position"), filters=[blank_to_none], validators=[Optional(), Length(max=200)]
     )
     phone = StringField(
-        _l("Phone"), filters=[_blank_to_none], validators=[DataRequired(), Length(max=50)]
+        _l("Phone"), filters=[blank_to_none], validators=[DataRequired(), Length(max=50)]
     )
     email = EmailField(
         _l("E-mail"),
         description=_l("Your login; the confirmation link is sent here."),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[DataRequired(), Email(message=_l("Enter a valid e-mail.")), Length(max=254)],
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired(), _strong_password])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), strong_password])
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -100,7 +101,7 @@ class DeclineForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("The applicant receives it by e-mail."),
-        filters=[_blank_to_none],
+        filters=[blank_to_none],
         validators=[DataRequired(message=_l("Give the reason for declining.")), Length(max=2000)],
     )
     submit = SubmitField(_l("Decline"))
