@@ -131,11 +131,21 @@ def check_secret_key(config: dict) -> None:
         or key.lower() in KNOWN_WEAK_SECRETS
         or key == DEVELOPMENT_SECRET_KEY
         or len(set(key)) < 10
+        or _is_patterned(key)
     ):
         raise ConfigurationError(
             f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} "
             "random characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
+
+
+def _is_patterned(key: str) -> bool:
+    """A key made by hand rather than by a random generator: a repeated unit ("0123456789" * 4)
+    or mostly a run of neighbouring characters ("abcdefgh…", "9876…")."""
+    repeated = key in (key + key)[1:-1]
+    steps = [ord(b) - ord(a) for a, b in zip(key, key[1:], strict=False)]
+    sequential = sum(abs(step) == 1 for step in steps) > len(steps) // 2
+    return repeated or sequential
 
 
 def _flag(value: str | None) -> bool:

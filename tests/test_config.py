@@ -51,8 +51,20 @@ def environment(monkeypatch, tmp_path):
         "a" * 64,
         "changeme" * 6,
         "12345678" * 5,
+        "0123456789" * 4,
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     ],
-    ids=["missing", "empty", "short", "development", "one-letter", "placeholder", "few-chars"],
+    ids=[
+        "missing",
+        "empty",
+        "short",
+        "development",
+        "one-letter",
+        "placeholder",
+        "few-chars",
+        "repeated-digits",
+        "alphabet",
+    ],
 )
 def test_production_refuses_a_missing_or_weak_secret_key(environment, key):
     environment("production", **({} if key is None else {"SECRET_KEY": key}))
