@@ -623,14 +623,17 @@ def test_campaign_journey(web, people):
 
         # The admin returns the report; the coordinator submits again: frozen anew.
         traveller.move_to(datetime(2021, 12, 1, 11, 0, tzinfo=UTC))
-        response = post(admin, f"{report_url}/reopen")
+        response = post(admin, f"{report_url}/reopen", {"reason": "  Учтите экскурсию <20.11>  "})
         assert response.status_code == 302
         report = fresh(MunicipalReport)[0]
         assert report.status is ReportStatus.REOPENED
         assert report.reopened_by_id == people["admin"].id
+        assert report.return_reason == "Учтите экскурсию <20.11>"
         assert report.frozen_values["2"]["value"] == 2  # still the old numbers until resubmitted
         page = coordinator.get(report_url).get_data(as_text=True)
         assert "Returned for correction" in page and "Submit the report" in page
+        assert "Reason for returning" in page and "Учтите экскурсию &lt;20.11&gt;" in page
+        assert "Учтите экскурсию &lt;20.11&gt;" in admin.get(report_url).get_data(as_text=True)
 
         traveller.move_to(datetime(2021, 12, 1, 11, 30, tzinfo=UTC))
         assert post(coordinator, f"{report_url}/submit", {"comment": ""}).status_code == 302
@@ -639,12 +642,41 @@ def test_campaign_journey(web, people):
         assert reports[0].status is ReportStatus.SUBMITTED
         assert reports[0].frozen_values["2"]["value"] == 3
         assert reports[0].submitted_at == datetime(2021, 12, 1, 11, 30, tzinfo=UTC)
+        page = coordinator.get(report_url).get_data(as_text=True)
+        assert "Returned for correction by" not in page and "Reason for the last return" in page
         rows = {
             row.municipality.id: row for row in services.consolidated(fresh(MonitoringCampaign)[0])
         }
         assert rows[kgd.id].changed == []
         # Each step is in the audit trail.
         assert fresh(AuditEntry, object_type="municipal_report")
+
+
+@time_machine.travel(DECEMBER, tick=False)
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("   ", "Enter the reason for returning the report."),
+        ("я" * 2001, "The reason is too long (at most 2000 characters)."),
+    ],
+)
+def test_return_needs_a_reason_and_changes_nothing_without_one(web, people, reason, message):
+    campaign = services.open_campaign(2021, date(2021, 12, 20), people["admin"])
+    services.submit_report(campaign, people["kgd"].id, people["coord_a"], None)
+    db.session.commit()
+    admin = web(people["admin"])
+    url = f"/monitoring/campaigns/{campaign.id}/municipalities/{people['kgd'].id}"
+    assert "Reason" in admin.get(url).get_data(as_text=True)
+    assert "Return for correction" not in web(people["coord_a"]).get(url).get_data(as_text=True)
+
+    response = post(admin, f"{url}/reopen", {"reason": reason})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    report = fresh(MunicipalReport)[0]
+    assert report.status is ReportStatus.SUBMITTED
+    assert report.reopened_at is None and report.return_reason is None
+    with pytest.raises(services.MonitoringError, match="reason"):
+        services.reopen_report(report, people["admin"], reason)
 
 
 @time_machine.travel(DECEMBER, tick=False)
@@ -776,7 +808,7 @@ def test_closing_stops_submissions_and_returns(web, people):
     assert [r.municipality_id for r in fresh(MunicipalReport)] == [people["sov"].id]
 
     sov = f"/monitoring/campaigns/{campaign.id}/municipalities/{people['sov'].id}"
-    response = post(admin, f"{sov}/reopen", follow_redirects=True)
+    response = post(admin, f"{sov}/reopen", {"reason": "Исправьте"}, follow_redirects=True)
     assert "campaign is closed" in response.get_data(as_text=True)
     assert fresh(MunicipalReport)[0].status is ReportStatus.SUBMITTED
     # Closed twice: a clear message, not an error.

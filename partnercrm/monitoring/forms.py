@@ -11,7 +11,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from partnercrm.core.forms import blank_to_none
-from partnercrm.monitoring.services import FIRST_YEAR, LAST_YEAR, MAX_COMMENT, MAX_VALUE
+from partnercrm.monitoring.services import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_COMMENT,
+    MAX_VALUE,
+    REASON_REQUIRED,
+    REASON_TOO_LONG,
+)
 
 YEAR_MESSAGE = _l("The year must be from 2000 to 2100.")
 DATE_MESSAGE = _l("Enter a date.")
@@ -86,6 +93,19 @@ class SubmitReportForm(FlaskForm):
         validators=[Optional(), Length(max=MAX_COMMENT)],
     )
     submit = SubmitField(_l("Submit the report"))
+
+
+class ReturnReportForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("What the coordinator should correct; they see it on the report."),
+        filters=[blank_to_none],
+        validators=[
+            DataRequired(message=_l(REASON_REQUIRED)),
+            Length(max=MAX_COMMENT, message=_l(REASON_TOO_LONG)),
+        ],
+    )
+    submit = SubmitField(_l("Return for correction"))
 
 
 class ConfirmForm(FlaskForm):

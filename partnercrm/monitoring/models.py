@@ -58,6 +58,8 @@ class MunicipalReport(db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the ministry last returned it; the next return overwrites it.
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     campaign: Mapped[MonitoringCampaign] = relationship(back_populates="reports")
     municipality: Mapped[Municipality] = relationship()

@@ -50,6 +50,8 @@ BAD_VALUE = N_("The value must be a whole number from 0 to 10,000,000.")
 BAD_YES_NO = N_("Choose yes or no.")
 NOT_ENTERED_BY_MINISTRY = N_("Only indicators 5 and 7 are entered by the ministry.")
 COMMENT_TOO_LONG = N_("The comment is too long (at most 2000 characters).")
+REASON_REQUIRED = N_("Enter the reason for returning the report.")
+REASON_TOO_LONG = N_("The reason is too long (at most 2000 characters).")
 DUPLICATE_CAMPAIGN = N_("A campaign for this year already exists.")
 PAST_DEADLINE = N_("The deadline cannot be in the past.")
 CAMPAIGN_CLOSED = N_("The campaign is closed: reports are no longer accepted or returned.")
@@ -69,10 +71,10 @@ def _check_year(year: int) -> None:
         raise MonitoringError(BAD_YEAR)
 
 
-def _clean_comment(comment: str | None) -> str | None:
+def _clean_comment(comment: str | None, too_long: str = COMMENT_TOO_LONG) -> str | None:
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT:
-        raise MonitoringError(COMMENT_TOO_LONG)
+        raise MonitoringError(too_long)
     return comment
 
 
@@ -373,16 +375,20 @@ def submit_report(
     return report
 
 
-def reopen_report(report: MunicipalReport, actor: User) -> None:
-    """Return a submitted report for correction; its frozen values stay until it is submitted
-    again."""
+def reopen_report(report: MunicipalReport, actor: User, reason: str | None) -> None:
+    """Return a submitted report for correction, saying why; its frozen values stay until it
+    is submitted again."""
     if report.campaign.status is not CampaignStatus.OPEN:
         raise MonitoringError(CAMPAIGN_CLOSED)
     if report.status is not ReportStatus.SUBMITTED:
         raise MonitoringError(NOT_SUBMITTED)
+    reason = _clean_comment(reason, REASON_TOO_LONG)
+    if reason is None:
+        raise MonitoringError(REASON_REQUIRED)
     report.status = ReportStatus.REOPENED
     report.reopened_by_id = actor.id
     report.reopened_at = utcnow()
+    report.return_reason = reason
     db.session.flush()
 
 

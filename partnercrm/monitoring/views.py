@@ -39,6 +39,7 @@ from partnercrm.monitoring.forms import (
     DeadlineForm,
     IndicatorValuesForm,
     PlanForm,
+    ReturnReportForm,
     SubmitReportForm,
 )
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
@@ -290,7 +291,7 @@ def report(campaign_id: int, municipality_id: int):
     return _render_report(campaign, municipality)
 
 
-def _render_report(campaign, municipality, form=None, status=200):
+def _render_report(campaign, municipality, form=None, status=200, return_form=None):
     report = services.find_report(campaign, municipality.id)
     live = services.live_values(campaign.year, municipality.id)
     row = services.report_row(campaign, municipality, report, live)
@@ -301,6 +302,14 @@ def _render_report(campaign, municipality, form=None, status=200):
     )
     if form is None and can_submit:
         form = SubmitReportForm(formdata=None, comment=report.comment if report else None)
+    can_reopen = (
+        access.can_manage_campaigns(current_user)
+        and campaign.status is CampaignStatus.OPEN
+        and report is not None
+        and report.status is ReportStatus.SUBMITTED
+    )
+    if return_form is None and can_reopen:
+        return_form = ReturnReportForm(formdata=None)
     return render_template(
         "monitoring/report.html",
         campaign=campaign,
@@ -309,10 +318,7 @@ def _render_report(campaign, municipality, form=None, status=200):
         row=row,
         indicators=services.indicators(),
         form=form if can_submit else None,
-        can_reopen=access.can_manage_campaigns(current_user)
-        and campaign.status is CampaignStatus.OPEN
-        and report is not None
-        and report.status is ReportStatus.SUBMITTED,
+        return_form=return_form if can_reopen else None,
     ), status
 
 
@@ -348,16 +354,16 @@ def reopen_report(campaign_id: int, municipality_id: int):
     report = services.find_report(campaign, municipality_id)
     if report is None:
         abort(404)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.reopen_report(report, current_user)
-            db.session.commit()
-        except UserError as error:
-            _refused(error)
-        else:
-            flash(
-                _("The report has been returned; the coordinator can submit it again."), "success"
-            )
+    form = ReturnReportForm()
+    if not form.validate_on_submit():
+        return _render_report(campaign, report.municipality, status=400, return_form=form)
+    try:
+        services.reopen_report(report, current_user, form.reason.data)
+        db.session.commit()
+    except UserError as error:
+        _refused(error)
+    else:
+        flash(_("The report has been returned; the coordinator can submit it again."), "success")
     return redirect(
         url_for("monitoring.report", campaign_id=campaign_id, municipality_id=municipality_id)
     )
