@@ -1177,6 +1177,15 @@ def feed_booking_condition(user: User | None):
     return offer_records_visibility(user, Booking.school_id, OfferSlot.offer_id)
 
 
+def feed_speaker_request_condition(user: User | None):
+    """Speaker requests: both sides', as :func:`offer_records_visibility`."""
+    from partnercrm.offers.models import SpeakerRequest
+
+    if user is None:
+        return sa.false()
+    return offer_records_visibility(user, SpeakerRequest.school_id, SpeakerRequest.offer_id)
+
+
 def feed_agreement_condition(user: User | None):
     if user is None:
         return sa.false()

@@ -23,13 +23,20 @@ from partnercrm.feeds.events import private_feed_url
 from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import REGION_TZ, to_utc
-from partnercrm.offers.rules import BookingStatus, OfferStatus
+from partnercrm.offers import services as offer_services
+from partnercrm.offers.rules import BookingStatus, OfferStatus, SpeakerRequestStatus
 from tests.activity_factories import ActivityFactory, sign_in
 from tests.conftest import csrf_token, request_scoped_client
 from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
 from tests.feed_factories import agreement_between
 from tests.job_factories import HolidayJobFactory
-from tests.offer_factories import BookingFactory, OfferFactory, SlotFactory
+from tests.offer_factories import (
+    BookingFactory,
+    OfferFactory,
+    SlotFactory,
+    SpeakerOfferFactory,
+    SpeakerRequestFactory,
+)
 
 # Monday 2 March 2026, 11:00 in Kaliningrad.
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -200,6 +207,79 @@ def test_a_declined_booking_shows_as_cancelled(client, school_user):
 
     assert event["STATUS"] == "CANCELLED"
     assert event["SEQUENCE"] == 1
+
+
+@pytest.fixture
+def speaker_request(school_user):
+    """A request of the school to an employer's speaker, not answered yet, and the employer's
+    user."""
+    employer_user = UserFactory(role=Role.EMPLOYER)
+    offer = SpeakerOfferFactory(organization=employer_user.organization)
+    request = SpeakerRequestFactory(
+        offer=offer,
+        school=school_user.organization,
+        topic="Профессии порта",
+        starts_at=to_utc(datetime(2026, 3, 12, 18, 0)),
+        ends_at=to_utc(datetime(2026, 3, 12, 19, 0)),
+        location="Актовый зал",
+    )
+    db.session.commit()
+    return request, employer_user
+
+
+def test_a_speaker_request_is_tentative_for_both_sides_only(client, school_user, speaker_request):
+    request, employer_user = speaker_request
+    third = UserFactory(role=Role.EMPLOYER)
+
+    for user in (school_user, employer_user):
+        response = feed(client, private_feed_url(user) + "?kind=speaker_request")
+        event = events(response)[uid("speaker_request", request)]
+        assert event["STATUS"] == "TENTATIVE"
+        school = request.school.short_name or request.school.name
+        assert str(event["SUMMARY"]).endswith(f": Профессии порта ({school})")
+        assert event["DTSTART"].dt == datetime(2026, 3, 12, 18, 0, tzinfo=REGION_TZ)
+        assert event["DTEND"].dt == datetime(2026, 3, 12, 19, 0, tzinfo=REGION_TZ)
+        assert event["LOCATION"] == "Актовый зал"
+        assert event["URL"] == f"http://partnercrm.test/offers/speaker-requests/{request.id}"
+    assert uid("speaker_request", request) not in events(feed(client, private_feed_url(third)))
+    public = events(feed(client, "/calendar/public.ics"))
+    assert uid("speaker_request", request) not in public
+
+
+def test_an_accepted_speaker_request_is_its_parent_meeting_only(
+    client, seeded, school_user, speaker_request, frozen_time
+):
+    """Acceptance creates the parent meeting (with the roadmap's plan items: ``seeded``)."""
+    request, employer_user = speaker_request
+
+    def accept():
+        offer_services.accept_speaker_request(request, employer_user, NOW)
+
+    after = assert_changed(client, private_feed_url(school_user), frozen_time, accept)
+    assert set(events(after)) == {uid("activity", request.activity)}
+    found = events(feed(client, private_feed_url(employer_user)))
+    assert set(found) == {uid("activity", request.activity)}
+    assert found[uid("activity", request.activity)]["STATUS"] == "CONFIRMED"
+
+
+@pytest.mark.parametrize("answer", ["declined", "cancelled"])
+def test_an_answered_speaker_request_leaves_the_feeds(
+    client, school_user, speaker_request, answer, frozen_time
+):
+    request, employer_user = speaker_request
+
+    def answer_it():
+        if answer == "declined":
+            offer_services.decline_speaker_request(request, "Нет свободных дат", employer_user)
+        else:
+            offer_services.cancel_speaker_request(request, NOW)
+
+    url = private_feed_url(employer_user)
+    after = assert_changed(client, url, frozen_time, answer_it)
+    assert request.status is SpeakerRequestStatus(answer)
+    assert uid("speaker_request", request) not in events(after)
+    assert versions(after)[1] == LATER
+    assert not events(feed(client, private_feed_url(school_user)))
 
 
 def test_holiday_jobs_in_the_feeds_of_the_employer_and_the_center(client, school_user):
@@ -689,11 +769,21 @@ def record_of_a_year_ago(kind: str, school_user, employer):
             school, employer, signed_on=since, valid_from=since, valid_to=last_day
         )
         return uid("agreement", agreement), school_user
+    if kind == "speaker request":
+        # Half past midnight in Kaliningrad: the evening before in UTC.
+        request = SpeakerRequestFactory(
+            offer=SpeakerOfferFactory(organization=employer),
+            school=school,
+            starts_at=to_utc(local(last_day, 0, 30)),
+        )
+        return uid("speaker_request", request), school_user
     job = HolidayJobFactory(employer=employer, first_day=date(2025, 2, 20), last_day=last_day)
     return uid("holiday-job", job), UserFactory(role=Role.EMPLOYER, organization=employer)
 
 
-@pytest.mark.parametrize("kind", ["activity", "camp shift", "agreement", "holiday job"])
+@pytest.mark.parametrize(
+    "kind", ["activity", "camp shift", "agreement", "speaker request", "holiday job"]
+)
 def test_records_leave_a_year_after_their_last_day(
     client, school_user, employer, kind, frozen_time
 ):

@@ -44,6 +44,9 @@ def upgrade():
     with op.batch_alter_table('booking', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_booking_updated_at'), ['updated_at'], unique=False)
 
+    with op.batch_alter_table('speaker_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_speaker_request_updated_at'), ['updated_at'], unique=False)
+
     with op.batch_alter_table('holiday_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_holiday_job_last_day'), ['last_day'], unique=False)
         batch_op.create_index(batch_op.f('ix_holiday_job_updated_at'), ['updated_at'], unique=False)
@@ -94,6 +97,9 @@ def downgrade():
     with op.batch_alter_table('holiday_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_holiday_job_updated_at'))
         batch_op.drop_index(batch_op.f('ix_holiday_job_last_day'))
+
+    with op.batch_alter_table('speaker_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_speaker_request_updated_at'))
 
     with op.batch_alter_table('booking', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_booking_updated_at'))

@@ -17,13 +17,22 @@ from partnercrm.agreements.models import Agreement, AgreementParty
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.models import HolidayJob
-from partnercrm.offers.models import Booking, Offer, OfferSlot
+from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 
 # The records a feed shows (organizations: their names and addresses), and the rows that are
 # parts of one of them: (the kind of record they count for, the column with its id).
 RECORDS: dict[type, tuple[str, str]] = {
     model: (model.__tablename__, "id")
-    for model in (Activity, Agreement, Booking, HolidayJob, Offer, OfferSlot, Organization)
+    for model in (
+        Activity,
+        Agreement,
+        Booking,
+        SpeakerRequest,
+        HolidayJob,
+        Offer,
+        OfferSlot,
+        Organization,
+    )
 }
 PARTS: dict[type, tuple[str, str]] = {
     ParentMeeting: ("activity", "activity_id"),

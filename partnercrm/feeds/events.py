@@ -90,6 +90,7 @@ def _visibility(user: User | None) -> Visibility:
     return Visibility(
         activities=access.feed_activity_condition(user),
         bookings=access.feed_booking_condition(user),
+        speaker_requests=access.feed_speaker_request_condition(user),
         agreements=access.feed_agreement_condition(user),
         holiday_jobs=access.feed_holiday_job_condition(user),
         offer_slots=access.feed_offer_slot_condition(user),
@@ -166,6 +167,8 @@ class EventBuilder:
         self.places_line = _("Places: %(places)d")
         self.grades_line = _("Grades: %(low)s–%(high)s")
         self.booking_summary = _("Excursion booking: %(topic)s (%(school)s)")
+        self.speaker_request_summary = _("Speaker request: %(topic)s (%(school)s)")
+        self.speaker_line = _("Speaker: %(name)s")
         self.agreement_summary = _("Agreement № %(number)s expires")
         self.job_summary = _("Holiday job: %(title)s")
         self.slot_summary = _("Excursion: %(topic)s (%(organization)s)")
@@ -240,6 +243,28 @@ class EventBuilder:
             url=url,
             organizer=self._organizer(row.host_name, row.host_email),
             status=EventStatus.CANCELLED if ended else EventStatus.TENTATIVE,
+        )
+
+    def speaker_request(self, row) -> FeedEvent:
+        url = self._link("speaker_request", row.id)
+        topic = row.topic or row.offer_topic
+        return FeedEvent(
+            uid=self._uid("speaker_request", row.id),
+            summary=self.speaker_request_summary % {"topic": topic, "school": row.school_display},
+            starts=row.starts_at,
+            ends=row.ends_at,
+            changed_at=max(row.updated_at, row.offer_updated_at),
+            sequence=0,
+            # The parent meeting it asks for is at the school, as the accepted one will be.
+            location=row.location or _place(row.school_name, row.school_address),
+            description=self._description(
+                self.school_line % {"name": row.school_name},
+                self.speaker_line % {"name": row.speaker_name},
+                url=url,
+            ),
+            url=url,
+            organizer=self._organizer(row.school_name, row.school_email),
+            status=EventStatus.TENTATIVE,
         )
 
     def agreement(self, row) -> FeedEvent:
@@ -317,6 +342,7 @@ class EventBuilder:
 RECORD_PAGES = {
     "activity": ("activities.detail", "activity_id"),
     "booking": ("offers.booking", "booking_id"),
+    "speaker_request": ("offers.speaker_request", "request_id"),
     "agreement": ("agreements.detail", "agreement_id"),
     "holiday_job": ("jobs.detail", "job_id"),
     "offer": ("offers.detail", "offer_id"),

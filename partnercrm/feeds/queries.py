@@ -27,9 +27,9 @@ from partnercrm.database import UTCDateTime
 from partnercrm.directory.models import Organization
 from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.models import HolidayJob
-from partnercrm.localtime import start_of_local_day
-from partnercrm.offers.models import Booking, Offer, OfferSlot
-from partnercrm.offers.rules import BookingStatus, OfferKind
+from partnercrm.localtime import local_date, start_of_local_day
+from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
+from partnercrm.offers.rules import BookingStatus, OfferKind, SpeakerRequestStatus
 
 
 class FeedKind(StrEnum):
@@ -42,13 +42,19 @@ class FeedKind(StrEnum):
     PROFPROBA = ActivityKind.PROFPROBA.value
     CAREER_EVENT = ActivityKind.CAREER_EVENT.value
     BOOKING = "booking"
+    SPEAKER_REQUEST = "speaker_request"
     AGREEMENT = "agreement"
     HOLIDAY_JOB = "holiday_job"
     OFFER = "offer"
 
 
 ACTIVITY_KINDS = frozenset(FeedKind(kind.value) for kind in ActivityKind)
-PRIVATE_KINDS = ACTIVITY_KINDS | {FeedKind.BOOKING, FeedKind.AGREEMENT, FeedKind.HOLIDAY_JOB}
+PRIVATE_KINDS = ACTIVITY_KINDS | {
+    FeedKind.BOOKING,
+    FeedKind.SPEAKER_REQUEST,
+    FeedKind.AGREEMENT,
+    FeedKind.HOLIDAY_JOB,
+}
 PUBLIC_KINDS = ACTIVITY_KINDS | {FeedKind.OFFER, FeedKind.HOLIDAY_JOB}
 
 # Bookings that leave the feed with their status: a confirmed booking is shown by the
@@ -74,6 +80,7 @@ class Visibility:
 
     activities: sa.ColumnElement
     bookings: sa.ColumnElement
+    speaker_requests: sa.ColumnElement
     agreements: sa.ColumnElement
     holiday_jobs: sa.ColumnElement
     offer_slots: sa.ColumnElement
@@ -88,7 +95,7 @@ class Window:
     ``records`` selects every record of the source, whoever reads the feed. ``last_day`` comes
     in parts, (date column, the records it is the last day of), so that each part is read from
     an index of its own: an activity's last day is its last all-day day, else the day it
-    starts.
+    starts. A timestamp column stands for its local date (a record with no date column).
     """
 
     records: sa.Select
@@ -101,8 +108,8 @@ class Window:
             *(
                 sa.and_(
                     part,
-                    column >= feed.since,
-                    sa.or_(sa.not_(self.ends_early), column >= feed.today),
+                    column >= _from_day(column, feed.since),
+                    sa.or_(sa.not_(self.ends_early), column >= _from_day(column, feed.today)),
                 )
                 for column, part in self.last_day
             )
@@ -114,10 +121,12 @@ class Window:
         found = []
         for column, part in self.last_day:
             if not _always(self.ends_early):
-                gone = sa.and_(part, sa.not_(self.ends_early), column < feed.since)
+                gone = sa.and_(
+                    part, sa.not_(self.ends_early), column < _from_day(column, feed.since)
+                )
                 found.append((self._latest(column, gone), feed.history_days + 1))
             if not _never(self.ends_early):
-                gone = sa.and_(part, self.ends_early, column < feed.today)
+                gone = sa.and_(part, self.ends_early, column < _from_day(column, feed.today))
                 found.append((self._latest(column, gone), 1))
         return found
 
@@ -129,6 +138,17 @@ class Window:
             .limit(1)
             .scalar_subquery()
         )
+
+
+def _from_day(column: sa.ColumnElement, day: date) -> date | datetime:
+    """The start of local ``day`` as ``column`` holds it: the date itself, or its first
+    moment for a timestamp."""
+    return start_of_local_day(day) if isinstance(column.type, UTCDateTime) else day
+
+
+def _day(value: date | datetime) -> date:
+    """The local date of a last day read from a date or a timestamp column."""
+    return local_date(value) if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True)
@@ -281,6 +301,51 @@ def _booking_shown(rows: sa.Select) -> sa.Select:
     )
 
 
+def speaker_requests(visible: Visibility, feed: FeedFilter) -> Source | None:
+    """Speaker requests not answered yet (tentative). An accepted one is shown by the parent
+    meeting it created, never as a second event; a declined or cancelled one leaves the feed at
+    once (stamped by its ``updated_at``)."""
+    if FeedKind.SPEAKER_REQUEST not in feed.kinds or _never(visible.speaker_requests):
+        return None
+    window = Window(
+        sa.select(SpeakerRequest),
+        ((SpeakerRequest.starts_at, sa.true()),),
+        ends_early=sa.false(),
+    )
+    rows = window.records.join(Offer, Offer.id == SpeakerRequest.offer_id).where(
+        visible.speaker_requests,
+        SpeakerRequest.status == SpeakerRequestStatus.REQUESTED,
+        window.keeps(feed),
+        _municipality(Offer.municipality_id, feed),
+    )
+    # No sequence of its own: while requested, nothing changes its time or place, and any
+    # answer takes it out of the feed.
+    return Source(
+        "speaker_request",
+        rows,
+        sa.literal_column("0"),
+        (SpeakerRequest.updated_at, Offer.updated_at),
+        window,
+        _speaker_request_shown,
+    )
+
+
+def _speaker_request_shown(rows: sa.Select) -> sa.Select:
+    school, speaker = aliased(Organization), aliased(Organization)
+    return (
+        _showing(
+            rows,
+            *_columns(SpeakerRequest, "id", "topic", "starts_at", "ends_at", "location"),
+            *_columns(SpeakerRequest, "updated_at"),
+            *_labelled(Offer, "offer", "topic", "updated_at"),
+            *_organization(school, "school", "name", "display", "address", "email"),
+            *_organization(speaker, "speaker", "name"),
+        )
+        .join(school, school.id == SpeakerRequest.school_id)
+        .join(speaker, speaker.id == Offer.organization_id)
+    )
+
+
 def agreements(visible: Visibility, feed: FeedFilter) -> Source | None:
     """Expiries of signed agreements with an end date; a terminated one shows as cancelled."""
     if FeedKind.AGREEMENT not in feed.kinds or _never(visible.agreements):
@@ -383,7 +448,7 @@ def sources(visible: Visibility, feed: FeedFilter) -> list[Source]:
     query is spent on them)."""
     found = (
         make(visible, feed)
-        for make in (activities, bookings, agreements, holiday_jobs, offer_slots)
+        for make in (activities, bookings, speaker_requests, agreements, holiday_jobs, offer_slots)
     )
     return [source for source in found if source is not None]
 
@@ -461,7 +526,7 @@ def last_modified(
     row = session.execute(sa.select(*latest, *(day for day, _ in exits))).one()
     moments = [moment for moment in row[: len(latest)] if moment is not None]
     moments += [
-        start_of_local_day(day + timedelta(days=days_after))
+        start_of_local_day(_day(day) + timedelta(days=days_after))
         for day, (_, days_after) in zip(row[len(latest) :], exits, strict=True)
         if day is not None
     ]
