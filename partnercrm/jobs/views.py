@@ -203,7 +203,7 @@ def _application_counts(job_ids: list[int]) -> dict[int, int]:
 
 
 def _report_url() -> str | None:
-    if access.handles_jobs(current_user) or access.coordinator_municipality_id(current_user):
+    if access.can_see_job_report(current_user):
         return url_for("job_report.report")
     return None
 
