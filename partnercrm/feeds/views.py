@@ -9,7 +9,6 @@ matching ``If-None-Match`` (or an ``If-Modified-Since`` not older than Last-Modi
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -31,6 +30,7 @@ from partnercrm.accounts.models import User
 from partnercrm.activities.forms import KIND_LABELS
 from partnercrm.activities.rules import ActivityKind
 from partnercrm.directory.models import Municipality
+from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
 from partnercrm.feeds import queries, services
 from partnercrm.feeds.events import (
@@ -138,9 +138,7 @@ def calendar():
         public_kinds=[(kind.value, _kind_label(kind)) for kind in public_kinds],
         selected_kinds=selected_kinds,
         municipality=municipality,
-        municipalities=db.session.scalars(
-            sa.select(Municipality).order_by(Municipality.name)
-        ).all(),
+        municipalities=all_municipalities(),
     )
 
 
