@@ -862,8 +862,7 @@ def can_request_speaker(user: User, offer) -> bool:
 
 def is_school_side(user: User, record) -> bool:
     """Is ``user`` staff of the school of a booking or a speaker request?"""
-    school_id = roster_school_id(user)
-    return school_id is not None and record.school_id == school_id
+    return can_see_participant_names(user, record.school_id)
 
 
 def can_see_offer_record(user: User, record, offer) -> bool:
@@ -946,8 +945,8 @@ def can_see_jobs(user: User) -> bool:
     """Does ``user`` have the holiday jobs pages at all (:func:`job_visibility` not false)?"""
     if handles_jobs(user) or job_employer_id(user) is not None:
         return True
-    if user.is_authenticated and user.role is Role.COORDINATOR:
-        return user.municipality_id is not None
+    if coordinator_municipality_id(user) is not None:
+        return True
     return roster_school_id(user) is not None
 
 
@@ -997,7 +996,7 @@ def can_see_job(user: User, job) -> bool:
     if not user.is_authenticated:
         return False
     if user.role is Role.COORDINATOR:
-        return user.municipality_id is not None and job.municipality_id == user.municipality_id
+        return _coordinates(user, job.municipality_id)
     employer_id = job_employer_id(user)
     if employer_id is not None:
         return job.employer_id == employer_id
@@ -1134,9 +1133,7 @@ def can_move_application(user: User, application, to_status) -> bool:
 
 
 def can_see_job_report(user: User) -> bool:
-    if is_admin(user) or handles_jobs(user):
-        return True
-    return coordinator_municipality_id(user) is not None
+    return handles_jobs(user) or coordinator_municipality_id(user) is not None
 
 
 def can_report_jobs_in(user: User, municipality_id: int | None) -> bool:

@@ -7,10 +7,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from partnercrm.access import can_see_approvals, registrations_scope, users_scope
+from partnercrm.access import (
+    activity_involvement,
+    can_see_approvals,
+    registrations_scope,
+    users_scope,
+)
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
-from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
+from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import effective_headcounts
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality, Organization
@@ -86,38 +91,6 @@ def _activity_numbers(involved: sa.ColumnElement) -> list[Number]:
     ]
 
 
-# Visiting schools as ``IN (subquery)`` rather than a correlated ``EXISTS`` (``.any()``), so
-# PostgreSQL narrows the activities first instead of checking every headcount row against
-# every participation (DESIGN §5; docs/performance.md).
-
-
-def _involving(organization_id: int) -> sa.ColumnElement:
-    return sa.or_(
-        Activity.host_id == organization_id,
-        Activity.organizer_id == organization_id,
-        Activity.id.in_(
-            sa.select(activity_school.c.activity_id).where(
-                activity_school.c.school_id == organization_id
-            )
-        ),
-    )
-
-
-def _in_municipality(municipality_id: int) -> sa.ColumnElement:
-    host, organizer = sa.orm.aliased(Organization), sa.orm.aliased(Organization)
-    return sa.or_(
-        Activity.host_id.in_(sa.select(host.id).where(host.municipality_id == municipality_id)),
-        Activity.organizer_id.in_(
-            sa.select(organizer.id).where(organizer.municipality_id == municipality_id)
-        ),
-        Activity.id.in_(
-            sa.select(activity_school.c.activity_id)
-            .join(Organization, Organization.id == activity_school.c.school_id)
-            .where(Organization.municipality_id == municipality_id)
-        ),
-    )
-
-
 def _awaiting_decision(user: User) -> sa.Select:
     """The user's approval queue (docs/portal.md)."""
     return registrations_scope(user).where(Registration.awaits_decision)
@@ -128,9 +101,7 @@ def dashboard_numbers(user: User) -> list[Number]:
         municipality_id = user.municipality_id if user.role is Role.COORDINATOR else None
         # The same users the user list shows.
         users = users_scope(user).where(User.active.is_(True))
-        numbers = _activity_numbers(
-            sa.true() if municipality_id is None else _in_municipality(municipality_id)
-        )
+        numbers = _activity_numbers(activity_involvement(user))
         numbers += _organizations_by_kind(municipality_id)
         numbers.append(
             Number(
@@ -157,7 +128,7 @@ def dashboard_numbers(user: User) -> list[Number]:
         return numbers
     if user.organization_id is None:
         return []
-    numbers = _activity_numbers(_involving(user.organization_id))
+    numbers = _activity_numbers(activity_involvement(user))
     if user.role is Role.SCHOOL:
         roster = sa.select(Student.id).where(
             Student.school_id == user.organization_id, Student.archived_at.is_(None)
