@@ -36,9 +36,9 @@ lint: $(STAMP)
 # Re-extract messages after changing strings; then translate the .po file.
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-location --sort-output \
-		--omit-header -o partnercrm/translations/messages.pot .
+		--omit-header --width 100 -o partnercrm/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i partnercrm/translations/messages.pot -d partnercrm/translations \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) partnercrm/translations/*/LC_MESSAGES/*.mo

@@ -8,13 +8,14 @@ from pathlib import Path
 from flask import Flask
 
 from partnercrm import config as config_module
+from partnercrm.web.unit_of_work import PartnerCRM
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` (tests) is applied last and wins."""
-    app = Flask(
+    app = PartnerCRM(
         __name__,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_config(app, config)
     register_logging(app)
     register_extensions(app)
+    register_unit_of_work(app)
     register_models(app)
     register_blueprints(app)
     register_admin(app)
@@ -58,8 +60,8 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from partnercrm.core.i18n import select_locale
     from partnercrm.extensions import babel, bootstrap, csrf, db, limiter, mail, migrate
+    from partnercrm.web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -72,6 +74,12 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    from partnercrm.web.unit_of_work import register
+
+    register(app)
 
 
 def register_models(app: Flask) -> None:
@@ -89,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.accounts.views import bp as accounts_bp
     from partnercrm.activities.views import bp as activities_bp
     from partnercrm.agreements.views import bp as agreements_bp
-    from partnercrm.core.views import bp as core_bp
+    from partnercrm.dashboard.views import bp as dashboard_bp
     from partnercrm.directory.views import bp as directory_bp
     from partnercrm.feeds.views import bp as feeds_bp
     from partnercrm.imports.views import bp as imports_bp
@@ -102,9 +110,11 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.portal.views import bp as portal_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
     from partnercrm.students.views import bp as students_bp
+    from partnercrm.web.views import bp as web_bp
 
     for blueprint in (
-        core_bp,
+        web_bp,
+        dashboard_bp,
         accounts_bp,
         directory_bp,
         roadmap_bp,
@@ -131,23 +141,24 @@ def register_admin(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from partnercrm.core.errors import register
+    from partnercrm.web.errors import register
 
     register(app)
 
 
 def register_security(app: Flask) -> None:
     from partnercrm.accounts.session import register as register_login
-    from partnercrm.core.security import register as register_headers
+    from partnercrm.web.security import register as register_headers
 
     register_login(app)
     register_headers(app)
 
 
 def register_template_context(app: Flask) -> None:
-    from partnercrm.core.templating import register
+    from partnercrm.dashboard.navigation import MENU
+    from partnercrm.web.templating import register
 
-    register(app)
+    register(app, MENU)
 
 
 def register_commands(app: Flask) -> None:

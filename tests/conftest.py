@@ -10,6 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 os.environ["PARTNERCRM_ENV"] = "testing"
@@ -128,7 +129,8 @@ def make_app(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser: each request in its own app context and session (:class:`RequestScopedClient`)."""
+    return request_scoped_client(app)
 
 
 @pytest.fixture
@@ -196,14 +198,23 @@ def log_in(
 class RequestScopedClient(FlaskClient):
     """A test client whose every request has its own app context, as in production.
 
-    The autouse fixture keeps one app context open for the whole test; the requests of a plain
-    test client share it, and with it ``g`` (Flask-Login's current user) and the database
-    session, so the user of one client's request leaks into the next request of another client.
+    The autouse fixture keeps one app context (and database session) open for the whole test.
+    Each request gets a context and a session of its own, so a view that forgets to commit loses
+    its change, and the user of one client's request never leaks into another's ``g``. Before a
+    request the test's session commits what the test set up (a request sees committed data
+    only); after it, the test's session forgets what it had loaded, so the test reads what the
+    request committed.
     """
 
     def open(self, *args, **kwargs):
+        outer = has_app_context()
+        if outer:
+            db.session.commit()
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if outer:
+            db.session.expire_all()
+        return response
 
 
 def request_scoped_client(app) -> RequestScopedClient:

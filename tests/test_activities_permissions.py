@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from partnercrm import access
+from partnercrm.access.activities import activities_scope, can_see_activity
 from partnercrm.activities import services
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
@@ -139,10 +139,10 @@ def test_list_and_details_show_what_the_role_may_see(app, world, name):
         assert detail.status_code == (200 if expected else 404), key
         # The predicate and the query scope agree.
         user = getattr(world, name)
-        assert access.can_see_activity(user, activity) is expected
+        assert can_see_activity(user, activity) is expected
         in_scope = db.session.scalar(
             sa.select(sa.func.count()).select_from(
-                access.activities_scope(user).where(Activity.id == activity.id).subquery()
+                activities_scope(user).where(Activity.id == activity.id).subquery()
             )
         )
         assert bool(in_scope) is expected

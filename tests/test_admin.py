@@ -6,7 +6,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from partnercrm import create_app
 from partnercrm.accounts.models import User
@@ -16,7 +15,7 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, request_scoped_client
 from tests.factories import PASSWORD, MunicipalityFactory, OrganizationFactory, UserFactory
 
 MODEL_URLS = [
@@ -32,23 +31,6 @@ POST_ENDPOINTS = ["new/", "edit/?id=1", "delete/", "action/", "ajax/update/"]
 OTHER_ROLES = [role for role in Role if role is not Role.ADMIN]
 VALID_INN = "3906000005"  # 10 digits, the check digit fits
 INVALID_INN = "3906000002"
-
-
-class IsolatedClient(FlaskClient):
-    """Gives each request an app context of its own, as in production.
-
-    Under the test's long-lived app context every request would share ``g``, and with it
-    the cached logged-in user, locale and CSP nonce: two browsers could not be told apart.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
@@ -67,7 +49,7 @@ def english(client, admin):
 
 def logged_in_client(app, user):
     """A second browser, for the sessions an admin's change must end."""
-    other = IsolatedClient(app, app.response_class, use_cookies=True)
+    other = request_scoped_client(app)
     other.post(
         "/login",
         data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(other)},

@@ -7,7 +7,6 @@ import re
 from datetime import date, datetime
 
 import pytest
-from flask.testing import FlaskClient
 
 from partnercrm.accounts.rules import Role
 from partnercrm.agreements.models import Agreement, AgreementKind, AgreementParty
@@ -15,19 +14,12 @@ from partnercrm.agreements.rules import CooperationKind
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import REGION_TZ
+from tests.conftest import RequestScopedClient, request_scoped_client
 from tests.factories import PASSWORD, MunicipalityFactory, OrganizationFactory, UserFactory
 
 # Tests that depend on "today" run at noon local time on this day.
 TODAY = date(2021, 6, 1)
 NOON = datetime(2021, 6, 1, 12, 0, tzinfo=REGION_TZ)
-
-
-class ScopedClient(FlaskClient):
-    """Every request in its own app context and database session, as in production."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 def token(client, path: str = "/login") -> str:
@@ -39,9 +31,9 @@ def token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
-def client_for(app, user, lang: str | None = None) -> ScopedClient:
+def client_for(app, user, lang: str | None = None) -> RequestScopedClient:
     """A client logged in as ``user`` (None: anonymous), in ``lang`` if given."""
-    client = ScopedClient(app, app.response_class, use_cookies=True)
+    client = request_scoped_client(app)
     if lang:
         with client.session_transaction() as session:
             session["lang"] = lang

@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 import time_machine
-from flask.testing import FlaskClient
 
 from partnercrm.accounts.rules import Role
 from partnercrm.activities import services as activity_services
@@ -34,28 +33,19 @@ from partnercrm.monitoring.rules import (
     submitted_late,
 )
 from tests.activity_factories import ActivityFactory, StudentFactory
-from tests.conftest import csrf_token
+from tests.conftest import RequestScopedClient, csrf_token, request_scoped_client
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory
 
 # 1 December 2021, 12:00 in Kaliningrad: the campaign for 2021 runs in December.
 DECEMBER = datetime(2021, 12, 1, 10, 0, tzinfo=UTC)
 
 
-class Client(FlaskClient):
-    """Each request in its own app context, as in production: no user or session leaks from
-    the test's context (or another client) into a request."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def web(app):
     """A factory of logged-in (or anonymous) clients with the English interface."""
 
-    def _client(user=None) -> Client:
-        client = Client(app, app.response_class, use_cookies=True)
+    def _client(user=None) -> RequestScopedClient:
+        client = request_scoped_client(app)
         with client.session_transaction() as session:
             session["lang"] = "en"
         if user is not None:
@@ -422,8 +412,9 @@ def test_coordinator_manages_own_plans_only(web, people):
     )
     assert response.status_code == 302
     assert fresh(MunicipalPlan, id=plan.id)[0].approved_on == date(2021, 4, 1)
-    assert post(own, f"/monitoring/plans/{plan.id}/delete").status_code == 302
-    assert fresh(MunicipalPlan, id=plan.id) == []
+    plan_id = plan.id
+    assert post(own, f"/monitoring/plans/{plan_id}/delete").status_code == 302
+    assert fresh(MunicipalPlan, id=plan_id) == []
 
 
 @time_machine.travel(DECEMBER, tick=False)

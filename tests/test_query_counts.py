@@ -31,7 +31,6 @@ from partnercrm.agreements.models import (
     AgreementParty,
 )
 from partnercrm.agreements.rules import CooperationKind
-from partnercrm.core.pagination import PER_PAGE
 from partnercrm.database import utcnow
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
@@ -42,6 +41,7 @@ from partnercrm.localtime import local_date, local_today, to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
 from partnercrm.roadmap.models import Indicator, PlanItem
+from partnercrm.web.pagination import PER_PAGE
 from tests.activity_factories import ActivityFactory, StudentFactory, build_world, sign_in
 from tests.conftest import request_scoped_client
 from tests.factories import BaseFactory, MunicipalityFactory, OrganizationFactory, UserFactory

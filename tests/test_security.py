@@ -14,10 +14,10 @@ from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.audit.models import AuditAction, AuditEntry
-from partnercrm.core.redirects import safe_next
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
+from partnercrm.web.redirects import safe_next
 from tests.conftest import csrf_token, log_in, request_scoped_client
 from tests.factories import UserFactory
 
@@ -28,15 +28,10 @@ HOST = "partnercrm.test"
 PUBLIC_POST = {
     "accounts.login",
     "accounts.accept_invitation",
-    "core.set_language",
+    "web.set_language",
     "portal.sign_up",
     "portal.confirm",
 }
-
-
-@pytest.fixture
-def client(app):
-    return request_scoped_client(app)
 
 
 def make_user(**kwargs) -> User:

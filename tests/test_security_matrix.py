@@ -55,8 +55,8 @@ PUBLIC_GET = {
     "static": 200,
     "bootstrap.static": 200,
     "admin.static": 200,
-    "core.index": 200,
-    "core.health": 200,
+    "web.index": 200,
+    "web.health": 200,
     "accounts.login": 200,
     "accounts.accept_invitation": 200,  # a real invitation of tenant a
     "portal.sign_up": 200,

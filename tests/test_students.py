@@ -8,7 +8,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from partnercrm import access
+from partnercrm.access.students import (
+    can_manage_roster,
+    can_manage_student,
+    can_see_student,
+    students_scope,
+)
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Participation
 from partnercrm.directory.rules import OrganizationKind
@@ -17,14 +22,8 @@ from partnercrm.students import services
 from partnercrm.students.models import Student
 from partnercrm.students.rules import normalise_class_letter
 from tests.activity_factories import ActivityFactory, StudentFactory
-from tests.conftest import csrf_token, request_scoped_client
+from tests.conftest import csrf_token
 from tests.factories import OrganizationFactory, UserFactory
-
-
-@pytest.fixture
-def client(app):
-    """Each request in its own app context and database session, as in production."""
-    return request_scoped_client(app)
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +110,7 @@ def test_school_staff_without_a_school_get_403(client, login):
     db.session.commit()
     login(user)
     assert client.get("/students/").status_code == 403
-    assert not access.can_manage_roster(user)
+    assert not can_manage_roster(user)
 
 
 def test_roster_shows_only_the_own_school(client, login, staff, school):
@@ -122,7 +121,7 @@ def test_roster_shows_only_the_own_school(client, login, staff, school):
     assert names(client.get("/students/")) == ["Свой Ученик Петрович"]
     assert names(client.get("/students/", query_string={"q": "Чужой"})) == []
     assert names(client.get("/students/", query_string={"show": "all"})) == ["Свой Ученик Петрович"]
-    assert access.can_see_student(staff, other) is False
+    assert can_see_student(staff, other) is False
 
 
 def test_roster_links_to_add_and_import(client, login, staff):
@@ -419,10 +418,10 @@ def test_scope_helpers():
     other = StudentFactory()
     admin = UserFactory(role=Role.ADMIN)
     db.session.commit()
-    assert access.can_manage_student(staff, own) and not access.can_manage_student(staff, other)
-    assert not access.can_see_student(admin, own)
-    assert list(db.session.scalars(access.students_scope(staff))) == [own]
-    assert list(db.session.scalars(access.students_scope(admin))) == []
+    assert can_manage_student(staff, own) and not can_manage_student(staff, other)
+    assert not can_see_student(admin, own)
+    assert list(db.session.scalars(students_scope(staff))) == [own]
+    assert list(db.session.scalars(students_scope(admin))) == []
 
 
 def test_class_letter_normalisation():

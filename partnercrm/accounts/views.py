@@ -14,7 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from partnercrm import access
+from partnercrm.access.accounts import (
+    assignable_municipalities_scope,
+    assignable_organizations_scope,
+    can_give_access,
+    can_manage_user,
+    grantable_roles,
+    users_scope,
+)
+from partnercrm.access.base import require, roles_required
 from partnercrm.accounts import services
 from partnercrm.accounts.forms import (
     ChangePasswordForm,
@@ -29,10 +37,10 @@ from partnercrm.accounts.rules import Role
 from partnercrm.accounts.session import keep_session
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
-from partnercrm.core.pagination import paginate
-from partnercrm.core.redirects import safe_next
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db, limiter
+from partnercrm.web.pagination import paginate
+from partnercrm.web.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -71,7 +79,7 @@ def _failed(response) -> bool:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -81,7 +89,7 @@ def login():
             return render_template("accounts/login.html", form=form, demo=_demo_accounts()), 200
         login_user(user, remember=form.remember.data)
         db.session.commit()
-        return redirect(safe_next(request.args.get("next")) or url_for("core.dashboard"))
+        return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
     return render_template("accounts/login.html", form=form, demo=_demo_accounts())
 
 
@@ -125,7 +133,7 @@ def change_password():
             db.session.commit()
             keep_session(user)
             flash(_("Your password has been changed. Other sessions have been ended."), "success")
-            return redirect(url_for("core.dashboard"))
+            return redirect(url_for("dashboard.index"))
     return render_template("accounts/change_password.html", form=form)
 
 
@@ -140,7 +148,7 @@ def accept_invitation(token: str):
         db.session.commit()
         login_user(user)
         flash(_("Welcome! Your password has been set."), "success")
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("dashboard.index"))
     return render_template("accounts/accept_invitation.html", form=form, user=user)
 
 
@@ -149,18 +157,14 @@ def accept_invitation(token: str):
 
 def _manageable_user(user_id: int) -> User:
     user = db.get_or_404(User, user_id)
-    access.require(access.can_manage_user(current_user, user))
+    require(can_manage_user(current_user, user))
     return user
 
 
 def _scoped_choices(form: UserForm) -> None:
-    form.role.choices = [
-        (role.value, ROLE_LABELS[role]) for role in access.grantable_roles(current_user)
-    ]
-    organizations = access.assignable_organizations_scope(current_user).order_by(Organization.name)
-    municipalities = access.assignable_municipalities_scope(current_user).order_by(
-        Municipality.name
-    )
+    form.role.choices = [(role.value, ROLE_LABELS[role]) for role in grantable_roles(current_user)]
+    organizations = assignable_organizations_scope(current_user).order_by(Organization.name)
+    municipalities = assignable_municipalities_scope(current_user).order_by(Municipality.name)
     none = [(0, "—")]
     form.organization.choices = none + [
         (org.id, f"{org.name} ({org.code})") for org in db.session.scalars(organizations)
@@ -184,18 +188,16 @@ def _submitted_attachment(form: UserForm):
         return None
     organization = db.session.get(Organization, form.organization.data or 0)
     municipality = db.session.get(Municipality, form.municipality.data or 0)
-    access.require(
-        access.can_give_access(
-            current_user, role, organization, municipality.id if municipality else None
-        )
+    require(
+        can_give_access(current_user, role, organization, municipality.id if municipality else None)
     )
     return role, organization, municipality
 
 
 @bp.route("/users")
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def users():
-    query = access.users_scope(current_user)
+    query = users_scope(current_user)
     search = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     if search:
@@ -222,7 +224,7 @@ def _flash_invitation_sent(user: User) -> None:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def new_user():
     form = NewUserForm()
     _scoped_choices(form)
@@ -255,7 +257,7 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def edit_user(user_id: int):
     user = _manageable_user(user_id)
     form = UserForm(
@@ -302,7 +304,7 @@ def edit_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def set_user_active(user_id: int):
     user = _manageable_user(user_id)
     if user.id == current_user.id:
@@ -320,7 +322,7 @@ def set_user_active(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/password-reset", methods=["POST"])
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def reset_password(user_id: int):
     """For a user who forgot the password: a new invitation link replaces it."""
     user = _manageable_user(user_id)
@@ -334,7 +336,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/invitation", methods=["POST"])
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def send_invitation(user_id: int):
     """E-mail the invitation link again (it is also shown on the user's page)."""
     user = _manageable_user(user_id)

@@ -17,7 +17,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from partnercrm import access
+from partnercrm.access.activities import (
+    activities_scope,
+    can_create_activity,
+    can_edit_activity,
+    can_name_participants,
+    can_organize_as,
+    can_record_any_headcount,
+    can_record_headcount,
+    can_see_activity,
+    creatable_activity_kinds,
+)
+from partnercrm.access.base import require, roster_school_id
+from partnercrm.access.students import can_see_participant_names
 from partnercrm.accounts.rules import Role
 from partnercrm.activities import services
 from partnercrm.activities.forms import (
@@ -47,7 +59,6 @@ from partnercrm.activities.rules import (
     ActivityStatus,
     CampType,
 )
-from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import all_municipalities, find_organization, organization_label
 from partnercrm.directory.rules import OrganizationKind
@@ -57,6 +68,7 @@ from partnercrm.localtime import local_date, to_local, to_utc
 from partnercrm.offers import queries as offers_queries
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -83,14 +95,14 @@ def _template_globals(state) -> None:
 
 def _visible_activity(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
-    if activity is None or not access.can_see_activity(current_user, activity):
+    if activity is None or not can_see_activity(current_user, activity):
         abort(404)
     return activity
 
 
 def _editable_activity(activity_id: int) -> Activity:
     activity = _visible_activity(activity_id)
-    access.require(access.can_edit_activity(current_user, activity))
+    require(can_edit_activity(current_user, activity))
     return activity
 
 
@@ -223,7 +235,7 @@ def activity_page(query: sa.Select):
 @login_required
 def index():
     filters = _list_filters()
-    query = filter_activities(access.activities_scope(current_user), filters)
+    query = filter_activities(activities_scope(current_user), filters)
     page, counts = activity_page(query)
     municipalities = all_municipalities()
     plan_items = db.session.execute(
@@ -238,7 +250,7 @@ def index():
         plan_items=plan_items,
         kinds=list(ActivityKind),
         statuses=list(ActivityStatus),
-        creatable=access.creatable_activity_kinds(current_user),
+        creatable=creatable_activity_kinds(current_user),
     )
 
 
@@ -248,8 +260,8 @@ def index():
 @bp.route("/new")
 @login_required
 def choose_kind():
-    kinds = access.creatable_activity_kinds(current_user)
-    access.require(bool(kinds))
+    kinds = creatable_activity_kinds(current_user)
+    require(bool(kinds))
     return render_template("activities/choose_kind.html", kinds=kinds)
 
 
@@ -350,7 +362,7 @@ def _configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None
         form.presenters.choices = _organization_choices(
             sa.select(Organization).where(Organization.kind.in_(PRESENTER_KINDS)), keep
         )
-    school_id = access.roster_school_id(current_user)
+    school_id = roster_school_id(current_user)
     classes = _school_classes(school_id) if activity is None and school_id is not None else []
     if kind is ActivityKind.PARENT_MEETING or not classes:
         del form.class_name
@@ -462,7 +474,7 @@ def _activity_data(
         organizer = form.organizer.organization or host
     else:
         organizer = activity.organizer if activity is not None else own
-    if not access.can_organize_as(current_user, organizer):
+    if not can_organize_as(current_user, organizer):
         if "organizer" not in form:
             abort(403)
         form.organizer.errors.append(_("You can organize activities only in your municipality."))
@@ -608,7 +620,7 @@ def _render_form(form: ActivityForm, kind: ActivityKind, activity: Activity | No
 @login_required
 def new(kind: str):
     kind = _kind(kind)
-    access.require(access.can_create_activity(current_user, kind))
+    require(can_create_activity(current_user, kind))
     form = ActivityForm()
     _configure(form, kind, None)
     if request.method == "GET":
@@ -616,9 +628,8 @@ def new(kind: str):
     activity = _save(form, kind, None)
     if activity is None:
         return _render_form(form, kind, None)
-    if access.can_name_participants(current_user, activity) or (
-        access.can_record_any_headcount(current_user, activity)
-        and activity.status is ActivityStatus.HELD
+    if can_name_participants(current_user, activity) or (
+        can_record_any_headcount(current_user, activity) and activity.status is ActivityStatus.HELD
     ):
         chosen = form.class_name.data if "class_name" in form else None
         return redirect(
@@ -717,9 +728,9 @@ def _own_participants(activity: Activity, school_id: int) -> list[Student]:
 @login_required
 def detail(activity_id: int):
     activity = _visible_activity(activity_id)
-    school_id = access.roster_school_id(current_user)
+    school_id = roster_school_id(current_user)
     names = []
-    if school_id is not None and access.can_see_participant_names(current_user, school_id):
+    if school_id is not None and can_see_participant_names(current_user, school_id):
         names = _own_participants(activity, school_id)
     rows = _school_rows(activity)
     return render_template(
@@ -730,9 +741,9 @@ def detail(activity_id: int):
         own_school_id=school_id,
         total_named=sum(r["counts"].named for r in rows if r["counts"]),
         total_headcount=sum(r["counts"].headcount for r in rows if r["counts"]),
-        can_edit=access.can_edit_activity(current_user, activity),
-        can_participate=access.can_name_participants(current_user, activity)
-        or access.can_record_any_headcount(current_user, activity),
+        can_edit=can_edit_activity(current_user, activity),
+        can_participate=can_name_participants(current_user, activity)
+        or can_record_any_headcount(current_user, activity),
         next_statuses=[s for s in ActivityStatus if s in TRANSITIONS[activity.status]],
         status_form=StatusForm(),
     )
@@ -788,8 +799,8 @@ def _render_participants(
     headcount_form: HeadcountForm | None = None,
 ):
     user = current_user
-    can_name = access.can_name_participants(user, activity)
-    can_any = access.can_record_any_headcount(user, activity)
+    can_name = can_name_participants(user, activity)
+    can_any = can_record_any_headcount(user, activity)
     own = _own_organization() if can_name else None
     only_class = request.args.get("class") or None
     classes, current = _roster(own, activity, only_class) if own is not None else ([], set())
@@ -835,11 +846,11 @@ def _check_capacity(activity: Activity) -> None:
 @login_required
 def participants(activity_id: int):
     activity = _visible_activity(activity_id)
-    can_name = access.can_name_participants(current_user, activity)
-    access.require(can_name or access.can_record_any_headcount(current_user, activity))
+    can_name = can_name_participants(current_user, activity)
+    require(can_name or can_record_any_headcount(current_user, activity))
     if request.method == "GET":
         return _render_participants(activity)
-    access.require(can_name)
+    require(can_name)
     school = _own_organization()
     form = ParticipantsForm()
     if not form.validate_on_submit():
@@ -905,12 +916,10 @@ def participants(activity_id: int):
 @login_required
 def headcount(activity_id: int):
     activity = _visible_activity(activity_id)
-    can_any = access.can_record_any_headcount(current_user, activity)
-    own_school_id = access.roster_school_id(current_user)
+    can_any = can_record_any_headcount(current_user, activity)
+    own_school_id = roster_school_id(current_user)
     own = _own_organization() if own_school_id is not None else None
-    access.require(
-        can_any or (own is not None and access.can_record_headcount(current_user, activity, own))
-    )
+    require(can_any or (own is not None and can_record_headcount(current_user, activity, own)))
     form = HeadcountForm()
     if not form.validate_on_submit():
         return _render_participants(activity, headcount_form=form)
@@ -920,7 +929,7 @@ def headcount(activity_id: int):
             form.school.errors.append(_("Pick the school."))
             return _render_participants(activity, headcount_form=form)
         school = own
-    access.require(access.can_record_headcount(current_user, activity, school))
+    require(can_record_headcount(current_user, activity, school))
     try:
         services.set_headcount(
             activity,

@@ -20,18 +20,18 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from partnercrm.access import is_admin
+from partnercrm.access.base import is_admin
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.accounts.views import ROLE_LABELS
 from partnercrm.admin.forms import CSRFForm, OrganizationForm, SchoolHolidayForm, UserForm
-from partnercrm.core.security import csp_nonce
 from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db, login_manager
 from partnercrm.jobs.models import SchoolHoliday
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+from partnercrm.web.security import csp_nonce
 
 
 def _choices(labels: dict[StrEnum, object]) -> list[tuple[str, object]]:
@@ -306,5 +306,5 @@ def create_admin(app: Flask) -> Admin:
         # Prefixed endpoints keep clear of the app's own blueprint names.
         endpoint = "admin_" + url.replace("-", "_")
         admin.add_view(view(model, db, name, category, endpoint=endpoint, url=url))
-    admin.add_link(MenuLink(_l("Back to PartnerCRM"), endpoint="core.dashboard"))
+    admin.add_link(MenuLink(_l("Back to PartnerCRM"), endpoint="dashboard.index"))
     return admin

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from partnercrm import access
+from partnercrm.access.agreements import can_edit_agreement, can_make_agreement_between
 from partnercrm.agreements import services
 from partnercrm.agreements.models import Agreement, AgreementParty
 from partnercrm.agreements.rules import CooperationKind
@@ -193,12 +193,12 @@ class AgreementImporter(Importer):
             data = self._data(row, parties, target)
             good = self._valid(row, data, today)
             if not self.allowed(
-                access.can_make_agreement_between,
+                can_make_agreement_between,
                 [organization for organization, _role in parties],
             ):
                 self.error(row, "parties", "ни одна из сторон не в вашей области доступа")
                 good = False
-            if target is not None and not self.allowed(access.can_edit_agreement, target):
+            if target is not None and not self.allowed(can_edit_agreement, target):
                 self.error(row, "number", f"договор {_shown(number)} {OUT_OF_SCOPE}")
                 good = False
             clash = next(

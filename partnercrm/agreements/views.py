@@ -25,7 +25,18 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
-from partnercrm import access, uploads
+from partnercrm import uploads
+from partnercrm.access.agreements import (
+    agreements_scope,
+    can_create_agreement,
+    can_download_agreement_document,
+    can_edit_agreement,
+    can_link_activity,
+    can_make_agreement_between,
+    can_see_agreement,
+    linkable_activity_condition,
+)
+from partnercrm.access.base import ORGANIZATION_STAFF_ROLES, require
 from partnercrm.activities.models import Activity
 from partnercrm.activities.queries import counts_by_activity
 from partnercrm.agreements import queries, services
@@ -41,12 +52,12 @@ from partnercrm.agreements.rules import (
     AgreementStatus,
     CooperationKind,
 )
-from partnercrm.core.errors import render_error
-from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date, local_today
+from partnercrm.web.errors import render_error
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
@@ -90,7 +101,7 @@ def _load(agreement_id: int) -> Agreement:
             selectinload(Agreement.kinds),
         )
     ).first()
-    if agreement is None or not access.can_see_agreement(current_user, agreement):
+    if agreement is None or not can_see_agreement(current_user, agreement):
         abort(404)
     return agreement
 
@@ -125,7 +136,7 @@ def _list_filters() -> queries.Filters:
 def index():
     today = local_today()
     filters = _list_filters()
-    scope = access.agreements_scope(current_user)
+    scope = agreements_scope(current_user)
     query = queries.filter_agreements(scope, filters, today).options(
         selectinload(Agreement.parties).selectinload(AgreementParty.organization),
         selectinload(Agreement.kinds),
@@ -148,7 +159,7 @@ def index():
         organization=organization,
         statuses=list(AgreementStatus),
         expiring_days=EXPIRING_WITHIN_DAYS,
-        can_create=access.can_create_agreement(current_user),
+        can_create=can_create_agreement(current_user),
     )
 
 
@@ -158,7 +169,7 @@ def index():
 def _save(form: AgreementForm, agreement: Agreement | None):
     """Create or update from a valid form: a redirect, or None to show the errors."""
     data = form.data_for_service()
-    if not access.can_make_agreement_between(current_user, [o for o, _r in data.parties]):
+    if not can_make_agreement_between(current_user, [o for o, _r in data.parties]):
         form.parties.errors.append(
             _("Name your own organization (or one you coordinate) among the parties.")
         )
@@ -184,7 +195,7 @@ def _save(form: AgreementForm, agreement: Agreement | None):
 def _own_party() -> list:
     """A new agreement starts with the user's own organization as a party."""
     organization = current_user.organization
-    if current_user.role in access.AGREEMENT_STAFF_ROLES and organization is not None:
+    if current_user.role in ORGANIZATION_STAFF_ROLES and organization is not None:
         return [(organization, None)]
     return []
 
@@ -198,7 +209,7 @@ def _render_form(form: AgreementForm, agreement: Agreement | None):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    access.require(access.can_create_agreement(current_user))
+    require(can_create_agreement(current_user))
     form = AgreementForm()
     if request.method == "GET":
         form.fill_parties(_own_party())
@@ -211,7 +222,7 @@ def new():
 @login_required
 def edit(agreement_id: int):
     agreement = _load(agreement_id)
-    access.require(access.can_edit_agreement(current_user, agreement))
+    require(can_edit_agreement(current_user, agreement))
     if request.method == "GET":
         form = AgreementForm(obj=agreement, formdata=None)
         form.kinds.data = [row.kind.value for row in agreement.kinds]
@@ -232,7 +243,7 @@ def _link_choices(agreement: Agreement) -> list[tuple[int, str]]:
         sa.select(Activity.id, Activity.title, Activity.starts_at)
         .where(
             Activity.agreement_id.is_(None),
-            access.linkable_activity_condition(current_user, agreement),
+            linkable_activity_condition(current_user, agreement),
         )
         .order_by(Activity.starts_at.desc(), Activity.id.desc())
         .limit(LINK_CHOICES_LIMIT)
@@ -245,7 +256,7 @@ def _link_choices(agreement: Agreement) -> list[tuple[int, str]]:
 
 def _render_detail(agreement: Agreement, document_form=None, link_form=None, status=200):
     today = local_today()
-    can_edit = access.can_edit_agreement(current_user, agreement)
+    can_edit = can_edit_agreement(current_user, agreement)
     activities = paginate(
         sa.select(Activity)
         .where(Activity.agreement_id == agreement.id)
@@ -260,7 +271,7 @@ def _render_detail(agreement: Agreement, document_form=None, link_form=None, sta
             db.session.scalars(
                 sa.select(Activity.id).where(
                     Activity.id.in_([activity.id for activity in activities.items]),
-                    access.linkable_activity_condition(current_user, agreement),
+                    linkable_activity_condition(current_user, agreement),
                 )
             )
         )
@@ -303,7 +314,7 @@ def detail(agreement_id: int):
 @login_required
 def upload_document(agreement_id: int):
     agreement = _load(agreement_id)
-    access.require(access.can_edit_agreement(current_user, agreement))
+    require(can_edit_agreement(current_user, agreement))
     form = DocumentForm()
     if not form.validate_on_submit():
         return _render_detail(agreement, document_form=form, status=400)
@@ -333,7 +344,7 @@ def upload_document(agreement_id: int):
 @login_required
 def download_document(agreement_id: int, document_id: int):
     agreement = _load(agreement_id)
-    access.require(access.can_download_agreement_document(current_user, agreement))
+    require(can_download_agreement_document(current_user, agreement))
     document = db.session.get(AgreementDocument, document_id)
     if document is None or document.agreement_id != agreement.id:
         abort(404)
@@ -349,13 +360,13 @@ def download_document(agreement_id: int, document_id: int):
 @login_required
 def link_activity(agreement_id: int):
     agreement = _load(agreement_id)
-    access.require(access.can_edit_agreement(current_user, agreement))
+    require(can_edit_agreement(current_user, agreement))
     form = LinkActivityForm()
     form.activity.choices = _link_choices(agreement)
     if not form.validate_on_submit():
         return _render_detail(agreement, link_form=form, status=400)
     activity = db.get_or_404(Activity, form.activity.data)
-    access.require(access.can_link_activity(current_user, agreement, activity))
+    require(can_link_activity(current_user, agreement, activity))
     try:
         services.link_activity(agreement, activity)
     except services.AgreementError as error:
@@ -371,11 +382,11 @@ def link_activity(agreement_id: int):
 @login_required
 def unlink_activity(agreement_id: int, activity_id: int):
     agreement = _load(agreement_id)
-    access.require(access.can_edit_agreement(current_user, agreement))
+    require(can_edit_agreement(current_user, agreement))
     activity = db.session.get(Activity, activity_id)
     if activity is None or activity.agreement_id != agreement.id:
         abort(404)
-    access.require(access.can_link_activity(current_user, agreement, activity))
+    require(can_link_activity(current_user, agreement, activity))
     services.unlink_activity(agreement, activity)
     db.session.commit()
     flash(_("The activity is no longer linked to the agreement."), "success")

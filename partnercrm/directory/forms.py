@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, URLField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
-from partnercrm.core.forms import blank_to_none, with_scheme
 from partnercrm.directory.labels import KIND_LABELS
 from partnercrm.directory.rules import OrganizationKind, is_valid_inn
+from partnercrm.web.forms import blank_to_none, with_scheme
 
 
 def valid_inn(form, field) -> None:

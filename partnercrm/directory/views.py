@@ -9,8 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from partnercrm import access
-from partnercrm.core.pagination import paginate
+from partnercrm.access.agreements import can_see_agreements
+from partnercrm.access.base import require
+from partnercrm.access.directory import (
+    can_create_organization_in,
+    can_manage_organization,
+    can_manage_organizations,
+)
 from partnercrm.directory import services
 from partnercrm.directory.forms import OrganizationForm
 from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
@@ -23,6 +28,7 @@ from partnercrm.directory.queries import (
 )
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("directory", __name__)
 
@@ -72,7 +78,7 @@ def organizations():
         page=page,
         filters=filters,
         municipalities=all_municipalities(),
-        can_create=access.can_manage_organizations(current_user),
+        can_create=can_manage_organizations(current_user),
     )
 
 
@@ -106,8 +112,8 @@ def organization(organization_id: int):
     return render_template(
         "directory/organization.html",
         org=org,
-        can_edit=access.can_manage_organization(current_user, org),
-        can_see_agreements=access.can_see_agreements(current_user),
+        can_edit=can_manage_organization(current_user, org),
+        can_see_agreements=can_see_agreements(current_user),
     )
 
 
@@ -116,7 +122,7 @@ def _scoped_municipalities(form: OrganizationForm) -> None:
     choices = [
         (m.id, m.name)
         for m in all_municipalities()
-        if access.can_create_organization_in(current_user, m.id)
+        if can_create_organization_in(current_user, m.id)
     ]
     form.municipality_id.choices = ([(0, "—")] if len(choices) > 1 else []) + choices
 
@@ -124,7 +130,7 @@ def _scoped_municipalities(form: OrganizationForm) -> None:
 def _save(form: OrganizationForm, org: Organization | None):
     """Create or update from a valid form; a redirect on success, None to show the errors."""
     # The choices already hold the scope; this guards the write itself.
-    access.require(access.can_create_organization_in(current_user, form.municipality_id.data))
+    require(can_create_organization_in(current_user, form.municipality_id.data))
     try:
         if org is None:
             org = services.create_organization(**form.values())
@@ -147,7 +153,7 @@ def _save(form: OrganizationForm, org: Organization | None):
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @login_required
 def new_organization():
-    access.require(access.can_manage_organizations(current_user))
+    require(can_manage_organizations(current_user))
     form = OrganizationForm()
     _scoped_municipalities(form)
     if form.validate_on_submit() and (response := _save(form, None)):
@@ -159,7 +165,7 @@ def new_organization():
 @login_required
 def edit_organization(organization_id: int):
     org = db.get_or_404(Organization, organization_id)
-    access.require(access.can_manage_organization(current_user, org))
+    require(can_manage_organization(current_user, org))
     form = OrganizationForm(obj=org)
     _scoped_municipalities(form)
     if form.validate_on_submit() and (response := _save(form, org)):

@@ -16,7 +16,14 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from partnercrm import access
+from partnercrm.access.feeds import (
+    feed_activity_condition,
+    feed_agreement_condition,
+    feed_booking_condition,
+    feed_holiday_job_condition,
+    feed_offer_slot_condition,
+    feed_speaker_request_condition,
+)
 from partnercrm.accounts.models import User
 from partnercrm.activities.forms import KIND_LABELS
 from partnercrm.activities.rules import ActivityStatus
@@ -88,12 +95,12 @@ def _feed_filter(kinds: frozenset[FeedKind], municipality_id: int | None = None)
 
 def _visibility(user: User | None) -> Visibility:
     return Visibility(
-        activities=access.feed_activity_condition(user),
-        bookings=access.feed_booking_condition(user),
-        speaker_requests=access.feed_speaker_request_condition(user),
-        agreements=access.feed_agreement_condition(user),
-        holiday_jobs=access.feed_holiday_job_condition(user),
-        offer_slots=access.feed_offer_slot_condition(user),
+        activities=feed_activity_condition(user),
+        bookings=feed_booking_condition(user),
+        speaker_requests=feed_speaker_request_condition(user),
+        agreements=feed_agreement_condition(user),
+        holiday_jobs=feed_holiday_job_condition(user),
+        offer_slots=feed_offer_slot_condition(user),
     )
 
 

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.http import http_date
 
-from partnercrm import access
+from partnercrm.access.feeds import can_use_private_feed
 from partnercrm.accounts.models import User
 from partnercrm.activities.forms import KIND_LABELS
 from partnercrm.activities.rules import ActivityKind
@@ -83,7 +83,7 @@ def private_feed_ics(user_id: int, signature: str):
     user = db.session.get(User, user_id)
     if (
         user is None
-        or not access.can_use_private_feed(user)
+        or not can_use_private_feed(user)
         or not signature_matches(current_app.secret_key, user.feed_secret, user.id, signature)
     ):
         abort(404)

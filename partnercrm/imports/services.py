@@ -23,7 +23,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from partnercrm import access
+from partnercrm.access.activities import (
+    can_create_activity,
+    can_edit_activity,
+    can_organize_as,
+    can_see_activity,
+)
+from partnercrm.access.directory import can_create_organization_in, can_manage_organization
+from partnercrm.access.imports import can_import, can_import_for, can_import_headcount
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import ORGANIZATION_KINDS, Role
 from partnercrm.activities.models import Activity, Headcount, ParentMeeting, Participation
@@ -57,7 +64,7 @@ Progress = Callable[[str, int, int], None]
 
 def kinds_for(user: User) -> list[str]:
     """The import kinds a user may use."""
-    return [kind for kind in KINDS if access.can_import(user, kind)]
+    return [kind for kind in KINDS if can_import(user, kind)]
 
 
 @dataclass
@@ -222,7 +229,7 @@ class Importer:
         return organization
 
     def school_in_scope(self, row: Row, column: str, school: Organization) -> bool:
-        if self.allowed(access.can_import_for, school):
+        if self.allowed(can_import_for, school):
             return True
         self.error(row, column, f"школа {_shown(school.code)} {OUT_OF_SCOPE}")
         return False
@@ -258,12 +265,10 @@ class OrganizationImporter(Importer):
                     "укажите краткое название, например «Калининград»",
                 )
                 good = False
-            elif not self.allowed(access.can_create_organization_in, municipality.id):
+            elif not self.allowed(can_create_organization_in, municipality.id):
                 self.error(row, "municipality", f"муниципалитет {OUT_OF_SCOPE}")
                 good = False
-            if organization is not None and not self.allowed(
-                access.can_manage_organization, organization
-            ):
+            if organization is not None and not self.allowed(can_manage_organization, organization):
                 self.error(row, "code", f"организация другого муниципалитета {OUT_OF_SCOPE}")
                 good = False
             if organization is not None and organization.kind is not row.values["kind"]:
@@ -461,13 +466,13 @@ class ActivityImporter(Importer):
     def _in_scope(self, row: Row, organizer: Organization, activity: Activity | None) -> bool:
         """Whoever may act as the organizer may import the activity (as in the interface)."""
         good = True
-        if activity is None and not self.allowed(access.can_create_activity, row.values["kind"]):
+        if activity is None and not self.allowed(can_create_activity, row.values["kind"]):
             self.error(row, "kind", f"этот вид мероприятия {OUT_OF_SCOPE}")
             good = False
-        if not self.allowed(access.can_organize_as, organizer):
+        if not self.allowed(can_organize_as, organizer):
             self.error(row, "organizer_code", f"организатор {OUT_OF_SCOPE}")
             good = False
-        if activity is not None and not self.allowed(access.can_edit_activity, activity):
+        if activity is not None and not self.allowed(can_edit_activity, activity):
             self.error(
                 row,
                 "ref",
@@ -557,7 +562,7 @@ class _ActivityRowsImporter(Importer):
     """
 
     def in_scope(self, activity: Activity, school: Organization) -> bool:
-        return self.allowed(access.can_import_for, school)
+        return self.allowed(can_import_for, school)
 
     def resolve(self) -> list[tuple[Row, Activity, Organization]]:
         rows = self.parsed.rows
@@ -577,7 +582,7 @@ class _ActivityRowsImporter(Importer):
     def _activity(self, row: Row, activities: dict[str, Activity]) -> Activity | None:
         ref = row.values["activity_ref"]
         activity = activities.get(ref)
-        if activity is None or not self.allowed(access.can_see_activity, activity):
+        if activity is None or not self.allowed(can_see_activity, activity):
             # An activity the user may not see is "not found", as in the interface.
             self.error(row, "activity_ref", f"нет мероприятия с кодом {_shown(ref)}")
         elif participation_open(activity.kind, activity.status):
@@ -646,7 +651,7 @@ class ParticipantImporter(_ActivityRowsImporter):
 
 class HeadcountImporter(_ActivityRowsImporter):
     def in_scope(self, activity: Activity, school: Organization) -> bool:
-        return self.allowed(access.can_import_headcount, activity, school)
+        return self.allowed(can_import_headcount, activity, school)
 
     def check(self) -> None:
         resolved = self.resolve()

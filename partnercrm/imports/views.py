@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from partnercrm import access
+from partnercrm.access.base import require, roles_required
 from partnercrm.accounts.rules import Role
 from partnercrm.extensions import db
 from partnercrm.imports import services
@@ -30,10 +30,10 @@ MAX_ROWS = 20_000
 
 
 @bp.route("/", methods=["GET", "POST"])
-@access.roles_required(Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
+@roles_required(Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
 def index():
     kinds = services.kinds_for(current_user)
-    access.require(bool(kinds))
+    require(bool(kinds))
     form = ImportForm(kinds)
     if request.method == "GET" and request.args.get("kind") in kinds:
         form.kind.data = request.args["kind"]

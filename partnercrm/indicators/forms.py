@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import AnyOf, NumberRange, Optional
 
-from partnercrm.core.forms import blank_to_none
 from partnercrm.indicators.export import FORMATS
 from partnercrm.indicators.rules import Period
 from partnercrm.localtime import to_local
+from partnercrm.web.forms import blank_to_none
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]

@@ -3,7 +3,7 @@ period and a scope, a chart by municipality, the monthly trend, the drill-down f
 municipality to its schools and on to the activities behind a number, the live roadmap, and the
 indicator exports.
 
-Scope (partnercrm/access.py, "Reports"): admins the region, any municipality or school;
+Scope (partnercrm/access/reports.py): admins the region, any municipality or school;
 coordinators their municipality (another one in the URL answers 403); school staff their own
 school. Reports show counts, never student names. Every page runs a fixed number of queries.
 """
@@ -17,16 +17,27 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from partnercrm import access
+from partnercrm.access.agreements import can_see_agreements
+from partnercrm.access.base import is_admin, require, roles_required, roster_school_id
+from partnercrm.access.jobs import can_report_jobs_in
+from partnercrm.access.monitoring import (
+    can_manage_campaigns,
+    can_see_municipal_report,
+    can_use_monitoring,
+)
+from partnercrm.access.reports import (
+    can_export_indicators,
+    can_report_on_municipality,
+    can_report_on_school,
+    can_see_reports,
+)
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.forms import KIND_LABELS as ACTIVITY_KIND_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
-from partnercrm.core.errors import render_error
-from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.directory.rules import OrganizationKind
@@ -48,6 +59,8 @@ from partnercrm.indicators.forms import (
 from partnercrm.indicators.roadmap_records import RecordCounts, Source, record_counts
 from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
 from partnercrm.roadmap.models import Indicator, PlanSection
+from partnercrm.web.errors import render_error
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("indicators", __name__, url_prefix="/reports")
 
@@ -104,8 +117,8 @@ class Chosen:
 
 
 def _own_school() -> Organization:
-    school_id = access.roster_school_id(current_user)
-    access.require(school_id is not None)
+    school_id = roster_school_id(current_user)
+    require(school_id is not None)
     return db.session.get(Organization, school_id)
 
 
@@ -136,14 +149,14 @@ def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
         if municipality is None:
             form.municipality.errors.append(UNKNOWN_MUNICIPALITY)
             return None
-        access.require(access.can_report_on_municipality(user, municipality.id))
+        require(can_report_on_municipality(user, municipality.id))
     school = None
     if wanted_school is not None:
         school = db.session.get(Organization, wanted_school)
         if school is None or school.kind is not OrganizationKind.SCHOOL:
             school_field.errors.append(UNKNOWN_SCHOOL)
             return None
-        access.require(access.can_report_on_school(user, school))
+        require(can_report_on_school(user, school))
         if municipality is not None and school.municipality_id != municipality.id:
             # The municipality was changed in the form: the old school no longer applies.
             school = None
@@ -228,9 +241,9 @@ def _columns(parts: list[queries.Part]) -> list[dict]:
 
 
 @bp.route("/")
-@access.roles_required(*access.REPORT_ROLES)
+@login_required
 def report():
-    access.require(access.can_see_reports(current_user))
+    require(can_see_reports(current_user))
     form = read(ReportForm, request.args)
     chosen = None if _invalid(form) else _choose(form)
     if chosen is None:
@@ -267,9 +280,9 @@ def report():
         trend_height=TREND_TOP + TREND_HEIGHT + 20,
         trend_base=TREND_TOP + TREND_HEIGHT,
         max_trend_months=MAX_TREND_MONTHS,
-        can_export=access.can_export_indicators(current_user, export_municipality),
+        can_export=can_export_indicators(current_user, export_municipality),
         export_municipality=export_municipality,
-        can_open_municipality=lambda mid: access.can_report_on_municipality(current_user, mid),
+        can_open_municipality=lambda mid: can_report_on_municipality(current_user, mid),
         **_choices(chosen),
     )
 
@@ -279,11 +292,11 @@ def _indicator_names() -> dict[int, str]:
 
 
 @bp.route("/municipalities/<int:municipality_id>")
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def municipality(municipality_id: int):
     """A municipality's schools, each with indicators 2, 3, 4 and 6 (zeros included)."""
     place = db.get_or_404(Municipality, municipality_id)
-    access.require(access.can_report_on_municipality(current_user, place.id))
+    require(can_report_on_municipality(current_user, place.id))
     form = read(DrillDownForm, request.args)
     if _invalid(form):
         return render_template("indicators/municipality.html", form=form, place=place), 400
@@ -326,13 +339,13 @@ def municipality(municipality_id: int):
 
 
 @bp.route("/schools/<int:school_id>")
-@access.roles_required(*access.REPORT_ROLES)
+@login_required
 def school(school_id: int):
     """The activities behind a school's figure, with the school's counts at each."""
     school = db.get_or_404(Organization, school_id)
     if school.kind is not OrganizationKind.SCHOOL:
         abort(404)
-    access.require(access.can_report_on_school(current_user, school))
+    require(can_report_on_school(current_user, school))
     form = read(DrillDownForm, request.args)
     if _invalid(form):
         return render_template("indicators/school.html", form=form, school=school), 400
@@ -364,9 +377,7 @@ def school(school_id: int):
         counts=counts,
         kind_labels=ACTIVITY_KIND_LABELS,
         activity_link="activities.detail" in current_app.view_functions,
-        can_open_municipality=access.can_report_on_municipality(
-            current_user, school.municipality_id
-        ),
+        can_open_municipality=can_report_on_municipality(current_user, school.municipality_id),
     )
 
 
@@ -391,27 +402,27 @@ def _record_links(
     the user may open (the pages check again)."""
     user = current_user
     agreements, jobs, campaign_pages = {}, {}, {}
-    if access.can_see_agreements(user):
-        if access.is_admin(user):
+    if can_see_agreements(user):
+        if is_admin(user):
             agreements["region"] = url_for("agreements.index")
         for m in columns:
-            if access.can_report_on_municipality(user, m.id):
+            if can_report_on_municipality(user, m.id):
                 agreements[m.id] = url_for("agreements.index", municipality=m.id)
         if chosen.school is not None:
             agreements["school"] = url_for("agreements.index", organization=chosen.school.id)
     for key, municipality_id in [("region", None), *((m.id, m.id) for m in columns)]:
-        if access.can_report_jobs_in(user, municipality_id):
+        if can_report_jobs_in(user, municipality_id):
             jobs[key] = url_for("job_report.report", municipality=municipality_id, **period_args)
     if len(records.campaigns) == 1:
         campaign_id = records.campaigns[0].id
-        if access.can_manage_campaigns(user):
+        if can_manage_campaigns(user):
             campaign_pages["region"] = url_for("monitoring.campaign", campaign_id=campaign_id)
         for m in columns:
-            if access.can_see_municipal_report(user, m.id):
+            if can_see_municipal_report(user, m.id):
                 campaign_pages[m.id] = url_for(
                     "monitoring.report", campaign_id=campaign_id, municipality_id=m.id
                 )
-    elif access.can_use_monitoring(user):
+    elif can_use_monitoring(user):
         campaign_pages["region"] = url_for("monitoring.index")
     return {
         Source.AGREEMENTS: agreements,
@@ -422,12 +433,12 @@ def _record_links(
 
 
 @bp.route("/roadmap")
-@access.roles_required(*access.REPORT_ROLES)
+@login_required
 def roadmap():
     """The live roadmap: activities linked to each of the 37 plan items in the period, held
     and planned, for the region and per municipality (host, organizer or visiting school); and
     for the items fed by other records (agreements, holiday jobs, monitoring) their figures."""
-    access.require(access.can_see_reports(current_user))
+    require(can_see_reports(current_user))
     form = read(RoadmapForm, request.args)
     user = current_user
     chosen = None if _invalid(form) else _choose(form)
@@ -496,7 +507,7 @@ def _download_name(form: ExportForm, place: Municipality | None) -> tuple[str, s
 
 
 @bp.route("/export")
-@access.roles_required(Role.ADMIN, Role.COORDINATOR)
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def export():
     """The indicator export of DESIGN §4.4 for the region or one municipality. Coordinators
     export their municipality; school staff do not export (the table is the municipality's)."""
@@ -510,7 +521,7 @@ def export():
         place = db.session.get(Municipality, municipality_id)
         if place is None:
             return render_error(400, UNKNOWN_MUNICIPALITY)
-    access.require(access.can_export_indicators(user, municipality_id))
+    require(can_export_indicators(user, municipality_id))
     period, fmt = form.period, form.format.data
     scope = queries.Scope(municipality_id=place.id) if place else queries.REGION
     content = indicator_export.render(

@@ -19,13 +19,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import csrf, db, limiter
 from partnercrm.jobs.models import HolidayJob
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import local_today
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("jobs_api", __name__, url_prefix="/api/v1")
 # Read-only and public: nothing to protect from cross-site requests.

@@ -1,6 +1,6 @@
 """The plan item 7 report page and its CSV/XLSX export (docs/holiday-jobs.md, "Report").
 
-A blueprint of its own beside the jobs pages (``jobs.views``). Scope: partnercrm/access.py,
+A blueprint of its own beside the jobs pages (``jobs.views``). Scope: partnercrm/access/jobs.py,
 "Holiday job report"; the numbers: partnercrm/jobs/report.py.
 """
 
@@ -13,16 +13,17 @@ from flask_login import current_user, login_required
 from wtforms import IntegerField, StringField
 from wtforms.validators import AnyOf, Optional
 
-from partnercrm import access
+from partnercrm.access.base import require, scope_municipality_id
+from partnercrm.access.jobs import can_report_jobs_in, can_see_job_report
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
-from partnercrm.core.forms import blank_to_none
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
 from partnercrm.indicators.forms import MAX_YEAR, MIN_YEAR, PeriodForm, read
 from partnercrm.jobs.report import JobReport, job_report
 from partnercrm.spreadsheets import to_csv, to_xlsx
+from partnercrm.web.forms import blank_to_none
 
 bp = Blueprint("job_report", __name__, url_prefix="/jobs/report")
 
@@ -98,9 +99,9 @@ def report():
     """Places offered, applicants, hired and completed per municipality of the job, for the
     published and closed jobs whose period overlaps the chosen one."""
     user = current_user
-    access.require(access.can_see_job_report(user))
+    require(can_see_job_report(user))
     form = read(JobReportForm, request.args)
-    own = access.scope_municipality_id(user)
+    own = scope_municipality_id(user)
     municipalities = all_municipalities() if own is None else []
     municipality_id = form.municipality.data if form.municipality.data is not None else own
     place = None
@@ -109,7 +110,7 @@ def report():
         if place is None:
             form.municipality.errors.append(_l("There is no such municipality."))
     if place is not None:
-        access.require(access.can_report_jobs_in(user, place.id))
+        require(can_report_jobs_in(user, place.id))
     if any(field.errors for field in form):
         return render_template(
             "jobs/report.html", form=form, municipalities=municipalities, **_bounds()

@@ -20,9 +20,28 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from partnercrm import access
+from partnercrm.access.base import require, roster_school_id, scope_municipality_id
+from partnercrm.access.jobs import (
+    application_visibility,
+    can_apply_for_student,
+    can_apply_for_students,
+    can_edit_job,
+    can_handle_application,
+    can_move_application,
+    can_post_jobs,
+    can_propose_jobs,
+    can_review_job,
+    can_see_applicant,
+    can_see_application,
+    can_see_job,
+    can_see_job_report,
+    can_see_jobs,
+    handles_jobs,
+    handles_jobs_in,
+    job_visibility,
+    jobs_scope,
+)
 from partnercrm.accounts.rules import Role
-from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.queries import all_municipalities, organization_label, text_matches
 from partnercrm.extensions import db
@@ -38,6 +57,7 @@ from partnercrm.jobs.models import ApplicationStatusChange, HolidayJob, JobAppli
 from partnercrm.jobs.rules import ApplicationStatus, JobStatus
 from partnercrm.localtime import local_today
 from partnercrm.students.models import Student
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -89,6 +109,7 @@ def _template_globals(state) -> None:
         application_status_labels=APPLICATION_STATUS_LABELS,
         application_status_badges=APPLICATION_STATUS_BADGES,
         violation_text=violation_text,
+        can_propose_jobs=can_propose_jobs,
     )
 
 
@@ -124,7 +145,7 @@ def _load_job(job_id: int) -> HolidayJob:
             selectinload(HolidayJob.municipality),
         )
     ).first()
-    if job is None or not access.can_see_job(current_user, job):
+    if job is None or not can_see_job(current_user, job):
         abort(404)
     return job
 
@@ -132,7 +153,7 @@ def _load_job(job_id: int) -> HolidayJob:
 def _load_application(application_id: int) -> JobApplication:
     """An application whose applicant the user may name (employers: those they hired)."""
     application = db.session.get(JobApplication, application_id)
-    if application is None or not access.can_see_applicant(current_user, application):
+    if application is None or not can_see_applicant(current_user, application):
         abort(404)
     return application
 
@@ -178,9 +199,7 @@ def _filtered(query: sa.Select, filters: ListFilters) -> sa.Select:
 def _status_counts(filters: ListFilters) -> dict[JobStatus, int]:
     rows = db.session.execute(
         _filtered(
-            sa.select(HolidayJob.status, sa.func.count()).where(
-                access.job_visibility(current_user)
-            ),
+            sa.select(HolidayJob.status, sa.func.count()).where(job_visibility(current_user)),
             filters,
         ).group_by(HolidayJob.status)
     ).all()
@@ -203,7 +222,7 @@ def _application_counts(job_ids: list[int]) -> dict[int, int]:
 
 
 def _report_url() -> str | None:
-    if access.can_see_job_report(current_user):
+    if can_see_job_report(current_user):
         return url_for("job_report.report")
     return None
 
@@ -211,9 +230,9 @@ def _report_url() -> str | None:
 @bp.route("/")
 @login_required
 def index():
-    access.require(access.can_see_jobs(current_user))
+    require(can_see_jobs(current_user))
     filters = _list_filters()
-    query = _filtered(access.jobs_scope(current_user), filters)
+    query = _filtered(jobs_scope(current_user), filters)
     if filters.status is not None:
         query = query.where(HolidayJob.status == filters.status)
     page = paginate(
@@ -228,8 +247,8 @@ def index():
         counts=_status_counts(filters),
         application_counts=_application_counts([job.id for job in page.items]),
         municipalities=all_municipalities(),
-        can_post=access.can_post_jobs(current_user),
-        can_propose=access.can_propose_jobs(current_user),
+        can_post=can_post_jobs(current_user),
+        can_propose=can_propose_jobs(current_user),
         report_url=_report_url(),
     )
 
@@ -238,9 +257,7 @@ def index():
 
 
 def _municipality_choices() -> list[tuple[int, str]]:
-    scope = (
-        access.scope_municipality_id(current_user) if access.handles_jobs(current_user) else None
-    )
+    scope = scope_municipality_id(current_user) if handles_jobs(current_user) else None
     query = sa.select(Municipality.id, Municipality.name).order_by(Municipality.name)
     if scope is not None:
         query = query.where(Municipality.id == scope)
@@ -284,7 +301,7 @@ def _submit(form: JobForm, job: HolidayJob | None, proposing: bool):
     if not form.validate_on_submit():
         return _render_form(form, job, proposing)
     data = form.data_for_service(_employer(form, proposing))
-    if not proposing and not access.handles_jobs_in(current_user, data.municipality_id):
+    if not proposing and not handles_jobs_in(current_user, data.municipality_id):
         form.municipality.errors.append(_("This municipality is outside your scope."))
         return _render_form(form, job, proposing)
     warnings = services.violations(data)
@@ -313,8 +330,8 @@ def _submit(form: JobForm, job: HolidayJob | None, proposing: bool):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    proposing = not access.can_post_jobs(current_user)
-    access.require(not proposing or access.can_propose_jobs(current_user))
+    proposing = not can_post_jobs(current_user)
+    require(not proposing or can_propose_jobs(current_user))
     form = JobForm()
     _configure(form, proposing)
     if request.method == "POST":
@@ -326,8 +343,8 @@ def new():
 @login_required
 def edit(job_id: int):
     job = _load_job(job_id)
-    access.require(access.can_edit_job(current_user, job))
-    proposing = not access.can_review_job(current_user, job)
+    require(can_edit_job(current_user, job))
+    proposing = not can_review_job(current_user, job)
     if request.method == "POST":
         form = JobForm()
         _configure(form, proposing)
@@ -346,7 +363,7 @@ def edit(job_id: int):
 def _applications(job: HolidayJob):
     return paginate(
         sa.select(JobApplication)
-        .where(JobApplication.job_id == job.id, access.application_visibility(current_user))
+        .where(JobApplication.job_id == job.id, application_visibility(current_user))
         .options(
             selectinload(JobApplication.student).selectinload(Student.school),
             selectinload(JobApplication.young_person),
@@ -368,17 +385,17 @@ def detail(job_id: int):
         ).all()
     )
     applications = _applications(job)
-    can_edit = access.can_edit_job(current_user, job)
+    can_edit = can_edit_job(current_user, job)
     completable = {
         application.id
         for application in applications.items
         if application.status is AS.HIRED
-        and access.can_move_application(current_user, application, AS.COMPLETED)
+        and can_move_application(current_user, application, AS.COMPLETED)
     }
     openable = {
         application.id
         for application in applications.items
-        if access.can_see_application(current_user, application)
+        if can_see_application(current_user, application)
     }
     return render_template(
         "jobs/detail.html",
@@ -388,18 +405,18 @@ def detail(job_id: int):
         openable=openable,
         completable=completable,
         can_edit=can_edit,
-        can_review=access.can_review_job(current_user, job),
-        can_apply=access.can_apply_for_students(current_user, job)
-        or (access.can_review_job(current_user, job) and job.status is JobStatus.PUBLISHED),
+        can_review=can_review_job(current_user, job),
+        can_apply=can_apply_for_students(current_user, job)
+        or (can_review_job(current_user, job) and job.status is JobStatus.PUBLISHED),
         warnings=services.violations(job) if can_edit else None,
-        handles=access.handles_jobs(current_user),
+        handles=handles_jobs(current_user),
         today=local_today(),
     )
 
 
 def _review(job_id: int, action, done: str):
     job = _load_job(job_id)
-    access.require(access.can_review_job(current_user, job))
+    require(can_review_job(current_user, job))
     try:
         action(job)
     except services.JobError as error:
@@ -432,7 +449,7 @@ def close(job_id: int):
 
 
 def _student_choices() -> list[tuple[int, str]]:
-    school_id = access.roster_school_id(current_user)
+    school_id = roster_school_id(current_user)
     rows = db.session.execute(
         sa.select(
             Student.id, Student.full_name, Student.grade, Student.class_letter, Student.birth_date
@@ -456,7 +473,7 @@ def _apply_as_school(job: HolidayJob):
     form.student.choices = _student_choices()
     if form.validate_on_submit():
         student = db.session.get(Student, form.student.data)
-        if student is None or not access.can_apply_for_student(current_user, student):
+        if student is None or not can_apply_for_student(current_user, student):
             abort(404)
         return _applied(job, lambda: services.apply_for_student(job, student, current_user))
     return render_template("jobs/apply.html", job=job, form=form, roster=True)
@@ -488,9 +505,9 @@ def _applied(job: HolidayJob, apply):
 @login_required
 def apply(job_id: int):
     job = _load_job(job_id)
-    if access.can_apply_for_students(current_user, job):
+    if can_apply_for_students(current_user, job):
         return _apply_as_school(job)
-    access.require(access.can_review_job(current_user, job) and job.status is JobStatus.PUBLISHED)
+    require(can_review_job(current_user, job) and job.status is JobStatus.PUBLISHED)
     return _apply_as_center(job)
 
 
@@ -501,7 +518,7 @@ def _moves(application: JobApplication) -> list[ApplicationStatus]:
     return [
         status
         for status in services.TRANSITIONS.get(application.status, ())
-        if access.can_move_application(current_user, application, status)
+        if can_move_application(current_user, application, status)
     ]
 
 
@@ -509,11 +526,11 @@ def _moves(application: JobApplication) -> list[ApplicationStatus]:
 @login_required
 def application(application_id: int):
     application = _load_application(application_id)
-    if not access.can_see_application(current_user, application):
+    if not can_see_application(current_user, application):
         abort(404)
     job = application.job
     applicant = application.student or application.young_person
-    handles = access.can_handle_application(current_user, application)
+    handles = can_handle_application(current_user, application)
     pending = None
     if application.status in services.CHECKS_OPEN and applicant.birth_date is not None:
         pending = services.hiring_violations(application)
@@ -542,7 +559,7 @@ def application(application_id: int):
 
 
 def _back_to(application: JobApplication):
-    if access.can_see_application(current_user, application):
+    if can_see_application(current_user, application):
         return redirect(url_for("jobs.application", application_id=application.id))
     return redirect(url_for("jobs.detail", job_id=application.job_id))
 
@@ -573,7 +590,7 @@ def move(application_id: int):
 @login_required
 def checks(application_id: int):
     application = _load_application(application_id)
-    access.require(access.can_handle_application(current_user, application))
+    require(can_handle_application(current_user, application))
     form = ChecksForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():

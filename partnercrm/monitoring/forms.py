@@ -10,7 +10,6 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from partnercrm.core.forms import blank_to_none
 from partnercrm.monitoring.services import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -19,6 +18,7 @@ from partnercrm.monitoring.services import (
     REASON_REQUIRED,
     REASON_TOO_LONG,
 )
+from partnercrm.web.forms import blank_to_none
 
 YEAR_MESSAGE = _l("The year must be from 2000 to 2100.")
 DATE_MESSAGE = _l("Enter a date.")

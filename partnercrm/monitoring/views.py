@@ -21,7 +21,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from partnercrm import access, uploads
+from partnercrm import uploads
+from partnercrm.access.base import coordinator_municipality_id, require, roles_required
+from partnercrm.access.monitoring import (
+    can_download_municipal_plan,
+    can_enter_indicator_values,
+    can_manage_campaigns,
+    can_manage_municipal_plan,
+    can_manage_plans_of,
+    can_see_municipal_report,
+    can_submit_municipal_report,
+    can_use_monitoring,
+)
 from partnercrm.accounts.rules import Role
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
@@ -68,6 +79,7 @@ def _context() -> dict:
         "CampaignStatus": CampaignStatus,
         "COMPUTED_FROM_ACTIVITIES": COMPUTED_FROM_ACTIVITIES,
         "ENTERED_BY_MINISTRY": ENTERED_BY_MINISTRY,
+        "can_enter_indicator_values": can_enter_indicator_values,
         "state_labels": {
             ReportState.SUBMITTED: _("submitted"),
             ReportState.REOPENED: _("returned for correction"),
@@ -87,9 +99,9 @@ def monitoring_user(view):
     """Admins, and coordinators attached to a municipality."""
 
     @wraps(view)
-    @access.roles_required(Role.ADMIN, Role.COORDINATOR)
+    @roles_required(Role.ADMIN, Role.COORDINATOR)
     def wrapped(*args, **kwargs):
-        access.require(access.can_use_monitoring(current_user))
+        require(can_use_monitoring(current_user))
         return view(*args, **kwargs)
 
     return wrapped
@@ -97,7 +109,7 @@ def monitoring_user(view):
 
 def admin_only(view):
     @wraps(view)
-    @access.roles_required(Role.ADMIN)
+    @roles_required(Role.ADMIN)
     def wrapped(*args, **kwargs):
         return view(*args, **kwargs)
 
@@ -134,9 +146,9 @@ def _campaigns() -> list[MonitoringCampaign]:
 @bp.route("/")
 @monitoring_user
 def index():
-    if access.can_manage_campaigns(current_user):
+    if can_manage_campaigns(current_user):
         return _admin_index(CampaignForm(formdata=None, year=local_today().year))
-    municipality_id = access.coordinator_municipality_id(current_user)
+    municipality_id = coordinator_municipality_id(current_user)
     reports = {
         report.campaign_id: report
         for report in db.session.scalars(
@@ -192,13 +204,13 @@ def open_campaign():
 @monitoring_user
 def campaign(campaign_id: int):
     campaign = db.get_or_404(MonitoringCampaign, campaign_id)
-    if not access.can_manage_campaigns(current_user):
+    if not can_manage_campaigns(current_user):
         # A coordinator's view of a campaign is the own municipality's report.
         return redirect(
             url_for(
                 "monitoring.report",
                 campaign_id=campaign.id,
-                municipality_id=access.coordinator_municipality_id(current_user),
+                municipality_id=coordinator_municipality_id(current_user),
             )
         )
     rows = services.consolidated(campaign)
@@ -279,7 +291,7 @@ def export_campaign(campaign_id: int, fmt: str):
 
 def _report_scope(municipality_id: int) -> Municipality:
     """403 before anything is looked up for a municipality out of the user's scope."""
-    access.require(access.can_see_municipal_report(current_user, municipality_id))
+    require(can_see_municipal_report(current_user, municipality_id))
     return db.get_or_404(Municipality, municipality_id)
 
 
@@ -296,14 +308,14 @@ def _render_report(campaign, municipality, form=None, status=200, return_form=No
     live = services.live_values(campaign.year, municipality.id)
     row = services.report_row(campaign, municipality, report, live)
     can_submit = (
-        access.can_submit_municipal_report(current_user, municipality.id)
+        can_submit_municipal_report(current_user, municipality.id)
         and campaign.status is CampaignStatus.OPEN
         and (report is None or report.status is ReportStatus.REOPENED)
     )
     if form is None and can_submit:
         form = SubmitReportForm(formdata=None, comment=report.comment if report else None)
     can_reopen = (
-        access.can_manage_campaigns(current_user)
+        can_manage_campaigns(current_user)
         and campaign.status is CampaignStatus.OPEN
         and report is not None
         and report.status is ReportStatus.SUBMITTED
@@ -327,7 +339,7 @@ def _render_report(campaign, municipality, form=None, status=200, return_form=No
 )
 @monitoring_user
 def submit_report(campaign_id: int, municipality_id: int):
-    access.require(access.can_submit_municipal_report(current_user, municipality_id))
+    require(can_submit_municipal_report(current_user, municipality_id))
     municipality = db.get_or_404(Municipality, municipality_id)
     campaign = db.get_or_404(MonitoringCampaign, campaign_id)
     form = SubmitReportForm()
@@ -382,10 +394,8 @@ def plans():
         year=year,
         rows=rows,
         counted=sum(row.counted for row in rows),
-        can_manage=lambda municipality_id: access.can_manage_plans_of(
-            current_user, municipality_id
-        ),
-        can_download=lambda plan: access.can_download_municipal_plan(current_user, plan),
+        can_manage=lambda municipality_id: can_manage_plans_of(current_user, municipality_id),
+        can_download=lambda plan: can_download_municipal_plan(current_user, plan),
     )
 
 
@@ -393,7 +403,7 @@ def _plan_municipality_choices(form: PlanForm) -> None:
     choices = [
         SelectChoice(m.id, m.name)
         for m in all_municipalities()
-        if access.can_manage_plans_of(current_user, m.id)
+        if can_manage_plans_of(current_user, m.id)
     ]
     form.municipality_id.choices = ([SelectChoice(0, "—")] if len(choices) > 1 else []) + choices
 
@@ -439,13 +449,13 @@ def new_plan():
         # A municipality out of scope is refused outright, not offered as a form error.
         posted = request.form.get("municipality_id", type=int)
         if posted:
-            access.require(access.can_manage_plans_of(current_user, posted))
+            require(can_manage_plans_of(current_user, posted))
         form = PlanForm()
     else:
         form = PlanForm(
             formdata=None,
             municipality_id=request.args.get("municipality", type=int)
-            or access.coordinator_municipality_id(current_user),
+            or coordinator_municipality_id(current_user),
             year=_year_arg(),
         )
     _plan_municipality_choices(form)
@@ -459,7 +469,7 @@ def new_plan():
 
 def _managed_plan(plan_id: int) -> MunicipalPlan:
     plan = db.get_or_404(MunicipalPlan, plan_id)
-    access.require(access.can_manage_municipal_plan(current_user, plan))
+    require(can_manage_municipal_plan(current_user, plan))
     return plan
 
 
@@ -495,7 +505,7 @@ def delete_plan(plan_id: int):
 @monitoring_user
 def plan_document(plan_id: int):
     plan = db.get_or_404(MunicipalPlan, plan_id)
-    access.require(access.can_download_municipal_plan(current_user, plan))
+    require(can_download_municipal_plan(current_user, plan))
     return uploads.send_pdf(
         services.PLAN_DOCUMENTS,
         plan.document,

@@ -17,8 +17,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from partnercrm import access
-from partnercrm.core.pagination import paginate
+from partnercrm.access.base import is_admin, require, roster_school_id
+from partnercrm.access.offers import (
+    can_book,
+    can_cancel_as_school,
+    can_create_offer,
+    can_manage_offer,
+    can_offer_for,
+    can_request_speaker,
+    can_see_offer,
+    can_see_offer_bookings,
+    can_see_offer_record,
+    is_school_side,
+    offer_records_visibility,
+    offers_scope,
+)
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
@@ -45,13 +58,14 @@ from partnercrm.offers.rules import (
     OfferStatus,
     SpeakerRequestStatus,
 )
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("offers", __name__, url_prefix="/offers")
 
 
 @bp.record_once
 def _template_globals(state) -> None:
-    # Globals, not context: the dashboard (core) shows bookings with these labels too.
+    # Globals, not context: the dashboard shows bookings with these labels too.
     state.app.jinja_env.globals.update(
         {
             "offer_kind_labels": KIND_LABELS,
@@ -89,7 +103,7 @@ def _date_arg(name: str) -> date | None:
 # --- loading with access checks ---
 
 
-def _offer(offer_id: int, allowed=access.can_see_offer) -> Offer:
+def _offer(offer_id: int, allowed=can_see_offer) -> Offer:
     offer = db.session.get(Offer, offer_id)
     if offer is None or not allowed(current_user, offer):
         abort(404)
@@ -98,16 +112,14 @@ def _offer(offer_id: int, allowed=access.can_see_offer) -> Offer:
 
 def _booking(booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not access.can_see_offer_record(
-        current_user, booking, booking.slot.offer
-    ):
+    if booking is None or not can_see_offer_record(current_user, booking, booking.slot.offer):
         abort(404)
     return booking
 
 
 def _speaker_request(request_id: int) -> SpeakerRequest:
     record = db.session.get(SpeakerRequest, request_id)
-    if record is None or not access.can_see_offer_record(current_user, record, record.offer):
+    if record is None or not can_see_offer_record(current_user, record, record.offer):
         abort(404)
     return record
 
@@ -141,7 +153,7 @@ def public():
         filters=filters,
         municipalities=all_municipalities(),
         industries=queries.industries(db.session),
-        school_staff=access.roster_school_id(current_user) is not None,
+        school_staff=roster_school_id(current_user) is not None,
     )
 
 
@@ -159,7 +171,7 @@ def index():
         kind=OfferKind(kind) if kind in set(OfferKind) else None,
         municipality_id=args.get("municipality", type=int),
     )
-    query = queries.filter_offers(access.offers_scope(current_user), filters).options(
+    query = queries.filter_offers(offers_scope(current_user), filters).options(
         sa.orm.joinedload(Offer.organization)
     )
     page = paginate(query.order_by(Offer.updated_at.desc(), Offer.id.desc()))
@@ -170,7 +182,7 @@ def index():
         figures=figures,
         filters=filters,
         municipalities=all_municipalities(),
-        can_create=access.can_create_offer(current_user),
+        can_create=can_create_offer(current_user),
     )
 
 
@@ -181,8 +193,8 @@ def index():
 def detail(offer_id: int):
     offer = _offer(offer_id)
     now = utcnow()
-    manages = access.can_manage_offer(current_user, offer)
-    sees_bookings = access.can_see_offer_bookings(current_user, offer)
+    manages = can_manage_offer(current_user, offer)
+    sees_bookings = can_see_offer_bookings(current_user, offer)
     if sees_bookings:
         slots = list(offer.slots)
     else:
@@ -193,12 +205,12 @@ def detail(offer_id: int):
         bookings = queries.offer_bookings(
             db.session,
             offer.id,
-            access.offer_records_visibility(current_user, Booking.school_id, OfferSlot.offer_id),
+            offer_records_visibility(current_user, Booking.school_id, OfferSlot.offer_id),
         )
     else:
         visibility = sa.and_(
             SpeakerRequest.offer_id == offer.id,
-            access.offer_records_visibility(
+            offer_records_visibility(
                 current_user, SpeakerRequest.school_id, SpeakerRequest.offer_id
             ),
         )
@@ -214,15 +226,15 @@ def detail(offer_id: int):
         now=now,
         manages=manages,
         sees_bookings=sees_bookings,
-        can_book=access.can_book(current_user, offer),
-        can_request=access.can_request_speaker(current_user, offer),
+        can_book=can_book(current_user, offer),
+        can_request=can_request_speaker(current_user, offer),
         moves=services.STATUS_MOVES[offer.status] if manages else (),
     )
 
 
 def _prepare_form(form: OfferForm, kind: OfferKind, offer: Offer | None) -> None:
     """Fit the form to the kind and the user: admins pick the organization of a new offer."""
-    if offer is not None or not access.is_admin(current_user):
+    if offer is not None or not is_admin(current_user):
         del form.organization
     if kind is OfferKind.SPEAKER:
         del form.slots
@@ -241,7 +253,7 @@ def _offering_organization(form: OfferForm):
 def _save(form: OfferForm, kind: OfferKind, offer: Offer | None):
     """Create or update from a valid form: a redirect, or None to show the errors."""
     organization = _offering_organization(form) if offer is None else offer.organization
-    if organization is None or not access.can_offer_for(current_user, organization):
+    if organization is None or not can_offer_for(current_user, organization):
         target = form.organization if "organization" in form else form.topic
         target.errors = [*target.errors, _("Pick an employer, a college or a university.")]
         return None
@@ -271,7 +283,7 @@ def _render_form(form: OfferForm, kind: OfferKind, offer: Offer | None):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    access.require(access.can_create_offer(current_user))
+    require(can_create_offer(current_user))
     kind_arg = request.args.get("kind", "")
     kind = OfferKind(kind_arg) if kind_arg in set(OfferKind) else OfferKind.EXCURSION
     form = OfferForm()
@@ -290,7 +302,7 @@ def new():
 @bp.route("/<int:offer_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(offer_id: int):
-    offer = _offer(offer_id, access.can_manage_offer)
+    offer = _offer(offer_id, can_manage_offer)
     if request.method == "GET":
         form = OfferForm(obj=offer, formdata=None)
         _prepare_form(form, offer.kind, offer)
@@ -308,7 +320,7 @@ def edit(offer_id: int):
 @bp.route("/<int:offer_id>/status", methods=["POST"])
 @login_required
 def set_status(offer_id: int):
-    offer = _offer(offer_id, access.can_manage_offer)
+    offer = _offer(offer_id, can_manage_offer)
     status = request.form.get("status", "")
     if status not in set(OfferStatus):
         abort(400)
@@ -327,7 +339,7 @@ def set_status(offer_id: int):
 
 def _show_repeated(record, endpoint: str, **values):
     """A second submit of one form: show what the first one made (the school's own only)."""
-    if record is None or not access.is_school_side(current_user, record):
+    if record is None or not is_school_side(current_user, record):
         abort(404)
     flash(_("This form had already been sent; here is what it made."), "info")
     return redirect(url_for(endpoint, **values))
@@ -337,10 +349,10 @@ def _show_repeated(record, endpoint: str, **values):
 @login_required
 def book(slot_id: int):
     slot = db.session.get(OfferSlot, slot_id)
-    if slot is None or not access.can_see_offer(current_user, slot.offer):
+    if slot is None or not can_see_offer(current_user, slot.offer):
         abort(404)
     offer = slot.offer
-    access.require(access.can_book(current_user, offer))
+    require(can_book(current_user, offer))
     form = BookingForm()
     form.set_grades(offer.grade_min, offer.grade_max)
     if request.method == "GET":
@@ -388,9 +400,7 @@ def bookings():
     filters = queries.RecordFilters(
         status=request.args.get("status", ""), when=request.args.get("when", "")
     )
-    visibility = access.offer_records_visibility(
-        current_user, Booking.school_id, OfferSlot.offer_id
-    )
+    visibility = offer_records_visibility(current_user, Booking.school_id, OfferSlot.offer_id)
     page = paginate(queries.bookings(visibility, filters, utcnow()))
     return render_template("offers/bookings.html", page=page, filters=filters)
 
@@ -402,7 +412,7 @@ def booking(booking_id: int):
     offer = record.slot.offer
     now = utcnow()
     ahead = record.slot.starts_at > now
-    host = access.can_manage_offer(current_user, offer)
+    host = can_manage_offer(current_user, offer)
     active = record.status in ACTIVE_BOOKING_STATUSES and ahead
     return render_template(
         "offers/booking.html",
@@ -410,7 +420,7 @@ def booking(booking_id: int):
         offer=offer,
         can_confirm=host and ahead and record.status is BookingStatus.REQUESTED,
         can_decline=host and ahead and record.status is BookingStatus.REQUESTED,
-        can_cancel=active and (host or access.can_cancel_as_school(current_user, record)),
+        can_cancel=active and (host or can_cancel_as_school(current_user, record)),
         activity_url=(
             url_for("activities.detail", activity_id=record.activity_id)
             if record.activity_id
@@ -423,7 +433,7 @@ def booking(booking_id: int):
 @login_required
 def confirm_booking(booking_id: int):
     record = _booking(booking_id)
-    access.require(access.can_manage_offer(current_user, record.slot.offer))
+    require(can_manage_offer(current_user, record.slot.offer))
     try:
         services.confirm_booking(record, current_user, utcnow())
     except services.OfferError as error:
@@ -441,10 +451,8 @@ def end_booking(booking_id: int, action: str):
     if action not in ("decline", "cancel"):
         abort(404)
     record = _booking(booking_id)
-    host = access.can_manage_offer(current_user, record.slot.offer)
-    access.require(
-        host or (action == "cancel" and access.can_cancel_as_school(current_user, record))
-    )
+    host = can_manage_offer(current_user, record.slot.offer)
+    require(host or (action == "cancel" and can_cancel_as_school(current_user, record)))
     # The service refuses an empty reason with the same message as the other refusals.
     form = ReasonForm()
     form.validate_on_submit()
@@ -472,7 +480,7 @@ def end_booking(booking_id: int, action: str):
 @login_required
 def request_speaker(offer_id: int):
     offer = _offer(offer_id)
-    access.require(access.can_request_speaker(current_user, offer))
+    require(can_request_speaker(current_user, offer))
     form = SpeakerRequestForm()
     if request.method == "GET":
         form.request_key.data = new_request_key()
@@ -514,7 +522,7 @@ def speaker_requests():
     filters = queries.RecordFilters(
         status=request.args.get("status", ""), when=request.args.get("when", "")
     )
-    visibility = access.offer_records_visibility(
+    visibility = offer_records_visibility(
         current_user, SpeakerRequest.school_id, SpeakerRequest.offer_id
     )
     page = paginate(queries.speaker_requests(visibility, filters, utcnow()))
@@ -526,7 +534,7 @@ def speaker_requests():
 def speaker_request(request_id: int):
     record = _speaker_request(request_id)
     ahead = record.starts_at > utcnow()
-    host = access.can_manage_offer(current_user, record.offer)
+    host = can_manage_offer(current_user, record.offer)
     waiting = record.status is SpeakerRequestStatus.REQUESTED
     return render_template(
         "offers/speaker_request.html",
@@ -534,7 +542,7 @@ def speaker_request(request_id: int):
         offer=record.offer,
         can_answer=host and ahead and waiting,
         can_withdraw=ahead
-        and access.can_cancel_as_school(current_user, record)
+        and can_cancel_as_school(current_user, record)
         and record.status in (SpeakerRequestStatus.REQUESTED, SpeakerRequestStatus.ACCEPTED),
         activity_url=(
             url_for("activities.detail", activity_id=record.activity_id)
@@ -552,9 +560,9 @@ def answer_speaker_request(request_id: int, action: str):
     record = _speaker_request(request_id)
     host = action != "withdraw"
     if host:
-        access.require(access.can_manage_offer(current_user, record.offer))
+        require(can_manage_offer(current_user, record.offer))
     else:
-        access.require(access.can_cancel_as_school(current_user, record))
+        require(can_cancel_as_school(current_user, record))
     now = utcnow()
     try:
         if action == "accept":

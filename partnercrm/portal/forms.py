@@ -15,9 +15,9 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional
 
 from partnercrm.accounts.forms import strong_password
-from partnercrm.core.forms import blank_to_none, with_scheme
 from partnercrm.directory.forms import valid_inn
 from partnercrm.portal.services import SignUpData
+from partnercrm.web.forms import blank_to_none, with_scheme
 
 
 class SignUpForm(FlaskForm):

@@ -16,11 +16,12 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import contains_eager
 
-from partnercrm import access
+from partnercrm.access.agreements import agreements_scope
+from partnercrm.access.base import employer_may_act, require
+from partnercrm.access.portal import can_decide_registration, can_see_approvals, registrations_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.agreements.models import Agreement, AgreementParty
-from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.directory.rules import is_valid_inn
@@ -29,6 +30,7 @@ from partnercrm.portal import services
 from partnercrm.portal.forms import DeclineForm, SignUpForm
 from partnercrm.portal.models import Registration
 from partnercrm.portal.rules import SignUpPath
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("portal", __name__)
 
@@ -45,7 +47,7 @@ KIND_LABELS = {
 @bp.app_context_processor
 def _employer_state() -> dict:
     # The dashboard's "awaiting approval" banner, and any page that hides employer actions.
-    return {"employer_may_act": access.employer_may_act}
+    return {"employer_may_act": employer_may_act}
 
 
 def _error_text(error: services.RegistrationError) -> str:
@@ -59,7 +61,7 @@ def _error_text(error: services.RegistrationError) -> str:
 @limiter.limit(SIGN_UP_LIMIT_PER_IP, methods=["POST"])
 def sign_up():
     if current_user.is_authenticated:
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("dashboard.index"))
     form = SignUpForm()
     form.municipality.choices = [(0, "—")] + [(m.id, m.name) for m in all_municipalities()]
     if form.validate_on_submit():
@@ -103,7 +105,7 @@ def confirm(token: str):
             return render_template("portal/confirm_done.html", registration=registration)
         login_user(registration.user)
         flash(_("Your e-mail is confirmed. The organization awaits approval."), "success")
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("dashboard.index"))
     return render_template("portal/confirm.html", form=form, registration=registration)
 
 
@@ -113,12 +115,12 @@ def confirm(token: str):
 @bp.route("/approvals")
 @login_required
 def approvals():
-    access.require(access.can_see_approvals(current_user))
+    require(can_see_approvals(current_user))
     kind = request.args.get("kind", "")
     search = request.args.get("q", "").strip()[:200]
     municipality_id = request.args.get("municipality", type=int)
     query = (
-        access.registrations_scope(current_user)
+        registrations_scope(current_user)
         .where(Registration.awaits_decision)
         .join(Registration.organization)
         .options(contains_eager(Registration.organization).joinedload(Organization.municipality))
@@ -151,7 +153,7 @@ def approvals():
 
 def _load(registration_id: int) -> Registration:
     registration = db.session.get(Registration, registration_id)
-    if registration is None or not access.can_decide_registration(current_user, registration):
+    if registration is None or not can_decide_registration(current_user, registration):
         abort(404)
     return registration
 
@@ -159,7 +161,7 @@ def _load(registration_id: int) -> Registration:
 def _agreements_of(organization: Organization) -> tuple[int, list[Agreement]]:
     """How many agreements the organization is a party to (of those the user sees), and the
     latest few."""
-    query = access.agreements_scope(current_user).where(
+    query = agreements_scope(current_user).where(
         Agreement.id.in_(
             sa.select(AgreementParty.agreement_id).where(
                 AgreementParty.organization_id == organization.id

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from partnercrm import access
+from partnercrm.access.activities import activities_scope
 from partnercrm.activities.models import Activity, activity_plan_item
 from partnercrm.activities.views import activity_page
 from partnercrm.agreements.models import Agreement
@@ -38,7 +38,7 @@ def plan_item(number: int):
         .options(sa.orm.joinedload(PlanItem.section))
     )
     # The activities linked to the item that the user may see, newest first.
-    query = access.activities_scope(current_user).where(
+    query = activities_scope(current_user).where(
         Activity.id.in_(
             sa.select(activity_plan_item.c.activity_id).where(
                 activity_plan_item.c.plan_item_id == item.id

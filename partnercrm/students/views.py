@@ -11,17 +11,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from partnercrm import access
+from partnercrm.access.base import require, roles_required
+from partnercrm.access.students import can_manage_roster, students_scope
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Activity, Participation
 from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
-from partnercrm.core.pagination import paginate
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.students import services
 from partnercrm.students.forms import StudentForm
 from partnercrm.students.models import Student
 from partnercrm.students.rules import normalise_class_letter
+from partnercrm.web.pagination import paginate
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
@@ -47,12 +48,12 @@ SHOW = ("current", "archived", "all")
 
 def _school() -> Organization:
     """The user's own school; 403 for school staff without one."""
-    access.require(access.can_manage_roster(current_user))
+    require(can_manage_roster(current_user))
     return current_user.organization
 
 
 def _own_student(student_id: int) -> Student:
-    student = db.session.scalar(access.students_scope(current_user).where(Student.id == student_id))
+    student = db.session.scalar(students_scope(current_user).where(Student.id == student_id))
     if student is None:
         abort(404)
     return student
@@ -89,11 +90,11 @@ def _class_counts(school: Organization) -> list[tuple[int, str | None, int]]:
 
 
 @bp.route("/")
-@access.roles_required(Role.SCHOOL)
+@roles_required(Role.SCHOOL)
 def roster():
     school = _school()
     filters = _filters()
-    query = access.students_scope(current_user)
+    query = students_scope(current_user)
     if filters["show"] == "current":
         query = query.where(Student.archived_at.is_(None))
     elif filters["show"] == "archived":
@@ -153,7 +154,7 @@ def _class_args(student: Student) -> dict:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@access.roles_required(Role.SCHOOL)
+@roles_required(Role.SCHOOL)
 def new_student():
     _school()
     form = StudentForm()
@@ -173,7 +174,7 @@ def new_student():
 
 
 @bp.route("/<int:student_id>", methods=["GET", "POST"])
-@access.roles_required(Role.SCHOOL)
+@roles_required(Role.SCHOOL)
 def edit_student(student_id: int):
     _school()
     student = _own_student(student_id)
@@ -199,7 +200,7 @@ def edit_student(student_id: int):
 
 
 @bp.route("/<int:student_id>/archive", methods=["POST"])
-@access.roles_required(Role.SCHOOL)
+@roles_required(Role.SCHOOL)
 def archive_student(student_id: int):
     _school()
     student = _own_student(student_id)
@@ -214,7 +215,7 @@ def archive_student(student_id: int):
 
 
 @bp.route("/<int:student_id>/unarchive", methods=["POST"])
-@access.roles_required(Role.SCHOOL)
+@roles_required(Role.SCHOOL)
 def unarchive_student(student_id: int):
     _school()
     student = _own_student(student_id)

@@ -1,31 +1,22 @@
+"""The landing page, the language switch and the health check."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from partnercrm.core.dashboard import dashboard_numbers, offering_dashboard
-from partnercrm.core.redirects import safe_next
 from partnercrm.extensions import db
+from partnercrm.web.redirects import safe_next
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("web", __name__)
 
 
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("core.dashboard"))
-    return render_template("core/index.html")
-
-
-@bp.route("/dashboard")
-@login_required
-def dashboard():
-    return render_template(
-        "core/dashboard.html",
-        numbers=dashboard_numbers(current_user),
-        offering=offering_dashboard(current_user),
-    )
+        return redirect(url_for("dashboard.index"))
+    return render_template("web/index.html")
 
 
 @bp.route("/language", methods=["POST"])
@@ -33,7 +24,7 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(safe_next(request.form.get("next")) or url_for("core.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("web.index"))
 
 
 @bp.route("/health")

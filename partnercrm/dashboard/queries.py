@@ -7,12 +7,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from partnercrm.access import (
-    activity_involvement,
-    can_see_approvals,
-    registrations_scope,
-    users_scope,
-)
+from partnercrm.access.accounts import users_scope
+from partnercrm.access.activities import activity_involvement
+from partnercrm.access.portal import can_see_approvals, registrations_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Activity, Headcount, Participation
@@ -166,7 +163,8 @@ class OfferingDashboard:
 
 
 def offering_dashboard(user: User) -> OfferingDashboard | None:
-    from partnercrm.access import agreements_scope, offering_organization_id
+    from partnercrm.access.agreements import agreements_scope
+    from partnercrm.access.offers import offering_organization_id
     from partnercrm.agreements import queries as agreement_queries
     from partnercrm.agreements.labels import STATUS_BADGES, STATUS_LABELS
     from partnercrm.agreements.models import Agreement

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -17,6 +18,7 @@ MESSAGES = {
     413: _l("The file is too large."),
     429: _l("Too many attempts. Wait a few minutes and try again."),
     500: _l("Something went wrong on our side. The error has been logged."),
+    503: _l("The database is busy with another change. Wait a moment and try again."),
 }
 TITLES = {
     400: _l("Bad request"),
@@ -26,6 +28,7 @@ TITLES = {
     413: _l("File too large"),
     429: _l("Too many requests"),
     500: _l("Server error"),
+    503: _l("Try again"),
 }
 
 
@@ -49,6 +52,15 @@ def register(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code, MESSAGES.get(error.code, error.description))
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_busy(error: sa.exc.OperationalError):
+        # SQLite's "database is locked": another writer held the lock past the busy timeout.
+        # The unit of work has rolled back, so nothing was changed: the user may simply retry.
+        if "database is locked" not in str(error.orig):
+            raise error
+        response, code = render_error(503)
+        return response, code, {"Retry-After": "2"}
 
     @app.errorhandler(InternalServerError)
     def server_error(error):

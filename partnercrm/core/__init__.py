@@ -1,1 +1,0 @@
-"""What every page shares: layout context, language, errors, security headers, dashboard."""

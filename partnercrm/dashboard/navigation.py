@@ -1,0 +1,34 @@
+"""The main menu: each link shown to the users its domain's access rule lets in."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from partnercrm.access.accounts import can_manage_users
+from partnercrm.access.base import is_admin
+from partnercrm.access.imports import can_use_imports
+from partnercrm.access.jobs import can_see_jobs
+from partnercrm.access.monitoring import can_use_monitoring
+from partnercrm.access.portal import can_see_approvals
+from partnercrm.access.reports import can_see_reports
+from partnercrm.access.students import can_manage_roster
+from partnercrm.web.templating import NavLink
+
+MENU: tuple[NavLink, ...] = (
+    NavLink("dashboard.index", _l("Dashboard")),
+    NavLink("activities.index", _l("Activities")),
+    NavLink("agreements.index", _l("Agreements")),
+    NavLink("feeds.calendar", _l("Calendar")),
+    NavLink("offers.index", _l("Offers")),
+    NavLink("jobs.index", _l("Holiday jobs"), can_see_jobs),
+    NavLink("students.roster", _l("Students"), can_manage_roster),
+    NavLink("indicators.report", _l("Indicators"), can_see_reports),
+    NavLink("monitoring.index", _l("Monitoring"), can_use_monitoring),
+    NavLink("roadmap.index", _l("Roadmap")),
+    NavLink("directory.organizations", _l("Organizations")),
+    NavLink("directory.municipalities", _l("Municipalities")),
+    NavLink("accounts.users", _l("Users"), can_manage_users),
+    NavLink("portal.approvals", _l("Approvals"), can_see_approvals),
+    NavLink("imports.index", _l("Import"), can_use_imports),
+    NavLink("admin.index", _l("Administration"), is_admin),
+)
