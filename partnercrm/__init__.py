@@ -156,9 +156,10 @@ def register_security(app: Flask) -> None:
 
 def register_template_context(app: Flask) -> None:
     from partnercrm.dashboard.navigation import MENU
-    from partnercrm.web.templating import register
+    from partnercrm.web import hooks, templating
 
-    register(app, MENU)
+    templating.register(app, MENU)
+    hooks.register(app)
 
 
 def register_commands(app: Flask) -> None:
