@@ -27,8 +27,10 @@ run: install
 	$(VENV)/bin/partnercrm demo
 	$(VENV)/bin/partnercrm run --host 127.0.0.1 --port 5000
 
+# In parallel, one process per core (each with its own database); TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
 test: install
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

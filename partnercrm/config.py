@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -49,6 +50,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is down, count in this process rather than answer every login with a 500.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "TRUSTED_PROXY_IPS": trusted_proxy_ips(),
         "TRUSTED_PROXIES": trusted_proxies(),
         # Values bound to SQL statements (names, birth dates) stay out of error messages and
         # so out of production logs.
@@ -80,11 +82,44 @@ def from_environment(instance_path: str) -> dict:
     return settings
 
 
+def trusted_proxy_ips() -> tuple[str, ...]:
+    """The addresses (or networks) of the reverse proxies in front of the app, from
+    ``TRUSTED_PROXY_IPS`` (comma-separated; default none). Only a request that arrives from one
+    of them may tell, by X-Forwarded-For and X-Forwarded-Proto, the client's address (login
+    throttling, the audit trail) and that it came over https. gunicorn's config reads it too."""
+    entries = os.environ.get("TRUSTED_PROXY_IPS", "").replace(" ", ",").split(",")
+    networks = []
+    for entry in filter(None, entries):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError as error:
+            raise ConfigurationError(
+                f"TRUSTED_PROXY_IPS: {entry!r} is not an IP address or network"
+            ) from error
+    return tuple(networks)
+
+
 def trusted_proxies() -> int:
-    """Reverse proxies in front of the app (production: nginx) whose X-Forwarded-For and
-    X-Forwarded-Proto are trusted: the client's IP for throttling and the audit trail, https for
-    links in e-mails. gunicorn's config reads it too."""
-    return int(os.environ.get("TRUSTED_PROXIES", 1 if environment() == "production" else 0))
+    """How many trusted proxies stand in a row in front of the app (``TRUSTED_PROXIES``; 1 when
+    TRUSTED_PROXY_IPS names any, else 0): how deep X-Forwarded-For is believed."""
+    hops = int(os.environ.get("TRUSTED_PROXIES", 1 if trusted_proxy_ips() else 0))
+    if hops and not trusted_proxy_ips():
+        raise ConfigurationError(
+            "TRUSTED_PROXIES is set but TRUSTED_PROXY_IPS names no proxy: forwarded headers "
+            "would be believed from anyone. Set TRUSTED_PROXY_IPS to the proxy's address."
+        )
+    return hops
+
+
+def check_rate_limit_storage(storage_uri: str, workers: int) -> None:
+    """Refuse to run several worker processes that each count login attempts in their own
+    memory: the limits would multiply by the number of workers (docs/deployment.md: Redis)."""
+    if workers > 1 and storage_uri.startswith("memory://"):
+        raise ConfigurationError(
+            f"{workers} workers with RATELIMIT_STORAGE_URI={storage_uri}: each worker would "
+            "count login attempts apart. Set RATELIMIT_STORAGE_URI=redis://… (a Redis server) "
+            "or run one worker."
+        )
 
 
 def mail_settings() -> dict:

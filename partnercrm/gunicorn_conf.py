@@ -10,7 +10,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from partnercrm.config import trusted_proxies
+from partnercrm.config import check_rate_limit_storage, environment, trusted_proxy_ips
 from partnercrm.operations.logs import install, redact_path
 
 # Each worker holds its own database connection pool, so more workers than this only queue
@@ -54,11 +54,19 @@ graceful_timeout = 30
 # Recycle workers now and then so a slow leak never grows unbounded.
 max_requests = 2000
 max_requests_jitter = 200
-# The proxies allowed to say the request came over https. With TRUSTED_PROXIES=0 gunicorn faces
-# the internet and trusts nobody, like the app's ProxyFix (core/security.py).
-forwarded_allow_ips = (
-    os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1") if trusted_proxies() else ""
-)
+# The proxies allowed to say the request came over https: the same TRUSTED_PROXY_IPS the app
+# believes X-Forwarded-For from (web/security.py); none by default.
+forwarded_allow_ips = ",".join(trusted_proxy_ips())
+
+
+def on_starting(server) -> None:
+    """Refuse to start production workers that would count login attempts apart (a
+    ConfigurationError is a RuntimeError: gunicorn prints it and exits 1)."""
+    if environment() == "production":
+        check_rate_limit_storage(
+            os.environ.get("RATELIMIT_STORAGE_URI", "memory://"), server.cfg.workers
+        )
+
 
 logger_class = RedactingLogger
 accesslog = "-"

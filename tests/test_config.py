@@ -10,6 +10,7 @@ from partnercrm import create_app
 from partnercrm.config import (
     DEVELOPMENT_SECRET_KEY,
     ConfigurationError,
+    check_rate_limit_storage,
     from_environment,
     normalise_database_url,
 )
@@ -151,17 +152,40 @@ def test_rate_limit_storage_and_limits_come_from_the_environment(
         SECRET_KEY=STRONG_KEY,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
         LOGIN_LIMIT_PER_ACCOUNT="3 per 10 minutes",
+        TRUSTED_PROXY_IPS="10.0.0.2, 10.1.0.0/16",
         TRUSTED_PROXIES="2",
     )
     settings = from_environment(str(tmp_path))
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert settings["LOGIN_LIMIT_PER_ACCOUNT"] == "3 per 10 minutes"
+    assert settings["TRUSTED_PROXY_IPS"] == ("10.0.0.2/32", "10.1.0.0/16")
     assert settings["TRUSTED_PROXIES"] == 2
-    for name in ("RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES"):
+    for name in ("RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES", "TRUSTED_PROXY_IPS"):
         monkeypatch.delenv(name)
+    environment("production", SECRET_KEY=STRONG_KEY)
+    # Production trusts no proxy unless told which.
+    assert from_environment(str(tmp_path))["TRUSTED_PROXIES"] == 0
+    assert from_environment(str(tmp_path))["TRUSTED_PROXY_IPS"] == ()
     environment("development")
     assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
     assert from_environment(str(tmp_path))["TRUSTED_PROXIES"] == 0
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"TRUSTED_PROXIES": "1"}, {"TRUSTED_PROXY_IPS": "nginx.local"}],
+)
+def test_proxy_settings_that_would_trust_anyone_refuse_to_start(environment, variables):
+    environment("production", SECRET_KEY=STRONG_KEY, **variables)
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXY_IPS"):
+        create_app()
+
+
+def test_several_workers_need_a_shared_rate_limit_storage():
+    check_rate_limit_storage("memory://", 1)
+    check_rate_limit_storage("redis://127.0.0.1:6379/0", 4)
+    with pytest.raises(ConfigurationError, match="redis://"):
+        check_rate_limit_storage("memory://", 2)
 
 
 def test_mail_goes_to_the_log_without_a_server(environment, caplog):

@@ -38,7 +38,7 @@ def test_feed_signatures_query_strings_and_e_mail_local_parts_are_redacted():
 
 
 def conf(monkeypatch, **environment):
-    for name in ("GUNICORN_BIND", "WEB_CONCURRENCY", "TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"):
+    for name in ("GUNICORN_BIND", "WEB_CONCURRENCY", "TRUSTED_PROXIES", "TRUSTED_PROXY_IPS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PARTNERCRM_ENV", "production")
     for name, value in environment.items():
@@ -50,14 +50,14 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
     module = conf(monkeypatch)
     assert module.bind == "127.0.0.1:8000"
     assert module.workers == min(2 * (os.cpu_count() or 1) + 1, 8)
-    assert module.forwarded_allow_ips == "127.0.0.1,::1"
+    # gunicorn believes X-Forwarded-Proto from the app's trusted proxies only: none by default.
+    assert module.forwarded_allow_ips == ""
     assert [module.default_workers(n) for n in (None, 1, 2, 16)] == [3, 3, 5, 8]
 
     module = conf(monkeypatch, GUNICORN_BIND="0.0.0.0:9000", WEB_CONCURRENCY="5")
     assert (module.bind, module.workers) == ("0.0.0.0:9000", 5)
-    # gunicorn facing the internet trusts no forwarded headers, like the app.
-    assert conf(monkeypatch, TRUSTED_PROXIES="0").forwarded_allow_ips == ""
-    assert conf(monkeypatch, FORWARDED_ALLOW_IPS="10.0.0.5").forwarded_allow_ips == "10.0.0.5"
+    module = conf(monkeypatch, TRUSTED_PROXY_IPS="10.0.0.5,::1")
+    assert module.forwarded_allow_ips == "10.0.0.5/32,::1/128"
 
 
 def test_the_access_log_has_no_query_string_or_feed_signature(monkeypatch):
@@ -136,6 +136,31 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on POSIX only")
+def test_gunicorn_refuses_workers_that_would_count_logins_apart(tmp_path):
+    environment = {
+        **os.environ,
+        "PARTNERCRM_ENV": "production",
+        "SECRET_KEY": "kV3q9-Zt7xWm2LpR8sYb4NcFh6JdGa1Uo0EiTl5XwQ",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        "PARTNERCRM_INSTANCE_PATH": str(tmp_path),
+        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+        "WEB_CONCURRENCY": "2",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    finished = subprocess.run(  # noqa: S603
+        [gunicorn, "-c", "python:partnercrm.gunicorn_conf", "wsgi:app"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode != 0
+    assert "RATELIMIT_STORAGE_URI" in finished.stderr and "redis://" in finished.stderr
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on POSIX only")

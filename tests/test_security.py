@@ -19,7 +19,7 @@ from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.web.redirects import safe_next
 from tests.conftest import csrf_token, log_in, request_scoped_client
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 STRONG_KEY = "kV3q9-Zt7xWm2LpR8sYb4NcFh6JdGa1Uo0EiTl5XwQ"
 HOST = "partnercrm.test"
@@ -286,8 +286,10 @@ def test_a_session_ends_after_twelve_hours_without_remember_me(client):
 
 @pytest.fixture
 def production_app(make_app, monkeypatch):
+    """Production behind nginx on this host (the test client's requests come from 127.0.0.1)."""
     monkeypatch.setenv("PARTNERCRM_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("TRUSTED_PROXY_IPS", "127.0.0.1")
     return make_app({"SERVER_NAME": HOST})
 
 
@@ -334,6 +336,37 @@ def test_forwarded_headers_are_ignored_without_a_trusted_proxy(client):
     log_in(client, user.email)  # log_in sends REMOTE_ADDR 127.0.0.1
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == AuditAction.LOGIN))
     assert entry.ip == "127.0.0.1"
+
+
+def test_production_believes_forwarded_headers_only_from_the_named_proxies(make_app, monkeypatch):
+    """By default production trusts no proxy; with TRUSTED_PROXY_IPS set, a request from any
+    other address cannot choose the address the audit trail records (or the throttling sees)."""
+    monkeypatch.setenv("PARTNERCRM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    user = make_user()
+
+    def login_ip(app, peer: str) -> str:
+        client = request_scoped_client(app)
+        page = https(client, "GET", "/login", environ_base={"REMOTE_ADDR": peer})
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+        https(
+            client,
+            "POST",
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": token.group(1)},
+            environ_base={"REMOTE_ADDR": peer},
+        )
+        return db.session.scalars(
+            sa.select(AuditEntry.ip)
+            .where(AuditEntry.action == AuditAction.LOGIN)
+            .order_by(AuditEntry.id.desc())
+        ).first()
+
+    assert login_ip(make_app({"SERVER_NAME": HOST}), "198.51.100.9") == "198.51.100.9"
+    monkeypatch.setenv("TRUSTED_PROXY_IPS", "10.0.0.0/24, 127.0.0.1")
+    behind_proxy = make_app({"SERVER_NAME": HOST})
+    assert login_ip(behind_proxy, "10.0.0.5") == "203.0.113.7"
+    assert login_ip(behind_proxy, "198.51.100.9") == "198.51.100.9"
 
 
 # --- error pages ---

@@ -1,8 +1,9 @@
-import json
-from pathlib import Path
+import hashlib
+from importlib import resources
 
 import sqlalchemy as sa
 
+from partnercrm import data
 from partnercrm.accounts.models import User
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
@@ -10,8 +11,12 @@ from partnercrm.extensions import db
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from tests.factories import PASSWORD
 
-# The ministry's files beside the project (../shared/roadmap).
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "roadmap"
+# SHA-256 of the ministry's files as received (roadmap/plan.json, municipalities.json): the
+# packaged copies must stay verbatim. The project tests only what it contains.
+MINISTRY_FILES = {
+    "plan.json": "426cbdc05f818b61bd473ad47990fc5819f7b847a026313f78f4c868957a988b",
+    "municipalities.json": "cd74259e6b12c3a2805c7b0d1d3c465e2dd6ccf97fa293e427c8913089d1f676",
+}
 
 
 def count(model) -> int:
@@ -30,8 +35,7 @@ def test_seed_loads_the_roadmap_verbatim_and_is_idempotent(runner):
         7,
         22,
     )
-    with open(SHARED / "plan.json", encoding="utf-8") as f:
-        plan = json.load(f)
+    plan = data.load("plan.json")
     item = db.session.scalar(sa.select(PlanItem).where(PlanItem.number == 23))
     source = next(i for i in plan["items"] if i["number"] == 23)
     assert (item.title, item.responsible, item.deadline, item.expected_result) == (
@@ -45,12 +49,10 @@ def test_seed_loads_the_roadmap_verbatim_and_is_idempotent(runner):
     assert indicator.name == plan["indicators"][1]["name"]
 
 
-def test_packaged_data_is_a_copy_of_the_shared_roadmap():
-    from partnercrm import data
-
-    for name in ("plan.json", "municipalities.json"):
-        with open(SHARED / name, encoding="utf-8") as f:
-            assert data.load(name) == json.load(f)
+def test_packaged_data_is_the_ministrys_files_verbatim():
+    for name, digest in MINISTRY_FILES.items():
+        content = resources.files(data).joinpath(name).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == digest, f"{name} is no longer verbatim"
 
 
 def test_demo_is_idempotent_and_covers_every_kind_and_role(runner):

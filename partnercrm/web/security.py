@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from collections.abc import Iterable
 
 from flask import Flask, g
 from flask_login import current_user
@@ -22,11 +24,34 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+class TrustedProxyFix:
+    """Werkzeug's ProxyFix for the requests that come from a trusted proxy only: anyone else's
+    X-Forwarded-For and X-Forwarded-Proto are ignored, so the address the app sees (login
+    throttling, the audit trail) is the one actually trusted."""
+
+    def __init__(self, app, networks: Iterable[str], hops: int) -> None:
+        self.direct = app
+        self.fixed = ProxyFix(app, x_for=hops, x_proto=hops)
+        self.networks = [ipaddress.ip_network(network) for network in networks]
+
+    def trusts(self, address: str) -> bool:
+        try:
+            peer = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(peer in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self.trusts(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        return self.direct(environ, start_response)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    proxies = app.config["TRUSTED_PROXIES"]
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXY_IPS"], hops)
 
     @app.after_request
     def set_security_headers(response):
