@@ -397,7 +397,7 @@ def test_bad_input_shows_russian_errors_and_writes_nothing(app, place, outbox):
     assert "Пароли не совпадают." in page
     english = browser(app)
     for changes, message in [
-        ({"password": "1234567890", "confirm": "1234567890"}, "The password is too simple."),
+        ({"password": "1234567890", "confirm": "1234567890"}, "This password is easy to guess"),
         ({"password": "short", "confirm": "short"}, "at least 10 characters"),
         ({"email": "TAKEN@example.org"}, "This e-mail cannot be used for a new registration."),
         ({"email": "open@example.org"}, "This e-mail cannot be used for a new registration."),

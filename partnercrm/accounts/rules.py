@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from zxcvbn import zxcvbn
+
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import N_
 
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses), 0–2 are common passwords,
+# words with digits and keyboard walks.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn's time grows with the length; the first characters decide whether a password is weak.
+SCORED_CHARACTERS = 64
+# The same keys on the Russian (ЙЦУКЕН) and the Latin (QWERTY) layout: «йцукен» is the
+# keyboard walk «qwerty», «пароль» typed on the wrong layout is the common «gfhjkm».
+RUSSIAN_KEYBOARD = str.maketrans(
+    "йцукенгшщзхъфывапролджэячсмитьбю.ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,ё",
+    "qwertyuiop[]asdfghjkl;'zxcvbnm,./QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>?`",
+)
 
 
 class Role(StrEnum):
@@ -58,9 +71,16 @@ def role_attachment_error(
 
 
 def password_problem(password: str) -> str | None:
-    """A reason to reject a new password, or None."""
+    """A reason to reject a new password, or None: too short, or easy to guess — zxcvbn's
+    lists of common passwords, words, names and keyboard patterns, also for the keys a Russian
+    keyboard layout types."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return N_("The password must have at least 10 characters.")
-    if password.isdigit() or len(set(password)) < 4:
-        return N_("The password is too simple.")
+    scored = password[:SCORED_CHARACTERS]
+    for candidate in dict.fromkeys((scored, scored.translate(RUSSIAN_KEYBOARD))):
+        if zxcvbn(candidate)["score"] < MIN_PASSWORD_SCORE:
+            return N_(
+                "This password is easy to guess: a common password, a word with digits or "
+                "a row of keys. Use a few unrelated words, e.g. amber window 1945 lighthouse."
+            )
     return None
