@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from partnercrm.access.base import coordinates, coordinator_municipality_id, is_admin
 from partnercrm.accounts.models import User
+from partnercrm.directory.models import Municipality
 from partnercrm.indicators.models import MunicipalPlan
 
 
@@ -66,3 +67,15 @@ def municipal_plans_scope(user: User) -> sa.Select:
     if own is None:
         return query.where(sa.false())
     return query.where(MunicipalPlan.municipality_id == own)
+
+
+def plan_municipalities_scope(user: User) -> sa.Select:
+    """Municipalities whose plans ``user`` manages: the query form of
+    :func:`can_manage_plans_of`."""
+    query = sa.select(Municipality)
+    if is_admin(user):
+        return query
+    own = coordinator_municipality_id(user)
+    if own is None:
+        return query.where(sa.false())
+    return query.where(Municipality.id == own)
