@@ -14,6 +14,7 @@ from partnercrm.access.base import coordinates, coordinator_municipality_id, is_
 from partnercrm.accounts.models import User
 from partnercrm.directory.models import Municipality
 from partnercrm.indicators.models import MunicipalPlan
+from partnercrm.monitoring.models import MunicipalReport
 
 
 def can_use_monitoring(user: User) -> bool:
@@ -79,3 +80,14 @@ def plan_municipalities_scope(user: User) -> sa.Select:
     if own is None:
         return query.where(sa.false())
     return query.where(Municipality.id == own)
+
+
+def municipal_reports_scope(user: User) -> sa.Select:
+    """Municipal reports ``user`` sees: the query form of :func:`can_see_municipal_report`."""
+    query = sa.select(MunicipalReport)
+    if is_admin(user):
+        return query
+    own = coordinator_municipality_id(user)
+    if own is None:
+        return query.where(sa.false())
+    return query.where(MunicipalReport.municipality_id == own)

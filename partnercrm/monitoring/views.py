@@ -33,6 +33,7 @@ from partnercrm.access.monitoring import (
     can_see_municipal_report,
     can_submit_municipal_report,
     can_use_monitoring,
+    municipal_reports_scope,
     plan_municipalities_scope,
 )
 from partnercrm.audit.models import AuditAction
@@ -114,12 +115,10 @@ def _campaigns() -> list[MonitoringCampaign]:
 def index():
     if can_manage_campaigns(current_user):
         return _admin_index(CampaignForm(formdata=None, year=local_today().year))
-    municipality_id = coordinator_municipality_id(current_user)
+    # A coordinator's overview: the own municipality's report in each campaign.
     reports = {
         report.campaign_id: report
-        for report in db.session.scalars(
-            sa.select(MunicipalReport).where(MunicipalReport.municipality_id == municipality_id)
-        )
+        for report in db.session.scalars(municipal_reports_scope(current_user))
     }
     today = local_today()
     rows = [
