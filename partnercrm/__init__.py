@@ -31,6 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_security(app)
     register_template_context(app)
+    register_roadmap_records(app)
+    register_demo(app)
     register_commands(app)
     return app
 
@@ -160,6 +162,22 @@ def register_template_context(app: Flask) -> None:
 
     templating.register(app, MENU)
     hooks.register(app)
+
+
+def register_roadmap_records(app: Flask) -> None:
+    """The live roadmap's figures of records other than activities (agreements, holiday jobs,
+    monitoring): contributions to the indicators package's registry."""
+    from partnercrm.dashboard.roadmap_records import register
+
+    register(app)
+
+
+def register_demo(app: Flask) -> None:
+    """Outside production the login page lists the demo accounts."""
+    if app.config["SHOW_DEMO_ACCOUNTS"]:
+        from partnercrm.demo import register
+
+        register(app)
 
 
 def register_commands(app: Flask) -> None:

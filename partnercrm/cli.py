@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
 from partnercrm.extensions import db
+from partnercrm.web.unit_of_work import unit_of_work
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -47,10 +48,11 @@ def seed_command() -> None:
     from partnercrm.localtime import local_today
     from partnercrm.roadmap.services import seed_roadmap
 
-    added = seed_roadmap()
-    added["municipalities"] = seed_municipalities()
-    school_year = school_year_of(local_today())
-    holidays = seed_school_holidays(school_year)
+    with unit_of_work():
+        added = seed_roadmap()
+        added["municipalities"] = seed_municipalities()
+        school_year = school_year_of(local_today())
+        holidays = seed_school_holidays(school_year)
     if holidays is None:
         click.echo(
             f"warning: no school holidays for {school_year} in school_holidays.json; "
@@ -59,7 +61,6 @@ def seed_command() -> None:
         )
     else:
         added["school holidays"] = holidays
-    db.session.commit()
     click.echo("seed: " + ", ".join(f"{count} {what} added" for what, count in added.items()))
 
 
@@ -69,10 +70,10 @@ def demo_command() -> None:
     from partnercrm.demo import load_demo
 
     try:
-        added = load_demo()
+        with unit_of_work():
+            added = load_demo()
     except RuntimeError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo("demo: " + ", ".join(f"{count} {what} added" for what, count in added.items()))
 
 
@@ -115,15 +116,15 @@ def create_user_command(email, role, org_code, municipality, full_name, password
     if problem:
         raise click.ClickException(problem)
     try:
-        user = services.create_user(
-            email=email,
-            full_name=full_name or email.split("@")[0],
-            role=Role(role),
-            organization=organization,
-            municipality=place,
-            password=password,
-        )
+        with unit_of_work():
+            user = services.create_user(
+                email=email,
+                full_name=full_name or email.split("@")[0],
+                role=Role(role),
+                organization=organization,
+                municipality=place,
+                password=password,
+            )
     except services.AccountError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"created user {user.id} <{user.email}> with role {user.role.value}")

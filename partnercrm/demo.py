@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import Flask, render_template
 
 from partnercrm.accounts import services as accounts
+from partnercrm.accounts.labels import ROLE_LABELS
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Activity
@@ -38,6 +40,7 @@ from partnercrm.portal.demo import load_demo_registration
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
 from partnercrm.students.services import StudentData, create_student, set_archived
+from partnercrm.web.hooks import add_template_hook
 
 # Shown on the login page in development only.
 DEMO_PASSWORD = "demo-partnercrm"  # noqa: S105
@@ -214,6 +217,17 @@ DEMO_ACCOUNTS = [
         None,
     ),
 ]
+
+
+def register(app: Flask) -> None:
+    """Outside production (``SHOW_DEMO_ACCOUNTS``) the login page lists the demo accounts."""
+    add_template_hook(app, "login-page", demo_accounts_card)
+
+
+def demo_accounts_card(**context: object) -> str:
+    return render_template(
+        "demo/accounts.html", accounts=DEMO_ACCOUNTS, password=DEMO_PASSWORD, labels=ROLE_LABELS
+    )
 
 
 def load_demo() -> dict[str, int]:

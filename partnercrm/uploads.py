@@ -2,7 +2,10 @@
 name, served only as an attachment (DESIGN §5).
 
 The checks and names (``check_pdf``, ``new_stored_name``, ``is_stored_name``,
-``download_filename``) are pure; saving and sending need the app for the upload folder.
+``download_filename``) are pure; saving and sending need the app for the upload folder. A stored
+file follows the database transaction that refers to it: :func:`discard_on_rollback` removes a
+new one if the transaction is rolled back, :func:`discard_on_commit` the one it replaced once the
+transaction has committed.
 
 Files live in ``<UPLOAD_FOLDER>/<area>/<32 hex digits>.pdf``; ``UPLOAD_FOLDER`` defaults to
 ``instance/uploads``. The client's file name never reaches the file system: the database keeps
@@ -16,9 +19,13 @@ import re
 import secrets
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from partnercrm.errors import N_, UserError
+from partnercrm.extensions import db
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 PDF_HEADER = b"%PDF-"
@@ -39,21 +46,26 @@ class UploadError(UserError):
     """A refused upload; the message is an English msgid the view translates."""
 
 
+class FileTooLarge(UploadError):
+    """Above the size limit: the view may answer 413, as for a request above the limit."""
+
+
 # --- pure checks ---
 
 
-def check_pdf(data: bytes, max_bytes: int = MAX_PDF_BYTES) -> None:
-    """Accept ``data`` only if it is a PDF by content and within ``max_bytes``.
+def check_pdf(data: bytes, max_bytes: int = MAX_PDF_BYTES, field: str | None = None) -> None:
+    """Accept ``data`` only if it is a PDF by content and within ``max_bytes``; a refusal names
+    the form ``field`` of the file.
 
     A PDF starts with ``%PDF-`` and has ``%%EOF`` in its last kilobyte; the name and the
     Content-Type the browser sent prove nothing and are not looked at.
     """
     if not data:
-        raise UploadError(EMPTY_FILE)
+        raise UploadError(EMPTY_FILE, field)
     if len(data) > max_bytes:
-        raise UploadError(TOO_LARGE)
+        raise FileTooLarge(TOO_LARGE, field)
     if not data.startswith(PDF_HEADER) or PDF_EOF not in data[-EOF_WINDOW:]:
-        raise UploadError(NOT_A_PDF)
+        raise UploadError(NOT_A_PDF, field)
 
 
 def new_stored_name() -> str:
@@ -109,25 +121,26 @@ def size_limit() -> int:
     return min(MAX_PDF_BYTES, configured) if configured else MAX_PDF_BYTES
 
 
-def read_upload(file, max_bytes: int) -> bytes:
+def read_upload(file, max_bytes: int, field: str | None = None) -> bytes:
     """The bytes of an uploaded ``FileStorage``, reading at most one byte past the limit."""
     if file is None or not getattr(file, "filename", None):
-        raise UploadError(NO_FILE)
+        raise UploadError(NO_FILE, field)
     data = file.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise UploadError(TOO_LARGE)
+        raise FileTooLarge(TOO_LARGE, field)
     return data
 
 
-def save_pdf(file, area: str) -> str:
+def save_pdf(file, area: str, field: str | None = None) -> str:
     """Check an uploaded file and store it; returns the stored name (to keep in the database).
 
-    Raises :class:`UploadError` and stores nothing when the file is refused. The caller removes
-    the file with :func:`discard` if its transaction fails.
+    Raises :class:`UploadError` (on the form ``field`` of the file) and stores nothing when the
+    file is refused. The caller removes the file with :func:`discard` if its transaction fails,
+    or has :func:`discard_on_rollback` do it.
     """
     limit = size_limit()
-    data = read_upload(file, limit)
-    check_pdf(data, limit)
+    data = read_upload(file, limit, field)
+    check_pdf(data, limit, field)
     return store_bytes(data, area)
 
 
@@ -175,3 +188,37 @@ def send_pdf(area: str, name: str | None, download_name: str):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def discard_on_rollback(area: str, name: str | None) -> None:
+    """Remove the stored file ``name`` if the database transaction now running is rolled back
+    (a refusal, an error, a failed commit); keep it once the transaction has committed."""
+    if name is not None:
+        _on_outcome(committed=lambda: None, rolled_back=lambda: discard(area, name))
+
+
+def discard_on_commit(area: str, name: str | None) -> None:
+    """Remove the stored file ``name``, no longer referred to, once the database transaction
+    now running has committed; keep it if the transaction is rolled back."""
+    if name is not None:
+        _on_outcome(committed=lambda: discard(area, name), rolled_back=lambda: None)
+
+
+def _on_outcome(committed: Callable[[], None], rolled_back: Callable[[], None]) -> None:
+    """Call one of the two when the session's transaction ends, whichever way it ends. (The
+    listeners stay on the session, which ends with its request, and do nothing after that.)"""
+    session = db.session()
+    pending = [True]
+
+    def on_commit(session) -> None:
+        if pending:
+            pending.clear()
+            committed()
+
+    def on_rollback(session, previous_transaction) -> None:
+        if pending and not previous_transaction.nested:  # a savepoint: the transaction goes on
+            pending.clear()
+            rolled_back()
+
+    sa.event.listen(session, "after_commit", on_commit)
+    sa.event.listen(session, "after_soft_rollback", on_rollback)

@@ -34,7 +34,7 @@ from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today, to_local
 from partnercrm.students.models import Student
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, request_scoped_client
 
 TABLES = (
     Organization,
@@ -255,3 +255,16 @@ def test_the_demo_school_account_sees_its_roster(demo, client):
     own = db.session.scalar(sa.select(Organization).where(Organization.code == "school-kgd-49"))
     eighth = sa.select(Student.full_name).where(Student.school_id == own.id, Student.grade == 8)
     assert set(names) <= set(db.session.scalars(eighth))
+
+
+@pytest.mark.parametrize("shown", [True, False])
+def test_the_login_page_lists_the_demo_accounts_only_where_configured(make_app, shown):
+    """The demo contributes the list to the login page (a template hook); accounts knows no
+    demo."""
+    app = make_app({"SHOW_DEMO_ACCOUNTS": shown, "SERVER_NAME": "partnercrm.test"})
+    client = request_scoped_client(app)
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ("school@demo.partnercrm.ru" in page) is shown
+    assert (DEMO_PASSWORD in page) is shown
+    if shown:
+        assert "<code>czn@demo.partnercrm.ru</code> — " in page

@@ -213,7 +213,8 @@ def test_health_answers_503_when_the_database_is_unreachable(app, client, monkey
     def unreachable(*args, **kwargs):
         raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.session, "execute", unreachable)
+    with app.app_context():
+        monkeypatch.setattr(db.engine, "connect", unreachable)
     response = client.get("/health")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable", "database": "unreachable"}

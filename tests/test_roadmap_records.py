@@ -1,6 +1,8 @@
-"""The live roadmap's record figures (partnercrm/indicators/roadmap_records.py): agreements for
-plan item 4, holiday jobs for item 7 and the monitoring campaign for items 33–35, for the region,
-a municipality and a school, within the period and scope only, with links to their pages.
+"""The live roadmap's record figures (the registry in partnercrm/indicators/roadmap_records.py,
+filled by partnercrm/dashboard/roadmap_records.py and partnercrm/monitoring/roadmap_records.py):
+agreements for plan item 4, holiday jobs for item 7 and the monitoring campaign for items 33–35,
+for the region, a municipality and a school, within the period and scope only, with links to
+their pages.
 
 The world (2026 unless said otherwise), in municipalities m1 and m2 of ``build_world``:
 
@@ -29,11 +31,12 @@ import sqlalchemy as sa
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
-from partnercrm.indicators.roadmap_records import ITEM_SOURCES, Source, record_counts
+from partnercrm.indicators.roadmap_records import record_counts
 from partnercrm.indicators.rules import Period
 from partnercrm.jobs.rules import ApplicationStatus, JobStatus
 from partnercrm.localtime import to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
+from partnercrm.monitoring.roadmap_records import campaigns_in
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
 from partnercrm.offers import services as offer_services
 from partnercrm.offers.rules import BookingStatus
@@ -46,6 +49,17 @@ from tests.job_factories import HolidayJobFactory, JobApplicationFactory
 from tests.offer_factories import NOW, BookingFactory, OfferFactory, SlotFactory
 
 YEAR = 2026
+
+AGREEMENTS, JOB_PLACES, JOB_HIRES = "agreements", "job_places", "job_hires"
+MUNICIPAL_REPORTS = "municipal_reports"
+# The rows under each plan item, in their order; the first one gives the item its ✓.
+ITEM_SOURCES = {
+    4: (AGREEMENTS,),
+    7: (JOB_PLACES, JOB_HIRES),
+    33: (MUNICIPAL_REPORTS,),
+    34: (MUNICIPAL_REPORTS,),
+    35: (MUNICIPAL_REPORTS,),
+}
 
 
 @pytest.fixture
@@ -210,41 +224,46 @@ def expected(figures: dict) -> dict:
 def test_record_counts_for_the_region_a_municipality_and_a_school(world):
     counts = record_counts(db.session, Period.year(YEAR), [world.m1, world.m2], world.school1.id)
     figures = counts.figures
-    assert figures[Source.AGREEMENTS].region == 2
-    assert figures[Source.AGREEMENTS].by_municipality == {world.m1.id: 2, world.m2.id: 1}
-    assert figures[Source.AGREEMENTS].school == 2
-    assert (figures[Source.JOB_PLACES].region, figures[Source.JOB_HIRES].region) == (8, 3)
-    assert figures[Source.JOB_PLACES].by_municipality == {world.m1.id: 5, world.m2.id: 3}
-    assert figures[Source.JOB_HIRES].by_municipality == {world.m1.id: 2, world.m2.id: 1}
-    assert figures[Source.JOB_HIRES].school is None
-    assert figures[Source.MUNICIPAL_REPORTS].region == 1
-    assert figures[Source.MUNICIPAL_REPORTS].by_municipality == {world.m1.id: 1, world.m2.id: 0}
-    assert [campaign.year for campaign in counts.campaigns] == [2026]
+    assert figures[AGREEMENTS].region == 2
+    assert figures[AGREEMENTS].by_municipality == {world.m1.id: 2, world.m2.id: 1}
+    assert figures[AGREEMENTS].school == 2
+    assert (figures[JOB_PLACES].region, figures[JOB_HIRES].region) == (8, 3)
+    assert figures[JOB_PLACES].by_municipality == {world.m1.id: 5, world.m2.id: 3}
+    assert figures[JOB_HIRES].by_municipality == {world.m1.id: 2, world.m2.id: 1}
+    assert figures[JOB_HIRES].school is None
+    assert figures[MUNICIPAL_REPORTS].region == 1
+    assert figures[MUNICIPAL_REPORTS].by_municipality == {world.m1.id: 1, world.m2.id: 0}
+    assert [campaign.year for campaign in campaigns_in(db.session, Period.year(YEAR))] == [2026]
+    assert {
+        number: tuple(row.source for row in counts.of_item(number)) for number in range(1, 38)
+    } == {number: ITEM_SOURCES.get(number, ()) for number in range(1, 38)}
     assert all(counts.done(number) for number in ITEM_SOURCES)
     assert not counts.done(5)  # an activity item: its ✓ comes from held activities
 
 
 def test_records_outside_the_period_are_not_counted(world):
     school3 = record_counts(db.session, Period.year(YEAR), [], world.school3.id)
-    assert school3.figures[Source.AGREEMENTS].school == 1  # B only: D is a draft, F ended
+    assert school3.figures[AGREEMENTS].school == 1  # B only: D is a draft, F ended
     # 2025: A (signed 01.09.2025), C (until 31.12.2025), F (terminated 01.01.2026), not B or E.
     counts = record_counts(db.session, Period.year(2025), [world.m1, world.m2])
     figures = counts.figures
-    assert figures[Source.AGREEMENTS].region == 3
-    assert figures[Source.AGREEMENTS].by_municipality == {world.m1.id: 2, world.m2.id: 1}
-    assert (figures[Source.JOB_PLACES].region, figures[Source.JOB_HIRES].region) == (4, 1)
-    assert figures[Source.JOB_PLACES].by_municipality == {world.m1.id: 0, world.m2.id: 4}
-    assert figures[Source.MUNICIPAL_REPORTS].by_municipality == {world.m1.id: 1, world.m2.id: 1}
+    assert figures[AGREEMENTS].region == 3
+    assert figures[AGREEMENTS].by_municipality == {world.m1.id: 2, world.m2.id: 1}
+    assert (figures[JOB_PLACES].region, figures[JOB_HIRES].region) == (4, 1)
+    assert figures[JOB_PLACES].by_municipality == {world.m1.id: 0, world.m2.id: 4}
+    assert figures[MUNICIPAL_REPORTS].by_municipality == {world.m1.id: 1, world.m2.id: 1}
     # 2027: E, and the m2 job running into January.
     counts = record_counts(db.session, Period.year(2027), [world.m1, world.m2])
-    assert counts.figures[Source.AGREEMENTS].by_municipality == {world.m1.id: 1, world.m2.id: 0}
-    assert counts.figures[Source.JOB_PLACES].by_municipality == {world.m1.id: 0, world.m2.id: 3}
-    assert counts.campaigns == [] and counts.figures[Source.MUNICIPAL_REPORTS].region == 0
+    assert counts.figures[AGREEMENTS].by_municipality == {world.m1.id: 1, world.m2.id: 0}
+    assert counts.figures[JOB_PLACES].by_municipality == {world.m1.id: 0, world.m2.id: 3}
+    assert campaigns_in(db.session, Period.year(2027)) == []
+    assert counts.figures[MUNICIPAL_REPORTS].region == 0
     assert not counts.done(33) and counts.done(4)
     # A period over two years takes both campaigns.
-    counts = record_counts(db.session, Period(date(2025, 6, 1), date(2026, 6, 30)), [world.m1])
-    assert [campaign.year for campaign in counts.campaigns] == [2025, 2026]
-    assert counts.figures[Source.MUNICIPAL_REPORTS].region == 3
+    counts_period = Period(date(2025, 6, 1), date(2026, 6, 30))
+    counts = record_counts(db.session, counts_period, [world.m1])
+    assert [campaign.year for campaign in campaigns_in(db.session, counts_period)] == [2025, 2026]
+    assert counts.figures[MUNICIPAL_REPORTS].region == 3
 
 
 # --- the page ---

@@ -199,6 +199,38 @@ def test_replace_removes_the_old_file_and_a_refused_save_leaves_none(web, people
     assert stored_files(upload_folder) == []
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        sa.exc.OperationalError("UPDATE", {}, Exception("database is locked")),
+        RuntimeError("a bug after the file was stored"),
+    ],
+)
+@time_machine.travel(DECEMBER, tick=False)
+def test_a_save_that_fails_after_storing_the_file_leaves_none(
+    web, people, upload_folder, monkeypatch, failure
+):
+    """Whatever ends the request's transaction without a commit takes the new file with it;
+    the old one stays with the plan that still refers to it."""
+    client = web(people["coord_a"])
+    upload(client, "/monitoring/plans/new", plan_form(people), PDF)
+    plan = fresh(MunicipalPlan)[0]
+    kept = plan.document
+
+    def fail(plan, stored_name):
+        raise failure
+
+    monkeypatch.setattr("partnercrm.monitoring.services.set_plan_document", fail)
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = upload(client, f"/monitoring/plans/{plan.id}/edit", plan_form(people), PDF)
+    finally:
+        client.application.config["PROPAGATE_EXCEPTIONS"] = None
+    assert response.status_code in (500, 503)
+    assert fresh(MunicipalPlan)[0].document == kept
+    assert stored_files(upload_folder) == [kept]
+
+
 @pytest.fixture
 def plan_with_pdf(people, upload_folder):
     (upload_folder / PLAN_DOCUMENTS).mkdir(parents=True, exist_ok=True)

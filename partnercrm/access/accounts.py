@@ -25,6 +25,12 @@ def can_manage_users(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.COORDINATOR)
 
 
+def must_limit_employment_centers(user: User) -> bool:
+    """Must an employment center's user that ``user`` makes be limited to ``user``'s
+    municipality? Coordinators: without one the center's user would see the whole region."""
+    return user.role is Role.COORDINATOR
+
+
 def grantable_roles(user: User) -> list[Role]:
     if user.role is Role.ADMIN:
         return list(Role)

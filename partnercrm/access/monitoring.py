@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from partnercrm.access.base import coordinates, coordinator_municipality_id, is_admin
 from partnercrm.accounts.models import User
+from partnercrm.directory.models import Municipality
 from partnercrm.indicators.models import MunicipalPlan
+from partnercrm.monitoring.models import MunicipalReport
 
 
 def can_use_monitoring(user: User) -> bool:
@@ -66,3 +68,26 @@ def municipal_plans_scope(user: User) -> sa.Select:
     if own is None:
         return query.where(sa.false())
     return query.where(MunicipalPlan.municipality_id == own)
+
+
+def plan_municipalities_scope(user: User) -> sa.Select:
+    """Municipalities whose plans ``user`` manages: the query form of
+    :func:`can_manage_plans_of`."""
+    query = sa.select(Municipality)
+    if is_admin(user):
+        return query
+    own = coordinator_municipality_id(user)
+    if own is None:
+        return query.where(sa.false())
+    return query.where(Municipality.id == own)
+
+
+def municipal_reports_scope(user: User) -> sa.Select:
+    """Municipal reports ``user`` sees: the query form of :func:`can_see_municipal_report`."""
+    query = sa.select(MunicipalReport)
+    if is_admin(user):
+        return query
+    own = coordinator_municipality_id(user)
+    if own is None:
+        return query.where(sa.false())
+    return query.where(MunicipalReport.municipality_id == own)

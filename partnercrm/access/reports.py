@@ -27,6 +27,34 @@ def can_see_reports(user: User) -> bool:
     return roster_school_id(user) is not None
 
 
+def can_report_on_municipalities(user: User) -> bool:
+    """Municipalities' figures and their lists of schools: admins and coordinators (school
+    staff see their own school's)."""
+    return is_admin(user) or coordinator_municipality_id(user) is not None
+
+
+def can_choose_report_municipality(user: User) -> bool:
+    """Any municipality (or the region) may be chosen: admins. Coordinators see their own."""
+    return is_admin(user)
+
+
+def can_choose_report_school(user: User) -> bool:
+    """A school of the municipality may be chosen: admins and coordinators. School staff see
+    their own school."""
+    return can_report_on_municipalities(user)
+
+
+def default_report_municipality_id(user: User) -> int | None:
+    """The municipality a report is about when none is asked for: a coordinator's own; None
+    (the region) for admins."""
+    return coordinator_municipality_id(user)
+
+
+def report_school_id(user: User) -> int | None:
+    """The school every report of ``user`` is about: school staff's own; None for the others."""
+    return roster_school_id(user)
+
+
 def can_report_on_municipality(user: User, municipality_id: int) -> bool:
     """A municipality's figures and its list of schools."""
     if not user.is_authenticated:
@@ -49,6 +77,11 @@ def can_report_on_school(user: User, school: Organization) -> bool:
     if user.role is Role.COORDINATOR:
         return user.municipality_id is not None and school.municipality_id == user.municipality_id
     return roster_school_id(user) == school.id
+
+
+def can_use_indicator_export(user: User) -> bool:
+    """The export at all: admins and coordinators (school staff do not export)."""
+    return can_report_on_municipalities(user)
 
 
 def can_export_indicators(user: User, municipality_id: int | None) -> bool:

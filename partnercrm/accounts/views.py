@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial, wraps
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -11,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from partnercrm.access.accounts import (
@@ -19,10 +20,12 @@ from partnercrm.access.accounts import (
     assignable_organizations_scope,
     can_give_access,
     can_manage_user,
+    can_manage_users,
     grantable_roles,
+    must_limit_employment_centers,
     users_scope,
 )
-from partnercrm.access.base import require, roles_required
+from partnercrm.access.base import require
 from partnercrm.accounts import services
 from partnercrm.accounts.forms import (
     ChangePasswordForm,
@@ -31,6 +34,7 @@ from partnercrm.accounts.forms import (
     NewUserForm,
     UserForm,
 )
+from partnercrm.accounts.labels import ROLE_LABELS
 from partnercrm.accounts.models import User, normalise_email
 from partnercrm.accounts.passwords import verify_password
 from partnercrm.accounts.rules import Role
@@ -41,17 +45,9 @@ from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db, limiter
 from partnercrm.web.pagination import paginate
 from partnercrm.web.redirects import safe_next
+from partnercrm.web.unit_of_work import after_commit, refusal_shown
 
 bp = Blueprint("accounts", __name__)
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Ministry administrator"),
-    Role.COORDINATOR: _l("Municipal coordinator"),
-    Role.SCHOOL: _l("School staff"),
-    Role.COLLEGE: _l("College or university staff"),
-    Role.EMPLOYER: _l("Employer"),
-    Role.EMPLOYMENT_CENTER: _l("Employment center"),
-}
 
 
 def _login_account_key() -> str:
@@ -82,23 +78,14 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        # A failed login is answered normally, so its audit entry is committed too.
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            db.session.commit()  # keep the failed-login audit entry
             flash(_("Wrong e-mail or password."), "danger")
-            return render_template("accounts/login.html", form=form, demo=_demo_accounts()), 200
+            return render_template("accounts/login.html", form=form), 200
         login_user(user, remember=form.remember.data)
-        db.session.commit()
         return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
-    return render_template("accounts/login.html", form=form, demo=_demo_accounts())
-
-
-def _demo_accounts():
-    if not current_app.config["SHOW_DEMO_ACCOUNTS"]:
-        return None
-    from partnercrm.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
-    return {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD, "labels": ROLE_LABELS}
+    return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -107,7 +94,6 @@ def logout():
     user = current_user._get_current_object()
     user.rotate_session_token()
     record(AuditAction.LOGOUT, "user", user.id)
-    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
@@ -130,7 +116,6 @@ def change_password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             services.change_password(user, form.password.data)
-            db.session.commit()
             keep_session(user)
             flash(_("Your password has been changed. Other sessions have been ended."), "success")
             return redirect(url_for("dashboard.index"))
@@ -145,7 +130,6 @@ def accept_invitation(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         services.change_password(user, form.password.data)
-        db.session.commit()
         login_user(user)
         flash(_("Welcome! Your password has been set."), "success")
         return redirect(url_for("dashboard.index"))
@@ -170,7 +154,7 @@ def _scoped_choices(form: UserForm) -> None:
         (org.id, f"{org.name} ({org.code})") for org in db.session.scalars(organizations)
     ]
     form.municipality.choices = none + [(m.id, m.name) for m in db.session.scalars(municipalities)]
-    if current_user.role is Role.COORDINATOR:
+    if must_limit_employment_centers(current_user):
         form.municipality.description = _(
             "An employment center's user must be limited to your municipality."
         )
@@ -194,8 +178,20 @@ def _submitted_attachment(form: UserForm):
     return role, organization, municipality
 
 
+def user_managers_only(view):
+    """Logged-in users who manage accounts (admins, coordinators); 403 for the others."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        require(can_manage_users(current_user))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.route("/users")
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@user_managers_only
 def users():
     query = users_scope(current_user)
     search = request.args.get("q", "").strip()
@@ -217,6 +213,7 @@ def users():
 
 
 def _flash_invitation_sent(user: User) -> None:
+    """Mail the invitation and say whether it went; after the commit, so that the link works."""
     if services.send_invitation(user):
         flash(_("The invitation has been sent to %(email)s.", email=user.email), "success")
     else:
@@ -224,7 +221,7 @@ def _flash_invitation_sent(user: User) -> None:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@user_managers_only
 def new_user():
     form = NewUserForm()
     _scoped_choices(form)
@@ -235,7 +232,7 @@ def new_user():
         if wants_password and not form.password.data:
             form.password.errors.append(_("Enter the initial password."))
         else:
-            try:
+            with refusal_shown(form):
                 user = services.create_user(
                     email=form.email.data,
                     full_name=form.full_name.data,
@@ -244,20 +241,15 @@ def new_user():
                     municipality=municipality,
                     password=form.password.data if wants_password else None,
                 )
-            except services.AccountError as error:
-                db.session.rollback()
-                flash(_(str(error)), "danger")
-            else:
-                db.session.commit()
                 flash(_("The user has been created."), "success")
                 if not wants_password:
-                    _flash_invitation_sent(user)
+                    after_commit(partial(_flash_invitation_sent, user))
                 return redirect(url_for("accounts.edit_user", user_id=user.id))
     return render_template("accounts/user_form.html", form=form, user=None, invitation_url=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@user_managers_only
 def edit_user(user_id: int):
     user = _manageable_user(user_id)
     form = UserForm(
@@ -274,7 +266,7 @@ def edit_user(user_id: int):
     attachment = _submitted_attachment(form) if form.is_submitted() else None
     if form.validate_on_submit():
         role, organization, municipality = attachment
-        try:
+        with refusal_shown(form):
             services.update_user(
                 user,
                 email=form.email.data,
@@ -283,11 +275,6 @@ def edit_user(user_id: int):
                 organization=organization,
                 municipality=municipality,
             )
-        except services.AccountError as error:
-            db.session.rollback()
-            flash(_(str(error)), "danger")
-        else:
-            db.session.commit()
             flash(_("The user has been saved."), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
     invitation_url = None
@@ -304,14 +291,13 @@ def edit_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@user_managers_only
 def set_user_active(user_id: int):
     user = _manageable_user(user_id)
     if user.id == current_user.id:
         flash(_("You cannot deactivate yourself."), "danger")
     else:
         services.set_active(user, not user.active)
-        db.session.commit()
         flash(
             _("The user has been activated.")
             if user.active
@@ -322,7 +308,7 @@ def set_user_active(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/password-reset", methods=["POST"])
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@user_managers_only
 def reset_password(user_id: int):
     """For a user who forgot the password: a new invitation link replaces it."""
     user = _manageable_user(user_id)
@@ -330,13 +316,12 @@ def reset_password(user_id: int):
         flash(_("Change your own password on the password page."), "warning")
     else:
         services.reset_password(user)
-        db.session.commit()
-        _flash_invitation_sent(user)
+        after_commit(partial(_flash_invitation_sent, user))
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/invitation", methods=["POST"])
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@user_managers_only
 def send_invitation(user_id: int):
     """E-mail the invitation link again (it is also shown on the user's page)."""
     user = _manageable_user(user_id)

@@ -21,9 +21,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnercrm.access.base import is_admin
+from partnercrm.accounts.labels import ROLE_LABELS
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
-from partnercrm.accounts.views import ROLE_LABELS
 from partnercrm.admin.forms import CSRFForm, OrganizationForm, SchoolHolidayForm, UserForm
 from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization

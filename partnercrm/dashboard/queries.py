@@ -15,23 +15,13 @@ from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import effective_headcounts
 from partnercrm.activities.rules import ActivityStatus
+from partnercrm.dashboard.labels import KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today
 from partnercrm.portal.models import Registration
 from partnercrm.roadmap.models import Indicator, PlanItem
 from partnercrm.students.models import Student
-
-KIND_LABELS = {
-    OrganizationKind.SCHOOL: _l("Schools"),
-    OrganizationKind.COLLEGE: _l("Colleges (ПОО)"),
-    OrganizationKind.UNIVERSITY: _l("Universities (ВО)"),
-    OrganizationKind.EMPLOYER: _l("Employers"),
-    OrganizationKind.EMPLOYMENT_CENTER: _l("Employment centers"),
-    OrganizationKind.AUTHORITY: _l("Education authorities"),
-    OrganizationKind.CAMP: _l("Camps"),
-}
 
 
 @dataclass(frozen=True)

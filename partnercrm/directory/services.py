@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from partnercrm import data
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import ORGANIZATION_KINDS
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind, approval_state_for
+from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 
+CODE_TAKEN = N_("An organization with this code already exists.")
+USERS_DO_NOT_FIT = N_(
+    "The organization has users whose role does not fit this kind. "
+    "Change or move those users first."
+)
 
-class OrganizationError(ValueError):
-    """A user-facing refusal about one form field."""
 
-    def __init__(self, field: str, message) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class OrganizationError(UserError):
+    """A refusal about an organization, on the form field it concerns."""
 
 
 def seed_municipalities() -> int:
@@ -27,9 +29,6 @@ def seed_municipalities() -> int:
     return data.insert_missing(
         Municipality, "name", [{k: row[k] for k in ("name", "full_name", "kind")} for row in rows]
     )
-
-
-CODE_TAKEN = _l("An organization with this code already exists.")
 
 
 def code_taken(code: str, organization: Organization | None) -> bool:
@@ -42,19 +41,27 @@ def create_organization(**values) -> Organization:
     organization = Organization()
     _apply(organization, values)
     db.session.add(organization)
-    db.session.flush()
+    _flush()
     return organization
 
 
 def update_organization(organization: Organization, **values) -> None:
     _apply(organization, values)
-    db.session.flush()
+    _flush()
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # Someone saved the same code between our check and our write.
+        raise OrganizationError(CODE_TAKEN, "code") from error
 
 
 def _apply(organization: Organization, values: dict) -> None:
     # Checked before any attribute changes, so autoflush cannot write a half-edited row.
     if code_taken(values["code"], organization):
-        raise OrganizationError("code", CODE_TAKEN)
+        raise OrganizationError(CODE_TAKEN, "code")
     if organization.id is not None and values["kind"] is not organization.kind:
         _check_users_fit(organization, values["kind"])
     for key, value in values.items():
@@ -70,10 +77,4 @@ def _check_users_fit(organization: Organization, kind: OrganizationKind) -> None
         sa.select(User.role).where(User.organization_id == organization.id).distinct()
     )
     if any(kind not in ORGANIZATION_KINDS[role] for role in roles):
-        raise OrganizationError(
-            "kind",
-            _l(
-                "The organization has users whose role does not fit this kind. "
-                "Change or move those users first."
-            ),
-        )
+        raise OrganizationError(USERS_DO_NOT_FIT, "kind")

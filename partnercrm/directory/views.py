@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from partnercrm.access.agreements import can_see_agreements
 from partnercrm.access.base import require
@@ -29,6 +28,7 @@ from partnercrm.directory.queries import (
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.web.pagination import paginate
+from partnercrm.web.unit_of_work import refusal_shown
 
 bp = Blueprint("directory", __name__)
 
@@ -131,23 +131,14 @@ def _save(form: OrganizationForm, org: Organization | None):
     """Create or update from a valid form; a redirect on success, None to show the errors."""
     # The choices already hold the scope; this guards the write itself.
     require(can_create_organization_in(current_user, form.municipality_id.data))
-    try:
+    with refusal_shown(form):
         if org is None:
             org = services.create_organization(**form.values())
         else:
             services.update_organization(org, **form.values())
-        db.session.commit()
-    except services.OrganizationError as error:
-        db.session.rollback()
-        form[error.field].errors.append(error.message)
-        return None
-    except IntegrityError:
-        # Someone saved the same code between our check and our write.
-        db.session.rollback()
-        form.code.errors.append(services.CODE_TAKEN)
-        return None
-    flash(_("The organization has been saved."), "success")
-    return redirect(url_for("directory.organization", organization_id=org.id))
+        flash(_("The organization has been saved."), "success")
+        return redirect(url_for("directory.organization", organization_id=org.id))
+    return None
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])

@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.http import http_date
 
@@ -42,16 +41,11 @@ from partnercrm.feeds.events import (
     webcal,
 )
 from partnercrm.feeds.ical import render
+from partnercrm.feeds.labels import OTHER_KIND_LABELS
 from partnercrm.feeds.queries import FeedKind
 from partnercrm.feeds.signing import signature_matches
 
 bp = Blueprint("feeds", __name__, url_prefix="/calendar")
-
-# Labels of the kinds of the public feed's filter; the activity kinds' are the activities'.
-OTHER_KIND_LABELS = {
-    FeedKind.OFFER: _l("Excursion offers of employers and colleges"),
-    FeedKind.HOLIDAY_JOB: _l("Holiday jobs for minors"),
-}
 
 
 def _kinds(allowed: frozenset[FeedKind]) -> frozenset[FeedKind]:
@@ -152,6 +146,5 @@ def _kind_label(kind: FeedKind) -> str:
 @login_required
 def reset():
     services.reset_feed_secret(current_user)
-    db.session.commit()
     flash(_("Your calendar link has been replaced. Subscribe again with the new link."), "success")
     return redirect(url_for("feeds.calendar"))

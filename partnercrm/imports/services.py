@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from partnercrm.access.activities import (
@@ -324,7 +325,7 @@ class OrganizationImporter(Importer):
         try:
             service(*args, **values)
         except directory_services.OrganizationError as error:
-            self.error(row, error.field, str(error.message))
+            self.error(row, error.field, gettext(error.message, **error.params))
 
 
 def _name_key(name: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from partnercrm.directory.rules import OrganizationKind
+from partnercrm.errors import UserError
 
 # Indicator 2: hosts that count as "enterprises and institutions" a student visited.
 VISITED_HOST_KINDS = frozenset(
@@ -26,8 +27,8 @@ ENTERED_BY_MINISTRY = (5, 7)
 ALL_NUMBERS = (1, 2, 3, 4, 5, 6, 7)
 
 
-class PeriodError(ValueError):
-    pass
+class PeriodError(UserError):
+    """A period that cannot be: its end before its start."""
 
 
 @dataclass(frozen=True)

@@ -14,26 +14,24 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from partnercrm.access.agreements import can_see_agreements
-from partnercrm.access.base import is_admin, require, roles_required, roster_school_id
-from partnercrm.access.jobs import can_report_jobs_in
-from partnercrm.access.monitoring import (
-    can_manage_campaigns,
-    can_see_municipal_report,
-    can_use_monitoring,
-)
+from partnercrm.access.base import require
 from partnercrm.access.reports import (
+    can_choose_report_municipality,
+    can_choose_report_school,
     can_export_indicators,
+    can_report_on_municipalities,
     can_report_on_municipality,
     can_report_on_school,
     can_see_reports,
+    can_use_indicator_export,
+    default_report_municipality_id,
+    report_school_id,
 )
-from partnercrm.accounts.rules import Role
 from partnercrm.activities.forms import KIND_LABELS as ACTIVITY_KIND_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.audit.models import AuditAction
@@ -56,7 +54,7 @@ from partnercrm.indicators.forms import (
     RoadmapForm,
     read,
 )
-from partnercrm.indicators.roadmap_records import RecordCounts, Source, record_counts
+from partnercrm.indicators.roadmap_records import Page, record_counts
 from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
 from partnercrm.roadmap.models import Indicator, PlanSection
 from partnercrm.web.errors import render_error
@@ -116,16 +114,10 @@ class Chosen:
         )
 
 
-def _own_school() -> Organization:
-    school_id = roster_school_id(current_user)
-    require(school_id is not None)
-    return db.session.get(Organization, school_id)
-
-
 def _wanted_municipality_id(form) -> int | None:
     """The municipality asked for; none asked, a coordinator's own (the region for admins)."""
-    if form.municipality.data is None and current_user.role is Role.COORDINATOR:
-        return current_user.municipality_id
+    if form.municipality.data is None:
+        return default_report_municipality_id(current_user)
     return form.municipality.data
 
 
@@ -135,8 +127,9 @@ def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
     user = current_user
     school_field = getattr(form, "school", None)
     wanted_school = school_field.data if school_field is not None else None
-    if user.role is Role.SCHOOL:
-        school = _own_school()
+    own_school_id = report_school_id(user)
+    if own_school_id is not None:
+        school = db.session.get(Organization, own_school_id)
         if form.municipality.data not in (None, school.municipality_id):
             abort(403)
         if wanted_school not in (None, school.id):
@@ -184,12 +177,15 @@ def _schools_of(municipality_id: int | None) -> list[tuple[int, str]]:
 def _choices(chosen: Chosen | None) -> dict:
     """What the scope part of the form offers the user."""
     user = current_user
-    if user.role is Role.ADMIN:
-        municipality_id = chosen.municipality.id if chosen and chosen.municipality else None
-        return {"municipalities": all_municipalities(), "schools": _schools_of(municipality_id)}
-    if user.role is Role.COORDINATOR:
-        return {"municipalities": [], "schools": _schools_of(user.municipality_id)}
-    return {"municipalities": [], "schools": []}
+    if not can_choose_report_school(user):
+        return {"municipalities": [], "schools": []}
+    municipality_id = default_report_municipality_id(user)
+    if municipality_id is None and chosen is not None and chosen.municipality is not None:
+        municipality_id = chosen.municipality.id
+    return {
+        "municipalities": all_municipalities() if can_choose_report_municipality(user) else [],
+        "schools": _schools_of(municipality_id),
+    }
 
 
 # --- charts ---
@@ -292,9 +288,10 @@ def _indicator_names() -> dict[int, str]:
 
 
 @bp.route("/municipalities/<int:municipality_id>")
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@login_required
 def municipality(municipality_id: int):
     """A municipality's schools, each with indicators 2, 3, 4 and 6 (zeros included)."""
+    require(can_report_on_municipalities(current_user))
     place = db.get_or_404(Municipality, municipality_id)
     require(can_report_on_municipality(current_user, place.id))
     form = read(DrillDownForm, request.args)
@@ -381,57 +378,6 @@ def school(school_id: int):
     )
 
 
-def _record_labels(records: RecordCounts) -> dict[Source, str]:
-    if records.campaigns:
-        years = ", ".join(str(campaign.year) for campaign in records.campaigns)
-        reports_label = _("Municipal reports submitted to the monitoring of %(years)s", years=years)
-    else:
-        reports_label = _("Municipal reports submitted (no monitoring campaign in this period)")
-    return {
-        Source.AGREEMENTS: _("Cooperation agreements in force"),
-        Source.JOB_PLACES: _("Places in holiday jobs"),
-        Source.JOB_HIRES: _("Young people hired for holiday jobs"),
-        Source.MUNICIPAL_REPORTS: reports_label,
-    }
-
-
-def _record_links(
-    records: RecordCounts, columns: list[Municipality], chosen: Chosen, period_args: dict
-) -> dict[Source, dict]:
-    """The page behind each record figure, {source: {cell key: URL}}, for the cells whose page
-    the user may open (the pages check again)."""
-    user = current_user
-    agreements, jobs, campaign_pages = {}, {}, {}
-    if can_see_agreements(user):
-        if is_admin(user):
-            agreements["region"] = url_for("agreements.index")
-        for m in columns:
-            if can_report_on_municipality(user, m.id):
-                agreements[m.id] = url_for("agreements.index", municipality=m.id)
-        if chosen.school is not None:
-            agreements["school"] = url_for("agreements.index", organization=chosen.school.id)
-    for key, municipality_id in [("region", None), *((m.id, m.id) for m in columns)]:
-        if can_report_jobs_in(user, municipality_id):
-            jobs[key] = url_for("job_report.report", municipality=municipality_id, **period_args)
-    if len(records.campaigns) == 1:
-        campaign_id = records.campaigns[0].id
-        if can_manage_campaigns(user):
-            campaign_pages["region"] = url_for("monitoring.campaign", campaign_id=campaign_id)
-        for m in columns:
-            if can_see_municipal_report(user, m.id):
-                campaign_pages[m.id] = url_for(
-                    "monitoring.report", campaign_id=campaign_id, municipality_id=m.id
-                )
-    elif can_use_monitoring(user):
-        campaign_pages["region"] = url_for("monitoring.index")
-    return {
-        Source.AGREEMENTS: agreements,
-        Source.JOB_PLACES: jobs,
-        Source.JOB_HIRES: jobs,
-        Source.MUNICIPAL_REPORTS: campaign_pages,
-    }
-
-
 @bp.route("/roadmap")
 @login_required
 def roadmap():
@@ -442,19 +388,20 @@ def roadmap():
     form = read(RoadmapForm, request.args)
     user = current_user
     chosen = None if _invalid(form) else _choose(form)
-    municipalities = all_municipalities() if user.role is Role.ADMIN else []
+    municipalities = all_municipalities() if can_choose_report_municipality(user) else []
     if chosen is None:
         return (
             render_template("indicators/roadmap.html", form=form, municipalities=municipalities),
             400,
         )
-    period = form.period
+    period, period_args = form.period, form.period_args()
     columns = [chosen.municipality] if chosen.municipality is not None else municipalities
+    school_id = chosen.school.id if chosen.school else None
     counts = reports.roadmap_counts(
         db.session,
         period,
         municipality_ids=[m.id for m in columns] if chosen.municipality is not None else None,
-        school_id=chosen.school.id if chosen.school else None,
+        school_id=school_id,
     )
     sections = db.session.scalars(
         sa.select(PlanSection)
@@ -462,9 +409,8 @@ def roadmap():
         .order_by(PlanSection.number)
     ).all()
     items = [item for section in sections for item in section.items]
-    records = record_counts(
-        db.session, period, columns, chosen.school.id if chosen.school else None
-    )
+    records = record_counts(db.session, period, columns, school_id)
+    page = Page(user, columns, school_id, period_args)
     done = {
         item.id
         for item in items
@@ -474,14 +420,13 @@ def roadmap():
         "indicators/roadmap.html",
         form=form,
         period=period,
-        period_args=form.period_args(),
+        period_args=period_args,
         chosen=chosen,
         municipalities=municipalities,
         columns=columns,
         counts=counts,
         records=records,
-        record_labels=_record_labels(records),
-        record_links=_record_links(records, columns, chosen, form.period_args()),
+        record_links={row.source: row.links(page) for row in records.rows},
         sections=sections,
         done=done,
         item_total=len(items),
@@ -507,10 +452,11 @@ def _download_name(form: ExportForm, place: Municipality | None) -> tuple[str, s
 
 
 @bp.route("/export")
-@roles_required(Role.ADMIN, Role.COORDINATOR)
+@login_required
 def export():
     """The indicator export of DESIGN §4.4 for the region or one municipality. Coordinators
     export their municipality; school staff do not export (the table is the municipality's)."""
+    require(can_use_indicator_export(current_user))
     form = read(ExportForm, request.args)
     if _invalid(form):
         return render_error(400, _first_error(form))
@@ -538,7 +484,6 @@ def export():
             "municipality": place.name if place else None,
         },
     )
-    db.session.commit()
     ascii_name, full_name = _download_name(form, place)
     response = Response(content, content_type=MIME_TYPES[fmt])
     disposition = f'attachment; filename="{ascii_name}"'

@@ -1,8 +1,9 @@
 """Writes and reads of the monitoring area: municipal plans (indicator 1), the ministry's
 values (indicators 5 and 7) and the yearly campaign (plan items 33–35).
 
-Services flush; the view commits once. Refusals raise :class:`MonitoringError` with an English
-msgid the view translates; the caller rolls back, so nothing of a refused change is kept.
+Services flush; the request's unit of work commits once. Refusals raise :class:`MonitoringError`
+with an English msgid the view translates and, where they concern one, the form field; the
+refusal rolls the unit back, so nothing of a refused change is kept.
 """
 
 from __future__ import annotations
@@ -63,12 +64,12 @@ NOT_SUBMITTED = N_("Only a submitted report can be returned for correction.")
 
 
 class MonitoringError(UserError):
-    pass
+    """A refusal of the monitoring area."""
 
 
 def _check_year(year: int) -> None:
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise MonitoringError(BAD_YEAR)
+        raise MonitoringError(BAD_YEAR, "year")
 
 
 def _clean_comment(comment: str | None, too_long: str = COMMENT_TOO_LONG) -> str | None:
@@ -84,21 +85,21 @@ def _clean_comment(comment: str | None, too_long: str = COMMENT_TOO_LONG) -> str
 def _check_plan(plan: MunicipalPlan | None, municipality_id: int, year: int, approved_on: date):
     _check_year(year)
     if approved_on > local_today():
-        raise MonitoringError(FUTURE_APPROVAL)
+        raise MonitoringError(FUTURE_APPROVAL, "approved_on")
     other = db.session.scalar(
         sa.select(MunicipalPlan.id).where(
             MunicipalPlan.municipality_id == municipality_id, MunicipalPlan.year == year
         )
     )
     if other is not None and (plan is None or other != plan.id):
-        raise MonitoringError(DUPLICATE_PLAN)
+        raise MonitoringError(DUPLICATE_PLAN, "year")
 
 
 def _flush_plan() -> None:
     try:
         db.session.flush()
     except IntegrityError as error:  # the same plan saved at the same moment elsewhere
-        raise MonitoringError(DUPLICATE_PLAN) from error
+        raise MonitoringError(DUPLICATE_PLAN, "year") from error
 
 
 def create_plan(
@@ -240,12 +241,12 @@ def set_indicator_value(
 def open_campaign(year: int, deadline: date, actor: User) -> MonitoringCampaign:
     _check_year(year)
     if deadline < local_today():
-        raise MonitoringError(PAST_DEADLINE)
+        raise MonitoringError(PAST_DEADLINE, "deadline")
     exists = db.session.scalar(
         sa.select(MonitoringCampaign.id).where(MonitoringCampaign.year == year)
     )
     if exists is not None:
-        raise MonitoringError(DUPLICATE_CAMPAIGN)
+        raise MonitoringError(DUPLICATE_CAMPAIGN, "year")
     campaign = MonitoringCampaign(
         year=year, deadline=deadline, status=CampaignStatus.OPEN, opened_by_id=actor.id
     )
@@ -253,7 +254,7 @@ def open_campaign(year: int, deadline: date, actor: User) -> MonitoringCampaign:
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise MonitoringError(DUPLICATE_CAMPAIGN) from error
+        raise MonitoringError(DUPLICATE_CAMPAIGN, "year") from error
     return campaign
 
 
@@ -262,7 +263,7 @@ def set_deadline(campaign: MonitoringCampaign, deadline: date) -> None:
     if campaign.status is not CampaignStatus.OPEN:
         raise MonitoringError(CAMPAIGN_CLOSED)
     if deadline < local_today() and deadline != campaign.deadline:
-        raise MonitoringError(PAST_DEADLINE)
+        raise MonitoringError(PAST_DEADLINE, "deadline")
     campaign.deadline = deadline
     db.session.flush()
 

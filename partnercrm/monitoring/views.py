@@ -1,6 +1,7 @@
 """Monitoring pages (docs/monitoring.md): the yearly campaign, municipal plans (indicator 1) and
 the ministry's values (indicators 5 and 7). Admins and coordinators only; every write is a POST
-with CSRF, checked against the user's scope on the server, and committed once here."""
+with CSRF, checked against the user's scope on the server, and committed once by the request's
+unit of work."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from partnercrm import uploads
-from partnercrm.access.base import coordinator_municipality_id, require, roles_required
+from partnercrm.access.base import coordinator_municipality_id, require
 from partnercrm.access.monitoring import (
     can_download_municipal_plan,
     can_enter_indicator_values,
@@ -32,13 +33,12 @@ from partnercrm.access.monitoring import (
     can_see_municipal_report,
     can_submit_municipal_report,
     can_use_monitoring,
+    municipal_reports_scope,
+    plan_municipalities_scope,
 )
-from partnercrm.accounts.rules import Role
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
 from partnercrm.directory.models import Municipality
-from partnercrm.directory.queries import all_municipalities
-from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.indicators.models import MunicipalPlan
 from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
@@ -53,67 +53,45 @@ from partnercrm.monitoring.forms import (
     ReturnReportForm,
     SubmitReportForm,
 )
+from partnercrm.monitoring.labels import STATE_CLASSES, STATE_LABELS
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
-from partnercrm.monitoring.rules import CampaignStatus, ReportState, ReportStatus
+from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+from partnercrm.web.unit_of_work import refusal_shown
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
-
-# Service refusals that belong to one field of a form.
-_PLAN_ERROR_FIELDS = {
-    services.BAD_YEAR: "year",
-    services.DUPLICATE_PLAN: "year",
-    services.FUTURE_APPROVAL: "approved_on",
-}
-_CAMPAIGN_ERROR_FIELDS = {
-    services.BAD_YEAR: "year",
-    services.DUPLICATE_CAMPAIGN: "year",
-    services.PAST_DEADLINE: "deadline",
-}
 
 
 @bp.context_processor
 def _context() -> dict:
     return {
-        "ReportState": ReportState,
         "ReportStatus": ReportStatus,
         "CampaignStatus": CampaignStatus,
         "COMPUTED_FROM_ACTIVITIES": COMPUTED_FROM_ACTIVITIES,
         "ENTERED_BY_MINISTRY": ENTERED_BY_MINISTRY,
         "can_enter_indicator_values": can_enter_indicator_values,
-        "state_labels": {
-            ReportState.SUBMITTED: _("submitted"),
-            ReportState.REOPENED: _("returned for correction"),
-            ReportState.MISSING: _("not submitted"),
-            ReportState.OVERDUE: _("overdue"),
-        },
-        "state_classes": {
-            ReportState.SUBMITTED: "text-bg-success",
-            ReportState.REOPENED: "text-bg-warning",
-            ReportState.MISSING: "text-bg-secondary",
-            ReportState.OVERDUE: "text-bg-danger",
-        },
+        "state_labels": STATE_LABELS,
+        "state_classes": STATE_CLASSES,
     }
 
 
-def monitoring_user(view):
-    """Admins, and coordinators attached to a municipality."""
+def _allowed_if(predicate):
+    """Logged in, and ``predicate(current_user)`` of ``access.monitoring``; 403 otherwise."""
 
-    @wraps(view)
-    @roles_required(Role.ADMIN, Role.COORDINATOR)
-    def wrapped(*args, **kwargs):
-        require(can_use_monitoring(current_user))
-        return view(*args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            require(predicate(current_user))
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def admin_only(view):
-    @wraps(view)
-    @roles_required(Role.ADMIN)
-    def wrapped(*args, **kwargs):
-        return view(*args, **kwargs)
-
-    return wrapped
+# Admins, and coordinators attached to a municipality.
+monitoring_user = _allowed_if(can_use_monitoring)
+campaign_manager = _allowed_if(can_manage_campaigns)
 
 
 def _year_arg() -> int:
@@ -121,17 +99,6 @@ def _year_arg() -> int:
     if year is None or not services.FIRST_YEAR <= year <= services.LAST_YEAR:
         return local_today().year
     return year
-
-
-def _refused(error: UserError, form=None, fields: dict | None = None) -> None:
-    """Roll back and show a service refusal, on its form field where it has one."""
-    db.session.rollback()
-    message = _(str(error))
-    name = (fields or {}).get(str(error))
-    if form is not None and name is not None and name in form:
-        form[name].errors = [*form[name].errors, message]
-    else:
-        flash(message, "danger")
 
 
 def _campaigns() -> list[MonitoringCampaign]:
@@ -148,12 +115,10 @@ def _campaigns() -> list[MonitoringCampaign]:
 def index():
     if can_manage_campaigns(current_user):
         return _admin_index(CampaignForm(formdata=None, year=local_today().year))
-    municipality_id = coordinator_municipality_id(current_user)
+    # A coordinator's overview: the own municipality's report in each campaign.
     reports = {
         report.campaign_id: report
-        for report in db.session.scalars(
-            sa.select(MunicipalReport).where(MunicipalReport.municipality_id == municipality_id)
-        )
+        for report in db.session.scalars(municipal_reports_scope(current_user))
     }
     today = local_today()
     rows = [
@@ -185,16 +150,12 @@ def _admin_index(form: CampaignForm, status: int = 200):
 
 
 @bp.route("/campaigns", methods=["POST"])
-@admin_only
+@campaign_manager
 def open_campaign():
     form = CampaignForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             campaign = services.open_campaign(form.year.data, form.deadline.data, current_user)
-            db.session.commit()
-        except UserError as error:
-            _refused(error, form, _CAMPAIGN_ERROR_FIELDS)
-        else:
             flash(_("The campaign has been opened."), "success")
             return redirect(url_for("monitoring.campaign", campaign_id=campaign.id))
     return _admin_index(form, 400)
@@ -226,17 +187,13 @@ def campaign(campaign_id: int):
 
 
 @bp.route("/campaigns/<int:campaign_id>/deadline", methods=["POST"])
-@admin_only
+@campaign_manager
 def set_deadline(campaign_id: int):
     campaign = db.get_or_404(MonitoringCampaign, campaign_id)
     form = DeadlineForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             services.set_deadline(campaign, form.deadline.data)
-            db.session.commit()
-        except UserError as error:
-            _refused(error)
-        else:
             flash(_("The deadline has been changed."), "success")
     else:
         flash(_("Enter a date."), "danger")
@@ -244,22 +201,18 @@ def set_deadline(campaign_id: int):
 
 
 @bp.route("/campaigns/<int:campaign_id>/close", methods=["POST"])
-@admin_only
+@campaign_manager
 def close_campaign(campaign_id: int):
     campaign = db.get_or_404(MonitoringCampaign, campaign_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with refusal_shown():
             services.close_campaign(campaign)
-            db.session.commit()
-        except UserError as error:
-            _refused(error)
-        else:
             flash(_("The campaign has been closed: no more reports are accepted."), "success")
     return redirect(url_for("monitoring.campaign", campaign_id=campaign_id))
 
 
 @bp.route("/campaigns/<int:campaign_id>/export.<fmt>")
-@admin_only
+@campaign_manager
 def export_campaign(campaign_id: int, fmt: str):
     if fmt not in export.FORMATS:
         abort(404)
@@ -271,7 +224,6 @@ def export_campaign(campaign_id: int, fmt: str):
         campaign.id,
         {"year": campaign.year, "format": fmt},
     )
-    db.session.commit()
     mimetype = (
         "text/csv; charset=utf-8"
         if fmt == "csv"
@@ -345,12 +297,8 @@ def submit_report(campaign_id: int, municipality_id: int):
     form = SubmitReportForm()
     if not form.validate_on_submit():
         return _render_report(campaign, municipality, form, 400)
-    try:
+    with refusal_shown():
         services.submit_report(campaign, municipality.id, current_user, form.comment.data)
-        db.session.commit()
-    except UserError as error:
-        _refused(error)
-    else:
         flash(_("The report has been submitted; its values are frozen."), "success")
     return redirect(
         url_for("monitoring.report", campaign_id=campaign_id, municipality_id=municipality_id)
@@ -360,7 +308,7 @@ def submit_report(campaign_id: int, municipality_id: int):
 @bp.route(
     "/campaigns/<int:campaign_id>/municipalities/<int:municipality_id>/reopen", methods=["POST"]
 )
-@admin_only
+@campaign_manager
 def reopen_report(campaign_id: int, municipality_id: int):
     campaign = db.get_or_404(MonitoringCampaign, campaign_id)
     report = services.find_report(campaign, municipality_id)
@@ -369,12 +317,8 @@ def reopen_report(campaign_id: int, municipality_id: int):
     form = ReturnReportForm()
     if not form.validate_on_submit():
         return _render_report(campaign, report.municipality, status=400, return_form=form)
-    try:
+    with refusal_shown():
         services.reopen_report(report, current_user, form.reason.data)
-        db.session.commit()
-    except UserError as error:
-        _refused(error)
-    else:
         flash(_("The report has been returned; the coordinator can submit it again."), "success")
     return redirect(
         url_for("monitoring.report", campaign_id=campaign_id, municipality_id=municipality_id)
@@ -400,20 +344,19 @@ def plans():
 
 
 def _plan_municipality_choices(form: PlanForm) -> None:
-    choices = [
-        SelectChoice(m.id, m.name)
-        for m in all_municipalities()
-        if can_manage_plans_of(current_user, m.id)
-    ]
+    municipalities = db.session.scalars(
+        plan_municipalities_scope(current_user).order_by(Municipality.name)
+    )
+    choices = [SelectChoice(m.id, m.name) for m in municipalities]
     form.municipality_id.choices = ([SelectChoice(0, "—")] if len(choices) > 1 else []) + choices
 
 
 def _save_plan(form: PlanForm, plan: MunicipalPlan | None):
     """Create or update from a valid form, with the PDF if one was chosen; a redirect on
-    success, None to show the errors (nothing kept, no file left behind)."""
-    stored = old = None
+    success, None to show the errors (nothing kept, no file left behind: a stored file goes
+    with a rollback, the one it replaced with the commit)."""
     file = form.document.data
-    try:
+    with refusal_shown(form):
         if plan is None:
             plan = services.create_plan(
                 form.municipality_id.data, form.year.data, form.approved_on.data, form.title.data
@@ -421,25 +364,16 @@ def _save_plan(form: PlanForm, plan: MunicipalPlan | None):
         else:
             services.update_plan(plan, form.year.data, form.approved_on.data, form.title.data)
         if file is not None and file.filename:
-            stored = uploads.save_pdf(file, services.PLAN_DOCUMENTS)
+            try:
+                stored = uploads.save_pdf(file, services.PLAN_DOCUMENTS, field="document")
+            except uploads.FileTooLarge:
+                abort(413)  # as for a request above MAX_CONTENT_LENGTH
+            uploads.discard_on_rollback(services.PLAN_DOCUMENTS, stored)
             old = services.set_plan_document(plan, stored)
-        db.session.commit()
-    except uploads.UploadError as error:
-        _refused(error, form, {str(error): "document"})
-        if str(error) == uploads.TOO_LARGE:
-            abort(413)  # as for a request above MAX_CONTENT_LENGTH
-        return None
-    except UserError as error:
-        uploads.discard(services.PLAN_DOCUMENTS, stored)
-        _refused(error, form, _PLAN_ERROR_FIELDS)
-        return None
-    except BaseException:
-        db.session.rollback()
-        uploads.discard(services.PLAN_DOCUMENTS, stored)
-        raise
-    uploads.discard(services.PLAN_DOCUMENTS, old)
-    flash(_("The plan has been saved."), "success")
-    return redirect(url_for("monitoring.plans", year=plan.year))
+            uploads.discard_on_commit(services.PLAN_DOCUMENTS, old)
+        flash(_("The plan has been saved."), "success")
+        return redirect(url_for("monitoring.plans", year=plan.year))
+    return None
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -494,9 +428,7 @@ def delete_plan(plan_id: int):
     plan = _managed_plan(plan_id)
     year = plan.year
     if ConfirmForm().validate_on_submit():
-        document = services.delete_plan(plan)
-        db.session.commit()
-        uploads.discard(services.PLAN_DOCUMENTS, document)
+        uploads.discard_on_commit(services.PLAN_DOCUMENTS, services.delete_plan(plan))
         flash(_("The plan has been deleted."), "success")
     return redirect(url_for("monitoring.plans", year=year))
 
@@ -517,7 +449,7 @@ def plan_document(plan_id: int):
 
 
 @bp.route("/values", methods=["GET", "POST"])
-@admin_only
+@_allowed_if(can_enter_indicator_values)
 def values():
     year = _year_arg()
     entered = services.entered_values(year)
@@ -535,7 +467,7 @@ def values():
     status = 200
     if form.is_submitted():
         if form.validate():
-            try:
+            with refusal_shown():
                 services.set_indicator_value(
                     5, year, form.value_5.data, form.comment_5.data, current_user
                 )
@@ -546,10 +478,6 @@ def values():
                     form.comment_7.data,
                     current_user,
                 )
-                db.session.commit()
-            except UserError as error:
-                _refused(error)
-            else:
                 flash(_("The values have been saved."), "success")
                 return redirect(url_for("monitoring.values", year=year))
         status = 400

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from partnercrm.errors import UserError
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 UPLOADS_SUFFIX = ".uploads.tar.gz"
@@ -29,9 +31,9 @@ UPLOADS_SUFFIX = ".uploads.tar.gz"
 MARKER_TABLE = "audit_entry"
 
 
-class BackupError(RuntimeError):
+class BackupError(UserError):
     """The backup or restore cannot be done; the message says why (Russian and English, as
-    the people who run it may read either)."""
+    the people who run it may read either: the command line shows it as it is)."""
 
 
 @dataclass(frozen=True)

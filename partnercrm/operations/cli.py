@@ -15,6 +15,7 @@ from partnercrm.extensions import db
 from partnercrm.operations import backup as backups
 from partnercrm.operations.services import apply_retention
 from partnercrm.uploads import upload_root
+from partnercrm.web.unit_of_work import unit_of_work
 
 
 def _operator() -> dict:
@@ -44,12 +45,12 @@ def backup_command(output: Path | None) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(f"backup: uploaded documents → {files.uploads or 'none to keep'}")
     # The copy holds every person's data: an export like any other (DESIGN §2 AuditEntry).
-    record(
-        AuditAction.EXPORT,
-        "database",
-        details={"file": target.name, "uploads": files.uploads is not None, **_operator()},
-    )
-    db.session.commit()
+    with unit_of_work():
+        record(
+            AuditAction.EXPORT,
+            "database",
+            details={"file": target.name, "uploads": files.uploads is not None, **_operator()},
+        )
     click.echo(f"backup: done, {target.stat().st_size} bytes")
 
 
@@ -66,7 +67,8 @@ def restore_command(file: Path, yes: bool) -> None:
             f"{file}. / Every record will be replaced by the backup. Continue?",
             abort=True,
         )
-    # No pooled connection may hold the old database open while it is replaced.
+    # No pooled connection may hold the old database open while it is replaced: the session
+    # and the pool are let go by hand, as no unit of work can do it.
     db.session.remove()
     db.engine.dispose()
     click.echo(f"restore: database ← {file}")
@@ -75,8 +77,8 @@ def restore_command(file: Path, yes: bool) -> None:
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"restore: uploaded documents ← {archive or 'no uploads archive beside the file'}")
-    record(AuditAction.UPDATE, "database", details={"restored_from": file.name, **_operator()})
-    db.session.commit()
+    with unit_of_work():
+        record(AuditAction.UPDATE, "database", details={"restored_from": file.name, **_operator()})
     click.echo("restore: done")
 
 
@@ -85,9 +87,8 @@ def restore_command(file: Path, yes: bool) -> None:
 def retention_command(dry_run: bool) -> None:
     """Anonymise students and young people past the retention period (RETENTION_DAYS)."""
     days = current_app.config["RETENTION_DAYS"]
-    result = apply_retention(days, dry_run=dry_run)
-    if not dry_run:
-        db.session.commit()
+    with unit_of_work():  # a dry run only counts: there is nothing to commit
+        result = apply_retention(days, dry_run=dry_run)
     verb = "would anonymise" if dry_run else "anonymised"
     click.echo(
         f"retention ({days} days): {verb} {result.students} students, "
