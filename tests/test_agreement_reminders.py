@@ -190,9 +190,7 @@ def test_a_refused_message_is_retried_on_the_next_run(app, world, runner, outbox
     assert len(outbox) == 2
 
 
-def test_a_refused_message_is_retried_for_that_party_alone(
-    app, world, runner, outbox, monkeypatch
-):
+def test_a_refused_message_is_retried_for_that_party_alone(app, world, runner, outbox, monkeypatch):
     make_agreement([world.school, world.employer], number="7/2021", valid_to=END)
 
     def employer_refused(to, subject, body):
