@@ -53,8 +53,11 @@ from partnercrm.activities.models import (  # noqa: E402
 from partnercrm.directory.models import Municipality, Organization  # noqa: E402
 from partnercrm.indicators import queries  # noqa: E402
 from partnercrm.indicators.models import MunicipalPlan  # noqa: E402
-from partnercrm.indicators.rules import Period  # noqa: E402
-from partnercrm.localtime import start_of_local_day, to_utc  # noqa: E402
+from partnercrm.localtime import (  # noqa: E402
+    Period,  # noqa: E402
+    start_of_local_day,
+    to_utc,
+)
 from partnercrm.students.models import Student  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -6,8 +6,12 @@ local date of its start (DESIGN §3.1).
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
+
+from partnercrm.errors import UserError
 
 REGION_TZ = ZoneInfo("Europe/Kaliningrad")
 
@@ -35,3 +39,32 @@ def start_of_local_day(day: date) -> datetime:
 def local_today() -> date:
     """Today's date in the region."""
     return datetime.now(REGION_TZ).date()
+
+
+class PeriodError(UserError):
+    """A period that cannot be: its end before its start."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive local dates (a report's period)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise PeriodError("The end of the period is before its start.")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        return cls(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+
+    @property
+    def report_year(self) -> int:
+        """The year whose plans and ministry values apply: the year the period ends in."""
+        return self.end.year

@@ -297,7 +297,12 @@ def _build_agreement(t: Tenant, orgs, author) -> None:
     db.session.add(agreement)
     db.session.flush()
     db.session.add(
-        AgreementReminder(agreement_id=agreement.id, days_before=30, valid_to=agreement.valid_to)
+        AgreementReminder(
+            agreement_id=agreement.id,
+            days_before=30,
+            valid_to=agreement.valid_to,
+            organization_id=orgs.school.id,
+        )
     )
     t.ids.update(agreement=agreement.id, document=document.id)
 

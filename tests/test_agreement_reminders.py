@@ -1,6 +1,7 @@
 """``partnercrm remind``: 60 and 14 days before the last valid day, once each however often it
 runs, to the active users and the e-mail of every party; none for indefinite, terminated, draft
-or expired agreements."""
+or expired agreements. Each party's reminder is claimed before it is mailed, so a refused
+message is retried for that party alone and overlapping runs never mail a party twice."""
 
 from __future__ import annotations
 
@@ -34,14 +35,30 @@ def outbox(app, monkeypatch):
     return mailman.outbox
 
 
-def run_on(runner, day: date, hour: int = 6):
+def run_on(runner, day: date, hour: int = 6, exit_code: int = 0):
     """Run ``partnercrm remind`` as cron would at ``hour`` local time on ``day``."""
     with time_machine.travel(
         datetime(day.year, day.month, day.day, hour, tzinfo=REGION_TZ), tick=False
     ):
         result = runner.invoke(args=["remind"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return result
+
+
+def claims() -> list[tuple[int, int]]:
+    """The reminders claimed: (days before, party)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(AgreementReminder.days_before, AgreementReminder.organization_id).order_by(
+                AgreementReminder.days_before, AgreementReminder.organization_id
+            )
+        )
+    ]
+
+
+SCHOOL_MESSAGE = ("teacher@school1.example.org", "school1@example.org")
+EMPLOYER_MESSAGE = ("boss@yantar.example.org", "hr@yantar.example.org")
 
 
 def before(days: int) -> date:
@@ -80,12 +97,9 @@ def test_reminded_at_60_and_14_days_once_each(app, world, runner, outbox):
     for day in (before(14), before(13), before(1), END, END + timedelta(days=1)):
         run_on(runner, day)
     assert len(outbox) == 4
-    rows = db.session.execute(
-        sa.select(AgreementReminder.days_before, AgreementReminder.valid_to).order_by(
-            AgreementReminder.days_before
-        )
-    ).all()
-    assert rows == [(14, END), (60, END)]
+    parties = sorted([world.school.id, world.employer.id])
+    assert claims() == [(days, party) for days in (14, 60) for party in parties]
+    assert set(db.session.scalars(sa.select(AgreementReminder.valid_to))) == {END}
 
 
 def test_a_missed_run_sends_only_the_most_urgent_reminder(app, world, runner, outbox):
@@ -93,8 +107,7 @@ def test_a_missed_run_sends_only_the_most_urgent_reminder(app, world, runner, ou
     # the first run is 20 days before the end: the 60-day reminder is still sent
     run_on(runner, before(20))
     assert len(outbox) == 2
-    days = db.session.scalars(sa.select(AgreementReminder.days_before)).all()
-    assert days == [60]
+    assert {days for days, _party in claims()} == {60}
 
     # nothing until 14 days before; then the 14-day one
     run_on(runner, before(15))
@@ -108,7 +121,7 @@ def test_first_run_within_14_days_sends_the_14_day_reminder_only(app, world, run
     run_on(runner, before(5))
     run_on(runner, before(4))
     assert len(outbox) == 2
-    assert db.session.scalars(sa.select(AgreementReminder.days_before)).all() == [14]
+    assert {days for days, _party in claims()} == {14}
 
 
 def test_prolonging_starts_new_reminders(app, world, runner, outbox):
@@ -174,6 +187,58 @@ def test_a_refused_message_is_retried_on_the_next_run(app, world, runner, outbox
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AgreementReminder)) == 0
     monkeypatch.setattr(reminders, "send_mail", send_mail)
     run_on(runner, date(2021, 11, 2))
+    assert len(outbox) == 2
+
+
+def test_a_refused_message_is_retried_for_that_party_alone(app, world, runner, outbox, monkeypatch):
+    make_agreement([world.school, world.employer], number="7/2021", valid_to=END)
+
+    def employer_refused(to, subject, body):
+        return False if "boss@yantar.example.org" in to else send_mail(to, subject, body)
+
+    monkeypatch.setattr(reminders, "send_mail", employer_refused)
+    result = run_on(runner, before(60), exit_code=1)
+    assert "7/2021: 60-day reminder sent to" in result.output
+    assert "not sent, will retry on the next run" in result.output
+    assert sent(outbox) == [SCHOOL_MESSAGE]
+    # the school's claim stays; the employer's was released
+    assert claims() == [(60, world.school.id)]
+
+    monkeypatch.setattr(reminders, "send_mail", send_mail)
+    run_on(runner, before(59))
+    assert sent(outbox) == [SCHOOL_MESSAGE, EMPLOYER_MESSAGE]
+    run_on(runner, before(58))
+    assert len(outbox) == 2
+    assert claims() == sorted([(60, world.school.id), (60, world.employer.id)])
+
+
+def test_an_overlapping_run_never_mails_a_party_twice(
+    app, world, runner, outbox, monkeypatch, make_app
+):
+    """A second run starts while the first is mailing its first party: the second mails the
+    others, and the first finds their reminders claimed when it comes to them."""
+    make_agreement([world.school, world.employer], valid_to=END)
+    other = make_app({"MAIL_BACKEND": "locmem", "SERVER_NAME": "partnercrm.test"})
+    other.extensions["mailman"].outbox = outbox
+    runs = {}
+
+    def send_while_another_run_starts(to, subject, body):
+        if "second" not in runs:
+            runs["second"] = None
+            with other.app_context():
+                runs["second"] = other.test_cli_runner().invoke(args=["remind"])
+        return send_mail(to, subject, body)
+
+    monkeypatch.setattr(reminders, "send_mail", send_while_another_run_starts)
+    first = run_on(runner, before(60))
+    second = runs["second"]
+    assert second.exit_code == 0, second.output
+    assert sorted(sent(outbox)) == [EMPLOYER_MESSAGE, SCHOOL_MESSAGE]
+    assert first.output.count("reminder sent to") == 1
+    assert second.output.count("reminder sent to") == 1
+    assert len(claims()) == 2
+
+    run_on(runner, before(60))
     assert len(outbox) == 2
 
 

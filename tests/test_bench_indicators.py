@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
-from partnercrm.indicators.rules import Period
+from partnercrm.localtime import Period
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "indicators.py"
 

@@ -18,8 +18,8 @@ from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
-from partnercrm.indicators.rules import VISITED_HOST_KINDS, VOCATIONAL_KINDS, Period
-from partnercrm.localtime import start_of_local_day
+from partnercrm.indicators.rules import VISITED_HOST_KINDS, VOCATIONAL_KINDS
+from partnercrm.localtime import Period, start_of_local_day
 from partnercrm.students.models import Student
 
 YEAR = Period.year(2021)

@@ -18,8 +18,7 @@ from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.indicators.rules import Period
-from partnercrm.localtime import to_utc
+from partnercrm.localtime import Period, to_utc
 from partnercrm.roadmap.models import Indicator
 from partnercrm.spreadsheets import neutralise, to_xlsx
 from tests.activity_factories import ActivityFactory, StudentFactory

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -55,3 +56,95 @@ def empty_postgres_database():
 
 def test_migrations_match_models_on_postgresql(empty_postgres_database):
     upgrade_and_compare(empty_postgres_database)
+
+
+def reminders_across_0012(url: str) -> None:
+    """0012: a reminder of an agreement becomes one row per party; downgrading keeps one row
+    per agreement, lead time and end date."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    now = datetime(2021, 10, 1, 6)
+    with app.app_context():
+        upgrade(revision="0011")
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(sa.text("INSERT INTO municipality VALUES (1, 'Город', 'Городской округ', 'ГО')"))
+            run(
+                sa.text(
+                    "INSERT INTO organization (id, kind, code, name, municipality_id,"
+                    " created_at, updated_at)"
+                    " VALUES (:id, 'school', :code, :code, 1, :now, :now)"
+                ),
+                [{"id": number, "code": f"S{number}", "now": now} for number in (1, 2, 3)],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO agreement (id, number, subject, sequence, created_at,"
+                    " updated_at) VALUES (:id, :number, 'x', 0, :now, :now)"
+                ),
+                [{"id": id_, "number": f"N{id_}", "now": now} for id_ in (1, 2)],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO agreement_party (agreement_id, organization_id)"
+                    " VALUES (:agreement, :party)"
+                ),
+                [
+                    {"agreement": agreement, "party": party}
+                    for agreement, parties in ((1, (1, 2)), (2, (1, 2, 3)))
+                    for party in parties
+                ],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO agreement_reminder (agreement_id, days_before, valid_to,"
+                    " sent_at) VALUES (:agreement, :days, :valid_to, :now)"
+                ),
+                [
+                    {
+                        "agreement": agreement,
+                        "days": days,
+                        "valid_to": date(2021, 12, 31),
+                        "now": now,
+                    }
+                    for agreement, days in ((1, 60), (2, 60), (2, 14))
+                ],
+            )
+
+        upgrade(revision="0012")
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT agreement_id, days_before, organization_id FROM agreement_reminder"
+                    " ORDER BY agreement_id, days_before, organization_id"
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (1, 60, 1),
+            (1, 60, 2),
+            (2, 14, 1),
+            (2, 14, 2),
+            (2, 14, 3),
+            (2, 60, 1),
+            (2, 60, 2),
+            (2, 60, 3),
+        ]
+
+        downgrade(revision="0011")
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT agreement_id, days_before FROM agreement_reminder"
+                    " ORDER BY agreement_id, days_before"
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [(1, 60), (2, 14), (2, 60)]
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_reminders_become_one_per_party_on_sqlite(tmp_path):
+    reminders_across_0012(f"sqlite:///{tmp_path / 'reminders.sqlite3'}")
+
+
+def test_reminders_become_one_per_party_on_postgresql(empty_postgres_database):
+    reminders_across_0012(empty_postgres_database)

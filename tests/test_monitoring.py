@@ -22,7 +22,7 @@ from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.indicators.rules import Period
+from partnercrm.localtime import Period
 from partnercrm.monitoring import services
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import (

@@ -21,10 +21,10 @@ from partnercrm.audit.models import AuditAction, AuditEntry
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
-from partnercrm.indicators import forms as report_forms
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
 from partnercrm.localtime import to_utc
 from partnercrm.roadmap.models import Indicator, PlanItem
+from partnercrm.web import periods
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
 
@@ -257,7 +257,7 @@ def test_admin_sees_the_region(as_user, scenario):
 
 
 def test_the_default_is_the_current_local_year(as_user, monkeypatch):
-    monkeypatch.setattr(report_forms, "current_year", lambda: 2021)
+    monkeypatch.setattr(periods, "current_year", lambda: 2021)
     response = get_ok(as_user("admin"), "/reports/")
     assert numbers(indicator_rows(response)[2]) == (34, 4, 30)
     assert "01.01.2021" in response.get_data(as_text=True)

@@ -15,11 +15,10 @@ from partnercrm.directory.models import Municipality
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
-from partnercrm.indicators.rules import Period
 from partnercrm.jobs.models import ApplicationStatusChange, JobApplication, YoungPerson
 from partnercrm.jobs.report import job_report
 from partnercrm.jobs.rules import ApplicationStatus
-from partnercrm.localtime import to_utc
+from partnercrm.localtime import Period, to_utc
 from partnercrm.operations.services import apply_retention
 from partnercrm.students.models import Student
 from partnercrm.students.services import set_archived

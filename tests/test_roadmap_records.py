@@ -32,9 +32,8 @@ from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.indicators.roadmap_records import record_counts
-from partnercrm.indicators.rules import Period
 from partnercrm.jobs.rules import ApplicationStatus, JobStatus
-from partnercrm.localtime import to_utc
+from partnercrm.localtime import Period, to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.roadmap_records import campaigns_in
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus

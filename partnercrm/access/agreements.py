@@ -40,6 +40,14 @@ def can_create_agreement(user: User) -> bool:
     return can_see_agreements(user)
 
 
+def default_party(user: User) -> Organization | None:
+    """The party a new agreement of ``user`` starts with: an organization's staff their own
+    organization; nobody for admins and coordinators (they act for many)."""
+    if not user.is_authenticated or user.role not in ORGANIZATION_STAFF_ROLES:
+        return None
+    return user.organization
+
+
 def can_make_agreement_between(user: User, organizations: Iterable[Organization]) -> bool:
     """May ``user`` save an agreement with these parties (it must stay theirs to see)?"""
     return can_create_agreement(user) and any(

@@ -30,6 +30,7 @@ from partnercrm.access.base import (
 from partnercrm.access.students import can_see_student
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
+from partnercrm.directory.models import Organization
 from partnercrm.jobs.models import HolidayJob, JobApplication
 from partnercrm.jobs.rules import ApplicationStatus, JobStatus
 from partnercrm.students.models import Student
@@ -132,6 +133,14 @@ def can_post_jobs(user: User) -> bool:
 
 def can_propose_jobs(user: User) -> bool:
     return job_employer_id(user) is not None
+
+
+def posting_center(user: User) -> Organization | None:
+    """The employment center a job ``user`` posts is the responsibility of: the center's staff
+    their own; None for everyone else (the center that publishes it takes it)."""
+    if not user.is_authenticated or user.role is not Role.EMPLOYMENT_CENTER:
+        return None
+    return user.organization
 
 
 def can_review_job(user: User, job: HolidayJob) -> bool:

@@ -130,14 +130,28 @@ class AgreementDocument(db.Model):
 
 
 class AgreementReminder(db.Model):
-    """A reminder sent before expiry: once per agreement, lead time and end date, however
-    often ``partnercrm remind`` runs. A new end date gets new reminders."""
+    """A party's reminder before expiry: claimed once per agreement, lead time, end date and
+    party, however often ``partnercrm remind`` runs (the row is committed before the message is
+    sent, and deleted again if the mail server refuses it). A new end date gets new reminders."""
 
     __tablename__ = "agreement_reminder"
-    __table_args__ = (sa.UniqueConstraint("agreement_id", "days_before", "valid_to"),)
+    __table_args__ = (
+        # Named: the convention's name would be longer than PostgreSQL's 63 characters.
+        sa.UniqueConstraint(
+            "agreement_id",
+            "days_before",
+            "valid_to",
+            "organization_id",
+            name="uq_agreement_reminder_party",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreement.id", ondelete="CASCADE"))
     days_before: Mapped[int]
     valid_to: Mapped[date]
+    # The party reminded (its users and its own e-mail get one message).
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE")
+    )
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

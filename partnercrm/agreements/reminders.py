@@ -5,13 +5,18 @@ before its last valid day, in Russian, sent to the contacts of every party: the 
 the party organization and the organization's own e-mail — one message per party, so parties do
 not see each other's addresses.
 
-Each reminder is sent once: an :class:`AgreementReminder` row (agreement, lead time, end date)
-is written in the same transaction as the sending and is unique, so repeated or overlapping runs
-do not send it again. If a run was missed, only the most urgent reminder due is sent (rules.
+Each party's reminder is sent once: the command claims an :class:`AgreementReminder` row
+(agreement, lead time, end date, party), unique in the database, and commits it before mailing
+that party, so repeated or overlapping runs never mail a party twice. If the mail server refuses
+the message, the party's claim is released and the next run tries that party again, never the
+parties already mailed. If a run was missed, only the most urgent reminder due is sent (rules.
 due_reminder): 20 days before the end the parties get the 60-day reminder; 10 days before, the
 14-day one, and the missed 60-day one is not sent any more. A new end date (the agreement was
-prolonged) starts new reminders. If the mail server refuses a message, the reminder is not
-recorded and the next run tries again.
+prolonged) starts new reminders.
+
+This module finds what is due and claims, releases and sends one party's reminder (flushing,
+never committing); the command (``agreements/cli.py``) runs each claim and each release in a
+unit of work of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from partnercrm.accounts.models import User
@@ -37,12 +41,26 @@ from partnercrm.mail import send_mail
 log = logging.getLogger("partnercrm.agreements.reminders")
 
 
+@dataclass(frozen=True)
+class PartyReminder:
+    """One party's message of a reminder due today."""
+
+    agreement_id: int
+    number: str
+    days: int
+    valid_to: date
+    organization_id: int
+    party: str
+    emails: tuple[str, ...]
+    subject: str
+    body: str
+
+
 @dataclass
-class RemindResult:
-    sent: list[tuple[str, int]] = field(default_factory=list)  # (agreement number, days)
-    messages: int = 0
+class DueReminders:
+    messages: list[PartyReminder] = field(default_factory=list)
+    # Numbers of the agreements due whose parties have no e-mail address at all.
     no_recipients: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
 
 
 def candidates(today: date) -> sa.Select:
@@ -136,53 +154,76 @@ def compose(agreement: Agreement, organization: Organization, days: int, today: 
     return subject, "\n".join(lines)
 
 
-def send_due_reminders(today: date) -> RemindResult:
-    """Send every reminder due on ``today`` (a local date) that was not sent yet. Commits after
-    each agreement, so a reminder recorded is a reminder sent."""
-    result = RemindResult()
-    agreements = db.session.scalars(candidates(today)).all()
-    for agreement in agreements:
+def due_reminders(today: date) -> DueReminders:
+    """The reminders due on ``today`` (a local date), one message per party not claimed yet."""
+    due = DueReminders()
+    for agreement in db.session.scalars(candidates(today)).all():
         days = due_reminder(today, agreement.valid_to)
         if days is None:
-            continue
-        number = agreement.number
-        already = db.session.scalar(
-            sa.select(AgreementReminder.id).where(
-                AgreementReminder.agreement_id == agreement.id,
-                AgreementReminder.days_before == days,
-                AgreementReminder.valid_to == agreement.valid_to,
-            )
-        )
-        if already is not None:
             continue
         recipients = recipients_by_party(agreement)
         if not recipients:
             log.warning("agreement %s: no e-mail address of any party", agreement.id)
-            result.no_recipients.append(number)
+            due.no_recipients.append(agreement.number)
             continue
-        # Claim the reminder first: a concurrent run trips over the unique constraint.
-        db.session.add(
-            AgreementReminder(
-                agreement_id=agreement.id, days_before=days, valid_to=agreement.valid_to
+        claimed = set(
+            db.session.scalars(
+                sa.select(AgreementReminder.organization_id).where(
+                    AgreementReminder.agreement_id == agreement.id,
+                    AgreementReminder.days_before == days,
+                    AgreementReminder.valid_to == agreement.valid_to,
+                )
             )
         )
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            continue
         parties = {party.organization_id: party.organization for party in agreement.parties}
-        sent_all = True
         for organization_id, emails in recipients.items():
-            subject, body = compose(agreement, parties[organization_id], days, today)
-            if send_mail(emails, subject, body):
-                result.messages += 1
-            else:
-                sent_all = False
-        if sent_all:
-            db.session.commit()
-            result.sent.append((number, days))
-        else:
-            db.session.rollback()
-            result.failed.append(number)
-    return result
+            if organization_id in claimed:
+                continue
+            organization = parties[organization_id]
+            subject, body = compose(agreement, organization, days, today)
+            due.messages.append(
+                PartyReminder(
+                    agreement_id=agreement.id,
+                    number=agreement.number,
+                    days=days,
+                    valid_to=agreement.valid_to,
+                    organization_id=organization_id,
+                    party=organization.display_name,
+                    emails=tuple(emails),
+                    subject=subject,
+                    body=body,
+                )
+            )
+    return due
+
+
+def claim(reminder: PartyReminder) -> None:
+    """Record the party's reminder as sent; raises ``IntegrityError`` if a run has claimed it
+    already (the unique constraint decides between concurrent runs)."""
+    db.session.add(
+        AgreementReminder(
+            agreement_id=reminder.agreement_id,
+            days_before=reminder.days,
+            valid_to=reminder.valid_to,
+            organization_id=reminder.organization_id,
+        )
+    )
+    db.session.flush()
+
+
+def release(reminder: PartyReminder) -> None:
+    """Forget the party's claim (its message was refused), so the next run tries again."""
+    db.session.execute(
+        sa.delete(AgreementReminder).where(
+            AgreementReminder.agreement_id == reminder.agreement_id,
+            AgreementReminder.days_before == reminder.days,
+            AgreementReminder.valid_to == reminder.valid_to,
+            AgreementReminder.organization_id == reminder.organization_id,
+        )
+    )
+    db.session.flush()
+
+
+def send(reminder: PartyReminder) -> bool:
+    """Mail the party's reminder; False when the mail server refused it."""
+    return send_mail(list(reminder.emails), reminder.subject, reminder.body)

@@ -1,5 +1,5 @@
 """Writes about agreements: create, update, documents, links to activities. Services flush; the
-caller (a view, the import, a test) commits once or rolls back.
+caller's unit of work (a request, the import, a test) commits once or rolls back.
 
 Refusals raise :class:`AgreementError` with an English msgid (translated where it is shown) and
 the field it concerns, so forms can show it beside the field and the import as ``column``.
@@ -36,12 +36,6 @@ NUMBER_TAKEN = N_("An agreement with this number already exists with one of thes
 
 class AgreementError(UserError):
     """A refused change; ``field`` names the form field (and import column) it concerns."""
-
-    def __init__(self, message: str, field: str | None = None, **params):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
 
 
 @dataclass

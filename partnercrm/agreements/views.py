@@ -2,9 +2,10 @@
 what it produced, the form, document upload and download, linking activities, and the plan
 item 4 figures (agreements signed per year and municipality).
 
-Every view loads its agreement by id and checks it with :mod:`partnercrm.access`: an agreement
-the user may not see is "not found" (404), for its documents too. Writes go through
-:mod:`partnercrm.agreements.services`; the view commits once, or rolls back and shows why.
+Every view loads its agreement by id and checks it with :mod:`partnercrm.access.agreements`: an
+agreement the user may not see is "not found" (404), for its documents too. Writes go through
+:mod:`partnercrm.agreements.services` inside the request's unit of work; a refusal rolls back and
+is shown (:func:`~partnercrm.web.unit_of_work.refusal_shown`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from partnercrm.access.agreements import (
     can_link_activity,
     can_make_agreement_between,
     can_see_agreement,
+    default_party,
     linkable_activity_condition,
 )
-from partnercrm.access.base import ORGANIZATION_STAFF_ROLES, require
+from partnercrm.access.base import require
 from partnercrm.activities.models import Activity
 from partnercrm.activities.queries import counts_by_activity
 from partnercrm.agreements import queries, services
@@ -58,6 +60,7 @@ from partnercrm.extensions import db
 from partnercrm.localtime import local_date, local_today
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
+from partnercrm.web.unit_of_work import refusal_shown
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
@@ -104,10 +107,6 @@ def _load(agreement_id: int) -> Agreement:
     if agreement is None or not can_see_agreement(current_user, agreement):
         abort(404)
     return agreement
-
-
-def _error_text(error: services.AgreementError) -> str:
-    return _(error.message, **error.params)
 
 
 # --- list ---
@@ -174,30 +173,20 @@ def _save(form: AgreementForm, agreement: Agreement | None):
             _("Name your own organization (or one you coordinate) among the parties.")
         )
         return None
-    try:
+    with refusal_shown(form):
         if agreement is None:
             agreement = services.create_agreement(data, current_user)
         else:
             services.update_agreement(agreement, data)
-    except services.AgreementError as error:
-        db.session.rollback()
-        target = form[error.field] if error.field and error.field in form else None
-        if target is None or error.field == "parties":
-            form.parties.errors.append(_error_text(error))
-        else:
-            target.errors = [*target.errors, _error_text(error)]
-        return None
-    db.session.commit()
-    flash(_("The agreement has been saved."), "success")
-    return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+        flash(_("The agreement has been saved."), "success")
+        return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    return None
 
 
 def _own_party() -> list:
     """A new agreement starts with the user's own organization as a party."""
-    organization = current_user.organization
-    if current_user.role in ORGANIZATION_STAFF_ROLES and organization is not None:
-        return [(organization, None)]
-    return []
+    organization = default_party(current_user)
+    return [(organization, None)] if organization is not None else []
 
 
 def _render_form(form: AgreementForm, agreement: Agreement | None):
@@ -331,9 +320,8 @@ def upload_document(agreement_id: int):
         services.add_document(
             agreement, stored_name, file.filename, path.stat().st_size, current_user
         )
-        db.session.commit()
     except BaseException:
-        db.session.rollback()
+        # The request's unit of work rolls the document back: nothing refers to the file.
         uploads.discard(UPLOAD_AREA, stored_name)
         raise
     flash(_("The document has been uploaded."), "success")
@@ -367,15 +355,11 @@ def link_activity(agreement_id: int):
         return _render_detail(agreement, link_form=form, status=400)
     activity = db.get_or_404(Activity, form.activity.data)
     require(can_link_activity(current_user, agreement, activity))
-    try:
+    # No form to show the refusal on: the page it leads back to is rendered anew.
+    with refusal_shown():
         services.link_activity(agreement, activity)
-    except services.AgreementError as error:
-        db.session.rollback()
-        flash(_error_text(error), "danger")
-        return redirect(url_for("agreements.detail", agreement_id=agreement.id))
-    db.session.commit()
-    flash(_("The activity is linked to the agreement."), "success")
-    return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+        flash(_("The activity is linked to the agreement."), "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement_id))
 
 
 @bp.route("/<int:agreement_id>/activities/<int:activity_id>/unlink", methods=["POST"])
@@ -388,7 +372,6 @@ def unlink_activity(agreement_id: int, activity_id: int):
         abort(404)
     require(can_link_activity(current_user, agreement, activity))
     services.unlink_activity(agreement, activity)
-    db.session.commit()
     flash(_("The activity is no longer linked to the agreement."), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement.id))
 

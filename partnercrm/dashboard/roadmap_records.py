@@ -29,8 +29,8 @@ from partnercrm.agreements.queries import status_where
 from partnercrm.agreements.rules import AgreementStatus
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.indicators.roadmap_records import Figure, Page, Records, register_record_source
-from partnercrm.indicators.rules import Period
 from partnercrm.jobs.report import job_report
+from partnercrm.localtime import Period
 from partnercrm.monitoring.roadmap_records import municipal_reports
 
 

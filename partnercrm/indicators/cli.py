@@ -12,7 +12,7 @@ from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.indicators.export import FORMATS, render
 from partnercrm.indicators.queries import REGION, Scope, compute
-from partnercrm.indicators.rules import Period, PeriodError
+from partnercrm.localtime import Period, PeriodError
 
 
 def _date(ctx, param, value):

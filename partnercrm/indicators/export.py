@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from partnercrm.indicators.queries import IndicatorResult
-from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, Period
+from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES
+from partnercrm.localtime import Period
 from partnercrm.spreadsheets import to_csv, to_xlsx
 
 FORMATS = ("json", "csv", "xlsx")

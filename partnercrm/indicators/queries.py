@@ -28,8 +28,8 @@ from partnercrm.indicators.rules import (
     MUNICIPAL_PLANS,
     VISITED_HOST_KINDS,
     VOCATIONAL_KINDS,
-    Period,
 )
+from partnercrm.localtime import Period
 from partnercrm.roadmap.models import Indicator
 from partnercrm.students.models import Student
 

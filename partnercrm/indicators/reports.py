@@ -17,7 +17,7 @@ from partnercrm.activities.models import Activity, activity_plan_item, activity_
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Organization
 from partnercrm.indicators.queries import Part, Scope, headcount_rows, named_rows
-from partnercrm.indicators.rules import Period
+from partnercrm.localtime import Period
 
 # --- monthly trend ---
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from partnercrm.accounts.models import User
 from partnercrm.directory.models import Municipality
-from partnercrm.indicators.rules import Period
+from partnercrm.localtime import Period
 
 _EXTENSION = "partnercrm.roadmap_record_sources"
 

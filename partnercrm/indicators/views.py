@@ -45,20 +45,17 @@ from partnercrm.indicators import queries, reports
 from partnercrm.indicators.forms import (
     ACTIVITY_NUMBERS,
     CHART_NUMBERS,
-    MAX_YEAR,
-    MIN_YEAR,
     DrillDownForm,
     ExportForm,
-    PeriodForm,
     ReportForm,
     RoadmapForm,
-    read,
 )
 from partnercrm.indicators.roadmap_records import Page, record_counts
 from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
 from partnercrm.roadmap.models import Indicator, PlanSection
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
+from partnercrm.web.periods import MAX_YEAR, MIN_YEAR, PeriodForm, read
 
 bp = Blueprint("indicators", __name__, url_prefix="/reports")
 

@@ -20,10 +20,10 @@ from partnercrm.audit.services import record
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
-from partnercrm.indicators.forms import MAX_YEAR, MIN_YEAR, PeriodForm, read
 from partnercrm.jobs.report import JobReport, job_report
 from partnercrm.spreadsheets import to_csv, to_xlsx
 from partnercrm.web.forms import blank_to_none
+from partnercrm.web.periods import PeriodForm, read, year_bounds
 
 bp = Blueprint("job_report", __name__, url_prefix="/jobs/report")
 
@@ -84,7 +84,6 @@ def _download(report: JobReport, place: Municipality | None, fmt: str) -> Respon
             "municipality": place.name if place else None,
         },
     )
-    db.session.commit()
     name = f"holiday-jobs-{report.first_day.isoformat()}_{report.last_day.isoformat()}"
     if place is not None:
         name += f"-municipality-{place.id}"
@@ -113,7 +112,7 @@ def report():
         require(can_report_jobs_in(user, place.id))
     if any(field.errors for field in form):
         return render_template(
-            "jobs/report.html", form=form, municipalities=municipalities, **_bounds()
+            "jobs/report.html", form=form, municipalities=municipalities, **year_bounds()
         ), 400
     period = form.period
     result = job_report(db.session, period.start, period.end, place.id if place else None)
@@ -126,10 +125,5 @@ def report():
         chosen={"municipality": place},
         report=result,
         period_args={**form.period_args(), "municipality": place.id if place else None},
-        **_bounds(),
+        **year_bounds(),
     )
-
-
-def _bounds() -> dict:
-    """The year bounds the shared period fields show (templates/indicators/_macros.html)."""
-    return {"min_year": MIN_YEAR, "max_year": MAX_YEAR}

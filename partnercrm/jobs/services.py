@@ -1,6 +1,6 @@
 """Writes about holiday jobs (plan item 7): postings and their review, applicants, applications
-and their status moves. Services flush; the caller (a view, the demo, a test) commits once or
-rolls back.
+and their status moves. Services flush; the caller's unit of work (a request, the demo, a test)
+commits once or rolls back.
 
 Refusals raise :class:`JobError` with an English msgid and its parameters (translated where they
 are shown) and the form field they concern. A refusal under the Labour Code raises
@@ -60,18 +60,19 @@ NO_PLACES_LEFT = N_("No places are left in this job.")
 class JobError(UserError):
     """A refused change; ``field`` names the form field it concerns, if any."""
 
-    def __init__(self, message: str, field: str | None = None, **params):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
-
 
 class LabourViolations(JobError):
     """A refusal under the Labour Code: ``violations`` lists every rule broken."""
 
-    def __init__(self, message: str, violations: Iterable[labour.Violation]):
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        violations: Iterable[labour.Violation] = (),
+        **params: object,
+    ) -> None:
+        super().__init__(message, field, **params)
         self.violations = list(violations)
 
 
@@ -156,7 +157,9 @@ def violations(posting: JobData | HolidayJob) -> list[labour.Violation]:
 def _refuse_unlawful(posting: JobData | HolidayJob) -> None:
     found = violations(posting)
     if found:
-        raise LabourViolations(N_("The job breaks the Labour Code and cannot be published."), found)
+        raise LabourViolations(
+            N_("The job breaks the Labour Code and cannot be published."), violations=found
+        )
 
 
 def create_job(
@@ -246,7 +249,7 @@ def _check_applicant(job: HolidayJob, birth_date: date | None, today: date) -> N
         )
     found = labour.applicant_violations(birth_date=birth_date, first_day=job.first_day)
     if found:
-        raise LabourViolations(N_("The applicant cannot apply for this job."), found)
+        raise LabourViolations(N_("The applicant cannot apply for this job."), violations=found)
     # The posting's hours were checked for its minimum age, so younger applicants don't fit.
     age = labour.age_on(birth_date, job.first_day)
     if age < job.min_age:
@@ -414,7 +417,7 @@ def move_application(
             raise JobError(N_("Applicants are hired for published jobs only."))
         found = hiring_violations(application)
         if found:
-            raise LabourViolations(N_("The applicant cannot be hired yet."), found)
+            raise LabourViolations(N_("The applicant cannot be hired yet."), violations=found)
     moved = db.session.execute(
         sa.update(JobApplication)
         .where(JobApplication.id == application.id, JobApplication.status == from_status)

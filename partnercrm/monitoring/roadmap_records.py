@@ -22,7 +22,7 @@ from partnercrm.access.monitoring import (
 )
 from partnercrm.directory.models import Municipality
 from partnercrm.indicators.roadmap_records import Figure, Page, Records
-from partnercrm.indicators.rules import Period
+from partnercrm.localtime import Period
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import ReportStatus
 

@@ -21,13 +21,8 @@ from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.indicators.rules import (
-    ALL_NUMBERS,
-    COMPUTED_FROM_ACTIVITIES,
-    ENTERED_BY_MINISTRY,
-    Period,
-)
-from partnercrm.localtime import local_date, local_today
+from partnercrm.indicators.rules import ALL_NUMBERS, COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
+from partnercrm.localtime import Period, local_date, local_today
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import (
     CampaignStatus,
