@@ -35,7 +35,7 @@ from partnercrm.jobs.rules import ApplicationStatus, JobStatus
 from partnercrm.localtime import to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
-from partnercrm.offers import services as offer_services
+from partnercrm.offers import bookings as offer_bookings
 from partnercrm.offers.rules import BookingStatus
 from partnercrm.roadmap.models import PlanItem
 from tests.activity_factories import ActivityFactory, build_world, sign_in
@@ -124,7 +124,7 @@ def world(seeded):
         school=w.school1,
         status=BookingStatus.REQUESTED,
     )
-    offer_services.confirm_booking(booking, None, NOW)
+    offer_bookings.confirm_booking(booking, None, NOW)
     db.session.commit()
     return w
 
