@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_unit_of_work(app)
     register_models(app)
     register_blueprints(app)
+    register_hooks(app)
     register_admin(app)
     register_errorhandlers(app)
     register_security(app)
@@ -134,6 +135,13 @@ def register_blueprints(app: Flask) -> None:
         jobs_api_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_hooks(app: Flask) -> None:
+    """What higher packages add to the pages of lower ones (``partnercrm/web/hooks.py``)."""
+    from partnercrm.agreements.hooks import register as register_agreement_hooks
+
+    register_agreement_hooks(app)
 
 
 def register_admin(app: Flask) -> None:

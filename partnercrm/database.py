@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 
 # Stable constraint names, so Alembic batch mode on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -79,3 +80,18 @@ def _sqlite_connection_setup(dbapi_connection, connection_record) -> None:
 
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
+
+
+def savepoint(session: Session) -> SessionTransaction:
+    """``session.begin_nested()`` that nests on SQLite too; use it as a context manager.
+
+    pysqlite (legacy transaction control, which keeps writers waiting on the busy handler; see
+    docs/offers.md) opens its transaction only right before the first INSERT, UPDATE or DELETE.
+    A SAVEPOINT sent before that would open a transaction of its own, and its RELEASE would
+    commit it at once, before the unit of work decides. So the BEGIN is sent first; it takes no
+    lock, just as pysqlite's own BEGIN before the write would not."""
+    connection = session.connection()
+    driver_connection = connection.connection.dbapi_connection
+    if isinstance(driver_connection, sqlite3.Connection) and not driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    return session.begin_nested()

@@ -31,7 +31,7 @@ from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
-from partnercrm.offers import services
+from partnercrm.offers import bookings, services
 from partnercrm.offers.models import Booking, OfferSlot
 from partnercrm.offers.rules import ACTIVE_BOOKING_STATUSES
 from tests.conftest import drop_test_schema
@@ -141,10 +141,10 @@ def test_threads_with_their_own_sessions_book_exactly_the_capacity(race_app):
             try:
                 slot = db.session.get(OfferSlot, slot_id)
                 school = db.session.get(Organization, school_ids[number % SCHOOLS])
-                services.book(
+                bookings.book(
                     slot,
                     school,
-                    services.BookingData(seats=1, grade=9),
+                    bookings.BookingData(seats=1, grade=9),
                     f"race-thread-{number:03d}-key",
                     None,
                     utcnow(),

@@ -23,7 +23,7 @@ from partnercrm.feeds.events import private_feed_url
 from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import REGION_TZ, to_utc
-from partnercrm.offers import services as offer_services
+from partnercrm.offers import speaker_requests as offer_requests
 from partnercrm.offers.rules import BookingStatus, OfferStatus, SpeakerRequestStatus
 from tests.activity_factories import ActivityFactory, sign_in
 from tests.conftest import csrf_token, request_scoped_client
@@ -253,7 +253,7 @@ def test_an_accepted_speaker_request_is_its_parent_meeting_only(
     request, employer_user = speaker_request
 
     def accept():
-        offer_services.accept_speaker_request(request, employer_user, NOW)
+        offer_requests.accept_speaker_request(request, employer_user, NOW)
 
     after = assert_changed(client, private_feed_url(school_user), frozen_time, accept)
     assert set(events(after)) == {uid("activity", request.activity)}
@@ -270,9 +270,9 @@ def test_an_answered_speaker_request_leaves_the_feeds(
 
     def answer_it():
         if answer == "declined":
-            offer_services.decline_speaker_request(request, "Нет свободных дат", employer_user)
+            offer_requests.decline_speaker_request(request, "Нет свободных дат", employer_user)
         else:
-            offer_services.cancel_speaker_request(request, NOW)
+            offer_requests.cancel_speaker_request(request, NOW)
 
     url = private_feed_url(employer_user)
     after = assert_changed(client, url, frozen_time, answer_it)

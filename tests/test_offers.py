@@ -4,7 +4,10 @@ services keep, the public list, the employer dashboard and who may do what by ob
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +19,11 @@ from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import to_local
-from partnercrm.offers import services
+from partnercrm.offers import bookings, notifications, services, speaker_requests
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
+from partnercrm.offers.notifications import notify_booking
 from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus, SpeakerRequestStatus
+from partnercrm.web.unit_of_work import after_commit, unit_of_work
 from tests.activity_factories import ActivityFactory, build_world, scoped_client, sign_in
 from tests.factories import OrganizationFactory, UserFactory
 from tests.offer_factories import (
@@ -200,15 +205,62 @@ def test_a_double_submit_makes_one_booking(app, world):
     assert seats_booked(slot.id) == (3, 3)
 
 
-def test_a_key_used_by_a_concurrent_submit_is_a_duplicate_for_the_service(app, world):
+def test_a_used_key_is_a_duplicate_for_the_service(app, world):
     slot = SlotFactory(offer=OfferFactory(organization=world.employer))
-    first = services.book(slot, world.school1, services.BookingData(seats=2), "k" * 20, None, NOW)
+    first = bookings.book(slot, world.school1, bookings.BookingData(seats=2), "k" * 20, None, NOW)
     db.session.commit()
-    with pytest.raises(services.DuplicateSubmission):
-        services.book(slot, world.school1, services.BookingData(seats=2), "k" * 20, None, NOW)
-    db.session.rollback()
-    assert services.booking_for_key("k" * 20).id == first.id
+    with pytest.raises(services.DuplicateSubmission) as repeated:
+        bookings.book(slot, world.school1, bookings.BookingData(seats=2), "k" * 20, None, NOW)
+    assert repeated.value.record.id == first.id
     assert seats_booked(slot.id) == (2, 2)
+
+
+def test_a_key_used_by_a_concurrent_submit_is_a_duplicate_for_the_service(app, world, monkeypatch):
+    """The other submission committed after this one looked for the key: the insert trips
+    over the unique key inside the savepoint, which takes back this one's seats alone; the
+    caller's transaction goes on, without a rollback."""
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer))
+    first = bookings.book(slot, world.school1, bookings.BookingData(seats=2), "k" * 20, None, NOW)
+    other = SlotFactory(offer=first.slot.offer)
+    db.session.commit()
+    looked = []
+    real_lookup = bookings.booking_for_key
+
+    def not_there_yet(key):
+        looked.append(key)
+        return None if len(looked) == 1 else real_lookup(key)
+
+    monkeypatch.setattr(bookings, "booking_for_key", not_there_yet)
+    other.capacity = 30  # a change of the caller's before the service call, to keep
+    with pytest.raises(services.DuplicateSubmission) as repeated:
+        bookings.book(slot, world.school1, bookings.BookingData(seats=2), "k" * 20, None, NOW)
+    assert looked == ["k" * 20, "k" * 20]
+    assert repeated.value.record.id == first.id
+    assert seats_booked(slot.id) == (2, 2)
+    db.session.commit()
+    assert seats_booked(slot.id) == (2, 2)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
+    assert db.session.get(OfferSlot, other.id).capacity == 30
+
+
+def test_a_key_used_by_a_concurrent_speaker_request_is_a_duplicate(app, world, monkeypatch):
+    offer = SpeakerOfferFactory(organization=world.employer)
+    data = speaker_requests.SpeakerRequestData(starts_at=NOW + timedelta(days=9))
+    first = speaker_requests.request_speaker(offer, world.school1, data, "s" * 20, None, NOW)
+    db.session.commit()
+    real_lookup = speaker_requests.speaker_request_for_key
+    looked = []
+
+    def not_there_yet(key):
+        looked.append(key)
+        return None if len(looked) == 1 else real_lookup(key)
+
+    monkeypatch.setattr(speaker_requests, "speaker_request_for_key", not_there_yet)
+    with pytest.raises(services.DuplicateSubmission) as repeated:
+        speaker_requests.request_speaker(offer, world.school1, data, "s" * 20, None, NOW)
+    assert repeated.value.record.id == first.id
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SpeakerRequest)) == 1
 
 
 def test_no_seats_left_changes_nothing(app, world):
@@ -237,8 +289,8 @@ def test_grade_outside_the_offer_is_refused(app, world):
     slot = SlotFactory(offer=OfferFactory(organization=world.employer, grade_min=8))
     db.session.commit()
     with pytest.raises(services.OfferError, match="grades"):
-        services.book(
-            slot, world.school1, services.BookingData(seats=2, grade=5), "g" * 20, None, NOW
+        bookings.book(
+            slot, world.school1, bookings.BookingData(seats=2, grade=5), "g" * 20, None, NOW
         )
     db.session.rollback()
     school = client_for(app, world.school1_user)
@@ -316,10 +368,10 @@ def test_two_cancellations_at_once_return_the_seats_once(app, world):
     assert booking.status is BookingStatus.CONFIRMED  # this request has read the booking
     with app.app_context():  # meanwhile another request cancels it
         other = db.session.get(Booking, booking.id)
-        services.end_booking(other, BookingStatus.CANCELLED, "раз", None, NOW)
+        bookings.end_booking(other, BookingStatus.CANCELLED, "раз", None, NOW)
         db.session.commit()
     with pytest.raises(services.OfferError, match="in the meantime"):
-        services.end_booking(booking, BookingStatus.CANCELLED, "два", None, NOW)
+        bookings.end_booking(booking, BookingStatus.CANCELLED, "два", None, NOW)
     db.session.rollback()
     assert seats_booked(booking.slot_id) == (0, 0)
 
@@ -329,10 +381,10 @@ def test_cancelling_twice_through_the_service_refuses_the_second(app, world):
         slot=SlotFactory(offer=OfferFactory(organization=world.employer)), school=world.school1
     )
     db.session.commit()
-    services.end_booking(booking, BookingStatus.CANCELLED, "раз", None, NOW)
+    bookings.end_booking(booking, BookingStatus.CANCELLED, "раз", None, NOW)
     db.session.commit()
     with pytest.raises(services.OfferError):
-        services.end_booking(booking, BookingStatus.CANCELLED, "два", None, NOW)
+        bookings.end_booking(booking, BookingStatus.CANCELLED, "два", None, NOW)
     db.session.rollback()
     assert seats_booked(booking.slot_id) == (0, 0)
 
@@ -343,7 +395,7 @@ def test_a_past_visit_can_no_longer_be_cancelled(app, world):
     )
     db.session.commit()
     with pytest.raises(services.OfferError, match="begun"):
-        services.end_booking(
+        bookings.end_booking(
             booking, BookingStatus.CANCELLED, "поздно", None, NOW + timedelta(days=8)
         )
     db.session.rollback()
@@ -371,8 +423,8 @@ def test_closing_stops_new_bookings_and_keeps_the_existing(app, world):
     services.set_offer_status(offer, OfferStatus.CLOSED, NOW)
     db.session.commit()
     with pytest.raises(services.OfferError, match="no bookings"):
-        services.book(
-            booking.slot, world.school1, services.BookingData(seats=1), "c" * 20, None, NOW
+        bookings.book(
+            booking.slot, world.school1, bookings.BookingData(seats=1), "c" * 20, None, NOW
         )
     db.session.rollback()
     assert booking.status is BookingStatus.CONFIRMED
@@ -798,23 +850,149 @@ def test_lists_show_each_role_its_own(app, world, objects):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 0
 
 
-def test_a_locked_sqlite_database_is_a_message_not_an_error(app, world, monkeypatch):
-    import sqlite3
+# --- one unit of work: mail after the commit, a busy database ---
 
+
+def test_a_booking_is_kept_only_with_its_unit_of_work(app, world):
+    """The savepoint of ``book`` nests in the caller's transaction on SQLite too: a failure
+    after the booking takes it back, seats and all."""
     slot = SlotFactory(offer=OfferFactory(organization=world.employer))
     db.session.commit()
-    school = client_for(app, world.school1_user)
+    with pytest.raises(RuntimeError), unit_of_work():
+        bookings.book(slot, world.school1, bookings.BookingData(seats=2), "u" * 20, None, NOW)
+        raise RuntimeError("a later step of the same request fails")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+    assert seats_booked(slot.id) == (0, 0)
+
+
+def test_a_refused_change_sends_no_mail(app, world, outbox):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)),
+        school=world.school1,
+        booked_by=world.school1_user,
+        status=BookingStatus.REQUESTED,
+    )
+    db.session.commit()
+    # A letter queued for a change that is then refused goes with the rollback.
+    with pytest.raises(services.OfferError), unit_of_work():
+        bookings.confirm_booking(booking, None, NOW)
+        after_commit(partial(notify_booking, booking, by_host=True))
+        raise services.OfferError(services.CHANGED_MEANWHILE)
+    assert outbox == []
+    # Through the pages: a refused decline (no reason), and a refused confirmation.
+    past = BookingFactory(
+        slot=SlotFactory(offer=booking.slot.offer, starts_at=NOW - timedelta(days=1)),
+        school=world.school1,
+        booked_by=world.school1_user,
+        status=BookingStatus.REQUESTED,
+    )
+    db.session.commit()
+    host = client_for(app, world.employer_user)
+    token = form_fields(host.get(f"/offers/bookings/{booking.id}").get_data(as_text=True))
+    host.post(f"/offers/bookings/{booking.id}/decline", data={**token, "reason": " "})
+    page = host.post(f"/offers/bookings/{past.id}/confirm", data=token, follow_redirects=True)
+    assert "This date has passed." in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert (booking.status, booking.activity_id) == (BookingStatus.REQUESTED, None)
+    assert (past.status, past.activity_id) == (BookingStatus.REQUESTED, None)
+    assert outbox == []
+
+
+def test_the_letter_goes_after_the_commit_and_its_failure_keeps_the_change(
+    app, world, outbox, monkeypatch, caplog
+):
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)),
+        school=world.school1,
+        booked_by=world.school1_user,
+        status=BookingStatus.REQUESTED,
+    )
+    db.session.commit()
+    booking_id = booking.id
+    seen = []
+
+    def broken_mail_server(to, subject, body):
+        # Another connection reads what the database has: the change is committed already.
+        with db.engine.connect() as connection:
+            seen.append(
+                connection.scalar(sa.select(Booking.status).where(Booking.id == booking_id))
+            )
+        raise RuntimeError("the mail server hung up")
+
+    monkeypatch.setattr(notifications, "send_mail", broken_mail_server)
+    host = client_for(app, world.employer_user)
+    token = form_fields(host.get(f"/offers/bookings/{booking_id}").get_data(as_text=True))
+    response = host.post(f"/offers/bookings/{booking_id}/confirm", data=token)
+    assert response.status_code == 302
+    assert seen == [BookingStatus.CONFIRMED]
+    assert "the mail server hung up" in caplog.text
+    db.session.expire_all()
+    assert booking.status is BookingStatus.CONFIRMED
+    assert booking.activity.status is ActivityStatus.PLANNED
+    page = host.get(response.location).get_data(as_text=True)
+    assert "The booking is confirmed; the excursion is planned." in page
+    assert outbox == []
+
+
+@pytest.fixture
+def busy_app(app, make_app):
+    """An app on the test database that waits a moment only for SQLite's write lock."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    return make_app(
+        {
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 0.2}},
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAIL_BACKEND": "locmem",
+        }
+    )
+
+
+@contextmanager
+def write_lock_held(app):
+    """Another process holds SQLite's write lock (as a long import would)."""
+    holder = sqlite3.connect(sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+TRY_AGAIN = "Подождите немного и повторите попытку."
+
+
+def test_a_locked_sqlite_database_answers_try_again_for_a_booking(app, busy_app, world):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer))
+    db.session.commit()
+    school = scoped_client(busy_app)
+    sign_in(school, world.school1_user, lang=None)
     data = booking_data(school, slot.id)
+    with write_lock_held(app):
+        response = school.post(f"/offers/slots/{slot.id}/book", data=data)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert TRY_AGAIN in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+    assert seats_booked(slot.id) == (0, 0)
+    # Sent again once the lock is gone, the same form books.
+    assert school.post(f"/offers/slots/{slot.id}/book", data=data).status_code == 302
+    assert seats_booked(slot.id) == (3, 3)
 
-    def locked(*args, **kwargs):
-        raise sa.exc.OperationalError(
-            "UPDATE offer_slot", {}, sqlite3.OperationalError("database is locked")
-        )
 
-    monkeypatch.setattr(services, "book", locked)
-    response = school.post(f"/offers/slots/{slot.id}/book", data=data)
-    assert response.status_code == 200
-    assert "Please send the form again." in response.get_data(as_text=True)
+def test_a_locked_sqlite_database_answers_try_again_for_any_write(app, busy_app, world):
+    offer = OfferFactory(organization=world.employer)
+    db.session.commit()
+    employer = scoped_client(busy_app)
+    sign_in(employer, world.employer_user, lang=None)
+    token = form_fields(employer.get(f"/offers/{offer.id}").get_data(as_text=True))
+    with write_lock_held(app):
+        response = employer.post(f"/offers/{offer.id}/status", data={**token, "status": "closed"})
+    assert response.status_code == 503
+    assert TRY_AGAIN in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert offer.status is OfferStatus.PUBLISHED
 
 
 def test_demo_offers_are_made_once(app, world):

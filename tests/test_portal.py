@@ -550,3 +550,54 @@ def test_the_same_new_inn_sent_twice_at_once_is_a_form_error(app, place, outbox,
     assert page.status_code == 200
     assert "This INN has just been registered by someone else." in page.get_data(as_text=True)
     assert (count(Organization), count(Registration)) == before
+
+
+# --- letters after the commit ---
+
+
+def test_a_decision_whose_letter_fails_is_kept_and_the_decider_is_told(
+    app, place, outbox, monkeypatch
+):
+    from partnercrm.portal import services
+
+    registration, _applicant = applied(app, place, outbox)
+    letters = len(outbox)
+    coordinator = browser(app, place.coordinator)
+    monkeypatch.setattr(services, "send_mail", lambda to, subject, body: False)
+    response = decide(coordinator, registration, "approve")
+    assert response.status_code == 302
+    assert fresh(registration).organization.approval_state is A.APPROVED
+    queue = coordinator.get(response.location).get_data(as_text=True)
+    assert "The registration has been approved." in queue
+    assert "The applicant could not be told by e-mail; tell them yourself." in queue
+    assert len(outbox) == letters
+
+
+def test_a_sign_up_whose_letter_fails_is_kept(app, place, outbox, monkeypatch):
+    from partnercrm.portal import services
+
+    def broken_mail_server(to, subject, body):
+        raise RuntimeError("the mail server hung up")
+
+    monkeypatch.setattr(services, "send_mail", broken_mail_server)
+    page = sign_up(browser(app), sign_up_form(place.here))
+    assert page.status_code == 200
+    assert one_registration("anna@baltlog.example").confirmed_at is None
+    assert outbox == []
+
+
+def test_a_refused_confirmation_keeps_nothing_and_sends_nothing(app, place, outbox):
+    client = browser(app)
+    sign_up(client, sign_up_form(place.here))
+    link = link_in(outbox[-1])
+    registration = one_registration("anna@baltlog.example")
+    # Meanwhile the ministry declined the organization.
+    registration.organization.approval_state = A.DECLINED
+    db.session.commit()
+    response = confirm(client, link)
+    assert response.status_code == 409
+    assert "has been declined" in response.get_data(as_text=True)
+    assert "The confirmation link is not valid" not in response.get_data(as_text=True)
+    assert fresh(registration).confirmed_at is None
+    assert count(User) == 3
+    assert len(outbox) == 1

@@ -37,7 +37,7 @@ from partnercrm.localtime import Period, to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.roadmap_records import campaigns_in
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
-from partnercrm.offers import services as offer_services
+from partnercrm.offers import bookings as offer_bookings
 from partnercrm.offers.rules import BookingStatus
 from partnercrm.roadmap.models import PlanItem
 from tests.activity_factories import ActivityFactory, build_world, sign_in
@@ -137,7 +137,7 @@ def world(seeded):
         school=w.school1,
         status=BookingStatus.REQUESTED,
     )
-    offer_services.confirm_booking(booking, None, NOW)
+    offer_bookings.confirm_booking(booking, None, NOW)
     db.session.commit()
     return w
 

@@ -8,8 +8,10 @@ offers of their municipality and the bookings and requests of its schools and of
 read-only. School staff book and ask for speakers for their own school only. A booking or a
 request has two sides: the offering organization confirms, declines or cancels it, the school
 cancels it; admins act as the offering side. Anything else asked for by id answers 404.
-:func:`offers_scope` and :func:`offer_records_visibility` are the SQL forms of
-:func:`can_see_offer` (for the staff list) and :func:`can_see_offer_record`.
+:func:`offer_visibility` (:func:`offers_visible_scope`) is the exact SQL form of
+:func:`can_see_offer`; :func:`offers_scope` is the staff list, which shows admins every offer and
+offering staff only their own; :func:`offer_records_visibility` is the SQL form of
+:func:`can_see_offer_record`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ def can_create_offer(user: User) -> bool:
     return is_admin(user) or offering_organization_id(user) is not None
 
 
+def can_choose_offering_organization(user: User) -> bool:
+    """Admins pick the organization of a new offer; offering staff offer for their own."""
+    return is_admin(user)
+
+
 def can_offer_for(user: User, organization: Organization) -> bool:
     """May ``user`` write the offers of ``organization`` and handle their bookings?"""
     if organization.kind not in OFFERING_KINDS:
@@ -76,6 +83,34 @@ def can_see_offer_bookings(user: User, offer: Offer) -> bool:
 
 def can_see_offer(user: User, offer: Offer) -> bool:
     return offer.status is OfferStatus.PUBLISHED or can_see_offer_bookings(user, offer)
+
+
+def offer_visibility(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause of :func:`offers_visible_scope`: exactly the offers
+    :func:`can_see_offer` lets ``user`` see (the query needs no join)."""
+    conditions: list[sa.ColumnElement[bool]] = [Offer.status == OfferStatus.PUBLISHED]
+    # can_manage_offer: admins an offering organization's offers, offering staff their own's
+    # (whose kind is an offering kind by offering_organization_id).
+    if is_admin(user):
+        conditions.append(
+            Offer.organization_id.in_(
+                sa.select(Organization.id).where(Organization.kind.in_(OFFERING_KINDS))
+            )
+        )
+    own = offering_organization_id(user)
+    if own is not None:
+        conditions.append(Offer.organization_id == own)
+    # coordinates(user, the offer's municipality, its organization's municipality)
+    municipality_id = coordinator_municipality_id(user)
+    if municipality_id is not None:
+        conditions.append(Offer.id.in_(offers_in_municipality(municipality_id)))
+    return sa.or_(*conditions)
+
+
+def offers_visible_scope(user: User) -> sa.Select:
+    """The offers ``user`` may open: the query form of :func:`can_see_offer` (not the staff
+    list, :func:`offers_scope`)."""
+    return sa.select(Offer).where(offer_visibility(user))
 
 
 def offers_in_municipality(municipality_id: int) -> sa.Select:
@@ -110,19 +145,24 @@ def offers_scope(user: User) -> sa.Select:
     return query.where(Offer.status == OfferStatus.PUBLISHED)
 
 
+def can_book_as_school(user: User) -> bool:
+    """Is ``user`` school staff, who book excursions and ask for speakers for their school?"""
+    return roster_school_id(user) is not None
+
+
 def can_book(user: User, offer: Offer) -> bool:
     """School staff book the published excursion offers for their own school."""
     return (
-        roster_school_id(user) is not None
+        can_book_as_school(user)
         and offer.kind is OfferKind.EXCURSION
         and offer.status is OfferStatus.PUBLISHED
     )
 
 
 def can_request_speaker(user: User, offer: Offer) -> bool:
-
+    """School staff ask the published speaker offers for their own school."""
     return (
-        roster_school_id(user) is not None
+        can_book_as_school(user)
         and offer.kind is OfferKind.SPEAKER
         and offer.status is OfferStatus.PUBLISHED
     )

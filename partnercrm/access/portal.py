@@ -33,6 +33,11 @@ def can_see_approvals(user: User) -> bool:
     return True
 
 
+def can_filter_approvals_by_municipality(user: User) -> bool:
+    """Admins decide the registrations of every municipality, so their queue filters by one."""
+    return can_see_approvals(user) and user.role is Role.ADMIN
+
+
 def registration_visibility(user: User) -> sa.ColumnElement[bool]:
     """The WHERE clause of :func:`registrations_scope`."""
     if not can_see_approvals(user):

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from partnercrm.access.agreements import can_see_agreements
 from partnercrm.access.base import require
 from partnercrm.access.directory import (
     can_create_organization_in,
@@ -113,7 +112,6 @@ def organization(organization_id: int):
         "directory/organization.html",
         org=org,
         can_edit=can_manage_organization(current_user, org),
-        can_see_agreements=can_see_agreements(current_user),
     )
 
 

@@ -17,7 +17,7 @@ from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today, to_utc
-from partnercrm.offers import services
+from partnercrm.offers import bookings, services
 from partnercrm.offers.models import Offer
 from partnercrm.offers.rules import OfferKind, OfferStatus
 
@@ -91,11 +91,11 @@ def load_demo_offers() -> dict[str, int]:
     added = {"offers": int(added_excursion) + int(added_speaker), "bookings": 0}
     now = utcnow()
     ahead = [slot for slot in excursion.slots if slot.starts_at > now]
-    if ahead and services.booking_for_key(BOOKING_KEY) is None:
-        services.book(
+    if ahead and bookings.booking_for_key(BOOKING_KEY) is None:
+        bookings.book(
             ahead[0],
             school_user.organization,
-            services.BookingData(seats=12, grade=8, class_letter="А", contact="Смирнова О. Н."),
+            bookings.BookingData(seats=12, grade=8, class_letter="А", contact="Смирнова О. Н."),
             BOOKING_KEY,
             school_user,
             now,

@@ -1,4 +1,4 @@
-"""Forms of the offer pages, and the labels of kinds and statuses."""
+"""Forms of the offer pages (the labels of kinds and statuses are in ``labels.py``)."""
 
 from __future__ import annotations
 
@@ -27,47 +27,10 @@ from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.localtime import to_local, to_utc
-from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus, SpeakerRequestStatus
-from partnercrm.offers.services import (
-    BookingData,
-    OfferData,
-    SlotData,
-    SpeakerRequestData,
-)
+from partnercrm.offers.bookings import BookingData
+from partnercrm.offers.services import OfferData, SlotData
+from partnercrm.offers.speaker_requests import SpeakerRequestData
 
-KIND_LABELS = {
-    OfferKind.EXCURSION: _l("Excursion"),
-    OfferKind.SPEAKER: _l("Speaker for parent meetings"),
-}
-STATUS_LABELS = {
-    OfferStatus.DRAFT: _l("Draft"),
-    OfferStatus.PUBLISHED: _l("Published"),
-    OfferStatus.CLOSED: _l("Closed"),
-}
-STATUS_BADGES = {
-    OfferStatus.DRAFT: "text-bg-secondary",
-    OfferStatus.PUBLISHED: "text-bg-success",
-    OfferStatus.CLOSED: "text-bg-dark",
-}
-BOOKING_STATUS_LABELS = {
-    BookingStatus.REQUESTED: _l("Waiting for confirmation"),
-    BookingStatus.CONFIRMED: _l("Confirmed"),
-    BookingStatus.DECLINED: _l("Declined"),
-    BookingStatus.CANCELLED: _l("Cancelled"),
-}
-REQUEST_STATUS_LABELS = {
-    SpeakerRequestStatus.REQUESTED: _l("Waiting for an answer"),
-    SpeakerRequestStatus.ACCEPTED: _l("Accepted"),
-    SpeakerRequestStatus.DECLINED: _l("Declined"),
-    SpeakerRequestStatus.CANCELLED: _l("Withdrawn"),
-}
-RECORD_BADGES = {
-    "requested": "text-bg-warning",
-    "confirmed": "text-bg-success",
-    "accepted": "text-bg-success",
-    "declined": "text-bg-secondary",
-    "cancelled": "text-bg-secondary",
-}
 OFFERING_KINDS = (OrganizationKind.EMPLOYER, OrganizationKind.COLLEGE, OrganizationKind.UNIVERSITY)
 BLANK_SLOT_ROWS = 3
 GRADE_CHOICES = [(str(grade), str(grade)) for grade in range(MIN_GRADE, MAX_GRADE + 1)]

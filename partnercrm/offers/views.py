@@ -1,26 +1,31 @@
 """Offer pages: the public list, the staff list, an offer's page and form, bookings and speaker
 requests with their answers.
 
-Every view loads its object by id and checks it with :mod:`partnercrm.access`: what the user
-may not see — or, for an offer, may not write — is "not found" (404); a booking or request the
-user sees but may not answer (coordinators read) is 403. Writes go through
-:mod:`partnercrm.offers.services`; the view commits once, or rolls back and shows the refusal,
-and tells the other side by e-mail after the commit.
+Every view loads its object by id and checks it with :mod:`partnercrm.access.offers`: what the
+user may not see — or, for an offer, may not write — is "not found" (404); a booking or request
+the user sees but may not answer (coordinators read) is 403. Writes go through the services
+(:mod:`~partnercrm.offers.services`, :mod:`~partnercrm.offers.bookings`,
+:mod:`~partnercrm.offers.speaker_requests`) inside the request's unit of work; a refusal is shown
+with :func:`~partnercrm.web.unit_of_work.refusal_shown`, and the letter to the other side is
+queued with :func:`~partnercrm.web.unit_of_work.after_commit`.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from partnercrm.access.base import is_admin, require, roster_school_id
+from partnercrm.access.base import require
 from partnercrm.access.offers import (
     can_book,
+    can_book_as_school,
     can_cancel_as_school,
+    can_choose_offering_organization,
     can_create_offer,
     can_manage_offer,
     can_offer_for,
@@ -36,21 +41,26 @@ from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
+from partnercrm.offers import bookings as booking_services
 from partnercrm.offers import queries, services
+from partnercrm.offers import speaker_requests as request_services
 from partnercrm.offers.forms import (
-    BOOKING_STATUS_LABELS,
-    KIND_LABELS,
-    RECORD_BADGES,
-    REQUEST_STATUS_LABELS,
-    STATUS_BADGES,
-    STATUS_LABELS,
     BookingForm,
     OfferForm,
     ReasonForm,
     SpeakerRequestForm,
     new_request_key,
 )
+from partnercrm.offers.labels import (
+    BOOKING_STATUS_LABELS,
+    KIND_LABELS,
+    RECORD_BADGES,
+    REQUEST_STATUS_LABELS,
+    STATUS_BADGES,
+    STATUS_LABELS,
+)
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
+from partnercrm.offers.notifications import notify_booking, notify_speaker_request
 from partnercrm.offers.rules import (
     ACTIVE_BOOKING_STATUSES,
     BookingStatus,
@@ -59,6 +69,7 @@ from partnercrm.offers.rules import (
     SpeakerRequestStatus,
 )
 from partnercrm.web.pagination import paginate
+from partnercrm.web.unit_of_work import after_commit, refusal_shown
 
 bp = Blueprint("offers", __name__, url_prefix="/offers")
 
@@ -77,20 +88,6 @@ def _template_globals(state) -> None:
             "grade_range": services.grade_range,
         }
     )
-
-
-def _error_text(error: services.OfferError) -> str:
-    return _(error.message, **error.params)
-
-
-def _refused(error: services.OfferError, form=None) -> None:
-    """Roll back and show the refusal beside its field, or as a message."""
-    db.session.rollback()
-    field = form[error.field] if form is not None and error.field and error.field in form else None
-    if field is None:
-        flash(_error_text(error), "danger")
-    else:
-        field.errors = [*field.errors, _error_text(error)]
 
 
 def _date_arg(name: str) -> date | None:
@@ -153,7 +150,7 @@ def public():
         filters=filters,
         municipalities=all_municipalities(),
         industries=queries.industries(db.session),
-        school_staff=roster_school_id(current_user) is not None,
+        school_staff=can_book_as_school(current_user),
     )
 
 
@@ -234,7 +231,7 @@ def detail(offer_id: int):
 
 def _prepare_form(form: OfferForm, kind: OfferKind, offer: Offer | None) -> None:
     """Fit the form to the kind and the user: admins pick the organization of a new offer."""
-    if offer is not None or not is_admin(current_user):
+    if offer is not None or not can_choose_offering_organization(current_user):
         del form.organization
     if kind is OfferKind.SPEAKER:
         del form.slots
@@ -261,17 +258,14 @@ def _save(form: OfferForm, kind: OfferKind, offer: Offer | None):
     if data.municipality is None:
         form.municipality.errors = [_("Unknown municipality.")]
         return None
-    try:
+    with refusal_shown(form):
         if offer is None:
             offer = services.create_offer(organization, kind, data, current_user, utcnow())
         else:
             services.update_offer(offer, data, utcnow())
-    except services.OfferError as error:
-        _refused(error, form)
-        return None
-    db.session.commit()
-    flash(_("The offer has been saved."), "success")
-    return redirect(url_for("offers.detail", offer_id=offer.id))
+        flash(_("The offer has been saved."), "success")
+        return redirect(url_for("offers.detail", offer_id=offer.id))
+    return None
 
 
 def _render_form(form: OfferForm, kind: OfferKind, offer: Offer | None):
@@ -324,12 +318,8 @@ def set_status(offer_id: int):
     status = request.form.get("status", "")
     if status not in set(OfferStatus):
         abort(400)
-    try:
+    with refusal_shown():
         services.set_offer_status(offer, OfferStatus(status), utcnow())
-    except services.OfferError as error:
-        _refused(error)
-    else:
-        db.session.commit()
         flash(_("The offer is now: %(status)s.", status=STATUS_LABELS[offer.status]), "success")
     return redirect(url_for("offers.detail", offer_id=offer_id))
 
@@ -337,12 +327,12 @@ def set_status(offer_id: int):
 # --- bookings ---
 
 
-def _show_repeated(record, endpoint: str, **values):
+def _show_repeated(repeated: services.DuplicateSubmission, endpoint: str, id_name: str):
     """A second submit of one form: show what the first one made (the school's own only)."""
-    if record is None or not is_school_side(current_user, record):
+    if not is_school_side(current_user, repeated.record):
         abort(404)
     flash(_("This form had already been sent; here is what it made."), "info")
-    return redirect(url_for(endpoint, **values))
+    return redirect(url_for(endpoint, **{id_name: repeated.record.id}))
 
 
 @bp.route("/slots/<int:slot_id>/book", methods=["GET", "POST"])
@@ -358,39 +348,26 @@ def book(slot_id: int):
     if request.method == "GET":
         form.request_key.data = new_request_key()
     elif form.validate_on_submit():
-        key = form.request_key.data
-        existing = services.booking_for_key(key)
-        if existing is not None:
-            return _show_repeated(existing, "offers.booking", booking_id=existing.id)
         try:
-            booking = services.book(
-                slot,
-                current_user.organization,
-                form.data_for_service(),
-                key,
-                current_user,
-                utcnow(),
-            )
-            db.session.commit()
-        except services.DuplicateSubmission:
-            db.session.rollback()
-            existing = services.booking_for_key(key)
-            return _show_repeated(existing, "offers.booking", booking_id=existing and existing.id)
-        except services.OfferError as error:
-            _refused(error, form)
-        except sa.exc.OperationalError as error:
-            if not services.database_busy(error):
-                raise
-            _refused(services.OfferError(services.BUSY))
-        else:
-            services.notify_booking(booking, by_host=False)
-            flash(
-                _("The seats are booked.")
-                if booking.status is BookingStatus.CONFIRMED
-                else _("The seats are booked; the host will confirm the booking."),
-                "success",
-            )
-            return redirect(url_for("offers.booking", booking_id=booking.id))
+            with refusal_shown(form):
+                booking = booking_services.book(
+                    slot,
+                    current_user.organization,
+                    form.data_for_service(),
+                    form.request_key.data,
+                    current_user,
+                    utcnow(),
+                )
+                after_commit(partial(notify_booking, booking, by_host=False))
+                flash(
+                    _("The seats are booked.")
+                    if booking.status is BookingStatus.CONFIRMED
+                    else _("The seats are booked; the host will confirm the booking."),
+                    "success",
+                )
+                return redirect(url_for("offers.booking", booking_id=booking.id))
+        except services.DuplicateSubmission as repeated:
+            return _show_repeated(repeated, "offers.booking", "booking_id")
     return render_template("offers/book.html", form=form, slot=slot, offer=offer)
 
 
@@ -434,13 +411,9 @@ def booking(booking_id: int):
 def confirm_booking(booking_id: int):
     record = _booking(booking_id)
     require(can_manage_offer(current_user, record.slot.offer))
-    try:
-        services.confirm_booking(record, current_user, utcnow())
-    except services.OfferError as error:
-        _refused(error)
-    else:
-        db.session.commit()
-        services.notify_booking(record, by_host=True)
+    with refusal_shown():
+        booking_services.confirm_booking(record, current_user, utcnow())
+        after_commit(partial(notify_booking, record, by_host=True))
         flash(_("The booking is confirmed; the excursion is planned."), "success")
     return redirect(url_for("offers.booking", booking_id=booking_id))
 
@@ -457,13 +430,9 @@ def end_booking(booking_id: int, action: str):
     form = ReasonForm()
     form.validate_on_submit()
     status = BookingStatus.DECLINED if action == "decline" else BookingStatus.CANCELLED
-    try:
-        services.end_booking(record, status, form.reason.data, current_user, utcnow())
-    except services.OfferError as error:
-        _refused(error)
-    else:
-        db.session.commit()
-        services.notify_booking(record, by_host=host)
+    with refusal_shown():
+        booking_services.end_booking(record, status, form.reason.data, current_user, utcnow())
+        after_commit(partial(notify_booking, record, by_host=host))
         flash(
             _("The booking is declined.")
             if status is BookingStatus.DECLINED
@@ -487,32 +456,21 @@ def request_speaker(offer_id: int):
         form.location.data = current_user.organization.address
         form.topic.data = offer.topic
     elif form.validate_on_submit():
-        key = form.request_key.data
-        existing = services.speaker_request_for_key(key)
-        if existing is not None:
-            return _show_repeated(existing, "offers.speaker_request", request_id=existing.id)
         try:
-            record = services.request_speaker(
-                offer,
-                current_user.organization,
-                form.data_for_service(),
-                key,
-                current_user,
-                utcnow(),
-            )
-        except services.DuplicateSubmission:
-            db.session.rollback()
-            existing = services.speaker_request_for_key(key)
-            return _show_repeated(
-                existing, "offers.speaker_request", request_id=existing and existing.id
-            )
-        except services.OfferError as error:
-            _refused(error, form)
-        else:
-            db.session.commit()
-            services.notify_speaker_request(record, by_host=False)
-            flash(_("The request has been sent to the speaker."), "success")
-            return redirect(url_for("offers.speaker_request", request_id=record.id))
+            with refusal_shown(form):
+                record = request_services.request_speaker(
+                    offer,
+                    current_user.organization,
+                    form.data_for_service(),
+                    form.request_key.data,
+                    current_user,
+                    utcnow(),
+                )
+                after_commit(partial(notify_speaker_request, record, by_host=False))
+                flash(_("The request has been sent to the speaker."), "success")
+                return redirect(url_for("offers.speaker_request", request_id=record.id))
+        except services.DuplicateSubmission as repeated:
+            return _show_repeated(repeated, "offers.speaker_request", "request_id")
     return render_template("offers/request_speaker.html", form=form, offer=offer)
 
 
@@ -564,20 +522,16 @@ def answer_speaker_request(request_id: int, action: str):
     else:
         require(can_cancel_as_school(current_user, record))
     now = utcnow()
-    try:
+    with refusal_shown():
         if action == "accept":
-            services.accept_speaker_request(record, current_user, now)
+            request_services.accept_speaker_request(record, current_user, now)
         elif action == "decline":
             form = ReasonForm()
             form.validate_on_submit()
-            services.decline_speaker_request(record, form.reason.data, current_user)
+            request_services.decline_speaker_request(record, form.reason.data, current_user)
         else:
-            services.cancel_speaker_request(record, now)
-    except services.OfferError as error:
-        _refused(error)
-    else:
-        db.session.commit()
-        services.notify_speaker_request(record, by_host=host)
+            request_services.cancel_speaker_request(record, now)
+        after_commit(partial(notify_speaker_request, record, by_host=host))
         flash(
             {
                 "accept": _("The request is accepted; the parent meeting is planned."),

@@ -1,5 +1,9 @@
-"""Writes about employer registration (docs/portal.md). Services flush; the view commits once,
-then sends the mail, so a mail failure never loses a sign-up or a decision."""
+"""Writes about employer registration (docs/portal.md), and its letters.
+
+Services flush and never commit: the request's unit of work commits once. The letters
+(``send_confirmation``, ``notify_join_request``, ``send_decision``) are queued by the views with
+:func:`~partnercrm.web.unit_of_work.after_commit`, so they go out only for a kept change and a
+mail failure never loses a sign-up or a decision."""
 
 from __future__ import annotations
 
@@ -34,12 +38,6 @@ _CONFIRMATION_SALT = "partnercrm.registration"
 
 class RegistrationError(UserError):
     """A refused sign-up, confirmation or decision; ``field`` names the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None, **params):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
 
 
 # One answer whether the e-mail has an account or a registration in progress: the page must not
@@ -202,7 +200,7 @@ def _account_for(registration: Registration) -> User:
             organization=registration.organization,
         )
     except AccountError as error:
-        raise RegistrationError(str(error)) from error
+        raise RegistrationError(error.message, **error.params) from error
     user.password_hash = registration.password_hash
     # The account holds the hash now; a copy here would outlive the user's password changes.
     registration.password_hash = ""
