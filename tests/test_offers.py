@@ -16,6 +16,7 @@ import time_machine
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
+from partnercrm.audit.models import AuditAction, AuditEntry
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import to_local
@@ -237,10 +238,17 @@ def test_a_key_used_by_a_concurrent_submit_is_a_duplicate_for_the_service(app, w
     assert looked == ["k" * 20, "k" * 20]
     assert repeated.value.record.id == first.id
     assert seats_booked(slot.id) == (2, 2)
+    other.capacity = 31  # and one after it, flushed with the commit
     db.session.commit()
     assert seats_booked(slot.id) == (2, 2)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
-    assert db.session.get(OfferSlot, other.id).capacity == 30
+    assert db.session.get(OfferSlot, other.id).capacity == 31
+    # The failed insert left nothing for the audit trail to record with the next flush.
+    assert db.session.scalars(
+        sa.select(AuditEntry.object_id).where(
+            AuditEntry.object_type == "booking", AuditEntry.action == AuditAction.CREATE
+        )
+    ).all() == [first.id]
 
 
 def test_a_key_used_by_a_concurrent_speaker_request_is_a_duplicate(app, world, monkeypatch):

@@ -151,7 +151,9 @@ def _capture(session: Session, flush_context, instances) -> None:
             else:
                 details = {}  # filled after the flush, when defaults are known
             pending.append((action, obj, details))
-    session.info.setdefault("audit_pending", []).extend(pending)
+    # This flush's changes only: a flush that failed (its savepoint rolled back) leaves nothing
+    # behind for the next one to record.
+    session.info["audit_pending"] = pending
 
 
 def _write(session: Session, flush_context) -> None:
