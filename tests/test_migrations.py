@@ -1,9 +1,16 @@
 """The Alembic migrations build, from an empty database, exactly the schema the models declare
-— on SQLite (batch mode) and, when TEST_DATABASE_URL points at it, on PostgreSQL."""
+— on SQLite (batch mode) and, when TEST_DATABASE_URL points at it, on PostgreSQL.
+
+Alembic's ``compare_metadata`` sees tables, columns, types, indexes and foreign keys, but not
+CHECK constraints — so not the allowed values of an enum column either (a ``str_enum`` is a
+VARCHAR with a CHECK). :func:`check_constraint_differences` compares those: every CHECK the
+migrations made, by name and meaning, with the models' metadata.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from datetime import date, datetime
 
@@ -22,11 +29,127 @@ def schema_differences(engine) -> list:
         return compare_metadata(MigrationContext.configure(connection), db.metadata)
 
 
+# --- CHECK constraints ---
+
+_STRING = r"'(?:[^']|'')*'"
+# PostgreSQL writes casts into what it returns: 'a'::character varying, kind::text, 0::numeric.
+_CAST = re.compile(r"::\s*(?:character varying|double precision|[a-z_]+)(?:\s*\[\s*\])?")
+_OPERAND_IN_PARENTHESES = re.compile(rf"\(([\w.\"]+|{_STRING}|array\[[^\[\]]*\])\)")
+_BETWEEN = re.compile(r"([\w.\"]+) between (\S+) and (\S+)")
+# An enum's CHECK: ``kind IN ('a', 'b')``, which PostgreSQL returns as
+# ``kind = ANY (ARRAY['a', 'b'])``.
+_IN_LIST = re.compile(rf"^(\w+) in \(?((?:{_STRING})(?:, {_STRING})*)\)?$")
+_ANY_ARRAY = re.compile(rf"^(\w+) = any \(?array\[((?:{_STRING})(?:, {_STRING})*)\]\)?$")
+
+
+def check_meaning(sql: str, table: str) -> str:
+    """A CHECK's SQL in a form both dialects share: no casts or table prefixes, BETWEEN
+    spelled out, one outer pair of parentheses off, and an enum's list of values sorted."""
+    text = " ".join(sql.split())
+    text = _CAST.sub("", text)
+    text = re.sub(rf'(?<![\w."])"?{re.escape(table)}"?\.', "", text)
+    # Lower-case outside the string literals (the values are case-sensitive).
+    text = "".join(
+        part if part.startswith("'") else part.lower() for part in re.split(rf"({_STRING})", text)
+    )
+    text = _BETWEEN.sub(r"\1 >= \2 and \1 <= \3", text)
+    text = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text))
+    # Parentheses around one operand (a column, a literal, an array) mean nothing.
+    while (simpler := _OPERAND_IN_PARENTHESES.sub(r"\1", text)) != text:
+        text = simpler
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    enum = _IN_LIST.match(text) or _ANY_ARRAY.match(text)
+    if enum:
+        values = sorted(re.findall(_STRING, enum.group(2)))
+        return f"{enum.group(1)} in ({', '.join(values)})"
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in re.sub(_STRING, "''", text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def model_check_constraints(dialect) -> dict[tuple[str, str], str]:
+    """(table, constraint name) → meaning, of every CHECK of the models (the enums' too)."""
+    result = {}
+    for table in db.metadata.sorted_tables:
+        for constraint in table.constraints:
+            if not isinstance(constraint, sa.CheckConstraint):
+                continue
+            assert isinstance(constraint.name, str), f"an unnamed CHECK on {table.name}"
+            sql = str(
+                constraint.sqltext.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            )
+            result[table.name, str(constraint.name)] = check_meaning(sql, table.name)
+    return result
+
+
+def database_check_constraints(engine) -> dict[tuple[str, str], str]:
+    """(table, constraint name) → meaning, of every CHECK in the database."""
+    inspector = sa.inspect(engine)
+    result = {}
+    for table in inspector.get_table_names():
+        for constraint in inspector.get_check_constraints(table):
+            result[table, constraint["name"]] = check_meaning(constraint["sqltext"], table)
+    return result
+
+
+def check_constraint_differences(engine) -> list[str]:
+    """What the database's CHECK constraints lack or have more than the models', readable."""
+    models = model_check_constraints(engine.dialect)
+    database = database_check_constraints(engine)
+    differences = []
+    for key in sorted(models.keys() | database.keys(), key=lambda k: (k[0], k[1] or "")):
+        table, name = key
+        if key not in database:
+            differences.append(f"{table}.{name}: in the models, not in the migrations")
+        elif key not in models:
+            differences.append(f"{table}.{name}: made by the migrations, not in the models")
+        elif models[key] != database[key]:
+            differences.append(
+                f"{table}.{name}: the models say {models[key]!r}, "
+                f"the migrations made {database[key]!r}"
+            )
+    return differences
+
+
+def test_check_meaning_reads_both_dialects_alike():
+    sqlite = "kind IN ('school', 'college')"
+    postgres = (
+        "((kind)::text = ANY ((ARRAY['college'::character varying, "
+        "'school'::character varying])::text[]))"
+    )
+    assert check_meaning(sqlite, "organization") == check_meaning(postgres, "organization")
+    assert check_meaning("organization.kind IN ('school')", "organization") == (
+        "kind in ('school')"
+    )
+    assert check_meaning("\"user\".role IN ('admin')", "user") == "role in ('admin')"
+    assert check_meaning("grade IS NULL OR grade BETWEEN 1 AND 11", "booking") == (
+        check_meaning("grade IS NULL OR grade >= 1 AND grade <= 11", "booking")
+    )
+    assert check_meaning("hours_per_day > 0::numeric", "holiday_job") == "hours_per_day > 0"
+    # A new member is a difference; so is a value whose case changed.
+    assert check_meaning("kind IN ('a', 'b')", "t") != check_meaning("kind IN ('a')", "t")
+    assert check_meaning("kind IN ('A')", "t") != check_meaning("kind IN ('a')", "t")
+    # Parentheses that mean something stay.
+    assert check_meaning("(a = 'x') = (b IS NOT NULL)", "t") == "(a = 'x') = (b is not null)"
+
+
+# --- upgrade, compare, downgrade ---
+
+
 def upgrade_and_compare(url: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         assert schema_differences(db.engine) == []
+        assert check_constraint_differences(db.engine) == []
         # Downgrading to nothing works too, so a bad release can be rolled back.
         downgrade(revision="base")
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
