@@ -39,7 +39,11 @@ from partnercrm.access.agreements import can_link_activity, can_see_agreement
 from partnercrm.access.base import coordinator_municipality_id
 from partnercrm.access.directory import can_manage_organization
 from partnercrm.access.jobs import can_see_applicant, can_see_job, handles_jobs, job_employer_id
-from partnercrm.access.monitoring import can_manage_municipal_plan
+from partnercrm.access.monitoring import (
+    can_manage_municipal_plan,
+    can_manage_plans_of,
+    can_see_municipal_report,
+)
 from partnercrm.access.offers import (
     can_book,
     can_request_speaker,
@@ -58,6 +62,7 @@ from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db
 from partnercrm.indicators.models import MunicipalPlan
 from partnercrm.jobs.models import HolidayJob, JobApplication
+from partnercrm.monitoring.models import MunicipalReport
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.portal.models import Registration
 from partnercrm.students.models import Student
@@ -191,11 +196,22 @@ CONTRACTS: tuple[Contract, ...] = (
     ),
     # monitoring
     Contract("monitoring.municipal_plans_scope", MunicipalPlan, can_manage_municipal_plan),
+    Contract(
+        "monitoring.plan_municipalities_scope",
+        Municipality,
+        lambda user, municipality: can_manage_plans_of(user, municipality.id),
+    ),
+    Contract(
+        "monitoring.municipal_reports_scope",
+        MunicipalReport,
+        lambda user, report: can_see_municipal_report(user, report.municipality_id),
+    ),
     # portal
     Contract("portal.registrations_scope", Registration, can_decide_registration),
     Contract("portal.registration_visibility", Registration, can_decide_registration),
     # offers
     Contract("offers.offer_visibility", Offer, can_see_offer),
+    Contract("offers.offers_visible_scope", Offer, can_see_offer),
     Contract(
         "offers.offers_scope",
         Offer,
@@ -311,18 +327,6 @@ CONTRACTS: tuple[Contract, ...] = (
 # SQL forms without a predicate to hold them to, each with the reason ("module.function": why).
 # Empty: every SQL form of partnercrm/access has a contract above.
 NO_PREDICATE: dict[str, str] = {}
-
-_MISSING_OFFER_VISIBILITY = (
-    "partnercrm.access.offers.offer_visibility (the exact SQL form of can_see_offer) lands "
-    "with the offers helper's branch; this runs as soon as it exists"
-)
-
-
-def _marks(contract: Contract) -> list:
-    if contract.function() is None and contract.sql == "offers.offer_visibility":
-        return [pytest.mark.xfail(strict=True, reason=_MISSING_OFFER_VISIBILITY)]
-    return []
-
 
 # --- the users and rows they lack in the security world ---
 
@@ -629,7 +633,7 @@ def _disagreements(contract: Contract, cast: Cast) -> list[str]:
 
 @pytest.mark.parametrize(
     "contract",
-    [pytest.param(contract, id=contract.id, marks=_marks(contract)) for contract in CONTRACTS],
+    [pytest.param(contract, id=contract.id) for contract in CONTRACTS],
 )
 def test_predicate_and_sql_agree(contract: Contract, cast: Cast):
     assert contract.function() is not None, f"partnercrm.access.{contract.sql} is missing"
