@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_unit_of_work(app)
     register_models(app)
     register_blueprints(app)
+    register_hooks(app)
     register_admin(app)
     register_errorhandlers(app)
     register_security(app)
@@ -91,6 +92,18 @@ def register_models(app: Flask) -> None:
 
     register_change_tracking()
     register_sequence_tracking()
+
+
+def register_hooks(app: Flask) -> None:
+    """What packages add to the pages and rules of the packages below them, which do not import
+    them (template hooks and the like; never at import time)."""
+    from partnercrm.activities.page_hooks import register as register_activity_hooks
+    from partnercrm.agreements.roadmap_hooks import register as register_agreement_hooks
+    from partnercrm.offers.activity_hooks import register as register_offer_hooks
+
+    register_activity_hooks(app)
+    register_agreement_hooks(app)
+    register_offer_hooks(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -12,8 +12,8 @@ from partnercrm.access.activities import can_record_headcount
 from partnercrm.access.base import can_act_for
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.kinds import participation_open
 from partnercrm.activities.models import Activity
-from partnercrm.activities.rules import participation_open
 from partnercrm.directory.models import Organization
 
 IMPORT_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCHOOL})

@@ -33,16 +33,10 @@ from partnercrm.access.directory import can_create_organization_in, can_manage_o
 from partnercrm.access.imports import can_import, can_import_for, can_import_headcount
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import ORGANIZATION_KINDS, Role
+from partnercrm.activities.kinds import KINDS as ACTIVITY_KINDS
+from partnercrm.activities.kinds import participation_open
 from partnercrm.activities.models import Activity, Headcount, ParentMeeting, Participation
-from partnercrm.activities.rules import (
-    DEFAULT_PLAN_ITEMS,
-    NO_GRADE,
-    ActivityKind,
-    ActivityStatus,
-    can_move,
-    host_fits,
-    participation_open,
-)
+from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, can_move
 from partnercrm.directory import services as directory_services
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
@@ -413,7 +407,8 @@ class ActivityImporter(Importer):
             known = known and (school is not None or not values.get("school_code"))
             items = self._plan_items(row, plan_items, activity is None)
             good = known and items is not None
-            if host is not None and not host_fits(values["kind"], host.kind):
+            parent_meeting = values["kind"] is ActivityKind.PARENT_MEETING
+            if parent_meeting and host is not None and host.kind is not OrganizationKind.SCHOOL:
                 self.error(row, "host_code", "родительское собрание проводится в школе")
                 good = False
             # Nothing is said about an existing activity the user may not change.
@@ -433,7 +428,9 @@ class ActivityImporter(Importer):
         """
         if "plan_items" not in row.values and not new:
             return []
-        numbers = row.values.get("plan_items") or list(DEFAULT_PLAN_ITEMS[row.values["kind"]])
+        numbers = row.values.get("plan_items") or list(
+            ACTIVITY_KINDS[row.values["kind"]].default_plan_items
+        )
         unknown = [number for number in numbers if number not in plan_items]
         if unknown:
             self.error(

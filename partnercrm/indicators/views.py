@@ -34,7 +34,7 @@ from partnercrm.access.reports import (
     can_see_reports,
 )
 from partnercrm.accounts.rules import Role
-from partnercrm.activities.forms import KIND_LABELS as ACTIVITY_KIND_LABELS
+from partnercrm.activities.labels import KIND_LABELS as ACTIVITY_KIND_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
