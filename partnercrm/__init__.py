@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_unit_of_work(app)
     register_models(app)
+    register_imports(app)
     register_blueprints(app)
     register_hooks(app)
     register_admin(app)
@@ -92,6 +93,15 @@ def register_models(app: Flask) -> None:
 
     register_change_tracking()
     register_sequence_tracking()
+
+
+def register_imports(app: Flask) -> None:
+    """The import kinds: the engine's own, then those kept in other packages."""
+    from partnercrm.agreements.importer import register as register_agreements_import
+    from partnercrm.imports.services import register as register_import_engine
+
+    register_import_engine(app)
+    register_agreements_import(app)
 
 
 def register_hooks(app: Flask) -> None:
