@@ -43,12 +43,13 @@ from bench.indicators import DEFAULT_PG_URL, KALININGRAD, analyze, generate, log
 from partnercrm.accounts.models import User  # noqa: E402
 from partnercrm.accounts.passwords import hash_password  # noqa: E402
 from partnercrm.accounts.rules import Role  # noqa: E402
+from partnercrm.activities.kinds import KINDS  # noqa: E402
 from partnercrm.activities.models import (  # noqa: E402
     Activity,
     Participation,
     activity_plan_item,
 )
-from partnercrm.activities.rules import DEFAULT_PLAN_ITEMS, ActivityKind, ActivityStatus  # noqa: E402
+from partnercrm.activities.rules import ActivityKind, ActivityStatus  # noqa: E402
 from partnercrm.agreements.models import Agreement, AgreementKind, AgreementParty  # noqa: E402
 from partnercrm.agreements.rules import CooperationKind  # noqa: E402
 from partnercrm.directory.models import Municipality, Organization  # noqa: E402
@@ -100,7 +101,8 @@ def cached(engine: sa.Engine, wanted: str) -> bool:
 
 def link_plan_items(connection: sa.Connection) -> int:
     """Each activity linked to the plan items its kind gets by default in the interface."""
-    for kind, numbers in DEFAULT_PLAN_ITEMS.items():
+    for kind, spec in KINDS.items():
+        numbers = spec.default_plan_items
         connection.execute(
             activity_plan_item.insert().from_select(
                 ["activity_id", "plan_item_id"],

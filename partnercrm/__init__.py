@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_unit_of_work(app)
     register_models(app)
+    register_imports(app)
     register_blueprints(app)
     register_hooks(app)
     register_admin(app)
@@ -96,6 +97,27 @@ def register_models(app: Flask) -> None:
     register_sequence_tracking()
 
 
+def register_imports(app: Flask) -> None:
+    """The import kinds: the engine's own, then those kept in other packages."""
+    from partnercrm.agreements.importer import register as register_agreements_import
+    from partnercrm.imports.services import register as register_import_engine
+
+    register_import_engine(app)
+    register_agreements_import(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """What packages add to the pages and rules of the packages below them, which do not import
+    them (template hooks and the like; never at import time)."""
+    from partnercrm.activities.hooks import register as register_activity_hooks
+    from partnercrm.agreements.hooks import register as register_agreement_hooks
+    from partnercrm.offers.hooks import register as register_offer_hooks
+
+    register_activity_hooks(app)
+    register_agreement_hooks(app)
+    register_offer_hooks(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from partnercrm.accounts.views import bp as accounts_bp
     from partnercrm.activities.views import bp as activities_bp
@@ -135,13 +157,6 @@ def register_blueprints(app: Flask) -> None:
         jobs_api_bp,
     ):
         app.register_blueprint(blueprint)
-
-
-def register_hooks(app: Flask) -> None:
-    """What higher packages add to the pages of lower ones (``partnercrm/web/hooks.py``)."""
-    from partnercrm.agreements.hooks import register as register_agreement_hooks
-
-    register_agreement_hooks(app)
 
 
 def register_admin(app: Flask) -> None:

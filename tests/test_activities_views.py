@@ -23,6 +23,7 @@ from tests.activity_factories import (
 )
 from tests.conftest import csrf_token
 from tests.factories import OrganizationFactory
+from tests.offer_factories import BookingFactory, OfferFactory, SlotFactory
 
 
 @pytest.fixture
@@ -285,6 +286,17 @@ def test_school_logs_camp_shifts_at_a_camp_and_at_the_school(world, browser):
         {**common, "camp_type": "country", "host": label(world.employer)},
     )
     assert bad.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CampShift)) == 2
+    # A school may host a camp shift, but not a country camp: the service's camp rule refuses
+    # it, on the host field.
+    bad = post(
+        browser,
+        "/activities/new/camp_shift",
+        {**common, "camp_type": "country", "host": label(world.school2)},
+    )
+    assert bad.status_code == 200
+    host_field = re.search(r'id="host-field".*?</datalist>', page_text(bad), re.S).group(0)
+    assert "Pick a camp (an organization of the kind camp)." in host_field
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CampShift)) == 2
 
 
@@ -590,6 +602,32 @@ def test_status_moves_from_the_detail_page(world, browser):
         post(browser, path + "/participants", {"shown": ids, "student": ids}, path).status_code
         == 403
     )
+
+
+def test_an_activity_made_from_a_booking_is_cancelled_through_the_booking(world, browser):
+    """The offers package tells the activity pages where its activities are cancelled: the
+    cancel button sends the organizer to the booking (which frees the seats), changing nothing."""
+    activity = make(
+        world.employer, world.employer, schools=[world.school1], status=ActivityStatus.PLANNED
+    )
+    booking = BookingFactory(
+        slot=SlotFactory(offer=OfferFactory(organization=world.employer)),
+        school=world.school1,
+        activity=activity,
+    )
+    db.session.commit()
+    sign_in(browser, world.employer_user)
+    path = f"/activities/{activity.id}"
+    response = post(browser, path + "/status", {"status": "cancelled"}, path)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/offers/bookings/{booking.id}")
+    assert "arranged through an offer" in page_text(browser.get(path))
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).status is ActivityStatus.PLANNED
+    # Other moves are the activity's own.
+    assert post(browser, path + "/status", {"status": "held"}, path).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).status is ActivityStatus.HELD
 
 
 def test_edit_keeps_the_import_key_and_changes_plan_items(world, browser):

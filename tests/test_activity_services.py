@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from partnercrm.activities import services
 from partnercrm.activities.models import Participation
 from partnercrm.activities.queries import counts_by_activity, counts_by_school
-from partnercrm.activities.rules import ActivityKind, ActivityStatus, can_move, grade_band
+from partnercrm.activities.rules import ActivityKind, ActivityStatus, CampType, can_move, grade_band
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
@@ -99,6 +99,35 @@ def test_all_day_camp_shift_spans_its_days(seeded, school):
     assert shift.all_day and shift.starts_on == date(2021, 7, 1)
     assert shift.ends_on == date(2021, 7, 21)
     assert [item.number for item in shift.plan_items] == [10]
+
+
+def test_the_service_enforces_the_kinds_hosts_and_the_camp_rule(seeded, school, employer):
+    """Whatever the caller, a parent meeting is at a school, a camp shift at a camp or a school,
+    a school day camp at a school and a country camp at a camp; the refusal names the host."""
+    camp = OrganizationFactory(kind=OrganizationKind.CAMP)
+    days = {"starts_at": None, "first_day": date(2021, 7, 1), "last_day": date(2021, 7, 21)}
+    shift = {"kind": ActivityKind.CAMP_SHIFT, **days}
+    refused = [
+        (employer, {"kind": ActivityKind.PARENT_MEETING}, "A parent meeting takes place"),
+        (employer, shift, "A camp shift takes place at a camp"),
+        (camp, {**shift, "camp_type": CampType.SCHOOL}, "A school day camp takes place"),
+        (school, {**shift, "camp_type": CampType.COUNTRY}, "Pick a camp"),
+    ]
+    for host, changes, message in refused:
+        with pytest.raises(services.ActivityError) as refusal:
+            services.create_activity(excursion_data(host, school, **changes))
+        assert refusal.value.message.startswith(message) and refusal.value.field == "host"
+    at_school = services.create_activity(
+        excursion_data(school, school, **shift, camp_type=CampType.SCHOOL)
+    )
+    services.set_camp_shift_details(at_school, camp_type=CampType.SCHOOL, theme=None, capacity=None)
+    # Its type stays a school day camp: it cannot move to a camp, nor become a country camp.
+    with pytest.raises(services.ActivityError):
+        services.update_activity(at_school, excursion_data(camp, school, **shift))
+    with pytest.raises(services.ActivityError):
+        services.set_camp_shift_details(
+            at_school, camp_type=CampType.COUNTRY, theme=None, capacity=None
+        )
 
 
 def test_named_participation_is_unique_per_activity_and_student(seeded):

@@ -11,13 +11,14 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from partnercrm.activities.models import Activity, Headcount, Participation
-from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus
+from partnercrm.activities.models import Activity, CampShift, Headcount, Participation
+from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType
 from partnercrm.audit.models import AuditEntry
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.imports import columns, readers, values
+from partnercrm.imports.registry import ImportEngine, import_engine
 from partnercrm.localtime import to_utc
 from partnercrm.students.models import Student
 from tests.activity_factories import ActivityFactory, StudentFactory
@@ -68,13 +69,14 @@ def municipality(name: str = "Калининград") -> Municipality:
 
 @pytest.fixture
 def world(seeded):
-    """Two schools, an employer and a college with known codes; committed."""
+    """Two schools, an employer, a college and a camp with known codes; committed."""
     kaliningrad, gurievsk = municipality(), municipality("Гурьевский")
     orgs = {
         "SCH-1": OrganizationFactory(code="SCH-1", kind=K.SCHOOL, municipality=kaliningrad),
         "SCH-2": OrganizationFactory(code="SCH-2", kind=K.SCHOOL, municipality=gurievsk),
         "EMP-1": OrganizationFactory(code="EMP-1", kind=K.EMPLOYER, municipality=kaliningrad),
         "COL-1": OrganizationFactory(code="COL-1", kind=K.COLLEGE, municipality=kaliningrad),
+        "CMP-1": OrganizationFactory(code="CMP-1", kind=K.CAMP, municipality=kaliningrad),
     }
     db.session.commit()
     return orgs
@@ -113,7 +115,7 @@ ACTIVITIES = (
     "EXC-1,excursion,Экскурсия на «Янтарь»,2021-12-31 23:30,2022-01-01 00:30,0,Цех 1,EMP-1,"
     "SCH-1,SCH-1,held,,1\n"
     "EXC-2,excursion,Ночная экскурсия,01.01.2022 00:30,,,,EMP-1,SCH-1,,planned,,\n"
-    'CAMP-1,camp_shift,Смена «Профи»,2021-06-01,2021-06-21,да,,COL-1,COL-1,,held,"10;15",нет\n'
+    'CAMP-1,camp_shift,Смена «Профи»,2021-06-01,2021-06-21,да,,CMP-1,COL-1,,held,"10;15",нет\n'
     "OPEN-1,open_day,День открытых дверей,2021-03-20 10:00,,,,COL-1,COL-1,,held,,true\n"
 )
 
@@ -405,6 +407,33 @@ def test_rules_of_existing_activities_and_open_participation(runner, world, tmp_
     ]
 
 
+def test_activities_obey_their_kinds_host_rules_as_the_form_does(runner, world, tmp_path):
+    """The import refuses what the form refuses (services.check_activity): a camp shift takes
+    place at a camp or a school, and an existing school day camp stays at a school."""
+    shifts = (
+        "ref,kind,title,starts_at,ends_at,all_day,host_code,organizer_code\n"
+        "C-1,camp_shift,В колледже,2021-06-01,2021-06-21,1,COL-1,COL-1\n"
+        "C-2,camp_shift,В лагере,2021-06-01,2021-06-21,1,CMP-1,COL-1\n"
+        "C-3,camp_shift,В школе,2021-06-01,2021-06-21,1,SCH-1,SCH-1\n"
+    )
+    assert failed(run(runner, "activities", write(tmp_path, shifts))) == [
+        "row 2: host_code: смена проводится в лагере (организации вида camp) или, "
+        "если лагерь пришкольный, в школе"
+    ]
+    assert count(Activity) == 0
+    ok(run(runner, "activities", write(tmp_path, shifts.replace("COL-1,COL", "CMP-1,COL"))))
+    school_camp = activity("C-3")
+    school_camp.camp_shift = CampShift(camp_type=CampType.SCHOOL)
+    db.session.commit()
+    moved = "ref,kind,title,starts_at,ends_at,all_day,host_code,organizer_code\n" + (
+        "C-3,camp_shift,В школе,2021-06-01,2021-06-21,1,CMP-1,SCH-1\n"
+    )
+    assert failed(run(runner, "activities", write(tmp_path, moved, "moved.csv"))) == [
+        "row 2: host_code: пришкольный лагерь работает на базе школы"
+    ]
+    assert activity("C-3").host.code == "SCH-1"
+
+
 def test_grade_out_of_range_and_ovz_over_count(runner, world, tmp_path):
     load_all(runner, tmp_path)
     students = "school_code,local_id,full_name,grade\nSCH-1,99,Ученик,12\n"
@@ -513,7 +542,7 @@ def test_xlsx_activities_with_datetime_cells(runner, world, tmp_path):
             datetime(2021, 6, 1),
             datetime(2021, 6, 21),
             True,
-            "COL-1",
+            "CMP-1",
             "COL-1",
         ]
     )
@@ -649,8 +678,34 @@ def test_every_kind_has_its_design_columns():
         "participants": "activity_ref school_code local_id",
         "headcounts": "activity_ref school_code grade count ovz_count",
     }
-    # Kinds beyond DESIGN §4.3 (agreements) register themselves and are tested in their package.
-    assert {name: " ".join(columns.KINDS[name].column_names) for name in design} == design
+    # Kinds beyond DESIGN §4.3 (agreements) are registered by their package and tested there.
+    assert {kind.name: " ".join(kind.column_names) for kind in columns.BUILT_IN} == design
+
+
+def test_the_app_registers_its_import_kinds_and_agreements(app):
+    """create_app gives each app its own registry: the five kinds, then the agreements kind of
+    the agreements package; school staff may import every kind but organizations."""
+    engine = import_engine(app)
+    assert engine.names() == [
+        "organizations",
+        "students",
+        "activities",
+        "participants",
+        "headcounts",
+        "agreements",
+    ]
+    assert [kind.name for kind in engine if not kind.schools_may_import] == ["organizations"]
+    agreements = engine.kind("agreements")
+    with pytest.raises(ValueError):
+        engine.register_kind(agreements.importer, agreements.spec, agreements.label)
+    fresh = ImportEngine()
+    assert "agreements" not in fresh and fresh.names() == []
+
+
+def test_an_unknown_kind_is_refused_on_the_command_line(runner, tmp_path):
+    result = runner.invoke(args=["import", "factories", write(tmp_path, "code\nX\n")])
+    assert result.exit_code == 2
+    assert "'factories' is not one of 'organizations'" in result.output
 
 
 def test_xlsx_reader_on_bytes():

@@ -438,3 +438,20 @@ def test_the_service_stores_the_normalised_class_letter():
         services.StudentData(local_id="1", full_name="Иванов Иван", grade=5, class_letter="b"),
     )
     assert student.class_letter == "В"
+
+
+def test_a_roster_id_taken_meanwhile_is_refused_on_its_field(app, school, monkeypatch):
+    """Another request may take the roster id between the service's check and its write: the
+    database refuses it, and the service says so as a refusal of the roster id field."""
+    StudentFactory(school=school, local_id="7")
+    db.session.commit()
+    monkeypatch.setattr(services, "find_student", lambda school, local_id: None)
+    with pytest.raises(services.StudentError) as refusal:
+        services.create_student(
+            school, services.StudentData(local_id="7", full_name="Гонка", grade=5)
+        )
+    assert (refusal.value.message, refusal.value.field) == (
+        services.DUPLICATE_LOCAL_ID,
+        "local_id",
+    )
+    db.session.rollback()

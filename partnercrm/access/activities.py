@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from partnercrm.access.base import roster_school_id
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
-from partnercrm.activities.kinds import KINDS, creatable_kinds
+from partnercrm.activities.kinds import KINDS, STAFF_ROLES, creatable_kinds, participation_open
 from partnercrm.activities.models import Activity, activity_school, parent_meeting_presenter
-from partnercrm.activities.rules import ActivityKind, participation_open
+from partnercrm.activities.rules import ActivityKind
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 
@@ -31,6 +31,28 @@ def creatable_activity_kinds(user: User) -> list[ActivityKind]:
 
 def can_create_activity(user: User, kind: ActivityKind) -> bool:
     return user.is_authenticated and user.role in KINDS[kind].creators
+
+
+def can_choose_organizer(user: User) -> bool:
+    """Admins and coordinators pick the organizer (:func:`can_organize_as` says which); every
+    other role organizes as its own organization."""
+    return user.is_authenticated and user.role in STAFF_ROLES
+
+
+def hosts_on_own_premises(user: User, kind: ActivityKind) -> bool:
+    """Is the user's own organization the host of a new ``kind``, without a choice
+    (:attr:`~partnercrm.activities.kinds.KindSpec.own_premises_for`)?"""
+    return user.is_authenticated and user.role in KINDS[kind].own_premises_for
+
+
+def hosts_own_school_camp(user: User) -> bool:
+    """School staff log their school's own day camps: the host is their school, unasked."""
+    return user.is_authenticated and user.role is Role.SCHOOL
+
+
+def can_invite_schools(user: User) -> bool:
+    """Pick the visiting schools of an activity; school staff visit with their own school."""
+    return user.is_authenticated and user.role is not Role.SCHOOL
 
 
 def can_organize_as(user: User, organizer: Organization | None) -> bool:

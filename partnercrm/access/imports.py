@@ -12,9 +12,10 @@ from partnercrm.access.activities import can_record_headcount
 from partnercrm.access.base import can_act_for
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.kinds import participation_open
 from partnercrm.activities.models import Activity
-from partnercrm.activities.rules import participation_open
 from partnercrm.directory.models import Organization
+from partnercrm.imports.registry import import_engine
 
 IMPORT_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCHOOL})
 
@@ -25,11 +26,16 @@ def can_use_imports(user: User) -> bool:
 
 
 def can_import(user: User, kind: str) -> bool:
-    """Admins and coordinators import every kind (in their scope); schools everything but
-    organizations. Each row is then checked against the predicates below."""
+    """Admins and coordinators import every kind (in their scope); school staff the kinds
+    registered as open to schools (all but organizations). Each row is then checked against the
+    predicates below."""
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         return True
-    return user.role is Role.SCHOOL and user.organization_id is not None and kind != "organizations"
+    return (
+        user.role is Role.SCHOOL
+        and user.organization_id is not None
+        and import_engine().kind(kind).schools_may_import
+    )
 
 
 def can_import_for(user: User, organization: Organization) -> bool:

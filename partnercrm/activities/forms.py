@@ -1,5 +1,9 @@
-"""Forms of the activity pages and their labels; organizations are picked with the directory's
-:class:`~partnercrm.directory.fields.OrganizationField`."""
+"""Forms of the activity pages; organizations are picked with the directory's
+:class:`~partnercrm.directory.fields.OrganizationField`.
+
+The activity form holds every field any kind uses; ``kind_form.py`` keeps those of one kind, as
+its :class:`~partnercrm.activities.kinds.KindSpec` says.
+"""
 
 from __future__ import annotations
 
@@ -26,54 +30,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from partnercrm.activities.rules import (
-    MAX_GRADE,
-    MIN_GRADE,
-    ActivityKind,
-    ActivityStatus,
-    CampType,
-)
+from partnercrm.activities.labels import CAMP_TYPE_LABELS, STATUS_LABELS
+from partnercrm.activities.rules import ActivityStatus, CampType
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
-
-KIND_LABELS = {
-    ActivityKind.EXCURSION: _l("Excursion to an employer or organization"),
-    ActivityKind.PARENT_MEETING: _l("Parent meeting"),
-    ActivityKind.CAMP_SHIFT: _l("Camp shift"),
-    ActivityKind.OPEN_DAY: _l("Open day"),
-    ActivityKind.PROFPROBA: _l("Profproba"),
-    ActivityKind.CAREER_EVENT: _l("Other career-guidance event"),
-}
-# Short names for titles made when the user leaves the title empty.
-KIND_TITLES = {
-    ActivityKind.EXCURSION: _l("Excursion"),
-    ActivityKind.PARENT_MEETING: _l("Parent meeting"),
-    ActivityKind.CAMP_SHIFT: _l("Camp shift"),
-    ActivityKind.OPEN_DAY: _l("Open day"),
-    ActivityKind.PROFPROBA: _l("Profproba"),
-    ActivityKind.CAREER_EVENT: _l("Career-guidance event"),
-}
-STATUS_LABELS = {
-    ActivityStatus.PLANNED: _l("Planned"),
-    ActivityStatus.HELD: _l("Held"),
-    ActivityStatus.CANCELLED: _l("Cancelled"),
-}
-STATUS_BADGES = {
-    ActivityStatus.PLANNED: "text-bg-info",
-    ActivityStatus.HELD: "text-bg-success",
-    ActivityStatus.CANCELLED: "text-bg-secondary",
-}
-CAMP_TYPE_LABELS = {
-    CampType.COUNTRY: _l("Country camp"),
-    CampType.SCHOOL: _l("School day camp"),
-}
-# Who may present at a parent meeting (DESIGN §2: employers, colleges, the employment center).
-PRESENTER_KINDS = (
-    OrganizationKind.EMPLOYER,
-    OrganizationKind.COLLEGE,
-    OrganizationKind.UNIVERSITY,
-    OrganizationKind.EMPLOYMENT_CENTER,
-)
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
 
 class CheckboxesField(SelectMultipleField):
@@ -107,7 +68,8 @@ class Entered:
 
 
 class ActivityForm(FlaskForm):
-    """Every field any kind uses; the view removes what a kind or a role does not need."""
+    """Every field any kind uses; ``kind_form.configure`` removes what a kind or a role does not
+    need."""
 
     host = OrganizationField(_l("Where (host organization)"))
     camp_type = RadioField(

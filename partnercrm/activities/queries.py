@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from partnercrm.activities.models import Headcount, Participation
+from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.directory.models import Organization
 from partnercrm.students.models import Student
 
 
@@ -93,3 +94,53 @@ def counts_by_school(session: Session, activity_id: int) -> dict[int, Counts]:
         school_id: Counts(named.get(school_id, 0), int(heads.get(school_id) or 0))
         for school_id in named.keys() | heads.keys()
     }
+
+
+@dataclass
+class SchoolRow:
+    """One school at an activity: its counts (None: none recorded) and its headcount rows."""
+
+    school: Organization
+    counts: Counts | None
+    headcounts: list[Headcount]
+
+
+def school_rows(session: Session, activity: Activity) -> list[SchoolRow]:
+    """Per visiting school, by name: named participants, counted headcount, the headcount rows."""
+    counts = counts_by_school(session, activity.id)
+    rows_by_school: dict[int, list[Headcount]] = {}
+    for row in session.scalars(
+        sa.select(Headcount)
+        .where(Headcount.activity_id == activity.id)
+        .order_by(Headcount.school_id, Headcount.grade)
+    ):
+        rows_by_school.setdefault(row.school_id, []).append(row)
+    school_ids = counts.keys() | rows_by_school.keys() | {s.id for s in activity.schools}
+    schools = session.scalars(
+        sa.select(Organization)
+        .where(Organization.id.in_(school_ids))
+        .options(sa.orm.joinedload(Organization.municipality))
+        .order_by(Organization.name)
+    ).all()
+    return [
+        SchoolRow(school, counts.get(school.id), rows_by_school.get(school.id, []))
+        for school in schools
+    ]
+
+
+def schools_with_participants(session: Session, activity: Activity) -> list[Organization]:
+    """The schools with named participants or headcounts at ``activity``: they stay visiting
+    schools while they have them."""
+    named = (
+        sa.select(Student.school_id)
+        .join(Participation, Participation.student_id == Student.id)
+        .where(Participation.activity_id == activity.id)
+    )
+    counted = sa.select(Headcount.school_id).where(Headcount.activity_id == activity.id)
+    return list(
+        session.scalars(
+            sa.select(Organization).where(
+                sa.or_(Organization.id.in_(named), Organization.id.in_(counted))
+            )
+        )
+    )

@@ -1,13 +1,12 @@
-"""Pure rules of activities (no Flask): kinds, their default plan items, statuses, grades,
-where an activity may take place and when it has participants."""
+"""Pure rules of activities (no Flask): kinds, statuses and their moves, grade bands.
+
+What depends on a kind's spec (default plan items, hosts, participants) is in ``kinds.py``.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from partnercrm.directory.rules import OrganizationKind
-
-MIN_GRADE, MAX_GRADE = 1, 11
 # Headcount rows without a grade store 0, so (activity, school, grade) stays unique everywhere.
 NO_GRADE = 0
 
@@ -32,16 +31,6 @@ class CampType(StrEnum):
     SCHOOL = "school"  # пришкольный лагерь
 
 
-# DESIGN §2: the plan items each kind is linked to unless the user changes them.
-DEFAULT_PLAN_ITEMS: dict[ActivityKind, tuple[int, ...]] = {
-    ActivityKind.EXCURSION: (5, 23),
-    ActivityKind.PARENT_MEETING: (6, 17),
-    ActivityKind.CAMP_SHIFT: (10,),
-    ActivityKind.OPEN_DAY: (24,),
-    ActivityKind.PROFPROBA: (9,),
-    ActivityKind.CAREER_EVENT: (15,),
-}
-
 # Status moves a user may make; the reverse moves undo a mistaken mark.
 TRANSITIONS: dict[ActivityStatus, frozenset[ActivityStatus]] = {
     ActivityStatus.PLANNED: frozenset({ActivityStatus.HELD, ActivityStatus.CANCELLED}),
@@ -54,17 +43,6 @@ GRADE_BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 7), (8, 9), (10, 11))
 
 def can_move(current: ActivityStatus, new: ActivityStatus) -> bool:
     return new == current or new in TRANSITIONS[current]
-
-
-def participation_open(kind: ActivityKind, status: ActivityStatus) -> bool:
-    """May students be recorded as taking part? Not at parent meetings (their participants are
-    parents) nor at cancelled activities (nobody took part)."""
-    return kind is not ActivityKind.PARENT_MEETING and status is not ActivityStatus.CANCELLED
-
-
-def host_fits(kind: ActivityKind, host_kind: OrganizationKind) -> bool:
-    """A parent meeting takes place at a school; other kinds anywhere."""
-    return kind is not ActivityKind.PARENT_MEETING or host_kind is OrganizationKind.SCHOOL
 
 
 def grade_band(grade: int) -> str:

@@ -1,7 +1,9 @@
-"""Writes about students, activities and participation. Services flush; the caller commits.
+"""Writes about activities and participation. Services flush; the unit of work commits.
 
-Refusals raise :class:`ActivityError` with an English msgid the view translates, and change
-nothing that the caller's transaction would keep (callers roll back on error).
+Every way in — the forms, the imports, the offers, the demo — obeys the kind's spec
+(:data:`~partnercrm.activities.kinds.KINDS`): where it may take place, its details, whether
+students take part. Refusals raise :class:`ActivityError` with an English msgid (and the form
+field it concerns), which ends the unit of work: nothing of the refused change is kept.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from partnercrm.accounts.models import User
+from partnercrm.activities.kinds import KINDS, host_refusal, participation_open
 from partnercrm.activities.models import (
     Activity,
     CampShift,
@@ -19,24 +22,14 @@ from partnercrm.activities.models import (
     ParentMeeting,
     Participation,
 )
-from partnercrm.activities.rules import (
-    DEFAULT_PLAN_ITEMS,
-    MAX_GRADE,
-    MIN_GRADE,
-    NO_GRADE,
-    ActivityKind,
-    ActivityStatus,
-    CampType,
-    can_move,
-    host_fits,
-    participation_open,
-)
+from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType, can_move
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
 
 class ActivityError(UserError):
@@ -65,22 +58,32 @@ class ActivityData:
     # Plan item numbers; None: the kind's defaults.
     plan_items: list[int] | None = None
     ref: str | None = None
+    # A camp shift's type, when it is given with the activity: its host must fit it.
+    camp_type: CampType | None = None
 
 
-def _check_activity(data: ActivityData) -> None:
+def check_activity(data: ActivityData, activity: Activity | None = None) -> None:
+    """Refuse ``data`` (for ``activity``, if it exists) unless it fits its kind's spec: a title,
+    a start, visiting schools that are schools, a host of a kind that may host it — for a camp
+    shift, the host its camp type needs (given, or the existing shift's). The imports call it
+    for every row before they write anything."""
     if not data.title.strip():
-        raise ActivityError("The title is required.")
+        raise ActivityError("The title is required.", "title")
     all_day = data.first_day is not None
     if all_day == (data.starts_at is not None):
         raise ActivityError("Give either a start time or the first and last day.")
     if all_day and (data.last_day is None or data.last_day < data.first_day):
-        raise ActivityError("The last day must not be before the first day.")
+        raise ActivityError("The last day must not be before the first day.", "last_day")
     if data.ends_at is not None and data.ends_at < data.starts_at:
-        raise ActivityError("The end must not be before the start.")
+        raise ActivityError("The end must not be before the start.", "end")
     if any(school.kind is not OrganizationKind.SCHOOL for school in data.schools or []):
-        raise ActivityError("Only schools can be visiting schools.")
-    if not host_fits(data.kind, data.host.kind):
-        raise ActivityError("A parent meeting takes place at a school.")
+        raise ActivityError("Only schools can be visiting schools.", "schools")
+    camp_type = data.camp_type
+    if camp_type is None and activity is not None and activity.camp_shift is not None:
+        camp_type = activity.camp_shift.camp_type
+    refusal = host_refusal(data.kind, data.host.kind, camp_type)
+    if refusal is not None:
+        raise ActivityError(refusal, "host")
 
 
 def plan_items_by_number(numbers: list[int]) -> list[PlanItem]:
@@ -91,14 +94,15 @@ def plan_items_by_number(numbers: list[int]) -> list[PlanItem]:
         )
     )
     if len(items) != len(set(numbers)):
-        raise ActivityError("Unknown roadmap plan item.")
+        raise ActivityError("Unknown roadmap plan item.", "plan_items")
     return items
 
 
 def create_activity(data: ActivityData, created_by: User | None = None) -> Activity:
+    check_activity(data)
     activity = Activity(created_by=created_by)
     _apply_activity(activity, data)
-    if data.kind is ActivityKind.PARENT_MEETING:
+    if KINDS[data.kind].details == "parent_meeting":
         activity.parent_meeting = ParentMeeting()
     db.session.add(activity)
     db.session.flush()
@@ -107,15 +111,15 @@ def create_activity(data: ActivityData, created_by: User | None = None) -> Activ
 
 def update_activity(activity: Activity, data: ActivityData) -> None:
     if data.kind is not activity.kind:
-        raise ActivityError("The kind of an activity cannot be changed.")
+        raise ActivityError("The kind of an activity cannot be changed.", "kind")
     if not can_move(activity.status, data.status):
-        raise ActivityError("This change of status is not possible.")
+        raise ActivityError("This change of status is not possible.", "status")
+    check_activity(data, activity)
     _apply_activity(activity, data)
     db.session.flush()
 
 
 def _apply_activity(activity: Activity, data: ActivityData) -> None:
-    _check_activity(data)
     activity.kind = data.kind
     activity.ref = (data.ref or "").strip() or None
     activity.title = data.title.strip()
@@ -128,7 +132,7 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
     else:
         activity.set_time(data.starts_at, data.ends_at)
     activity.schools = list(data.schools or [])
-    numbers = DEFAULT_PLAN_ITEMS[data.kind] if data.plan_items is None else data.plan_items
+    numbers = KINDS[data.kind].default_plan_items if data.plan_items is None else data.plan_items
     activity.plan_items = plan_items_by_number(list(numbers))
 
 
@@ -146,10 +150,10 @@ def set_parent_meeting_details(
     professions: str | None,
     presenters: list[Organization],
 ) -> None:
-    if activity.kind is not ActivityKind.PARENT_MEETING:
+    if KINDS[activity.kind].details != "parent_meeting":
         raise ActivityError("Only a parent meeting has presenters.")
     if parents_count is not None and parents_count < 0:
-        raise ActivityError("The number of parents cannot be negative.")
+        raise ActivityError("The number of parents cannot be negative.", "parents_count")
     details = activity.parent_meeting
     if details is None:
         # Set from the activity's side: the cascade adds it to the session (a backref does not).
@@ -163,10 +167,13 @@ def set_parent_meeting_details(
 def set_camp_shift_details(
     activity: Activity, *, camp_type: CampType, theme: str | None, capacity: int | None
 ) -> None:
-    if activity.kind is not ActivityKind.CAMP_SHIFT:
+    if KINDS[activity.kind].details != "camp_shift":
         raise ActivityError("Only a camp shift has a camp type.")
+    refusal = host_refusal(activity.kind, activity.host.kind, camp_type)
+    if refusal is not None:
+        raise ActivityError(refusal, "host")
     if capacity is not None and capacity <= 0:
-        raise ActivityError("The capacity must be positive.")
+        raise ActivityError("The capacity must be positive.", "capacity")
     details = activity.camp_shift
     if details is None:
         details = activity.camp_shift = CampShift()
@@ -236,7 +243,7 @@ def set_headcount(
     _check_participation_open(activity)
     grade = NO_GRADE if grade is None else grade
     if grade != NO_GRADE and not MIN_GRADE <= grade <= MAX_GRADE:
-        raise ActivityError("The grade must be from 1 to 11.")
+        raise ActivityError("The grade must be from 1 to 11.", "grade")
     if count < 0 or not 0 <= ovz_count <= count:
         raise ActivityError(
             "Counts cannot be negative, and students with disabilities are part of the count."

@@ -4,7 +4,9 @@
 - ``organization-page`` (the directory's organization page): a link to the organization's
   agreements, for users who see agreements at all;
 - ``registration-organization`` (a registration's page in the approval queue): the agreements
-  the organization is a party to — how many the viewer may see, and the latest few.
+  the organization is a party to — how many the viewer may see, and the latest few;
+- ``plan-item-summary`` (the roadmap's page of plan item 4, "cooperation agreements"): the
+  agreements signed per year and municipality.
 
 ``create_app`` calls :func:`register`.
 """
@@ -17,11 +19,14 @@ from flask_login import current_user
 
 from partnercrm.access.agreements import agreements_scope, can_see_agreements
 from partnercrm.agreements.models import Agreement, AgreementParty
+from partnercrm.agreements.queries import signed_per_year_and_municipality
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
+from partnercrm.roadmap.models import PlanItem
 from partnercrm.web.hooks import add_template_hook
 
 AGREEMENTS_SHOWN = 10
+AGREEMENTS_PLAN_ITEM = 4
 
 
 def organization_agreements_link(organization: Organization, **context: object) -> str:
@@ -59,6 +64,14 @@ def registration_agreements(organization: Organization, **context: object) -> st
     )
 
 
+def plan_item_agreements(item: PlanItem) -> str:
+    if item.number != AGREEMENTS_PLAN_ITEM:
+        return ""
+    stats = signed_per_year_and_municipality(db.session, sa.select(Agreement))
+    return render_template("agreements/_plan_item.html", stats=stats)
+
+
 def register(app: Flask) -> None:
     add_template_hook(app, "organization-page", organization_agreements_link)
     add_template_hook(app, "registration-organization", registration_agreements)
+    add_template_hook(app, "plan-item-summary", plan_item_agreements)

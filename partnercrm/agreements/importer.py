@@ -1,8 +1,7 @@
 """The ``agreements`` kind of ``partnercrm import`` (docs/agreements.md, DESIGN §4.3).
 
-The import engine loads this module (the last line of ``imports/services.py``); at its end it
-adds the kind to the engine's ``KINDS``, ``IMPORTERS`` and labels, so the command line and the
-Import page offer it.
+``create_app`` registers the kind with the app's import engine (:func:`register`), so the command
+line and the Import page offer it.
 
 Columns: **number**, **parties** (``CODE:role;CODE:role``), subject, kinds, signed_on,
 valid_from, valid_to, terminated_on, termination_reason, contact_persons, notes. The key is the
@@ -22,6 +21,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -32,16 +32,15 @@ from partnercrm.agreements.rules import CooperationKind
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.imports import values as v
-from partnercrm.imports.columns import KINDS, Column, Kind, Row
-from partnercrm.imports.forms import KIND_LABELS
-from partnercrm.imports.services import (
-    IMPORTERS,
+from partnercrm.imports.columns import Column, Kind, Row
+from partnercrm.imports.importer import (
     OUT_OF_SCOPE,
     Importer,
-    _chunks,
-    _organizations_by_code,
-    _shown,
+    chunks,
+    organizations_by_code,
+    quoted,
 )
+from partnercrm.imports.registry import import_engine
 from partnercrm.localtime import local_today
 
 CODE_MAX = 64
@@ -89,7 +88,7 @@ def parse_parties(cell) -> tuple[tuple[str, str | None], ...]:
         if role is not None and len(role) > services.ROLE_MAX:
             raise v.ValueProblem(f"роль {v.shown(role)} длиннее {services.ROLE_MAX} символов")
         if any(code == seen for seen, _role in parties):
-            raise v.ValueProblem(f"организация {_shown(code)} указана дважды")
+            raise v.ValueProblem(f"организация {quoted(code)} указана дважды")
         parties.append((code, role))
     if len(parties) < services.MIN_PARTIES:
         raise v.ValueProblem(
@@ -153,7 +152,7 @@ AGREEMENTS = Kind(
 def _existing(numbers) -> dict[str, list[Agreement]]:
     """Agreements with these numbers, with their parties, by number."""
     found: dict[str, list[Agreement]] = {}
-    for chunk in _chunks(set(numbers)):
+    for chunk in chunks(set(numbers)):
         for agreement in db.session.scalars(
             sa.select(Agreement)
             .where(Agreement.number.in_(chunk))
@@ -169,7 +168,7 @@ def _existing(numbers) -> dict[str, list[Agreement]]:
 class AgreementImporter(Importer):
     def check(self) -> None:
         rows = self.parsed.rows
-        organizations = _organizations_by_code(
+        organizations = organizations_by_code(
             code for row in rows for code, _role in row.values["parties"]
         )
         existing = _existing(row.values["number"] for row in rows)
@@ -199,7 +198,7 @@ class AgreementImporter(Importer):
                 self.error(row, "parties", "ни одна из сторон не в вашей области доступа")
                 good = False
             if target is not None and not self.allowed(can_edit_agreement, target):
-                self.error(row, "number", f"договор {_shown(number)} {OUT_OF_SCOPE}")
+                self.error(row, "number", f"договор {quoted(number)} {OUT_OF_SCOPE}")
                 good = False
             clash = next(
                 (
@@ -219,7 +218,7 @@ class AgreementImporter(Importer):
                     self.error(
                         row,
                         "parties",
-                        f"договор № {_shown(number)} с этой стороной уже есть в строке {first}",
+                        f"договор № {quoted(number)} с этой стороной уже есть в строке {first}",
                     )
                     good = False
                     break
@@ -231,7 +230,7 @@ class AgreementImporter(Importer):
         for code, role in row.values["parties"]:
             organization = organizations.get(code)
             if organization is None:
-                self.error(row, "parties", f"нет организации с кодом {_shown(code)}")
+                self.error(row, "parties", f"нет организации с кодом {quoted(code)}")
                 return None
             parties.append((organization, role))
         return parties
@@ -281,6 +280,9 @@ class AgreementImporter(Importer):
             services.apply(agreement, data)
 
 
-KINDS[AGREEMENTS.name] = AGREEMENTS
-IMPORTERS[AGREEMENTS.name] = AgreementImporter
-KIND_LABELS[AGREEMENTS.name] = _l("Cooperation agreements")
+def register(app: Flask) -> None:
+    """Offer the kind on the command line and the Import page of ``app`` (school staff too: a
+    row is theirs when their school is a party)."""
+    import_engine(app).register_kind(
+        AgreementImporter, AGREEMENTS, _l("Cooperation agreements"), schools_may_import=True
+    )

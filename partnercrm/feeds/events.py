@@ -25,7 +25,7 @@ from partnercrm.access.feeds import (
     feed_speaker_request_condition,
 )
 from partnercrm.accounts.models import User
-from partnercrm.activities.forms import KIND_LABELS
+from partnercrm.activities.labels import KIND_LABELS
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality
 from partnercrm.feeds import queries

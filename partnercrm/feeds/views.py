@@ -26,7 +26,7 @@ from werkzeug.http import http_date
 
 from partnercrm.access.feeds import can_use_private_feed
 from partnercrm.accounts.models import User
-from partnercrm.activities.forms import KIND_LABELS
+from partnercrm.activities.labels import KIND_LABELS
 from partnercrm.activities.rules import ActivityKind
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities

@@ -9,10 +9,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from partnercrm.extensions import db
-from partnercrm.imports.columns import KINDS
 from partnercrm.imports.readers import FileProblem, read_table
-from partnercrm.imports.services import ImportResult, run_import
+from partnercrm.imports.registry import import_engine
+from partnercrm.imports.services import ImportRefused, ImportResult, import_table
+from partnercrm.web.unit_of_work import unit_of_work
 
 # Smaller files finish before a progress bar would tell anything.
 PROGRESS_MIN_ROWS = 1000
@@ -50,7 +50,7 @@ class ProgressBars:
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("kind")
 @click.argument(
     "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -62,6 +62,11 @@ def import_command(kind: str, path: Path, dry_run: bool) -> None:
     """Import organizations, students, activities, participants, headcounts or agreements from
     a CSV or XLSX file. The whole file is imported, or nothing: every bad row is reported as
     'row N: column: message'."""
+    kinds = import_engine().names()
+    if kind not in kinds:
+        raise click.BadParameter(
+            f"{kind!r} is not one of {', '.join(map(repr, kinds))}.", param_hint="'KIND'"
+        )
     data = path.read_bytes()
     if len(data) > LARGE_FILE_BYTES:
         click.echo(f"reading {path} ({len(data) // 1024 // 1024} MB)…", err=True)
@@ -71,18 +76,18 @@ def import_command(kind: str, path: Path, dry_run: bool) -> None:
         raise click.ClickException(f"{path}: {problem}") from problem
     progress = ProgressBars()
     try:
-        result = run_import(kind, table, dry_run=dry_run, progress=progress)
-        progress.close()
-        if result.errors or dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        # One unit of work: a file with errors (ImportRefused) or a database error rolls it
+        # back, so the whole file is kept or nothing; a dry run writes nothing.
+        with unit_of_work():
+            result = import_table(kind, table, dry_run=dry_run, progress=progress)
+    except ImportRefused as refused:
+        result = refused.result
     except SQLAlchemyError as error:
-        progress.close()
-        db.session.rollback()
         raise click.ClickException(
             f"the database refused the import, nothing was imported: {error.__class__.__name__}"
         ) from error
+    finally:
+        progress.close()
     report(result)
 
 

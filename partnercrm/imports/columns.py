@@ -1,4 +1,5 @@
-"""The five import kinds, their columns and the checks of one row (DESIGN §4.3), without Flask.
+"""The columns of the import kinds and the checks of one row (DESIGN §4.3), without Flask: the
+column spec (:class:`Kind`) and the five built-in specs.
 
 :func:`parse_rows` turns a :class:`~partnercrm.imports.readers.Table` into typed rows and a list
 of :class:`RowError` for every bad cell, missing or unknown column and key repeated inside the
@@ -15,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE, NO_GRADE, ActivityKind, ActivityStatus
+from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.imports import values as v
 from partnercrm.imports.readers import Cell, Table
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
 MAX_COUNT = 100_000
 
@@ -143,114 +145,117 @@ LOCAL_ID = Column(
     "local_id", CODE, required=True, aliases=("номер", "номер в школе", "номер обучающегося", "id")
 )
 
-KINDS: dict[str, Kind] = {
-    "organizations": Kind(
-        "organizations",
-        (
-            Column("code", CODE, required=True, aliases=("код",)),
-            Column(
-                "kind",
-                v.choice(ORGANIZATION_KINDS, "вид организации"),
-                required=True,
-                aliases=("вид", "вид организации", "тип"),
-            ),
-            Column("name", _text(500), required=True, aliases=("наименование", "название")),
-            Column(
-                "short_name",
-                _text(200),
-                aliases=("краткое наименование", "краткое название", "сокращённое наименование"),
-            ),
-            Column(
-                "municipality",
-                _text(100),
-                required=True,
-                aliases=("муниципалитет", "муниципальное образование"),
-            ),
-            Column("inn", v.inn, aliases=("инн",)),
-            Column("address", _text(500), aliases=("адрес",)),
-            Column("email", v.email, aliases=("e-mail", "эл. почта", "электронная почта", "почта")),
-            Column("phone", _text(50), aliases=("телефон",)),
+ORGANIZATIONS = Kind(
+    "organizations",
+    (
+        Column("code", CODE, required=True, aliases=("код",)),
+        Column(
+            "kind",
+            v.choice(ORGANIZATION_KINDS, "вид организации"),
+            required=True,
+            aliases=("вид", "вид организации", "тип"),
         ),
-        keys=("code",),
-    ),
-    "students": Kind(
-        "students",
-        (
-            SCHOOL_CODE,
-            LOCAL_ID,
-            Column("full_name", _text(200), required=True, aliases=("фио", "ф.и.о.")),
-            Column("grade", GRADE, required=True, aliases=("класс", "параллель")),
-            Column("class_letter", v.class_letter, aliases=("литера", "буква", "буква класса")),
-            Column("birth_date", v.birth_date, aliases=("дата рождения",)),
-            Column("ovz", v.boolean, empty=False, aliases=("овз",)),
+        Column("name", _text(500), required=True, aliases=("наименование", "название")),
+        Column(
+            "short_name",
+            _text(200),
+            aliases=("краткое наименование", "краткое название", "сокращённое наименование"),
         ),
-        keys=("school_code", "local_id"),
-    ),
-    "activities": Kind(
-        "activities",
-        (
-            Column("ref", CODE, required=True, aliases=("код мероприятия", "код")),
-            Column(
-                "kind",
-                v.choice(ACTIVITY_KINDS, "вид мероприятия"),
-                required=True,
-                aliases=("вид", "вид мероприятия"),
-            ),
-            Column("title", _text(300), required=True, aliases=("название", "наименование")),
-            # Parsed by _activity_timing, which needs all_day.
-            Column("starts_at", None, required=True, aliases=("начало", "дата начала")),
-            Column("ends_at", None, aliases=("окончание", "дата окончания")),
-            Column("all_day", v.boolean, empty=False, aliases=("весь день",)),
-            Column("location", _text(500), aliases=("место", "адрес")),
-            Column(
-                "host_code",
-                CODE,
-                required=True,
-                aliases=("код места проведения", "место проведения", "принимающая организация"),
-            ),
-            Column(
-                "organizer_code", CODE, required=True, aliases=("код организатора", "организатор")
-            ),
-            Column("school_code", CODE, aliases=("код школы", "школа")),
-            Column(
-                "status",
-                v.choice(STATUSES, "статус"),
-                empty=ActivityStatus.PLANNED,
-                aliases=("статус",),
-            ),
-            Column(
-                "plan_items",
-                v.plan_items,
-                aliases=("пункты плана", "мероприятия дорожной карты"),
-            ),
-            Column("public", v.boolean, empty=False, aliases=("публичное", "опубликовать")),
+        Column(
+            "municipality",
+            _text(100),
+            required=True,
+            aliases=("муниципалитет", "муниципальное образование"),
         ),
-        keys=("ref",),
-        finish=_activity_timing,
+        Column("inn", v.inn, aliases=("инн",)),
+        Column("address", _text(500), aliases=("адрес",)),
+        Column("email", v.email, aliases=("e-mail", "эл. почта", "электронная почта", "почта")),
+        Column("phone", _text(50), aliases=("телефон",)),
     ),
-    "participants": Kind(
-        "participants",
-        (
-            Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
-            SCHOOL_CODE,
-            LOCAL_ID,
+    keys=("code",),
+)
+
+STUDENTS = Kind(
+    "students",
+    (
+        SCHOOL_CODE,
+        LOCAL_ID,
+        Column("full_name", _text(200), required=True, aliases=("фио", "ф.и.о.")),
+        Column("grade", GRADE, required=True, aliases=("класс", "параллель")),
+        Column("class_letter", v.class_letter, aliases=("литера", "буква", "буква класса")),
+        Column("birth_date", v.birth_date, aliases=("дата рождения",)),
+        Column("ovz", v.boolean, empty=False, aliases=("овз",)),
+    ),
+    keys=("school_code", "local_id"),
+)
+
+ACTIVITIES = Kind(
+    "activities",
+    (
+        Column("ref", CODE, required=True, aliases=("код мероприятия", "код")),
+        Column(
+            "kind",
+            v.choice(ACTIVITY_KINDS, "вид мероприятия"),
+            required=True,
+            aliases=("вид", "вид мероприятия"),
         ),
-        keys=("activity_ref", "school_code", "local_id"),
-    ),
-    "headcounts": Kind(
-        "headcounts",
-        (
-            Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
-            SCHOOL_CODE,
-            # Empty or absent: the count is not split by grade.
-            Column("grade", GRADE, empty=NO_GRADE, aliases=("класс", "параллель")),
-            Column("count", COUNT, required=True, aliases=("количество", "число участников")),
-            Column("ovz_count", COUNT, empty=0, aliases=("из них с овз", "из них овз", "овз")),
+        Column("title", _text(300), required=True, aliases=("название", "наименование")),
+        # Parsed by _activity_timing, which needs all_day.
+        Column("starts_at", None, required=True, aliases=("начало", "дата начала")),
+        Column("ends_at", None, aliases=("окончание", "дата окончания")),
+        Column("all_day", v.boolean, empty=False, aliases=("весь день",)),
+        Column("location", _text(500), aliases=("место", "адрес")),
+        Column(
+            "host_code",
+            CODE,
+            required=True,
+            aliases=("код места проведения", "место проведения", "принимающая организация"),
         ),
-        keys=("activity_ref", "school_code", "grade"),
-        finish=_headcount_ovz,
+        Column("organizer_code", CODE, required=True, aliases=("код организатора", "организатор")),
+        Column("school_code", CODE, aliases=("код школы", "школа")),
+        Column(
+            "status",
+            v.choice(STATUSES, "статус"),
+            empty=ActivityStatus.PLANNED,
+            aliases=("статус",),
+        ),
+        Column(
+            "plan_items",
+            v.plan_items,
+            aliases=("пункты плана", "мероприятия дорожной карты"),
+        ),
+        Column("public", v.boolean, empty=False, aliases=("публичное", "опубликовать")),
     ),
-}
+    keys=("ref",),
+    finish=_activity_timing,
+)
+
+PARTICIPANTS = Kind(
+    "participants",
+    (
+        Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
+        SCHOOL_CODE,
+        LOCAL_ID,
+    ),
+    keys=("activity_ref", "school_code", "local_id"),
+)
+
+HEADCOUNTS = Kind(
+    "headcounts",
+    (
+        Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
+        SCHOOL_CODE,
+        # Empty or absent: the count is not split by grade.
+        Column("grade", GRADE, empty=NO_GRADE, aliases=("класс", "параллель")),
+        Column("count", COUNT, required=True, aliases=("количество", "число участников")),
+        Column("ovz_count", COUNT, empty=0, aliases=("из них с овз", "из них овз", "овз")),
+    ),
+    keys=("activity_ref", "school_code", "grade"),
+    finish=_headcount_ovz,
+)
+
+# The kinds of DESIGN §4.3, in the Import page's order (registered by imports.services).
+BUILT_IN = (ORGANIZATIONS, STUDENTS, ACTIVITIES, PARTICIPANTS, HEADCOUNTS)
 
 
 def normalise_header(name: str) -> str:

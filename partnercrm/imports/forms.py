@@ -6,13 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
-KIND_LABELS = {
-    "organizations": _l("Organizations"),
-    "students": _l("Students (roster)"),
-    "activities": _l("Activities"),
-    "participants": _l("Participants by name"),
-    "headcounts": _l("Participants by count (headcounts)"),
-}
+from partnercrm.imports.registry import ImportKind
 
 
 class ImportForm(FlaskForm):
@@ -30,6 +24,6 @@ class ImportForm(FlaskForm):
     )
     submit = SubmitField(_l("Run the import"))
 
-    def __init__(self, kinds: list[str], *args, **kwargs) -> None:
+    def __init__(self, kinds: list[ImportKind], *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
+        self.kind.choices = [(kind.name, kind.label) for kind in kinds]

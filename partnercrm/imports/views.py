@@ -1,24 +1,25 @@
-"""Imports of organizations, students, activities, participants and headcounts (DESIGN §4.3).
+"""The Import page (DESIGN §4.3): the same importers as ``partnercrm import``, limited to the
+user's scope: admins everything, coordinators their municipality, school staff their own school.
+A row outside the scope is an error of that row, never skipped in silence.
 
-The same importers as ``partnercrm import``, limited to the user's scope: admins everything,
-coordinators their municipality, school staff their own school. A row outside the scope is an
-error of that row, never skipped in silence. The file is imported whole or not at all.
+The file is imported whole or not at all: a file with errors raises
+:class:`~partnercrm.imports.services.ImportRefused`, the request's unit of work rolls back, and
+the error report is this blueprint's answer to it (422).
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from partnercrm.access.base import require, roles_required
 from partnercrm.accounts.rules import Role
-from partnercrm.extensions import db
 from partnercrm.imports import services
-from partnercrm.imports.columns import KINDS
-from partnercrm.imports.forms import KIND_LABELS, ImportForm
+from partnercrm.imports.forms import ImportForm
 from partnercrm.imports.readers import FileProblem, read_table
+from partnercrm.imports.registry import ImportKind, import_engine
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -29,13 +30,19 @@ ERROR_TABLE_ROWS = 500
 MAX_ROWS = 20_000
 
 
+def _kinds() -> list[ImportKind]:
+    engine = import_engine()
+    kinds = [engine.kind(name) for name in services.kinds_for(current_user)]
+    require(bool(kinds))
+    return kinds
+
+
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
 def index():
-    kinds = services.kinds_for(current_user)
-    require(bool(kinds))
+    kinds = _kinds()
     form = ImportForm(kinds)
-    if request.method == "GET" and request.args.get("kind") in kinds:
+    if request.method == "GET" and request.args.get("kind") in {kind.name for kind in kinds}:
         form.kind.data = request.args["kind"]
     if not form.validate_on_submit():
         return _form_page(form, kinds, 400 if request.method == "POST" else 200)
@@ -56,41 +63,48 @@ def index():
             )
         ]
         return _form_page(form, kinds, 400)
-    try:
-        result = services.run_import(
-            form.kind.data,
-            table,
-            user=current_user._get_current_object(),
-            dry_run=form.dry_run.data,
-        )
-        if result.errors or result.dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
-    except SQLAlchemyError:
-        # E.g. another user imported the same new keys at the same moment.
-        db.session.rollback()
-        form.file.errors = [
-            _("The database refused the import, nothing was saved. Please try again.")
-        ]
-        return _form_page(form, kinds, 409)
-    context = {
+    result = services.import_table(
+        form.kind.data,
+        table,
+        user=current_user._get_current_object(),
+        dry_run=form.dry_run.data,
+    )
+    return render_template("imports/result.html", **_context(result))
+
+
+@bp.errorhandler(services.ImportRefused)
+def refused_file(refused: services.ImportRefused):
+    """The error report of a file with errors; the unit of work has kept nothing of it."""
+    result = refused.result
+    return render_template(
+        "imports/errors.html",
+        shown_errors=result.errors[:ERROR_TABLE_ROWS],
+        **_context(result),
+    ), 422
+
+
+@bp.errorhandler(sa.exc.IntegrityError)
+def database_refused(error: sa.exc.IntegrityError):
+    """E.g. another user imported the same new keys at the same moment; the unit of work has
+    rolled back, so nothing was saved."""
+    kinds = _kinds()
+    form = ImportForm(kinds)
+    form.file.errors = [_("The database refused the import, nothing was saved. Please try again.")]
+    return _form_page(form, kinds, 409)
+
+
+def _context(result: services.ImportResult) -> dict:
+    upload = request.files.get("file")
+    return {
         "result": result,
-        "kind_label": KIND_LABELS[result.kind],
-        "filename": upload.filename or "",
+        "kind_label": import_engine().kind(result.kind).label,
+        "filename": (upload.filename if upload is not None else "") or "",
     }
-    if result.errors:
-        return render_template(
-            "imports/errors.html",
-            shown_errors=result.errors[:ERROR_TABLE_ROWS],
-            **context,
-        ), 422
-    return render_template("imports/result.html", **context)
 
 
-def _form_page(form: ImportForm, kinds: list[str], status: int):
+def _form_page(form: ImportForm, kinds: list[ImportKind], status: int):
     return render_template(
         "imports/index.html",
         form=form,
-        kinds=[(KINDS[kind], KIND_LABELS[kind]) for kind in kinds],
+        kinds=[(kind.spec, kind.label) for kind in kinds],
     ), status

@@ -32,7 +32,7 @@ from partnercrm.access.reports import (
     default_report_municipality_id,
     report_school_id,
 )
-from partnercrm.activities.forms import KIND_LABELS as ACTIVITY_KIND_LABELS
+from partnercrm.activities.labels import KIND_LABELS as ACTIVITY_KIND_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record

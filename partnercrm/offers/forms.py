@@ -23,13 +23,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.localtime import to_local, to_utc
 from partnercrm.offers.bookings import BookingData
 from partnercrm.offers.services import OfferData, SlotData
 from partnercrm.offers.speaker_requests import SpeakerRequestData
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
 OFFERING_KINDS = (OrganizationKind.EMPLOYER, OrganizationKind.COLLEGE, OrganizationKind.UNIVERSITY)
 BLANK_SLOT_ROWS = 3

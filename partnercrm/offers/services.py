@@ -22,13 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from partnercrm.accounts.models import User
 from partnercrm.activities import services as activities
 from partnercrm.activities.models import Activity
-from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE, ActivityStatus
+from partnercrm.activities.rules import ActivityStatus
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.offers.rules import ACTIVE_BOOKING_STATUSES, OfferKind, OfferStatus
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
 NO_SEATS_LEFT = N_("No seats left: there are fewer free seats than you asked for.")
 CHANGED_MEANWHILE = N_("Someone has changed this in the meantime. Look at it again.")

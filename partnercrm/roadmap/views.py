@@ -1,21 +1,20 @@
+"""The roadmap: its sections and plan items, a plan item's page, the indicators.
+
+A plan item's page shows the item itself; what higher packages know about it — the figures of
+its results, the records linked to it — they add through the template hooks
+``plan-item-summary`` and ``plan-item-records`` (the roadmap imports none of them).
+"""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from partnercrm.access.activities import activities_scope
-from partnercrm.activities.models import Activity, activity_plan_item
-from partnercrm.activities.views import activity_page
-from partnercrm.agreements.models import Agreement
-from partnercrm.agreements.queries import signed_per_year_and_municipality
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 
 bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
-
-# Plan item 4 is "cooperation agreements": its page also counts them per year and municipality.
-AGREEMENTS_PLAN_ITEM = 4
 
 
 @bp.route("/")
@@ -37,21 +36,7 @@ def plan_item(number: int):
         .where(PlanItem.number == number)
         .options(sa.orm.joinedload(PlanItem.section))
     )
-    # The activities linked to the item that the user may see, newest first.
-    query = activities_scope(current_user).where(
-        Activity.id.in_(
-            sa.select(activity_plan_item.c.activity_id).where(
-                activity_plan_item.c.plan_item_id == item.id
-            )
-        )
-    )
-    page, counts = activity_page(query)
-    agreements = None
-    if item.number == AGREEMENTS_PLAN_ITEM:
-        agreements = signed_per_year_and_municipality(db.session, sa.select(Agreement))
-    return render_template(
-        "roadmap/plan_item.html", item=item, page=page, counts=counts, agreements=agreements
-    )
+    return render_template("roadmap/plan_item.html", item=item)
 
 
 @bp.route("/indicators")

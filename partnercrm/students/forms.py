@@ -14,9 +14,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.localtime import local_date
-from partnercrm.students.rules import normalise_class_letter
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE, normalise_class_letter
 from partnercrm.students.services import StudentData
 
 

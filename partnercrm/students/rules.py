@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# The grades of a school (1st to 11th).
+MIN_GRADE, MAX_GRADE = 1, 11
+
 # Latin letters typed for their Cyrillic look-alikes («5A» on an English keyboard means «5А»),
 # so one class never splits in two, whether typed in the form, imported or given to a service.
 _LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")

@@ -1,4 +1,7 @@
-"""Writes about students. Services flush; the caller commits."""
+"""Writes about students. Services flush; the unit of work commits.
+
+Refusals raise :class:`StudentError` with an English msgid and the form field it concerns.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,15 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
-from partnercrm.errors import UserError
+from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.students.models import Student
-from partnercrm.students.rules import normalise_class_letter
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE, normalise_class_letter
+
+DUPLICATE_LOCAL_ID = N_("The school already has a student with this roster id.")
 
 
 class StudentError(UserError):
@@ -37,7 +41,7 @@ def _check_student(school: Organization, data: StudentData) -> None:
     if not data.local_id.strip() or not data.full_name.strip():
         raise StudentError("The roster id and the full name are required.")
     if not MIN_GRADE <= data.grade <= MAX_GRADE:
-        raise StudentError("The grade must be from 1 to 11.")
+        raise StudentError("The grade must be from 1 to 11.", "grade")
 
 
 def find_student(school: Organization, local_id: str) -> Student | None:
@@ -49,11 +53,11 @@ def find_student(school: Organization, local_id: str) -> Student | None:
 def create_student(school: Organization, data: StudentData) -> Student:
     _check_student(school, data)
     if find_student(school, data.local_id.strip()) is not None:
-        raise StudentError("The school already has a student with this roster id.")
+        raise StudentError(DUPLICATE_LOCAL_ID, "local_id")
     student = Student(school=school)
     _apply_student(student, data)
     db.session.add(student)
-    db.session.flush()
+    _flush()
     return student
 
 
@@ -61,9 +65,17 @@ def update_student(student: Student, data: StudentData) -> None:
     _check_student(student.school, data)
     other = find_student(student.school, data.local_id.strip())
     if other is not None and other.id != student.id:
-        raise StudentError("The school already has a student with this roster id.")
+        raise StudentError(DUPLICATE_LOCAL_ID, "local_id")
     _apply_student(student, data)
-    db.session.flush()
+    _flush()
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:
+        # Another request took the roster id between the check above and this write.
+        raise StudentError(DUPLICATE_LOCAL_ID, "local_id") from error
 
 
 def _apply_student(student: Student, data: StudentData) -> None:

@@ -14,25 +14,18 @@ from flask_login import current_user
 from partnercrm.access.base import require, roles_required
 from partnercrm.access.students import can_manage_roster, students_scope
 from partnercrm.accounts.rules import Role
-from partnercrm.activities.models import Activity, Participation
-from partnercrm.activities.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.students import services
 from partnercrm.students.forms import StudentForm
 from partnercrm.students.models import Student
-from partnercrm.students.rules import normalise_class_letter
+from partnercrm.students.rules import MAX_GRADE, MIN_GRADE, normalise_class_letter
 from partnercrm.web.pagination import paginate
+from partnercrm.web.unit_of_work import refusal_shown
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
 ROSTER_PAGE_SIZE = 50
-DUPLICATE_LOCAL_ID = "The school already has a student with this roster id."
-# Service refusals that belong to one field of the form, so the field is marked too.
-_ERROR_FIELDS = {
-    DUPLICATE_LOCAL_ID: "local_id",
-    "The grade must be from 1 to 11.": "grade",
-}
 SORTS = {
     "class": (
         Student.grade,
@@ -123,30 +116,14 @@ def roster():
 
 
 def _save(form: StudentForm, student: Student | None) -> Student | None:
-    """Create or update from a valid form and commit; None (nothing kept) on a refusal."""
-    try:
+    """Create or update from a valid form; None (nothing kept, the refusal on its field) when
+    the service refuses."""
+    with refusal_shown(form):
         if student is None:
-            student = services.create_student(_school(), form.data_for_service())
-        else:
-            services.update_student(student, form.data_for_service())
-        db.session.commit()
-    except services.StudentError as error:
-        db.session.rollback()
-        _refused(form, str(error))
-        return None
-    except sa.exc.IntegrityError:
-        # Another request took the roster id between our check and the write.
-        db.session.rollback()
-        _refused(form, DUPLICATE_LOCAL_ID)
-        return None
-    return student
-
-
-def _refused(form: StudentForm, message: str) -> None:
-    flash(_(message), "danger")
-    field = _ERROR_FIELDS.get(message)
-    if field is not None:
-        form[field].errors.append(_(message))
+            return services.create_student(_school(), form.data_for_service())
+        services.update_student(student, form.data_for_service())
+        return student
+    return None
 
 
 def _class_args(student: Student) -> dict:
@@ -184,19 +161,8 @@ def edit_student(student_id: int):
             flash(_("The student has been saved."), "success")
             return redirect(url_for("students.roster", **_class_args(student)))
         student = _own_student(student_id)  # reloaded after the rollback
-    activities = (
-        db.session.execute(
-            sa.select(Activity)
-            .join(Participation, Participation.activity_id == Activity.id)
-            .where(Participation.student_id == student.id)
-            .order_by(Activity.starts_at.desc())
-        )
-        .scalars()
-        .all()
-    )
-    return render_template(
-        "students/student_form.html", form=form, student=student, activities=activities
-    )
+    # The student's activities come from the activities package (the "student-page" hook).
+    return render_template("students/student_form.html", form=form, student=student)
 
 
 @bp.route("/<int:student_id>/archive", methods=["POST"])
@@ -206,7 +172,6 @@ def archive_student(student_id: int):
     student = _own_student(student_id)
     if student.archived_at is None:
         services.set_archived(student, True)
-        db.session.commit()
         flash(
             _("The student has been archived: gone from the roster, past participation kept."),
             "success",
@@ -221,6 +186,5 @@ def unarchive_student(student_id: int):
     student = _own_student(student_id)
     if student.archived_at is not None:
         services.set_archived(student, False)
-        db.session.commit()
         flash(_("The student is back on the roster."), "success")
     return redirect(url_for("students.edit_student", student_id=student.id))

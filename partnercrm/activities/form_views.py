@@ -1,0 +1,135 @@
+"""Logging and editing an activity: the kinds the user may create, and the form of one kind
+(built by ``kind_form.py`` from the kind's spec). Writes go through the services; a refusal is
+shown on its field (or as a message) and the form comes back."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from partnercrm.access.activities import (
+    can_create_activity,
+    can_name_participants,
+    can_record_any_headcount,
+    creatable_activity_kinds,
+)
+from partnercrm.access.base import require
+from partnercrm.activities import kind_form, services
+from partnercrm.activities.forms import ActivityForm
+from partnercrm.activities.loading import editable_activity
+from partnercrm.activities.models import Activity
+from partnercrm.activities.rules import ActivityKind, ActivityStatus
+from partnercrm.directory.models import Organization
+from partnercrm.directory.queries import organization_label
+from partnercrm.extensions import db
+from partnercrm.web.unit_of_work import refusal_shown
+
+RECENT_HOSTS = 10
+
+
+@login_required
+def choose_kind():
+    kinds = creatable_activity_kinds(current_user)
+    require(bool(kinds))
+    return render_template("activities/choose_kind.html", kinds=kinds)
+
+
+def _kind(value: str) -> ActivityKind:
+    try:
+        return ActivityKind(value)
+    except ValueError:
+        abort(404)
+
+
+def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> Activity | None:
+    """Create (``activity`` None) or update from the submitted form; None when the form is not
+    valid or a service refused (shown on the form), to show the form again."""
+    if not kind_form.validate(form):
+        return None
+    data = kind_form.activity_data(form, kind, activity)
+    if data is None:
+        return None
+    with refusal_shown(form):
+        if activity is None:
+            user = current_user._get_current_object()
+            saved = services.create_activity(data, created_by=user)
+        else:
+            saved = activity
+            services.update_activity(saved, data)
+        kind_form.save_details(form, saved)
+        flash(_("The activity has been saved."), "success")
+        return saved
+    return None
+
+
+def _recent_hosts() -> list[Organization]:
+    """The hosts of the user's organization's latest activities: one tap on a phone."""
+    own = kind_form.own_organization()
+    if own is None:
+        return []
+    latest = (
+        sa.select(Activity.host_id, sa.func.max(Activity.starts_at).label("latest"))
+        .where(Activity.organizer_id == own.id, Activity.host_id != own.id)
+        .group_by(Activity.host_id)
+        .order_by(sa.desc("latest"))
+        .limit(RECENT_HOSTS)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Organization)
+            .join(latest, latest.c.host_id == Organization.id)
+            .order_by(latest.c.latest.desc())
+        )
+    )
+
+
+def _render_form(form: ActivityForm, kind: ActivityKind, activity: Activity | None):
+    return render_template(
+        "activities/form.html",
+        form=form,
+        kind=kind,
+        activity=activity,
+        own=kind_form.own_organization(),
+        recent_hosts=_recent_hosts() if "host" in form else [],
+        organization_label=organization_label,
+    )
+
+
+@login_required
+def new(kind: str):
+    kind = _kind(kind)
+    require(can_create_activity(current_user, kind))
+    form = ActivityForm()
+    kind_form.configure(form, kind, None)
+    if request.method == "GET":
+        kind_form.defaults(form, kind)
+    activity = _save(form, kind, None)
+    if activity is None:
+        return _render_form(form, kind, None)
+    if can_name_participants(current_user, activity) or (
+        can_record_any_headcount(current_user, activity) and activity.status is ActivityStatus.HELD
+    ):
+        chosen = form.class_name.data if "class_name" in form else None
+        return redirect(
+            url_for(
+                "activities.participants",
+                activity_id=activity.id,
+                **({"class": chosen} if chosen else {}),
+            )
+        )
+    return redirect(url_for("activities.detail", activity_id=activity.id))
+
+
+@login_required
+def edit(activity_id: int):
+    activity = editable_activity(activity_id)
+    form = ActivityForm()
+    kind_form.configure(form, activity.kind, activity)
+    if request.method == "GET":
+        kind_form.fill(form, activity)
+    if _save(form, activity.kind, activity) is None:
+        return _render_form(form, activity.kind, activity)
+    return redirect(url_for("activities.detail", activity_id=activity.id))

@@ -1,0 +1,285 @@
+"""The activity form of one kind, built from its :class:`~partnercrm.activities.kinds.KindSpec`
+for the current user, and read back as service input.
+
+The spec decides the fields: day-based kinds take a first and a last day, the others a date and
+times; its details (parent meeting or camp shift) bring their fields; its host kinds limit the
+host picker, and the roles it hosts on their own premises get no host field at all. The access
+rules decide what the user picks (organizer, visiting schools). The service enforces the spec
+again whatever the form sent (:func:`~partnercrm.activities.services.check_activity`), so a
+refusal such as a camp at the wrong kind of host lands on the host field.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from partnercrm.access.activities import (
+    can_choose_organizer,
+    can_invite_schools,
+    can_organize_as,
+    hosts_on_own_premises,
+    hosts_own_school_camp,
+)
+from partnercrm.access.base import roster_school_id
+from partnercrm.activities import services
+from partnercrm.activities.forms import ActivityForm
+from partnercrm.activities.kinds import KINDS, PRESENTER_KINDS
+from partnercrm.activities.labels import HOST_LABELS, KIND_TITLES, STATUS_LABELS
+from partnercrm.activities.models import Activity
+from partnercrm.activities.queries import schools_with_participants
+from partnercrm.activities.roster import class_key, school_classes
+from partnercrm.activities.rules import TRANSITIONS, ActivityKind, ActivityStatus, CampType
+from partnercrm.directory.models import Organization
+from partnercrm.directory.queries import organization_label
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.extensions import db
+from partnercrm.localtime import local_date, to_local, to_utc
+from partnercrm.roadmap.models import PlanItem
+
+TIMED_FIELDS = ("day", "start", "end")
+DAY_FIELDS = ("first_day", "last_day")
+# The fields of each kind of details row (KindSpec.details).
+DETAIL_FIELDS = {
+    "parent_meeting": ("presenters", "parents_count", "professions"),
+    "camp_shift": ("camp_type", "theme", "capacity"),
+}
+
+
+def own_organization() -> Organization | None:
+    return current_user.organization
+
+
+def _organization_choices(query: sa.Select, keep=()) -> list[tuple[int, str]]:
+    organizations = list(
+        db.session.scalars(
+            query.options(sa.orm.joinedload(Organization.municipality)).order_by(
+                Organization.name, Organization.id
+            )
+        )
+    )
+    known = {o.id for o in organizations}
+    organizations += [o for o in keep if o.id not in known]
+    return [(o.id, f"{o.name} ({o.municipality.name})") for o in organizations]
+
+
+def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> None:
+    """Keep the fields of ``kind`` and of the user's role; fill choices and pickers."""
+    spec = KINDS[kind]
+    for name in TIMED_FIELDS if spec.day_based else DAY_FIELDS:
+        delattr(form, name)
+    for details, names in DETAIL_FIELDS.items():
+        if details != spec.details:
+            for name in names:
+                delattr(form, name)
+    if hosts_on_own_premises(current_user, kind):
+        del form.host
+    else:
+        form.host.kinds = spec.host_kind_choices
+        if kind in HOST_LABELS:
+            form.host.label.text = HOST_LABELS[kind]
+    # A school's own day camp needs no host: it is the school.
+    form.host_optional_for_school_camp = spec.details == "camp_shift" and hosts_own_school_camp(
+        current_user
+    )
+    if can_choose_organizer(current_user):
+        form.organizer.description = _("Empty: the host organizes it.")
+    else:
+        del form.organizer
+    if not can_invite_schools(current_user) or not spec.students_take_part:
+        del form.schools
+    else:
+        keep = activity.schools if activity is not None else ()
+        form.schools.choices = _organization_choices(
+            sa.select(Organization).where(Organization.kind == OrganizationKind.SCHOOL), keep
+        )
+        form.schools.description = _(
+            "The schools invited: they see the activity and add their students."
+        )
+    if "presenters" in form:
+        keep = activity.parent_meeting.presenters if activity and activity.parent_meeting else ()
+        form.presenters.choices = _organization_choices(
+            sa.select(Organization).where(Organization.kind.in_(PRESENTER_KINDS)), keep
+        )
+    school_id = roster_school_id(current_user)
+    classes = school_classes(school_id) if activity is None and school_id is not None else []
+    if not spec.students_take_part or not classes:
+        del form.class_name
+    else:
+        form.class_name.choices = [("", _("later, or a number without names"))] + [
+            (class_key(*c), class_key(*c)) for c in classes
+        ]
+    statuses = list(ActivityStatus)
+    if activity is not None:
+        allowed = {activity.status, *TRANSITIONS[activity.status]}
+        statuses = [s for s in ActivityStatus if s in allowed]
+    form.status.choices = [(s.value, STATUS_LABELS[s]) for s in statuses]
+    form.plan_items.choices = [
+        (number, f"{number}. {title}")
+        for number, title in db.session.execute(
+            sa.select(PlanItem.number, PlanItem.title).order_by(PlanItem.number)
+        )
+    ]
+
+
+def fill(form: ActivityForm, activity: Activity) -> None:
+    """The form of an existing activity, as its owner last saved it."""
+    if "host" in form:
+        form.host.data = organization_label(activity.host)
+    if "organizer" in form:
+        form.organizer.data = organization_label(activity.organizer)
+    form.title.data = activity.title
+    if activity.all_day:
+        if "first_day" in form:
+            form.first_day.data, form.last_day.data = activity.starts_on, activity.ends_on
+    elif "day" in form:
+        starts = to_local(activity.starts_at)
+        form.day.data, form.start.data = starts.date(), starts.time().replace(tzinfo=None)
+        if activity.ends_at is not None:
+            form.end.data = to_local(activity.ends_at).time().replace(tzinfo=None)
+    if activity.camp_shift is not None and "camp_type" in form:
+        form.camp_type.data = activity.camp_shift.camp_type.value
+        form.theme.data = activity.camp_shift.theme
+        form.capacity.data = activity.camp_shift.capacity
+    if activity.parent_meeting is not None and "presenters" in form:
+        form.presenters.data = [p.id for p in activity.parent_meeting.presenters]
+        form.parents_count.data = activity.parent_meeting.parents_count
+        form.professions.data = activity.parent_meeting.professions
+    if "schools" in form:
+        form.schools.data = [s.id for s in activity.schools]
+    form.location.data = activity.location
+    form.description.data = activity.description
+    form.status.data = activity.status.value
+    form.public.data = activity.public
+    form.plan_items.data = [item.number for item in activity.plan_items]
+
+
+def defaults(form: ActivityForm, kind: ActivityKind) -> None:
+    """A new activity of ``kind``: planned, the kind's plan items, today, the own host."""
+    spec = KINDS[kind]
+    form.status.data = ActivityStatus.PLANNED.value
+    form.plan_items.data = list(spec.default_plan_items)
+    own = own_organization()
+    if "host" in form and own is not None and spec.own_host_offered and spec.host_fits(own.kind):
+        form.host.data = organization_label(own)
+    if "camp_type" in form:
+        form.camp_type.data = CampType.COUNTRY.value
+    if "day" in form:
+        form.day.data = local_date(datetime.now(UTC))  # most activities are logged the same day
+
+
+def validate(form: ActivityForm) -> bool:
+    if not form.validate_on_submit():
+        return False
+    if "host" in form and form.host.organization is None:
+        school_camp = (
+            getattr(form, "host_optional_for_school_camp", False)
+            and form.camp_type.data == CampType.SCHOOL.value
+        )
+        if not school_camp:
+            form.host.errors.append(_("Pick the organization where it takes place."))
+            return False
+    return True
+
+
+def _host(form: ActivityForm, activity: Activity | None, camp_type: CampType | None):
+    if camp_type is CampType.SCHOOL and hosts_own_school_camp(current_user):
+        return own_organization()
+    if "host" in form and form.host.organization is not None:
+        return form.host.organization
+    return activity.host if activity is not None else own_organization()
+
+
+def _schools(form: ActivityForm, kind: ActivityKind, activity: Activity | None, host):
+    if not KINDS[kind].students_take_part:
+        # Nobody visits a parent meeting: it concerns the parents of its host school.
+        return [host]
+    if "schools" in form:
+        by_id = {
+            s.id: s
+            for s in db.session.scalars(
+                sa.select(Organization).where(Organization.id.in_(form.schools.data or []))
+            )
+        }
+        schools = [by_id[i] for i in form.schools.data or [] if i in by_id]
+        if activity is not None:
+            kept = schools_with_participants(db.session, activity)
+            schools += [s for s in kept if s not in schools]
+        return schools
+    if activity is not None:
+        return list(activity.schools)
+    school_id = roster_school_id(current_user)
+    return [own_organization()] if school_id is not None else []
+
+
+def activity_data(
+    form: ActivityForm, kind: ActivityKind, activity: Activity | None
+) -> services.ActivityData | None:
+    """The form as service input; None (with the errors on the form) when it does not fit."""
+    camp_type = CampType(form.camp_type.data) if "camp_type" in form else None
+    host = _host(form, activity, camp_type)
+    if host is None:
+        form.host.errors.append(_("Pick the organization where it takes place."))
+        return None
+    if "organizer" in form:
+        organizer = form.organizer.organization or host
+    else:
+        organizer = activity.organizer if activity is not None else own_organization()
+    if not can_organize_as(current_user, organizer):
+        if "organizer" not in form:
+            abort(403)
+        form.organizer.errors.append(_("You can organize activities only in your municipality."))
+        return None
+    title = (form.title.data or "").strip()
+    if not title:
+        subject = form.theme.data if "theme" in form and form.theme.data else host.display_name
+        title = f"{KIND_TITLES[kind]}: {subject}"[:300]
+    data = services.ActivityData(
+        kind=kind,
+        title=title,
+        host=host,
+        organizer=organizer,
+        location=form.location.data,
+        description=form.description.data,
+        schools=_schools(form, kind, activity, host),
+        status=ActivityStatus(form.status.data),
+        public=form.public.data,
+        plan_items=list(form.plan_items.data or []),
+        ref=activity.ref if activity is not None else None,
+        camp_type=camp_type,
+    )
+    if "day" in form:
+        data.starts_at = to_utc(datetime.combine(form.day.data, form.start.data))
+        if form.end.data is not None:
+            data.ends_at = to_utc(datetime.combine(form.day.data, form.end.data))
+    else:
+        data.first_day, data.last_day = form.first_day.data, form.last_day.data
+    return data
+
+
+def save_details(form: ActivityForm, activity: Activity) -> None:
+    """The kind's details row (KindSpec.details) from the form."""
+    details = KINDS[activity.kind].details
+    if details == "parent_meeting":
+        presenters = list(
+            db.session.scalars(
+                sa.select(Organization).where(Organization.id.in_(form.presenters.data or []))
+            )
+        )
+        services.set_parent_meeting_details(
+            activity,
+            parents_count=form.parents_count.data,
+            professions=form.professions.data,
+            presenters=presenters,
+        )
+    elif details == "camp_shift":
+        services.set_camp_shift_details(
+            activity,
+            camp_type=CampType(form.camp_type.data),
+            theme=form.theme.data,
+            capacity=form.capacity.data,
+        )
