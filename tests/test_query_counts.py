@@ -195,7 +195,7 @@ def _agreement_parties(w, n):
 
 
 def _agreement_activities(w, n):
-    return _activities(w, n, agreement=w.agreement)
+    return _activities(w, n, agreement_id=w.agreement.id)
 
 
 def _organizations(w, n):

@@ -34,14 +34,17 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
-def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Login required, and the user's role must be one of ``roles``."""
+def permission_required(
+    predicate: Callable[[User], bool],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Login required, and ``predicate(current_user)`` must hold (403 otherwise): a page the
+    role has no part in."""
 
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
         @login_required
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-            require(current_user.role in roles)
+            require(predicate(current_user))
             return view(*args, **kwargs)
 
         return wrapped

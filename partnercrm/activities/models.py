@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from partnercrm.accounts.models import User
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
@@ -91,8 +92,7 @@ class Activity(db.Model):
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )
 
-    created_by = relationship("User")
-    agreement = relationship("Agreement")
+    created_by: Mapped[User | None] = relationship()
     host: Mapped[Organization] = relationship(foreign_keys=[host_id])
     organizer: Mapped[Organization] = relationship(foreign_keys=[organizer_id])
     schools: Mapped[list[Organization]] = relationship(secondary=activity_school)

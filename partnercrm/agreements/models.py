@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from partnercrm.accounts.models import User
 from partnercrm.agreements.rules import CooperationKind, agreement_status
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
@@ -56,7 +57,7 @@ class Agreement(db.Model):
         cascade="all, delete-orphan",
         order_by="AgreementDocument.uploaded_at.desc()",
     )
-    created_by = relationship("User")
+    created_by: Mapped[User | None] = relationship()
 
     def status_on(self, today: date):
         return agreement_status(today, self.signed_on, self.valid_to, self.terminated_on)
@@ -123,7 +124,7 @@ class AgreementDocument(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agreement: Mapped[Agreement] = relationship(back_populates="documents")
-    uploaded_by = relationship("User")
+    uploaded_by: Mapped[User | None] = relationship()
 
     def __str__(self) -> str:
         return f"document {self.id}"

@@ -14,8 +14,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from partnercrm.access.base import require, roles_required
-from partnercrm.accounts.rules import Role
+from partnercrm.access.base import permission_required, require
+from partnercrm.access.imports import can_use_imports
 from partnercrm.imports import services
 from partnercrm.imports.forms import ImportForm
 from partnercrm.imports.readers import FileProblem, read_table
@@ -38,7 +38,7 @@ def _kinds() -> list[ImportKind]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.COORDINATOR, Role.SCHOOL)
+@permission_required(can_use_imports)
 def index():
     kinds = _kinds()
     form = ImportForm(kinds)

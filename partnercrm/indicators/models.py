@@ -5,9 +5,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
+from partnercrm.roadmap.models import Indicator
 
 
 class MunicipalPlan(db.Model):
@@ -51,8 +53,8 @@ class IndicatorValue(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    indicator = relationship("Indicator")
-    entered_by = relationship("User")
+    indicator: Mapped[Indicator] = relationship()
+    entered_by: Mapped[User | None] = relationship()
 
     def __str__(self) -> str:
         return f"indicator value {self.indicator_id}/{self.year}"

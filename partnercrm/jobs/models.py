@@ -6,6 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db
@@ -90,7 +91,7 @@ class HolidayJob(db.Model):
     employer: Mapped[Organization] = relationship(foreign_keys=[employer_id])
     center: Mapped[Organization | None] = relationship(foreign_keys=[center_id])
     municipality: Mapped[Municipality] = relationship()
-    created_by = relationship("User")
+    created_by: Mapped[User | None] = relationship()
     applications: Mapped[list[JobApplication]] = relationship(back_populates="job")
 
     @property
@@ -167,7 +168,7 @@ class JobApplication(db.Model):
     job: Mapped[HolidayJob] = relationship(back_populates="applications")
     student: Mapped[Student | None] = relationship()
     young_person: Mapped[YoungPerson | None] = relationship()
-    created_by = relationship("User")
+    created_by: Mapped[User | None] = relationship()
     history: Mapped[list[ApplicationStatusChange]] = relationship(
         back_populates="application",
         cascade="all, delete-orphan",
@@ -197,7 +198,7 @@ class ApplicationStatusChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application: Mapped[JobApplication] = relationship(back_populates="history")
-    changed_by = relationship("User")
+    changed_by: Mapped[User | None] = relationship()
 
     def __str__(self) -> str:
         return f"status change {self.id}"

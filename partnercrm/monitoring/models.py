@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
@@ -63,8 +64,8 @@ class MunicipalReport(db.Model):
 
     campaign: Mapped[MonitoringCampaign] = relationship(back_populates="reports")
     municipality: Mapped[Municipality] = relationship()
-    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
-    reopened_by = relationship("User", foreign_keys=[reopened_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
 
     def __str__(self) -> str:
         return f"report {self.campaign_id}/{self.municipality_id}"

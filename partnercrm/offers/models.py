@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from partnercrm.accounts.models import User
 from partnercrm.activities.models import Activity
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
@@ -61,7 +62,7 @@ class Offer(db.Model):
 
     organization: Mapped[Organization] = relationship()
     municipality: Mapped[Municipality] = relationship()
-    created_by = relationship("User")
+    created_by: Mapped[User | None] = relationship()
     slots: Mapped[list[OfferSlot]] = relationship(
         back_populates="offer", cascade="all, delete-orphan", order_by="OfferSlot.starts_at"
     )
@@ -155,8 +156,8 @@ class Booking(db.Model):
     slot: Mapped[OfferSlot] = relationship(back_populates="bookings")
     school: Mapped[Organization] = relationship()
     activity: Mapped[Activity | None] = relationship()
-    booked_by = relationship("User", foreign_keys=[booked_by_id])
-    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
+    booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
 
     def __str__(self) -> str:
         return f"booking {self.id}"
@@ -201,8 +202,8 @@ class SpeakerRequest(db.Model):
     offer: Mapped[Offer] = relationship()
     school: Mapped[Organization] = relationship()
     activity: Mapped[Activity | None] = relationship()
-    requested_by = relationship("User", foreign_keys=[requested_by_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     def __str__(self) -> str:
         return f"speaker request {self.id}"

@@ -11,9 +11,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from partnercrm.access.base import require, roles_required
+from partnercrm.access.base import permission_required, require
 from partnercrm.access.students import can_manage_roster, students_scope
-from partnercrm.accounts.rules import Role
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.students import services
@@ -83,7 +82,7 @@ def _class_counts(school: Organization) -> list[tuple[int, str | None, int]]:
 
 
 @bp.route("/")
-@roles_required(Role.SCHOOL)
+@permission_required(can_manage_roster)
 def roster():
     school = _school()
     filters = _filters()
@@ -131,7 +130,7 @@ def _class_args(student: Student) -> dict:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.SCHOOL)
+@permission_required(can_manage_roster)
 def new_student():
     _school()
     form = StudentForm()
@@ -151,7 +150,7 @@ def new_student():
 
 
 @bp.route("/<int:student_id>", methods=["GET", "POST"])
-@roles_required(Role.SCHOOL)
+@permission_required(can_manage_roster)
 def edit_student(student_id: int):
     _school()
     student = _own_student(student_id)
@@ -166,7 +165,7 @@ def edit_student(student_id: int):
 
 
 @bp.route("/<int:student_id>/archive", methods=["POST"])
-@roles_required(Role.SCHOOL)
+@permission_required(can_manage_roster)
 def archive_student(student_id: int):
     _school()
     student = _own_student(student_id)
@@ -180,7 +179,7 @@ def archive_student(student_id: int):
 
 
 @bp.route("/<int:student_id>/unarchive", methods=["POST"])
-@roles_required(Role.SCHOOL)
+@permission_required(can_manage_roster)
 def unarchive_student(student_id: int):
     _school()
     student = _own_student(student_id)
