@@ -4,9 +4,8 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.extensions import db
 
@@ -37,5 +36,3 @@ class AuditEntry(db.Model):
     # Changed fields as {"field": [old, new]} or other context; never password hashes.
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
-
-    user: Mapped[User | None] = relationship()
