@@ -13,13 +13,20 @@ def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url(base + "/dashboard")
 
 
+def open_menu(page) -> None:
+    """Unfold the main menu behind «Меню» on a phone, and wait until it has finished unfolding:
+    a tap during Bootstrap's collapse animation can land on nothing."""
+    page.get_by_role("button", name="Меню").click()
+    page.locator("#mainnav.collapse.show").wait_for()
+
+
 def open_menu_link(page, name: str) -> None:
     """Follow a link of the main menu, folded behind «Меню» on a phone."""
-    page.get_by_role("button", name="Меню").click()
+    open_menu(page)
     page.locator("#mainnav").get_by_role("link", name=name, exact=True).click()
 
 
 def log_out(page) -> None:
-    page.get_by_role("button", name="Меню").click()
+    open_menu(page)
     page.get_by_role("button", name="Выйти").click()
     page.wait_for_url("**/login")

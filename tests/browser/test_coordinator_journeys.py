@@ -12,7 +12,7 @@ from partnercrm.localtime import local_today
 from partnercrm.monitoring import services
 from partnercrm.monitoring.models import MunicipalReport
 from partnercrm.monitoring.rules import ReportStatus
-from tests.browser.pages import log_in
+from tests.browser.pages import log_in, open_menu_link
 from tests.factories import UserFactory
 
 
@@ -24,8 +24,7 @@ def test_coordinator_submits_the_monitoring_report(seeded, live_server, phone, s
     db.session.commit()
 
     log_in(phone, live_server, coordinator.email)
-    phone.get_by_role("button", name="Меню").click()
-    phone.get_by_role("link", name="Мониторинг").click()
+    open_menu_link(phone, "Мониторинг")
     phone.get_by_role("link", name="Открыть").click()
     phone.fill("#comment", "Сведения сверены с отчётами школ")
     screenshot(phone, "monitoring-report")
