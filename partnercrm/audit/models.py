@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
 class AuditAction(StrEnum):
@@ -21,7 +21,7 @@ class AuditAction(StrEnum):
     EXPORT = "export"
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Never updated or deleted by the application."""
 
     __tablename__ = "audit_entry"
