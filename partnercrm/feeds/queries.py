@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.agreements.models import Agreement
-from partnercrm.database import UTCDateTime
+from partnercrm.database import SessionLike, UTCDateTime
 from partnercrm.directory.models import Organization
 from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.models import HolidayJob
@@ -169,7 +169,7 @@ class Source:
     window: Window
     shown: Callable[[sa.Select], sa.Select]
 
-    def load(self, session: Session) -> list[sa.Row]:
+    def load(self, session: SessionLike) -> list[sa.Row]:
         return list(session.execute(self.shown(self.rows)))
 
 
@@ -457,7 +457,7 @@ def sources(visible: Visibility, feed: FeedFilter) -> list[Source]:
 MAX_CHANGES = 3
 
 
-def fingerprint(session: Session, feed_sources: list[Source]) -> tuple:
+def fingerprint(session: SessionLike, feed_sources: list[Source]) -> tuple:
     """Aggregates of every source, and of the organizations whose names and addresses the
     events show — any change to what a feed shows changes one of them — in one statement."""
     parts = [_aggregates(source) for source in feed_sources]
@@ -496,7 +496,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def last_modified(
-    session: Session, feed_sources: list[Source], feed: FeedFilter, scope_kinds: tuple[str, ...]
+    session: SessionLike, feed_sources: list[Source], feed: FeedFilter, scope_kinds: tuple[str, ...]
 ) -> datetime:
     """When the feed last changed, in whole seconds (HTTP dates), from what the database holds
     now: a feed request writes nothing. The latest of

@@ -23,6 +23,7 @@ from flask import Flask, flash
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from partnercrm.database import SessionLike
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
 
@@ -40,7 +41,7 @@ class PartnerCRM(Flask):
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work() -> Iterator[SessionLike]:
     """Commit the session once if the block succeeds, roll back if it raises; then run the
     callbacks queued with :func:`after_commit` (each failure is logged, none stops the others)."""
     session = db.session
