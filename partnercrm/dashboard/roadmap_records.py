@@ -62,8 +62,8 @@ def agreements_in_force(
     """Each agreement once in the region, and once in every municipality (or school) that has a
     party to it, so the municipalities may add up to more than the region."""
     condition = _in_force(period)
-    region = session.scalar(sa.select(sa.func.count()).select_from(Agreement).where(condition))
-    by_municipality = {}
+    region = session.scalar(sa.select(sa.func.count()).select_from(Agreement).where(condition)) or 0
+    by_municipality: dict[int, int] = {}
     if municipality_ids:
         by_municipality = dict(
             session.execute(
@@ -125,9 +125,11 @@ def agreements(
 
 def _job_links(page: Page) -> dict[int | str, str]:
     """The plan item 7 report for the same period (and municipality)."""
+    places: list[tuple[int | str, int | None]] = [("region", None)]
+    places += [(m.id, m.id) for m in page.municipalities]
     return {
         key: url_for("job_report.report", municipality=municipality_id, **page.period_args)
-        for key, municipality_id in [("region", None), *((m.id, m.id) for m in page.municipalities)]
+        for key, municipality_id in places
         if can_report_jobs_in(page.user, municipality_id)
     }
 
