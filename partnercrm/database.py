@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, scoped_session
@@ -99,3 +99,9 @@ def savepoint(session: SessionLike) -> SessionTransaction:
     if isinstance(driver_connection, sqlite3.Connection) and not driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
     return session.begin_nested()
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. ``Session.execute`` is typed to return a plain
+    ``Result``; for these statements it is a ``CursorResult`` (SQLAlchemy advises the cast)."""
+    return cast(sa.CursorResult[Any], result).rowcount

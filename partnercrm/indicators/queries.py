@@ -12,6 +12,8 @@ region scale it runs within 1.2× of one hand-written query (docs/performance.md
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -50,7 +52,7 @@ REGION = Scope()
 class Part:
     """One line of a breakdown."""
 
-    key: int | str | None
+    key: int | str | date | None
     label: str
     named: int
     headcount: int
@@ -249,12 +251,14 @@ def _grouped(
     named = named_rows(number, period, scope).subquery()
     heads = headcount_rows(number, period, scope).subquery()
     nk, hk = named_key(named.c), head_key(heads.c)
-    named_counts = dict(
+    named_counts: dict[Any, int] = dict(
         session.execute(
             sa.select(nk, sa.func.count(sa.distinct(named.c.student_id))).group_by(nk)
         ).all()
     )
-    head_counts = dict(session.execute(sa.select(hk, sa.func.sum(heads.c.n)).group_by(hk)).all())
+    head_counts: dict[Any, int | None] = dict(
+        session.execute(sa.select(hk, sa.func.sum(heads.c.n)).group_by(hk)).all()
+    )
     return named_counts, {k: int(v or 0) for k, v in head_counts.items()}
 
 

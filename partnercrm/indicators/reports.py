@@ -97,7 +97,7 @@ def school_activity_counts(
     scope = Scope(school_id=school_id)
     named = named_rows(number, period, scope).subquery()
     heads = headcount_rows(number, period, scope).subquery()
-    named_counts = dict(
+    named_counts: dict[int, int] = dict(
         session.execute(
             sa.select(named.c.activity_id, sa.func.count(sa.distinct(named.c.student_id)))
             .where(named.c.activity_id.in_(activity_ids))
@@ -155,7 +155,7 @@ def _in_period(query: sa.Select, period: Period) -> sa.Select:
     )
 
 
-def activity_organizations(period: Period) -> sa.Select:
+def activity_organizations(period: Period) -> sa.CompoundSelect:
     """(activity_id, organization_id) for the activities held or planned in ``period``: the
     host, the organizer and every visiting school, each pair once."""
     host = sa.select(Activity.id.label("activity_id"), Activity.host_id.label("organization_id"))

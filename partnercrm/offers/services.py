@@ -23,6 +23,7 @@ from partnercrm.accounts.models import User
 from partnercrm.activities import services as activities
 from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityStatus
+from partnercrm.database import rowcount
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
@@ -54,12 +55,14 @@ def move_status(record: Booking | SpeakerRequest, allowed: frozenset, status) ->
     with :data:`CHANGED_MEANWHILE`; the ORM object follows, so the flush writes the audit
     entry."""
     model = type(record)
-    moved = db.session.execute(
-        sa.update(model)
-        .where(model.id == record.id, model.status.in_(allowed))
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        db.session.execute(
+            sa.update(model)
+            .where(model.id == record.id, model.status.in_(allowed))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if moved != 1:
         raise OfferError(CHANGED_MEANWHILE)
     record.status = status
