@@ -128,5 +128,5 @@ def job_report(
         .join(JobApplication, JobApplication.job_id == HolidayJob.id)
         .where(*jobs)
     ).one()
-    total = Figures(int(total_places), *(int(value or 0) for value in total_applications))
+    total = Figures(int(total_places or 0), *(int(value or 0) for value in total_applications))
     return JobReport(first_day, last_day, rows, total)
