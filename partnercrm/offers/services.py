@@ -115,7 +115,8 @@ def _check_offer(data: OfferData) -> None:
     for grade, name in ((data.grade_min, "grade_min"), (data.grade_max, "grade_max")):
         if grade is not None and not MIN_GRADE <= grade <= MAX_GRADE:
             raise OfferError(N_("The grade must be from 1 to 11."), name)
-    if None not in (data.grade_min, data.grade_max) and data.grade_min > data.grade_max:
+    low, high = data.grade_min, data.grade_max
+    if low is not None and high is not None and low > high:
         raise OfferError(N_("The lowest grade must not be above the highest grade."), "grade_max")
 
 
@@ -205,6 +206,7 @@ def _remove_slot(offer: Offer, slot: OfferSlot) -> None:
 
 
 def _change_slot(slot: OfferSlot, row: SlotData) -> None:
+    assert row.starts_at is not None and row.capacity is not None, "checked by _apply_slots"
     if (row.starts_at, row.ends_at) != (slot.starts_at, slot.ends_at):
         if _has_bookings(slot, ACTIVE_BOOKING_STATUSES):
             raise OfferError(

@@ -74,6 +74,7 @@ def apply_retention(days: int, dry_run: bool = False) -> RetentionResult:
     if dry_run:
         counts = {
             model: db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+            or 0
             for model, where in due.items()
         }
         return RetentionResult(counts[Student], counts[YoungPerson], dry_run=True)
