@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        # Flask's documented way to add WSGI middleware; its stubs see a method assigned to.
+        # Flask's documented way to add WSGI middleware; its types make wsgi_app a plain method.
         app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, app.config["TRUSTED_PROXY_IPS"], hops
         )
