@@ -34,6 +34,8 @@ test: install
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy partnercrm
 
 # Re-extract messages after changing strings; then translate the .po file.
 messages: $(STAMP)

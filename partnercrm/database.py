@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any, TypeAlias, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, scoped_session
+
+# What queries and services take: a session, or Flask-SQLAlchemy's request-scoped ``db.session``.
+SessionLike: TypeAlias = Session | scoped_session[Any]
 
 # Stable constraint names, so Alembic batch mode on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -82,7 +86,7 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def savepoint(session: Session) -> SessionTransaction:
+def savepoint(session: SessionLike) -> SessionTransaction:
     """``session.begin_nested()`` that nests on SQLite too; use it as a context manager.
 
     pysqlite (legacy transaction control, which keeps writers waiting on the busy handler; see
@@ -95,3 +99,9 @@ def savepoint(session: Session) -> SessionTransaction:
     if isinstance(driver_connection, sqlite3.Connection) and not driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
     return session.begin_nested()
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. ``Session.execute`` is typed to return a plain
+    ``Result``; for these statements it is a ``CursorResult`` (SQLAlchemy advises the cast)."""
+    return cast(sa.CursorResult[Any], result).rowcount

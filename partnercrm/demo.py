@@ -257,7 +257,7 @@ def load_demo() -> dict[str, int]:
         added["organizations"] += 1
     db.session.flush()
     existing = set(db.session.scalars(sa.select(User.email)))
-    for email, full_name, role, org_code, municipality in DEMO_ACCOUNTS:
+    for email, full_name, role, org_code, municipality_name in DEMO_ACCOUNTS:
         if email in existing:
             continue
         accounts.create_user(
@@ -265,7 +265,7 @@ def load_demo() -> dict[str, int]:
             full_name=full_name,
             role=role,
             organization=organizations[org_code] if org_code else None,
-            municipality=municipalities[municipality] if municipality else None,
+            municipality=municipalities[municipality_name] if municipality_name else None,
             password=DEMO_PASSWORD,
         )
         added["users"] += 1
@@ -999,6 +999,7 @@ def _ahead(demo: DemoActivity, weeks: int) -> DemoActivity:
         year = today.year if first.replace(year=today.year) > today else today.year + 1
         return replace(demo, days=(first.replace(year=year), last.replace(year=year)))
     first = today + timedelta(weeks=weeks)
+    assert demo.starts is not None, "a demo activity has days or a start"
     return replace(demo, starts=datetime.combine(first, demo.starts.time()))
 
 
@@ -1039,6 +1040,7 @@ def _load_activities(organizations: dict[str, Organization]) -> dict[str, int]:
         if demo.days is not None:
             data.first_day, data.last_day = demo.days
         else:
+            assert demo.starts is not None and demo.minutes is not None, "days or a timed start"
             data.starts_at = to_utc(demo.starts)
             data.ends_at = to_utc(demo.starts + timedelta(minutes=demo.minutes))
         activity = create_activity(data, created_by=staff.get(org[demo.organizer].id))

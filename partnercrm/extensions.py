@@ -1,5 +1,7 @@
 """Unbound extensions; ``create_app`` binds them, so nothing here imports the app."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -13,6 +15,14 @@ from flask_wtf import CSRFProtect
 from partnercrm.database import Base, render_migration_item
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. A type checker cannot subclass an attribute (``db.Model``), so
+# it sees the declarative base that Flask-SQLAlchemy builds ``db.Model`` from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -7,6 +7,7 @@ command-line options still win over this file.
 from __future__ import annotations
 
 import os
+from typing import Any, cast
 
 from gunicorn.glogging import Logger
 
@@ -30,8 +31,10 @@ class RedactingLogger(Logger):
         super().setup(cfg)
         install(self.error_log)
 
-    def atoms(self, resp, req, environ, request_time) -> dict:
-        atoms = super().atoms(resp, req, environ, request_time)
+    # gunicorn's stubs close the atoms to a TypedDict: the real dict has the header and environ
+    # atoms too ({referer}i, ...), which this method removes.
+    def atoms(self, resp, req, environ, request_time) -> dict[str, Any]:  # type: ignore[override]
+        atoms = cast(dict[str, Any], super().atoms(resp, req, environ, request_time))
         path = redact_path(environ.get("PATH_INFO") or "")
         referer = environ.get("HTTP_REFERER")
         atoms.update(

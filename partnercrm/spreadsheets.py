@@ -34,7 +34,9 @@ def to_csv(header: Sequence, rows: Iterable[Sequence]) -> str:
 def to_xlsx(sheets: Sequence[tuple[str, Sequence, Iterable[Sequence]]]) -> bytes:
     """An XLSX workbook of (title, header, rows) sheets; header bold, columns sized."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    first = workbook.active
+    assert first is not None, "a new workbook has one sheet"
+    workbook.remove(first)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
         sheet.append([neutralise(cell) for cell in header])

@@ -74,7 +74,7 @@ def new_stored_name() -> str:
 
 
 def is_stored_name(name: str | None) -> bool:
-    return bool(name) and _STORED_NAME.fullmatch(name) is not None
+    return bool(name and _STORED_NAME.fullmatch(name))
 
 
 def download_filename(text: str, default: str = "document") -> str:

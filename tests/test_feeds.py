@@ -428,6 +428,16 @@ def test_wrong_signature_unknown_and_inactive_users_are_not_found(client, school
     assert client.get(url).status_code == 404
 
 
+def test_a_bytes_secret_key_signs_as_its_text_does(app, client, school_user, monkeypatch):
+    # Flask takes SECRET_KEY as str or bytes; an instance config may give bytes.
+    db.session.commit()
+    url = private_feed_url(school_user)
+    monkeypatch.setitem(app.config, "SECRET_KEY", app.config["SECRET_KEY"].encode())
+
+    assert private_feed_url(school_user) == url
+    assert client.get(url).status_code == 200
+
+
 def test_reset_revokes_the_old_url(app, school_user):
     db.session.commit()
     old_url = private_feed_url(school_user)

@@ -117,9 +117,10 @@ def can_see_job(user: User, job: HolidayJob) -> bool:
     if job.status is JobStatus.PUBLISHED:
         return True
     # Any application of the school's own students, asked in SQL (a closed job may have many).
-
+    session = object_session(job)
+    assert session is not None, "a job is checked while it belongs to a session"
     return bool(
-        object_session(job).scalar(
+        session.scalar(
             sa.select(
                 sa.exists().where(JobApplication.job_id == job.id, application_visibility(user))
             )

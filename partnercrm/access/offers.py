@@ -184,7 +184,7 @@ def can_see_offer_record(user: User, record: Booking | SpeakerRequest, offer: Of
 
 
 def offer_records_visibility(
-    user: User, school_id: sa.ColumnElement[int], offer_id: sa.ColumnElement[int]
+    user: User, school_id: sa.SQLColumnExpression[int], offer_id: sa.SQLColumnExpression[int]
 ) -> sa.ColumnElement[bool]:
     """The WHERE clause of the booking and speaker-request lists: the query form of
     :func:`can_see_offer_record`, over a record's ``school_id`` and ``offer_id`` columns."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from partnercrm.accounts.rules import Role
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
 def new_session_token() -> str:
@@ -21,7 +21,7 @@ def new_feed_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
     __audited__ = True
     # Logins and logouts have their own audit entries; the login timestamp and the session

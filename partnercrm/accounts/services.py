@@ -135,6 +135,7 @@ def authenticate(email: str, password: str) -> User | None:
         )
         db.session.flush()
         return None
+    assert user.password_hash is not None, "a password verified against it"
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -265,6 +265,7 @@ def edit_user(user_id: int):
     _scoped_choices(form)
     attachment = _submitted_attachment(form) if form.is_submitted() else None
     if form.validate_on_submit():
+        assert attachment is not None, "a role that is no role fails validation"
         role, organization, municipality = attachment
         with refusal_shown(form):
             services.update_user(

@@ -9,7 +9,7 @@ from partnercrm.accounts.models import User
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import db
+from partnercrm.extensions import Model, db
 from partnercrm.localtime import local_date, start_of_local_day
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
@@ -40,7 +40,7 @@ parent_meeting_presenter = sa.Table(
 )
 
 
-class Activity(db.Model):
+class Activity(Model):
     """A career-guidance event. Timed, or all-day over one or more local days (camp shifts)."""
 
     __tablename__ = "activity"
@@ -128,7 +128,7 @@ class Activity(db.Model):
         return self.title
 
 
-class ParentMeeting(db.Model):
+class ParentMeeting(Model):
     """What a parent meeting adds: who presented, how many parents came, which professions."""
 
     __tablename__ = "parent_meeting"
@@ -150,7 +150,7 @@ class ParentMeeting(db.Model):
         return f"parent meeting {self.activity_id}"
 
 
-class CampShift(db.Model):
+class CampShift(Model):
     __tablename__ = "camp_shift"
     __audited__ = True
     __table_args__ = (sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),)
@@ -168,7 +168,7 @@ class CampShift(db.Model):
         return f"camp shift {self.activity_id}"
 
 
-class Participation(db.Model):
+class Participation(Model):
     """A named participant: one student at one activity, at most once."""
 
     __tablename__ = "participation"
@@ -187,7 +187,7 @@ class Participation(db.Model):
         return f"participation {self.activity_id}/{self.student_id}"
 
 
-class Headcount(db.Model):
+class Headcount(Model):
     """Participants counted without names, per school and grade (0: grade not given).
 
     Ignored by every count when the same school has named participants at the activity.

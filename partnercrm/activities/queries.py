@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Organization
 from partnercrm.students.models import Student
 
@@ -51,7 +51,7 @@ def effective_headcounts() -> sa.Select:
     return sa.select(Headcount).where(~school_named_someone())
 
 
-def counts_by_activity(session: Session, activity_ids: list[int]) -> dict[int, Counts]:
+def counts_by_activity(session: SessionLike, activity_ids: list[int]) -> dict[int, Counts]:
     """Named and counted-headcount totals for each of ``activity_ids`` (two queries)."""
     if not activity_ids:
         return {}
@@ -74,7 +74,7 @@ def counts_by_activity(session: Session, activity_ids: list[int]) -> dict[int, C
     }
 
 
-def counts_by_school(session: Session, activity_id: int) -> dict[int, Counts]:
+def counts_by_school(session: SessionLike, activity_id: int) -> dict[int, Counts]:
     """Per visiting school of one activity: named participants, or else its headcounts."""
     named = dict(
         session.execute(
@@ -105,7 +105,7 @@ class SchoolRow:
     headcounts: list[Headcount]
 
 
-def school_rows(session: Session, activity: Activity) -> list[SchoolRow]:
+def school_rows(session: SessionLike, activity: Activity) -> list[SchoolRow]:
     """Per visiting school, by name: named participants, counted headcount, the headcount rows."""
     counts = counts_by_school(session, activity.id)
     rows_by_school: dict[int, list[Headcount]] = {}
@@ -128,7 +128,7 @@ def school_rows(session: Session, activity: Activity) -> list[SchoolRow]:
     ]
 
 
-def schools_with_participants(session: Session, activity: Activity) -> list[Organization]:
+def schools_with_participants(session: SessionLike, activity: Activity) -> list[Organization]:
     """The schools with named participants or headcounts at ``activity``: they stay visiting
     schools while they have them."""
     named = (

@@ -72,9 +72,9 @@ def check_activity(data: ActivityData, activity: Activity | None = None) -> None
     all_day = data.first_day is not None
     if all_day == (data.starts_at is not None):
         raise ActivityError("Give either a start time or the first and last day.")
-    if all_day and (data.last_day is None or data.last_day < data.first_day):
+    if data.first_day is not None and (data.last_day is None or data.last_day < data.first_day):
         raise ActivityError("The last day must not be before the first day.", "last_day")
-    if data.ends_at is not None and data.ends_at < data.starts_at:
+    if data.starts_at is not None and data.ends_at is not None and data.ends_at < data.starts_at:
         raise ActivityError("The end must not be before the start.", "end")
     if any(school.kind is not OrganizationKind.SCHOOL for school in data.schools or []):
         raise ActivityError("Only schools can be visiting schools.", "schools")
@@ -128,8 +128,10 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
     activity.host, activity.organizer = data.host, data.organizer
     activity.status, activity.public = data.status, data.public
     if data.first_day is not None:
+        assert data.last_day is not None, "check_activity requires the last day"
         activity.set_days(data.first_day, data.last_day)
     else:
+        assert data.starts_at is not None, "check_activity requires a start"
         activity.set_time(data.starts_at, data.ends_at)
     activity.schools = list(data.schools or [])
     numbers = KINDS[data.kind].default_plan_items if data.plan_items is None else data.plan_items

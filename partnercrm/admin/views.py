@@ -7,8 +7,10 @@ deactivated, reference rows are referred to by other records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from flask import Flask, abort, current_app
 from flask_admin import Admin, AdminIndexView
@@ -33,8 +35,10 @@ from partnercrm.jobs.models import SchoolHoliday
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.web.security import csp_nonce
 
+E = TypeVar("E", bound=StrEnum)
 
-def _choices(labels: dict[StrEnum, object]) -> list[tuple[str, object]]:
+
+def _choices(labels: Mapping[E, object]) -> list[tuple[str, object]]:
     return [(member.value, label) for member, label in labels.items()]
 
 
@@ -42,7 +46,7 @@ class EnumFilter(FilterEqual):
     """Flask-Admin's own enum filter looks members up by name; ours are stored by value, and
     a value that is no member is ignored instead of failing the query."""
 
-    def __init__(self, column, name, labels: dict[StrEnum, object]) -> None:
+    def __init__(self, column, name, labels: Mapping[E, object]) -> None:
         super().__init__(column, name, options=_choices(labels))
         self.enum = type(next(iter(labels)))
 

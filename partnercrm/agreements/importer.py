@@ -79,8 +79,8 @@ def parse_parties(cell) -> tuple[tuple[str, str | None], ...]:
     for part in v.text(cell).split(";"):
         if not part.strip():
             continue
-        code, _colon, role = part.partition(":")
-        code, role = code.strip(), " ".join(role.split()) or None
+        code, _colon, given_role = part.partition(":")
+        code, role = code.strip(), " ".join(given_role.split()) or None
         if not code:
             raise v.ValueProblem(f"{v.shown(part)} — нет кода организации перед «:»")
         if len(code) > CODE_MAX:

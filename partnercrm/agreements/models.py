@@ -9,10 +9,10 @@ from partnercrm.accounts.models import User
 from partnercrm.agreements.rules import CooperationKind, agreement_status
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     """A cooperation agreement between two or more organizations (plan item 4)."""
 
     __tablename__ = "agreement"
@@ -66,7 +66,7 @@ class Agreement(db.Model):
         return f"№ {self.number}"
 
 
-class AgreementParty(db.Model):
+class AgreementParty(Model):
     """An organization that is a party, with its role in the agreement (free text)."""
 
     __tablename__ = "agreement_party"
@@ -87,7 +87,7 @@ class AgreementParty(db.Model):
         return f"party {self.agreement_id}/{self.organization_id}"
 
 
-class AgreementKind(db.Model):
+class AgreementKind(Model):
     """A kind of cooperation the agreement covers."""
 
     __tablename__ = "agreement_kind"
@@ -104,7 +104,7 @@ class AgreementKind(db.Model):
     agreement: Mapped[Agreement] = relationship(back_populates="kinds")
 
 
-class AgreementDocument(db.Model):
+class AgreementDocument(Model):
     """A scanned PDF of the agreement; replacing it keeps the earlier ones."""
 
     __tablename__ = "agreement_document"
@@ -130,7 +130,7 @@ class AgreementDocument(db.Model):
         return f"document {self.id}"
 
 
-class AgreementReminder(db.Model):
+class AgreementReminder(Model):
     """A party's reminder before expiry: claimed once per agreement, lead time, end date and
     party, however often ``partnercrm remind`` runs (the row is committed before the message is
     sent, and deleted again if the mail server refuses it). A new end date gets new reminders."""

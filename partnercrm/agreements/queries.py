@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from partnercrm.activities.models import Activity
 from partnercrm.activities.queries import counts_by_activity
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.agreements.models import Agreement, AgreementKind, AgreementParty
 from partnercrm.agreements.rules import AgreementStatus, CooperationKind, status_condition
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality, Organization
 
 MAX_EXPIRES_WITHIN = 3660
@@ -109,7 +109,9 @@ def filter_agreements(query: sa.Select, filters: Filters, today: date) -> sa.Sel
     return query
 
 
-def status_counts(session: Session, query: sa.Select, today: date) -> dict[AgreementStatus, int]:
+def status_counts(
+    session: SessionLike, query: sa.Select, today: date
+) -> dict[AgreementStatus, int]:
     """How many agreements of ``query`` have each status today (one query)."""
     ids = query.with_only_columns(Agreement.id).order_by(None).subquery()
     columns = [
@@ -153,7 +155,7 @@ def _year(column):
     return sa.cast(sa.extract("year", column), sa.Integer)
 
 
-def outcomes(session: Session, agreement_id: int) -> Outcomes:
+def outcomes(session: SessionLike, agreement_id: int) -> Outcomes:
     """Activities carried out under the agreement, per year of their (local) date: how many were
     held, planned and cancelled, and the participants of the held ones — distinct named students
     plus headcounts, by the named-wins rule of ``activities.queries``. Counts only, never names."""
@@ -202,7 +204,7 @@ class SignedStats:
         return sum(self.cells.get((name, year), 0) for year in self.years)
 
 
-def signed_per_year_and_municipality(session: Session, query: sa.Select) -> SignedStats:
+def signed_per_year_and_municipality(session: SessionLike, query: sa.Select) -> SignedStats:
     """Agreements of ``query`` signed per year and municipality (SQL GROUP BY).
 
     An agreement counts in every municipality where it has a party (once per municipality, even

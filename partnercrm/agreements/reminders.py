@@ -90,6 +90,7 @@ def recipients_by_party(agreement: Agreement) -> dict[int, list[str]]:
     ).all()
     result: dict[int, list[str]] = {organization_id: [] for organization_id in ids}
     for organization_id, email in users:
+        assert organization_id is not None, "selected by organization"
         result[organization_id].append(email.lower())
     for party in agreement.parties:
         own = (party.organization.email or "").strip().lower()
@@ -108,6 +109,7 @@ def _link(agreement: Agreement) -> str | None:
 
 def compose(agreement: Agreement, organization: Organization, days: int, today: date):
     """Subject and body of one party's reminder, in Russian."""
+    assert agreement.valid_to is not None, "only agreements that end are reminded of"
     with force_locale("ru"):
         valid_to = format_date(agreement.valid_to, "dd.MM.yyyy")
         days_left = (agreement.valid_to - today).days

@@ -195,9 +195,9 @@ def apply(agreement: Agreement, data: AgreementData) -> bool:
             changed = True
 
     wanted = {organization.id: (organization, role) for organization, role in data.parties}
-    for party in list(agreement.parties):
-        if party.organization_id not in wanted:
-            agreement.parties.remove(party)
+    for existing in list(agreement.parties):
+        if existing.organization_id not in wanted:
+            agreement.parties.remove(existing)
             changed = True
     present = {party.organization_id: party for party in agreement.parties}
     for organization_id, (organization, role) in wanted.items():

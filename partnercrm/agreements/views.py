@@ -317,6 +317,7 @@ def upload_document(agreement_id: int):
         return _render_detail(agreement, document_form=form, status=400)
     try:
         path = uploads.stored_path(UPLOAD_AREA, stored_name)
+        assert path is not None, "save_pdf made the name"
         services.add_document(
             agreement, stored_name, file.filename, path.stat().st_size, current_user
         )

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercrm.database import UTCDateTime, str_enum, utcnow
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
 class AuditAction(StrEnum):
@@ -20,7 +20,7 @@ class AuditAction(StrEnum):
     EXPORT = "export"
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Never updated or deleted by the application."""
 
     __tablename__ = "audit_entry"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -67,9 +68,9 @@ def _jsonable(value):
 
 
 def _column_changes(obj, only_changed: bool) -> dict:
-    changes = {}
+    changes: dict[str, Any] = {}
     state = sa.inspect(obj)
-    ignored = getattr(obj, "__audit_ignore__", frozenset())
+    ignored: frozenset[str] = getattr(obj, "__audit_ignore__", frozenset())
     hidden = SECRET_COLUMNS | getattr(obj, "__audit_hidden__", frozenset())
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -92,7 +93,7 @@ def _column_changes(obj, only_changed: bool) -> dict:
 
 def _link_changes(state, only_changed: bool) -> dict:
     """Many-to-many links (e.g. an activity's plan items) as ids added and removed."""
-    changes = {}
+    changes: dict[str, Any] = {}
     for rel in state.mapper.relationships:
         if rel.secondary is None:
             continue

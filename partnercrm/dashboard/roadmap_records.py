@@ -18,7 +18,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from partnercrm.access.agreements import can_see_agreements
 from partnercrm.access.base import is_admin
@@ -27,6 +26,7 @@ from partnercrm.access.reports import can_report_on_municipality
 from partnercrm.agreements.models import Agreement, AgreementParty
 from partnercrm.agreements.queries import status_where
 from partnercrm.agreements.rules import AgreementStatus
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.indicators.roadmap_records import Figure, Page, Records, register_record_source
 from partnercrm.jobs.report import job_report
@@ -57,13 +57,13 @@ def _in_force(period: Period) -> sa.ColumnElement[bool]:
 
 
 def agreements_in_force(
-    session: Session, period: Period, municipality_ids: Sequence[int], school_id: int | None
+    session: SessionLike, period: Period, municipality_ids: Sequence[int], school_id: int | None
 ) -> Figure:
     """Each agreement once in the region, and once in every municipality (or school) that has a
     party to it, so the municipalities may add up to more than the region."""
     condition = _in_force(period)
-    region = session.scalar(sa.select(sa.func.count()).select_from(Agreement).where(condition))
-    by_municipality = {}
+    region = session.scalar(sa.select(sa.func.count()).select_from(Agreement).where(condition)) or 0
+    by_municipality: dict[int, int] = {}
     if municipality_ids:
         by_municipality = dict(
             session.execute(
@@ -109,7 +109,7 @@ def _agreement_links(page: Page) -> dict[int | str, str]:
 
 
 def agreements(
-    session: Session,
+    session: SessionLike,
     period: Period,
     municipalities: Sequence[Municipality],
     school_id: int | None,
@@ -125,15 +125,17 @@ def agreements(
 
 def _job_links(page: Page) -> dict[int | str, str]:
     """The plan item 7 report for the same period (and municipality)."""
+    places: list[tuple[int | str, int | None]] = [("region", None)]
+    places += [(m.id, m.id) for m in page.municipalities]
     return {
         key: url_for("job_report.report", municipality=municipality_id, **page.period_args)
-        for key, municipality_id in [("region", None), *((m.id, m.id) for m in page.municipalities)]
+        for key, municipality_id in places
         if can_report_jobs_in(page.user, municipality_id)
     }
 
 
 def holiday_jobs(
-    session: Session,
+    session: SessionLike,
     period: Period,
     municipalities: Sequence[Municipality],
     school_id: int | None,

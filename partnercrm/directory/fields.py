@@ -28,7 +28,7 @@ def search_url(kinds=None) -> str:
 class OrganizationField(StringField):
     """A text field resolved to ``self.organization`` (of ``self.kinds``, if set)."""
 
-    def __init__(self, label=None, validators=None, kinds=None, **kwargs):
+    def __init__(self, label=None, validators=None, kinds=None, **kwargs) -> None:
         super().__init__(label, validators, **kwargs)
         self.kinds = kinds
         self.organization: Organization | None = None

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     __tablename__ = "municipality"
     __audited__ = True
 
@@ -26,7 +26,7 @@ class Municipality(db.Model):
         return self.name
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organization"
     __audited__ = True
     __table_args__ = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 import click
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ def feed_url_command(email: str) -> None:
         raise click.ClickException(f"no user with the e-mail {email}")
     if not user.active:
         raise click.ClickException(f"{user.email} is deactivated: the feed answers 404")
-    context = nullcontext()
+    context: AbstractContextManager[object] = nullcontext()
     if not current_app.config.get("SERVER_NAME"):
         if current_app.config["PARTNERCRM_ENV"] == "production":
             raise click.ClickException(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from email.utils import parseaddr
+from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -363,7 +364,8 @@ _ID_PLACEHOLDER = 4_000_000_007
 
 def _link_pattern(endpoint: str, argument: str) -> str:
     """The absolute URL of a record page with ``{}`` for the id."""
-    url = url_for(endpoint, _external=True, **{argument: _ID_PLACEHOLDER})
+    values: dict[str, Any] = {argument: _ID_PLACEHOLDER}
+    url = url_for(endpoint, _external=True, **values)
     return url.replace("{", "{{").replace("}", "}}").replace(str(_ID_PLACEHOLDER), "{}")
 
 

@@ -67,7 +67,8 @@ class FeedEvent:
         return not isinstance(self.starts, datetime)
 
     def sort_key(self) -> tuple[datetime, str]:
-        moment = self.starts if not self.all_day else start_of_local_day(self.starts)
+        starts = self.starts
+        moment = starts if isinstance(starts, datetime) else start_of_local_day(starts)
         return moment.astimezone(UTC), self.uid
 
 
@@ -132,6 +133,8 @@ def _event(event: FeedEvent) -> bytes:
         lines.append(f"DTSTART;VALUE=DATE:{event.starts:%Y%m%d}")
         lines.append(f"DTEND;VALUE=DATE:{last + timedelta(days=1):%Y%m%d}")
     else:
+        # Timed: aware datetimes (``all_day`` is false for a datetime start).
+        assert isinstance(event.starts, datetime) and isinstance(event.ends, datetime | None)
         lines.append(f"DTSTART;TZID={TZID}:{_local(event.starts)}")
         if event.ends is not None:
             lines.append(f"DTEND;TZID={TZID}:{_local(event.ends)}")

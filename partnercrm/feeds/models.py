@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercrm.database import UTCDateTime, utcnow
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
-class FeedChange(db.Model):
+class FeedChange(Model):
     """A change that can alter calendar feeds without showing in any ``updated_at``: a record
     deleted, the links that decide who sees a record (an activity's visiting schools, a parent
     meeting's presenters, an agreement's parties), a user's scope, a municipality's name.

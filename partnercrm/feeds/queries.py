@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.agreements.models import Agreement
-from partnercrm.database import UTCDateTime
+from partnercrm.database import SessionLike, UTCDateTime
 from partnercrm.directory.models import Organization
 from partnercrm.feeds.models import FeedChange
 from partnercrm.jobs.models import HolidayJob
@@ -99,7 +99,7 @@ class Window:
     """
 
     records: sa.Select
-    last_day: tuple[tuple[sa.ColumnElement, sa.ColumnElement], ...]
+    last_day: tuple[tuple[QueryableAttribute, sa.ColumnElement], ...]
     ends_early: sa.ColumnElement
 
     def keeps(self, feed: FeedFilter) -> sa.ColumnElement:
@@ -130,7 +130,7 @@ class Window:
                 found.append((self._latest(column, gone), 1))
         return found
 
-    def _latest(self, column: sa.ColumnElement, where: sa.ColumnElement) -> sa.ScalarSelect:
+    def _latest(self, column: QueryableAttribute, where: sa.ColumnElement) -> sa.ScalarSelect:
         return (
             self.records.with_only_columns(column, maintain_column_froms=True)
             .where(where)
@@ -140,7 +140,7 @@ class Window:
         )
 
 
-def _from_day(column: sa.ColumnElement, day: date) -> date | datetime:
+def _from_day(column: QueryableAttribute, day: date) -> date | datetime:
     """The start of local ``day`` as ``column`` holds it: the date itself, or its first
     moment for a timestamp."""
     return start_of_local_day(day) if isinstance(column.type, UTCDateTime) else day
@@ -164,12 +164,12 @@ class Source:
 
     name: str
     rows: sa.Select
-    sequence: sa.ColumnElement
-    changes: tuple[sa.ColumnElement, ...]
+    sequence: sa.SQLColumnExpression[int]
+    changes: tuple[QueryableAttribute[datetime], ...]
     window: Window
     shown: Callable[[sa.Select], sa.Select]
 
-    def load(self, session: Session) -> list[sa.Row]:
+    def load(self, session: SessionLike) -> list[sa.Row]:
         return list(session.execute(self.shown(self.rows)))
 
 
@@ -457,7 +457,7 @@ def sources(visible: Visibility, feed: FeedFilter) -> list[Source]:
 MAX_CHANGES = 3
 
 
-def fingerprint(session: Session, feed_sources: list[Source]) -> tuple:
+def fingerprint(session: SessionLike, feed_sources: list[Source]) -> tuple:
     """Aggregates of every source, and of the organizations whose names and addresses the
     events show — any change to what a feed shows changes one of them — in one statement."""
     parts = [_aggregates(source) for source in feed_sources]
@@ -496,7 +496,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def last_modified(
-    session: Session, feed_sources: list[Source], feed: FeedFilter, scope_kinds: tuple[str, ...]
+    session: SessionLike, feed_sources: list[Source], feed: FeedFilter, scope_kinds: tuple[str, ...]
 ) -> datetime:
     """When the feed last changed, in whole seconds (HTTP dates), from what the database holds
     now: a feed request writes nothing. The latest of
@@ -511,7 +511,7 @@ def last_modified(
     It never goes backwards: whatever removes a moment from these maxima (an edit, a deletion)
     leaves a later one. Each is one index lookup, all in one statement.
     """
-    stamps: dict[str, sa.ColumnElement] = {"organization": Organization.updated_at}
+    stamps: dict[str, QueryableAttribute[datetime]] = {"organization": Organization.updated_at}
     for source in feed_sources:
         for column in source.changes:
             stamps.setdefault(column.table.name, column)

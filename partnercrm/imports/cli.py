@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
@@ -13,6 +14,9 @@ from partnercrm.imports.readers import FileProblem, read_table
 from partnercrm.imports.registry import import_engine
 from partnercrm.imports.services import ImportRefused, ImportResult, import_table
 from partnercrm.web.unit_of_work import unit_of_work
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 # Smaller files finish before a progress bar would tell anything.
 PROGRESS_MIN_ROWS = 1000
@@ -24,7 +28,7 @@ class ProgressBars:
     """One click progress bar per phase, on standard error."""
 
     def __init__(self) -> None:
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.phase: str | None = None
         self.done = 0
 
@@ -40,6 +44,7 @@ class ProgressBars:
             )
             self.bar.__enter__()
             self.phase, self.done = phase, 0
+        assert self.bar is not None, "a bar is open for the current phase"
         self.bar.update(done - self.done)
         self.done = done
 

@@ -123,6 +123,7 @@ def _activity_timing(values: dict[str, Any], failed: set[str]) -> list[tuple[str
             problems.append(("ends_at", f"{problem}{hint}"))
     if problems:
         return problems
+    assert starts is not None, "a start that does not parse is a problem"
     if all_day and ends is None:
         ends = starts
     if ends is not None and ends < starts:

@@ -91,6 +91,7 @@ def activities_by_ref(refs: Iterable[str], *, full: bool = False) -> dict[str, A
         for activity in db.session.scalars(
             sa.select(Activity).where(Activity.ref.in_(chunk)).options(*options)
         ):
+            assert activity.ref is not None, "selected by ref"
             found[activity.ref] = activity
     return found
 

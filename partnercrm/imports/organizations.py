@@ -84,6 +84,7 @@ class OrganizationImporter(Importer):
                 .where(User.organization_id.in_(chunk))
                 .distinct()
             ):
+                assert organization_id is not None, "selected by organization"
                 roles.setdefault(organization_id, set()).add(role)
         return roles
 
@@ -111,7 +112,7 @@ class OrganizationImporter(Importer):
         try:
             service(*args, **values)
         except directory_services.OrganizationError as error:
-            self.error(row, error.field, gettext(error.message, **error.params))
+            self.error(row, error.field or "code", gettext(error.message, **error.params))
 
 
 def _name_key(name: str) -> str:

@@ -84,12 +84,12 @@ class ParticipantImporter(ActivityRowsImporter):
         resolved = self.resolve()
         students: dict[tuple[int, str], int] = {}
         for chunk in chunks({school.id for _, _, school in resolved}):
-            for student_id, school_id, local_id in db.session.execute(
+            for known_id, school_id, local_id in db.session.execute(
                 sa.select(Student.id, Student.school_id, Student.local_id).where(
                     Student.school_id.in_(chunk)
                 )
             ):
-                students[(school_id, local_id)] = student_id
+                students[(school_id, local_id)] = known_id
         existing: set[tuple[int, int]] = set()
         for chunk in chunks({activity.id for _, activity, _ in resolved}):
             existing.update(
@@ -133,10 +133,10 @@ class HeadcountImporter(ActivityRowsImporter):
         resolved = self.resolve()
         existing: dict[tuple[int, int, int], Headcount] = {}
         for chunk in chunks({activity.id for _, activity, _ in resolved}):
-            for headcount in db.session.scalars(
+            for known in db.session.scalars(
                 sa.select(Headcount).where(Headcount.activity_id.in_(chunk))
             ):
-                existing[(headcount.activity_id, headcount.school_id, headcount.grade)] = headcount
+                existing[(known.activity_id, known.school_id, known.grade)] = known
         for row, activity, school in resolved:
             grade = row.values.get("grade", NO_GRADE)
             headcount = existing.get((activity.id, school.id, grade))

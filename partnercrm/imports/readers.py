@@ -164,11 +164,11 @@ def is_blank(cells: list[Cell]) -> bool:
 
 def _table(records: list[tuple[int, list[Cell]]], fmt: str, **extra) -> Table:
     """The first non-blank row is the header; blank rows after it are dropped."""
-    records = iter(records)
-    for number, cells in records:
+    remaining = iter(records)
+    for number, cells in remaining:
         if not is_blank(cells):
             header = [cell if isinstance(cell, str) else str(cell) for cell in cells]
-            rows = [(n, c) for n, c in records if not is_blank(c)]
+            rows = [(n, c) for n, c in remaining if not is_blank(c)]
             if not rows:
                 raise FileProblem("В файле нет строк с данными, только названия столбцов.")
             return Table(header=header, header_row=number, rows=rows, format=fmt, **extra)

@@ -23,10 +23,8 @@ class StudentImporter(Importer):
                 accepted.append((row, school))
         students: dict[tuple[int, str], Student] = {}
         for chunk in chunks({school.id for _, school in accepted}):
-            for student in db.session.scalars(
-                sa.select(Student).where(Student.school_id.in_(chunk))
-            ):
-                students[(student.school_id, student.local_id)] = student
+            for known in db.session.scalars(sa.select(Student).where(Student.school_id.in_(chunk))):
+                students[(known.school_id, known.local_id)] = known
         for row, school in accepted:
             student = students.get((school.id, row.values["local_id"]))
             self.plan.append((row, (school, student)))

@@ -9,6 +9,7 @@ boolean parser, for which an empty cell means false.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -153,7 +154,7 @@ def integer(low: int, high: int):
     return parse
 
 
-def choice(values: dict[str, object], what: str):
+def choice(values: Mapping[str, object], what: str):
     """A parser of one of ``values`` (keys compared case-insensitively)."""
     lowered = {key.lower(): value for key, value in values.items()}
 

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, utcnow
 from partnercrm.directory.models import Municipality
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 from partnercrm.roadmap.models import Indicator
 
 
-class MunicipalPlan(db.Model):
+class MunicipalPlan(Model):
     """A municipality's approved career-guidance plan or programme for a year (indicator 1)."""
 
     __tablename__ = "municipal_plan"
@@ -34,7 +34,7 @@ class MunicipalPlan(db.Model):
         return f"municipal plan {self.municipality_id}/{self.year}"
 
 
-class IndicatorValue(db.Model):
+class IndicatorValue(Model):
     """A yearly value entered by the ministry: a number (indicator 5) or yes/no (indicator 7)."""
 
     __tablename__ = "indicator_value"

@@ -12,13 +12,16 @@ region scale it runs within 1.2× of one hand-written query (docs/performance.md
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import school_named_someone
 from partnercrm.activities.rules import GRADE_BANDS, ActivityKind, ActivityStatus
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
@@ -49,7 +52,7 @@ REGION = Scope()
 class Part:
     """One line of a breakdown."""
 
-    key: int | str | None
+    key: int | str | date | None
     label: str
     named: int
     headcount: int
@@ -176,7 +179,7 @@ def headcount_rows(number: int, period: Period, scope: Scope = REGION) -> sa.Sel
 
 
 def _computed_by_municipality(
-    session: Session, period: Period, scope: Scope
+    session: SessionLike, period: Period, scope: Scope
 ) -> dict[int, tuple[dict, dict]]:
     """Indicators 2, 3, 4 and 6 per municipality of the school, in two queries for all four.
 
@@ -242,18 +245,20 @@ def _computed_by_municipality(
 
 
 def _grouped(
-    session: Session, number: int, period: Period, scope: Scope, named_key, head_key
+    session: SessionLike, number: int, period: Period, scope: Scope, named_key, head_key
 ) -> tuple[dict, dict]:
     """Named distinct students and headcounts grouped by a column of each row set."""
     named = named_rows(number, period, scope).subquery()
     heads = headcount_rows(number, period, scope).subquery()
     nk, hk = named_key(named.c), head_key(heads.c)
-    named_counts = dict(
+    named_counts: dict[Any, int] = dict(
         session.execute(
             sa.select(nk, sa.func.count(sa.distinct(named.c.student_id))).group_by(nk)
         ).all()
     )
-    head_counts = dict(session.execute(sa.select(hk, sa.func.sum(heads.c.n)).group_by(hk)).all())
+    head_counts: dict[Any, int | None] = dict(
+        session.execute(sa.select(hk, sa.func.sum(heads.c.n)).group_by(hk)).all()
+    )
     return named_counts, {k: int(v or 0) for k, v in head_counts.items()}
 
 
@@ -265,7 +270,7 @@ def _parts(named: dict, heads: dict, labels: dict) -> list[Part]:
     ]
 
 
-def _municipality_parts(session: Session, scope: Scope, named: dict, heads: dict) -> list[Part]:
+def _municipality_parts(session: SessionLike, scope: Scope, named: dict, heads: dict) -> list[Part]:
     municipalities = sa.select(Municipality.id, Municipality.name).order_by(Municipality.name)
     if scope.municipality_id is not None:
         municipalities = municipalities.where(Municipality.id == scope.municipality_id)
@@ -275,7 +280,7 @@ def _municipality_parts(session: Session, scope: Scope, named: dict, heads: dict
     ]
 
 
-def _organization_parts(session: Session, named: dict, heads: dict) -> list[Part]:
+def _organization_parts(session: SessionLike, named: dict, heads: dict) -> list[Part]:
     """Parts keyed by organization id, labelled with the short name (or the name)."""
     ids = named.keys() | heads.keys()
     labels = dict(
@@ -288,7 +293,9 @@ def _organization_parts(session: Session, named: dict, heads: dict) -> list[Part
     return _parts(named, heads, labels)
 
 
-def by_school(session: Session, number: int, period: Period, scope: Scope = REGION) -> list[Part]:
+def by_school(
+    session: SessionLike, number: int, period: Period, scope: Scope = REGION
+) -> list[Part]:
     named, heads = _grouped(
         session, number, period, scope, lambda c: c.school_id, lambda c: c.school_id
     )
@@ -303,7 +310,7 @@ def grade_band_expression(grade):
 
 
 def by_grade_band(
-    session: Session, number: int, period: Period, scope: Scope = REGION
+    session: SessionLike, number: int, period: Period, scope: Scope = REGION
 ) -> list[Part]:
     named, heads = _grouped(
         session,
@@ -322,7 +329,7 @@ def by_grade_band(
 
 
 def by_organization(
-    session: Session, number: int, period: Period, scope: Scope = REGION, role: str = "host"
+    session: SessionLike, number: int, period: Period, scope: Scope = REGION, role: str = "host"
 ) -> list[Part]:
     """Per host (or organizer) organization. A student who went to two hosts counts under
     each, so these parts may add up to more than the indicator's value."""
@@ -347,7 +354,7 @@ def by_organization(
     return _organization_parts(session, named, heads)
 
 
-def municipalities_with_plan(session: Session, period: Period, scope: Scope = REGION) -> dict:
+def municipalities_with_plan(session: SessionLike, period: Period, scope: Scope = REGION) -> dict:
     """Indicator 1 per municipality: 1 when its plan for the year was approved by the period's
     end, else 0."""
     approved = (
@@ -367,7 +374,7 @@ def municipalities_with_plan(session: Session, period: Period, scope: Scope = RE
 
 
 def compute(
-    session: Session,
+    session: SessionLike,
     period: Period,
     scope: Scope = REGION,
     with_municipalities: bool = True,

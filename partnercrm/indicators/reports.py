@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from partnercrm.activities.models import Activity, activity_plan_item, activity_school
 from partnercrm.activities.rules import ActivityStatus
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Organization
 from partnercrm.indicators.queries import Part, Scope, headcount_rows, named_rows
 from partnercrm.localtime import Period
@@ -32,7 +32,7 @@ def months_of(period: Period) -> list[tuple[int, int]]:
     return months
 
 
-def monthly(session: Session, number: int, period: Period, scope: Scope) -> list[Part]:
+def monthly(session: SessionLike, number: int, period: Period, scope: Scope) -> list[Part]:
     """Indicator ``number`` per calendar month of ``period`` (clipped to the period), each
     month by distinct student on its own; two queries. ``Part.key`` is ``date(year, month, 1)``.
 
@@ -88,7 +88,7 @@ def school_activities(number: int, period: Period, school_id: int) -> sa.Select:
 
 
 def school_activity_counts(
-    session: Session, number: int, period: Period, school_id: int, activity_ids: list[int]
+    session: SessionLike, number: int, period: Period, school_id: int, activity_ids: list[int]
 ) -> dict[int, Part]:
     """For each of ``activity_ids``: the school's students counted there by indicator
     ``number`` (named, or else the headcount); two queries."""
@@ -97,7 +97,7 @@ def school_activity_counts(
     scope = Scope(school_id=school_id)
     named = named_rows(number, period, scope).subquery()
     heads = headcount_rows(number, period, scope).subquery()
-    named_counts = dict(
+    named_counts: dict[int, int] = dict(
         session.execute(
             sa.select(named.c.activity_id, sa.func.count(sa.distinct(named.c.student_id)))
             .where(named.c.activity_id.in_(activity_ids))
@@ -155,7 +155,7 @@ def _in_period(query: sa.Select, period: Period) -> sa.Select:
     )
 
 
-def activity_organizations(period: Period) -> sa.Select:
+def activity_organizations(period: Period) -> sa.CompoundSelect:
     """(activity_id, organization_id) for the activities held or planned in ``period``: the
     host, the organizer and every visiting school, each pair once."""
     host = sa.select(Activity.id.label("activity_id"), Activity.host_id.label("organization_id"))
@@ -186,7 +186,7 @@ def _counts(rows) -> dict:
 
 
 def roadmap_counts(
-    session: Session,
+    session: SessionLike,
     period: Period,
     municipality_ids: list[int] | None = None,
     school_id: int | None = None,

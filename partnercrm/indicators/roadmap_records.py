@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
-from sqlalchemy.orm import Session
 
 from partnercrm.accounts.models import User
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality
 from partnercrm.localtime import Period
 
@@ -62,7 +62,7 @@ class Records:
 
 
 # (session, period, the roadmap's municipality columns, the school column or None) → rows.
-RecordSource = Callable[[Session, Period, Sequence[Municipality], int | None], list[Records]]
+RecordSource = Callable[[SessionLike, Period, Sequence[Municipality], int | None], list[Records]]
 
 
 def register_record_source(app: Flask, source: RecordSource) -> None:
@@ -86,7 +86,7 @@ class RecordCounts:
 
 
 def record_counts(
-    session: Session,
+    session: SessionLike,
     period: Period,
     municipalities: Sequence[Municipality],
     school_id: int | None = None,

@@ -127,6 +127,7 @@ def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
     own_school_id = report_school_id(user)
     if own_school_id is not None:
         school = db.session.get(Organization, own_school_id)
+        assert school is not None, "the user's own school exists"
         if form.municipality.data not in (None, school.municipality_id):
             abort(403)
         if wanted_school not in (None, school.id):
@@ -142,6 +143,7 @@ def _choose(form: ReportForm | RoadmapForm) -> Chosen | None:
         require(can_report_on_municipality(user, municipality.id))
     school = None
     if wanted_school is not None:
+        assert school_field is not None, "a school is wanted only through its field"
         school = db.session.get(Organization, wanted_school)
         if school is None or school.kind is not OrganizationKind.SCHOOL:
             school_field.errors.append(UNKNOWN_SCHOOL)

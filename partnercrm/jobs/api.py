@@ -67,7 +67,7 @@ def board_filters(args: MultiDict) -> tuple[BoardFilters, list[str]]:
         age = int(text) if text.isdigit() and int(text) in BOARD_AGES else None
         if age is None:
             errors.append(_("The age must be a whole number from 14 to 17."))
-    days = {}
+    days: dict[str, date | None] = {}
     for key in ("from", "to"):
         days[key] = None
         if text := (args.get(key) or "").strip():

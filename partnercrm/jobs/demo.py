@@ -155,10 +155,11 @@ def _apply(job: HolidayJob, user: User, today: date) -> list[JobApplication]:
         )
         .order_by(Student.local_id)
     )
-    new = []
+    new: list[JobApplication] = []
     for student in students:
         if len(applied) + len(new) >= APPLICANTS_PER_JOB:
             break
+        assert student.birth_date is not None, "selected with a birth date"
         age = labour.age_on(student.birth_date, job.first_day)
         if student.id in applied or not job.min_age <= age < labour.ADULT_AGE:
             continue

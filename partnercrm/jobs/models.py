@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 from partnercrm.jobs.rules import ApplicationStatus, JobStatus
 from partnercrm.students.models import Student
 
 
-class SchoolHoliday(db.Model):
+class SchoolHoliday(Model):
     """A school holiday period (local dates, inclusive), used by the Labour Code rules."""
 
     __tablename__ = "school_holiday"
@@ -35,7 +35,7 @@ class SchoolHoliday(db.Model):
         return f"{self.name} {self.school_year}"
 
 
-class HolidayJob(db.Model):
+class HolidayJob(Model):
     """A temporary job for minors (plan item 7), posted or published by the employment center.
 
     ``hired_count`` counts the applications in ``hired`` or ``completed``; it changes only by a
@@ -102,7 +102,7 @@ class HolidayJob(db.Model):
         return self.title
 
 
-class YoungPerson(db.Model):
+class YoungPerson(Model):
     """An applicant registered by the employment center who is not on a school roster here."""
 
     __tablename__ = "young_person"
@@ -134,7 +134,7 @@ class YoungPerson(db.Model):
         return f"young person {self.id}"
 
 
-class JobApplication(db.Model):
+class JobApplication(Model):
     """An application of a student or a registered young person for a holiday job."""
 
     __tablename__ = "job_application"
@@ -179,7 +179,7 @@ class JobApplication(db.Model):
         return f"application {self.id}"
 
 
-class ApplicationStatusChange(db.Model):
+class ApplicationStatusChange(Model):
     """Who moved an application to which status, and when (kept for every change)."""
 
     __tablename__ = "application_status_change"

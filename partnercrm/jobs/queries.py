@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from partnercrm.database import SessionLike
 from partnercrm.jobs.models import SchoolHoliday
 
 
-def holiday_periods(session: Session, first_day: date, last_day: date) -> list[tuple[date, date]]:
+def holiday_periods(
+    session: SessionLike, first_day: date, last_day: date
+) -> list[tuple[date, date]]:
     """The school holidays overlapping [first_day, last_day], as (first_day, last_day) pairs for
     `labour.within_holidays`; holidays outside the period cannot contain it."""
     rows = session.execute(

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality
 from partnercrm.jobs.models import ApplicationStatusChange, HolidayJob, JobApplication
 from partnercrm.jobs.rules import ApplicationStatus, JobStatus
@@ -77,7 +77,7 @@ def _application_figures() -> list:
 
 
 def job_report(
-    session: Session, first_day: date, last_day: date, municipality_id: int | None = None
+    session: SessionLike, first_day: date, last_day: date, municipality_id: int | None = None
 ) -> JobReport:
     """The report for the region (every municipality, those without jobs at zero) or for one
     municipality."""
@@ -128,5 +128,5 @@ def job_report(
         .join(JobApplication, JobApplication.job_id == HolidayJob.id)
         .where(*jobs)
     ).one()
-    total = Figures(int(total_places), *(int(value or 0) for value in total_applications))
+    total = Figures(int(total_places or 0), *(int(value or 0) for value in total_applications))
     return JobReport(first_day, last_day, rows, total)

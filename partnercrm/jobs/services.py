@@ -21,7 +21,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from partnercrm.accounts.models import User
-from partnercrm.database import utcnow
+from partnercrm.database import rowcount, utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.errors import N_, UserError
@@ -269,11 +269,11 @@ def _new_application(
     student: Student | None = None,
     young_person: YoungPerson | None = None,
 ) -> JobApplication:
-    applicant = (
-        JobApplication.student_id == student.id
-        if student is not None
-        else JobApplication.young_person_id == young_person.id
-    )
+    if student is not None:
+        applicant = JobApplication.student_id == student.id
+    else:
+        assert young_person is not None, "a student or a young person applies"
+        applicant = JobApplication.young_person_id == young_person.id
     taken = db.session.scalar(
         sa.select(JobApplication.id).where(JobApplication.job_id == job.id, applicant)
     )
@@ -424,7 +424,7 @@ def move_application(
         .values(status=to_status)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:
+    if rowcount(moved) != 1:
         raise JobError(N_("Someone has changed this application meanwhile. Reload the page."))
     holds, held = to_status in HOLDING_PLACE, from_status in HOLDING_PLACE
     if holds and not held:
@@ -454,7 +454,7 @@ def _take_place(job: HolidayJob) -> None:
         )
     except sa.exc.IntegrityError as error:  # the CHECK, should the condition ever miss
         raise JobError(NO_PLACES_LEFT) from error
-    if taken.rowcount != 1:
+    if rowcount(taken) != 1:
         raise JobError(NO_PLACES_LEFT)
     db.session.expire(job, ["hired_count"])
 

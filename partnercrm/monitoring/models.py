@@ -8,11 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
 
 
-class MonitoringCampaign(db.Model):
+class MonitoringCampaign(Model):
     """The ministry's collection of a year's indicator values from the municipalities."""
 
     __tablename__ = "monitoring_campaign"
@@ -35,7 +35,7 @@ class MonitoringCampaign(db.Model):
         return f"monitoring {self.year}"
 
 
-class MunicipalReport(db.Model):
+class MunicipalReport(Model):
     """A municipality's submission: the values as computed when it was submitted, frozen."""
 
     __tablename__ = "municipal_report"

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from partnercrm.access.monitoring import (
     can_manage_campaigns,
     can_see_municipal_report,
     can_use_monitoring,
 )
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality
 from partnercrm.indicators.roadmap_records import Figure, Page, Records
 from partnercrm.localtime import Period
@@ -43,7 +43,7 @@ def _years(period: Period) -> tuple[sa.ColumnElement[bool], ...]:
     )
 
 
-def campaigns_in(session: Session, period: Period) -> list[Campaign]:
+def campaigns_in(session: SessionLike, period: Period) -> list[Campaign]:
     """The monitoring campaigns of the period's years, oldest first."""
     return [
         Campaign(*row)
@@ -55,7 +55,9 @@ def campaigns_in(session: Session, period: Period) -> list[Campaign]:
     ]
 
 
-def submitted_reports(session: Session, period: Period, municipality_ids: Sequence[int]) -> Figure:
+def submitted_reports(
+    session: SessionLike, period: Period, municipality_ids: Sequence[int]
+) -> Figure:
     submitted = dict(
         session.execute(
             sa.select(MunicipalReport.municipality_id, sa.func.count())
@@ -96,7 +98,7 @@ def _links(campaigns: list[Campaign]):
 
 
 def municipal_reports(
-    session: Session,
+    session: SessionLike,
     period: Period,
     municipalities: Sequence[Municipality],
     school_id: int | None,

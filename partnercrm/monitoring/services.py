@@ -210,6 +210,7 @@ def set_indicator_value(
         if not 0 <= value <= MAX_VALUE:
             raise MonitoringError(BAD_VALUE)
     indicator = db.session.scalar(sa.select(Indicator).where(Indicator.number == number))
+    assert indicator is not None, "the roadmap's indicators are seeded"
     row = db.session.scalar(
         sa.select(IndicatorValue).where(
             IndicatorValue.indicator_id == indicator.id, IndicatorValue.year == year
@@ -304,6 +305,7 @@ def live_values_by_municipality(year: int) -> dict[int, dict]:
     for result in results:
         computed = result.number in COMPUTED_FROM_ACTIVITIES
         for part in result.by_municipality:
+            assert isinstance(part.key, int), "keyed by municipality id"
             live.setdefault(part.key, {})[str(result.number)] = {
                 "value": part.value,
                 "named": part.named if computed else None,

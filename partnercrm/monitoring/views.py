@@ -410,7 +410,7 @@ def _managed_plan(plan_id: int) -> MunicipalPlan:
 @bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @monitoring_user
 def edit_plan(plan_id: int):
-    plan = _managed_plan(plan_id)
+    plan: MunicipalPlan | None = _managed_plan(plan_id)
     form = PlanForm(obj=plan) if request.method == "POST" else PlanForm(formdata=None, obj=plan)
     del form.municipality_id  # a plan stays with its municipality
     status = 200

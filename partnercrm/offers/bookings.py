@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from partnercrm.accounts.models import User
 from partnercrm.activities import services as activities
 from partnercrm.activities.rules import ActivityKind
-from partnercrm.database import savepoint
+from partnercrm.database import rowcount, savepoint
 from partnercrm.directory.models import Organization
 from partnercrm.errors import N_
 from partnercrm.extensions import db
@@ -56,12 +56,16 @@ def _take_seats(slot: OfferSlot, seats: int) -> None:
     """Book ``seats`` of ``slot`` in the database, or refuse: the condition decides, not what
     this process read before."""
     try:
-        taken = db.session.execute(
-            sa.update(OfferSlot)
-            .where(OfferSlot.id == slot.id, OfferSlot.booked_seats + seats <= OfferSlot.capacity)
-            .values(booked_seats=OfferSlot.booked_seats + seats)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        taken = rowcount(
+            db.session.execute(
+                sa.update(OfferSlot)
+                .where(
+                    OfferSlot.id == slot.id, OfferSlot.booked_seats + seats <= OfferSlot.capacity
+                )
+                .values(booked_seats=OfferSlot.booked_seats + seats)
+                .execution_options(synchronize_session=False)
+            )
+        )
     except IntegrityError as error:  # the CHECK within_capacity, the backstop
         raise OfferError(NO_SEATS_LEFT, "seats") from error
     db.session.expire(slot, ["booked_seats", "updated_at"])

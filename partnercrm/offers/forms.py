@@ -201,8 +201,10 @@ class SpeakerRequestForm(FlaskForm):
     submit = SubmitField(_l("Send the request"))
 
     def data_for_service(self) -> SpeakerRequestData:
+        starts_at = _moment(self.day.data, self.start.data)
+        assert starts_at is not None, "the day and the start are required"
         return SpeakerRequestData(
-            starts_at=_moment(self.day.data, self.start.data),
+            starts_at=starts_at,
             ends_at=_moment(self.day.data, self.end.data),
             location=self.location.data,
             topic=self.topic.data,

@@ -9,11 +9,11 @@ from partnercrm.accounts.models import User
 from partnercrm.activities.models import Activity
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus, SpeakerRequestStatus
 
 
-class Offer(db.Model):
+class Offer(Model):
     """What an employer, college or university offers schools: excursion slots or a speaker."""
 
     __tablename__ = "offer"
@@ -71,7 +71,7 @@ class Offer(db.Model):
         return self.topic
 
 
-class OfferSlot(db.Model):
+class OfferSlot(Model):
     """One date and time of an excursion offer, with its capacity in students.
 
     ``booked_seats`` is the sum of the seats of the slot's active bookings. It changes only by
@@ -115,7 +115,7 @@ class OfferSlot(db.Model):
         return f"slot {self.id}"
 
 
-class Booking(db.Model):
+class Booking(Model):
     """A school's booking of seats of an offer slot for one class."""
 
     __tablename__ = "booking"
@@ -163,7 +163,7 @@ class Booking(db.Model):
         return f"booking {self.id}"
 
 
-class SpeakerRequest(db.Model):
+class SpeakerRequest(Model):
     """A school asks an offered speaker to present at a parent meeting on a date."""
 
     __tablename__ = "speaker_request"

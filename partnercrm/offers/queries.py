@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from partnercrm.activities.models import Activity
 from partnercrm.activities.queries import Counts, counts_by_activity
 from partnercrm.activities.rules import ActivityStatus
+from partnercrm.database import SessionLike
 from partnercrm.directory.models import Organization
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.offers.rules import (
@@ -99,7 +100,7 @@ def public_offers(filters: PublicFilters, now: datetime) -> sa.Select:
 
 
 def open_slots(
-    session: Session, offer_ids: list[int], condition: sa.ColumnElement[bool]
+    session: SessionLike, offer_ids: list[int], condition: sa.ColumnElement[bool]
 ) -> dict[int, list[OfferSlot]]:
     """The slots matching ``condition`` of each offer, by time (one query for a page)."""
     result: dict[int, list[OfferSlot]] = {offer_id: [] for offer_id in offer_ids}
@@ -114,7 +115,7 @@ def open_slots(
     return result
 
 
-def industries(session: Session) -> list[str]:
+def industries(session: SessionLike) -> list[str]:
     """The industries of organizations with published offers: the public filter's choices."""
     return list(
         session.scalars(
@@ -176,7 +177,9 @@ class SlotFigures:
     next_at: datetime | None = None
 
 
-def slot_figures(session: Session, offer_ids: list[int], now: datetime) -> dict[int, SlotFigures]:
+def slot_figures(
+    session: SessionLike, offer_ids: list[int], now: datetime
+) -> dict[int, SlotFigures]:
     if not offer_ids:
         return {}
     rows = session.execute(
@@ -252,7 +255,7 @@ def speaker_requests(
 
 
 def offer_bookings(
-    session: Session, offer_id: int, visibility: sa.ColumnElement[bool]
+    session: SessionLike, offer_id: int, visibility: sa.ColumnElement[bool]
 ) -> list[Booking]:
     """The bookings of an offer's slots the user sees, for its page (school names and seats,
     never students)."""
@@ -271,7 +274,7 @@ def offer_bookings(
 
 
 def upcoming_bookings(
-    session: Session, organization_id: int, now: datetime, limit: int
+    session: SessionLike, organization_id: int, now: datetime, limit: int
 ) -> list[Booking]:
     """Active bookings of the organization's offers whose visit lies ahead, soonest first."""
     return list(
@@ -292,7 +295,7 @@ def upcoming_bookings(
 
 
 def past_visits(
-    session: Session, organization_id: int, limit: int
+    session: SessionLike, organization_id: int, limit: int
 ) -> list[tuple[Activity, Counts]]:
     """Held activities the organization hosted, latest first, with their participant counts
     (named plus headcounts, computed in SQL; never names)."""
@@ -309,7 +312,7 @@ def past_visits(
     return [(visit, counts[visit.id]) for visit in visits]
 
 
-def origin_url_args(session: Session, activity_id: int) -> tuple[str, dict] | None:
+def origin_url_args(session: SessionLike, activity_id: int) -> tuple[str, dict] | None:
     """The booking or speaker request an activity was made from, as (endpoint, view args).
 
     Such an activity is cancelled through its booking or request, which also frees the seats

@@ -23,6 +23,7 @@ from partnercrm.accounts.models import User
 from partnercrm.activities import services as activities
 from partnercrm.activities.models import Activity
 from partnercrm.activities.rules import ActivityStatus
+from partnercrm.database import rowcount
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
@@ -54,12 +55,14 @@ def move_status(record: Booking | SpeakerRequest, allowed: frozenset, status) ->
     with :data:`CHANGED_MEANWHILE`; the ORM object follows, so the flush writes the audit
     entry."""
     model = type(record)
-    moved = db.session.execute(
-        sa.update(model)
-        .where(model.id == record.id, model.status.in_(allowed))
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        db.session.execute(
+            sa.update(model)
+            .where(model.id == record.id, model.status.in_(allowed))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if moved != 1:
         raise OfferError(CHANGED_MEANWHILE)
     record.status = status
@@ -112,7 +115,8 @@ def _check_offer(data: OfferData) -> None:
     for grade, name in ((data.grade_min, "grade_min"), (data.grade_max, "grade_max")):
         if grade is not None and not MIN_GRADE <= grade <= MAX_GRADE:
             raise OfferError(N_("The grade must be from 1 to 11."), name)
-    if None not in (data.grade_min, data.grade_max) and data.grade_min > data.grade_max:
+    low, high = data.grade_min, data.grade_max
+    if low is not None and high is not None and low > high:
         raise OfferError(N_("The lowest grade must not be above the highest grade."), "grade_max")
 
 
@@ -202,6 +206,7 @@ def _remove_slot(offer: Offer, slot: OfferSlot) -> None:
 
 
 def _change_slot(slot: OfferSlot, row: SlotData) -> None:
+    assert row.starts_at is not None and row.capacity is not None, "checked by _apply_slots"
     if (row.starts_at, row.ends_at) != (slot.starts_at, slot.ends_at):
         if _has_bookings(slot, ACTIVE_BOOKING_STATUSES):
             raise OfferError(

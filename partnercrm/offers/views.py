@@ -12,8 +12,10 @@ queued with :func:`~partnercrm.web.unit_of_work.after_commit`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -197,7 +199,8 @@ def detail(offer_id: int):
     else:
         slots = queries.open_slots(db.session, [offer.id], queries.open_slot(now))[offer.id]
     # The host's side sees every booking or request of the offer; a school its own.
-    bookings, requests = [], []
+    bookings: Sequence[Booking] = []
+    requests: Sequence[SpeakerRequest] = []
     if offer.kind is OfferKind.EXCURSION:
         bookings = queries.offer_bookings(
             db.session,
@@ -332,7 +335,8 @@ def _show_repeated(repeated: services.DuplicateSubmission, endpoint: str, id_nam
     if not is_school_side(current_user, repeated.record):
         abort(404)
     flash(_("This form had already been sent; here is what it made."), "info")
-    return redirect(url_for(endpoint, **{id_name: repeated.record.id}))
+    values: dict[str, Any] = {id_name: repeated.record.id}
+    return redirect(url_for(endpoint, **values))
 
 
 @bp.route("/slots/<int:slot_id>/book", methods=["GET", "POST"])

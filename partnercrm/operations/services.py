@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
-from partnercrm.database import utcnow
+from partnercrm.database import rowcount, utcnow
 from partnercrm.extensions import db
 from partnercrm.jobs.models import ApplicationStatusChange, HolidayJob, JobApplication, YoungPerson
 from partnercrm.localtime import local_date
@@ -74,31 +74,36 @@ def apply_retention(days: int, dry_run: bool = False) -> RetentionResult:
     if dry_run:
         counts = {
             model: db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+            or 0
             for model, where in due.items()
         }
         return RetentionResult(counts[Student], counts[YoungPerson], dry_run=True)
-    students = db.session.execute(
-        sa.update(Student)
-        .where(*due[Student])
-        .values(
-            full_name=_placeholder(Student.id),
-            # The school's roster id would lead back to the person in the school's records.
-            local_id=sa.literal("обезличен-") + sa.cast(Student.id, sa.String),
-            birth_date=None,
-            anonymised_at=now,
+    students = rowcount(
+        db.session.execute(
+            sa.update(Student)
+            .where(*due[Student])
+            .values(
+                full_name=_placeholder(Student.id),
+                # The school's roster id would lead back to the person in the school's records.
+                local_id=sa.literal("обезличен-") + sa.cast(Student.id, sa.String),
+                birth_date=None,
+                anonymised_at=now,
+            )
         )
-    ).rowcount
-    young_people = db.session.execute(
-        sa.update(YoungPerson)
-        .where(*due[YoungPerson])
-        .values(
-            full_name=_placeholder(YoungPerson.id),
-            birth_date=None,
-            contact=None,
-            parent_contact=None,
-            anonymised_at=now,
+    )
+    young_people = rowcount(
+        db.session.execute(
+            sa.update(YoungPerson)
+            .where(*due[YoungPerson])
+            .values(
+                full_name=_placeholder(YoungPerson.id),
+                birth_date=None,
+                contact=None,
+                parent_contact=None,
+                anonymised_at=now,
+            )
         )
-    ).rowcount
+    )
     _clear_notes_of_anonymised()
     record(
         AuditAction.UPDATE,

@@ -10,11 +10,11 @@ from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 from partnercrm.portal.rules import RegistrationStatus
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A public employer sign-up: a new organization, or a request to join an existing one.
 
     The person's account is made from it: at e-mail confirmation for a new organization (which

@@ -200,7 +200,7 @@ def _account_for(registration: Registration) -> User:
             organization=registration.organization,
         )
     except AccountError as error:
-        raise RegistrationError(error.message, **error.params) from error
+        raise RegistrationError(error.message, None, **error.params) from error
     user.password_hash = registration.password_hash
     # The account holds the hash now; a copy here would outlive the user's password changes.
     registration.password_hash = ""

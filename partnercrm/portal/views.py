@@ -151,6 +151,9 @@ def _load(registration_id: int) -> Registration:
 
 def _render_detail(registration: Registration, decline_form: DeclineForm, status: int = 200):
     organization = registration.organization
+    # An application is decided with its organization (an admin may change that directly).
+    decision = registration.status if registration.joins_existing else organization.approval_state
+    assert decision is not None, "an employer has an approval state"
     users_count = db.session.scalar(
         sa.select(sa.func.count(User.id)).where(User.organization_id == organization.id)
     )
@@ -158,14 +161,11 @@ def _render_detail(registration: Registration, decline_form: DeclineForm, status
         "portal/detail.html",
         registration=registration,
         organization=organization,
-        inn_valid=bool(organization.inn) and is_valid_inn(organization.inn),
+        inn_valid=bool(organization.inn and is_valid_inn(organization.inn)),
         users_count=users_count,
         decline_form=decline_form,
         kind_labels=KIND_LABELS,
-        # An application is decided with its organization (an admin may change that directly).
-        decision=(
-            registration.status if registration.joins_existing else organization.approval_state
-        ).value,
+        decision=decision.value,
     ), status
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
-class PlanSection(db.Model):
+class PlanSection(Model):
     __tablename__ = "plan_section"
     __audited__ = True
 
@@ -22,7 +22,7 @@ class PlanSection(db.Model):
         return f"{self.number}. {self.title}"
 
 
-class PlanItem(db.Model):
+class PlanItem(Model):
     __tablename__ = "plan_item"
     __audited__ = True
 
@@ -40,7 +40,7 @@ class PlanItem(db.Model):
         return f"{self.number}. {self.title}"
 
 
-class Indicator(db.Model):
+class Indicator(Model):
     __tablename__ = "indicator"
     __audited__ = True
 

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.database import UTCDateTime, utcnow
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import db
+from partnercrm.extensions import Model
 
 
-class Student(db.Model):
+class Student(Model):
     """A school's student. Names and birth dates are seen only by the school's own staff."""
 
     __tablename__ = "student"

@@ -51,7 +51,10 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXY_IPS"], hops)
+        # Flask's documented way to add WSGI middleware; its types make wsgi_app a plain method.
+        app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, app.config["TRUSTED_PROXY_IPS"], hops
+        )
 
     @app.after_request
     def set_security_headers(response):

@@ -24,7 +24,7 @@ class NavLink:
 
 def url_with(**changes: object) -> str:
     """The current URL with some query arguments replaced (pagination, filters)."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args.update({k: v for k, v in changes.items() if v is not None})
     return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
 

@@ -15,7 +15,7 @@ as a message, and the view goes on to render the form again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from flask import Flask, flash
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from partnercrm.database import SessionLike
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
 
@@ -34,13 +35,13 @@ _AFTER_COMMIT = "partnercrm.after_commit"
 class PartnerCRM(Flask):
     """The application class: every view runs in its own unit of work."""
 
-    def dispatch_request(self):  # type: ignore[no-untyped-def]
+    def dispatch_request(self):
         with unit_of_work():
             return super().dispatch_request()
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work() -> Iterator[SessionLike]:
     """Commit the session once if the block succeeds, roll back if it raises; then run the
     callbacks queued with :func:`after_commit` (each failure is logged, none stops the others)."""
     session = db.session
@@ -72,7 +73,7 @@ def refusal_text(error: UserError) -> str:
     return gettext(error.message, **error.params)
 
 
-def show_refusal(error: UserError, form=None, extra: Iterator[str] | list[str] = ()) -> None:
+def show_refusal(error: UserError, form=None, extra: Iterable[str] = ()) -> None:
     """Show ``error`` on its form field if the form has it, else as a message; ``extra`` lines
     (already translated) follow as messages of their own."""
     text = refusal_text(error)

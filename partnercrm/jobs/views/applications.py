@@ -117,6 +117,7 @@ def application(application_id: int):
         abort(404)
     job = application.job
     applicant = application.student or application.young_person
+    assert applicant is not None, "the one_applicant CHECK"
     handles = can_handle_application(current_user, application)
     pending = None
     if application.status in services.CHECKS_OPEN and applicant.birth_date is not None:

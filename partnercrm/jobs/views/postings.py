@@ -45,7 +45,10 @@ def _configure(form: JobForm, proposing: bool) -> None:
 
 
 def _employer(form: JobForm, proposing: bool) -> Organization:
-    return current_user.organization if proposing else form.employer.organization
+    if proposing:
+        return current_user.organization
+    assert form.employer.organization is not None, "a valid form has resolved its employer"
+    return form.employer.organization
 
 
 def _render_form(form: JobForm, job: HolidayJob | None, proposing: bool, warnings=None):
