@@ -366,10 +366,11 @@ def test_employer_users_decide_only_their_own_organizations_join_requests(
     # Another employer's queue is empty; a pending employer has none.
     assert "newbie" not in browser(app, stranger).get("/approvals").get_data(as_text=True)
     assert browser(app, pending_staff).get("/approvals").status_code == 403
-    for user in (stranger, pending_staff):
+    # Not found for another employer; a pending employer opens none of these pages (403).
+    for user, status in ((stranger, 404), (pending_staff, 403)):
         client = browser(app, user)
-        assert client.get(f"/approvals/{registration.id}").status_code == 404
-        assert decide(client, registration, "approve").status_code == 404
+        assert client.get(f"/approvals/{registration.id}").status_code == status
+        assert decide(client, registration, "approve").status_code == status
     assert browser(app, school).get("/approvals").status_code == 403
     assert fresh(registration).status is RegistrationStatus.PENDING
     assert fresh(application).organization.approval_state is A.PENDING

@@ -7,7 +7,7 @@ mail failure never loses a sign-up or a decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -73,6 +73,35 @@ class SignUpData:
     phone: str
     email: str
     password: str
+
+
+@dataclass
+class OrganizationDetails:
+    """What an employer awaiting approval corrects of its sign-up: not the INN (the key its
+    registration was decided on) nor the municipality (whose coordinator decides)."""
+
+    name: str
+    short_name: str | None
+    industry: str
+    address: str
+    email: str | None
+    phone: str | None
+    website: str | None
+
+
+def correct_organization_details(organization: Organization, details: OrganizationDetails):
+    """Save the corrected sign-up data of an organization awaiting approval (or declined):
+    the coordinator decides on what it says now. An approved one is the directory's to keep."""
+    if organization.admitted:
+        raise RegistrationError(
+            "Your organization is approved: ask the coordinator of your municipality to change "
+            "its details."
+        )
+    if not (details.name or "").strip():
+        raise RegistrationError("This field is required.", "name")
+    for field in fields(OrganizationDetails):
+        setattr(organization, field.name, getattr(details, field.name))
+    db.session.flush()
 
 
 def organization_with_inn(inn: str) -> Organization | None:
