@@ -76,13 +76,11 @@ def sign_up():
     if form.validate_on_submit():
         municipality = db.session.get(Municipality, form.municipality.data)
         with refusal_shown(form):
-            registration = services.sign_up(form.data_for_service(municipality))
-            after_commit(partial(services.send_confirmation, registration))
-            return render_template(
-                "portal/sign_up_sent.html",
-                registration=registration,
-                joins=registration.joins_existing,
-            )
+            # The same page whether the e-mail is known or not (docs/portal.md): only the
+            # letter differs, and the page does not say which one went.
+            answer = services.sign_up(form.data_for_service(municipality))
+            after_commit(answer.letter)
+            return render_template("portal/sign_up_sent.html", answer=answer)
     return render_template("portal/sign_up.html", form=form)
 
 
