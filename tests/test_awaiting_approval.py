@@ -195,6 +195,25 @@ def test_the_presenters_list_leaves_out_employers_awaiting_approval(app, world):
     assert count(Activity) == 0
 
 
+def test_the_recent_hosts_leave_out_an_employer_set_back_to_pending(app, world):
+    farm = world.farms[ApprovalState.APPROVED]
+    activity_services.create_activity(
+        activity_services.ActivityData(
+            kind=ActivityKind.EXCURSION,
+            title="Экскурсия",
+            host=farm,
+            organizer=world.school1,
+            starts_at=to_utc(datetime(2021, 3, 15, 10, 0)),
+        )
+    )
+    db.session.commit()
+    client = browser_of(app, world.school1_user)
+    assert "Ферма Заря" in client.get("/activities/new/excursion").get_data(as_text=True)
+    farm.approval_state = ApprovalState.PENDING
+    db.session.commit()
+    assert "Ферма Заря" not in client.get("/activities/new/excursion").get_data(as_text=True)
+
+
 def test_no_picker_offers_it(app, world):
     """Agreement parties, job employers, offering organizations, hosts: every picker resolves
     names through the same query, which never offers an employer awaiting approval."""
