@@ -66,6 +66,19 @@ class Tenant:
             raise AttributeError(name) from None
 
 
+# The users of the employers awaiting approval (pending, declined) by their organization's name
+# in Tenant.ids: identities of their own, beside the roles (their emails: awaiting_email).
+AWAITING_APPROVAL = {
+    "pending_employer": "pending_employer_user",
+    "declined_employer": "declined_employer_user",
+}
+
+
+def awaiting_email(organization: str, key: str) -> str:
+    """The e-mail of tenant ``key``'s user of ``organization`` (a key of AWAITING_APPROVAL)."""
+    return f"{organization.replace('_', '-')}-{key}@security.test"
+
+
 # The table of each object a tenant keeps by name (Tenant.ids).
 ID_TABLES = {
     "municipality": "municipality",
@@ -77,6 +90,7 @@ ID_TABLES = {
     "public_activity": "activity",
     **dict.fromkeys(("school", "employer", "college", "center", "camp"), "organization"),
     **dict.fromkeys(("pending_employer", "declined_employer"), "organization"),
+    **dict.fromkeys(AWAITING_APPROVAL.values(), "user"),
     **{f"user_{role.value}": "user" for role in Role},
 }
 
@@ -222,6 +236,15 @@ def _build_tenant(key: str, admin, municipality=None) -> Tenant:
         role: UserFactory(role=role, email=f"{role.value}-{key}@security.test", **attachment)
         for role, attachment in attachments.items()
     }
+    # Their registrations confirmed, the employers awaiting approval have a user each.
+    awaiting = {
+        user_key: UserFactory(
+            role=Role.EMPLOYER, organization=organization, email=awaiting_email(name, key)
+        )
+        for (name, user_key), organization in zip(
+            AWAITING_APPROVAL.items(), (pending, declined), strict=True
+        )
+    }
     invitee = UserFactory(
         role=Role.SCHOOL,
         organization=orgs.school,
@@ -250,6 +273,7 @@ def _build_tenant(key: str, admin, municipality=None) -> Tenant:
         invitee=invitee.id,
         student=student.id,
         **{f"user_{role.value}": user.id for role, user in users.items()},
+        **{user_key: user.id for user_key, user in awaiting.items()},
     )
     _build_agreement(t, orgs, users[Role.SCHOOL])
     _build_activities(t, orgs, student, users[Role.SCHOOL])

@@ -3,8 +3,8 @@
 ``partnercrm/access/<domain>.py`` answers "may this user see (manage, decide) this row?" twice:
 once for one object (``can_*``) and once for a query (``*_scope``, ``*_visibility``, the
 feeds' ``*_condition``). For every pair in :data:`CONTRACTS` and every user of the security
-matrix's world (tests/security_samples.py) plus the users it lacks — an approved and a pending
-employer, an employment center for the region and one for a municipality, a coordinator
+matrix's world (tests/security_samples.py: with a pending and a declined employer's user) plus
+the users it lacks — an employment center for the region and one for a municipality, a coordinator
 without a municipality, staff attached to the wrong kind of organization, anonymous — the SQL
 returns exactly the rows the predicate says yes to, over a world of rows that takes every
 branch of both.
@@ -37,7 +37,7 @@ from partnercrm.access.accounts import can_give_access, can_manage_user, grantab
 from partnercrm.access.activities import can_see_activity
 from partnercrm.access.agreements import can_link_activity, can_see_agreement
 from partnercrm.access.base import coordinator_municipality_id
-from partnercrm.access.directory import can_manage_organization
+from partnercrm.access.directory import can_manage_organization, can_see_organization
 from partnercrm.access.jobs import can_see_applicant, can_see_job, handles_jobs, job_employer_id
 from partnercrm.access.monitoring import (
     can_manage_municipal_plan,
@@ -180,6 +180,7 @@ CONTRACTS: tuple[Contract, ...] = (
         why=LOGIN_ONLY,
     ),
     # directory
+    Contract("directory.organization_visibility", Organization, can_see_organization),
     Contract(
         "directory.managed_organizations_scope",
         Organization,
@@ -351,6 +352,9 @@ def cast(app, world) -> Cast:
             for role in security_samples.STAFF_ROLES:
                 users[f"{role.value}-{tenant.key}"] = tenant.ids[f"user_{role.value}"]
             users[f"invitee-{tenant.key}"] = tenant.invitee
+            # The employers awaiting approval: a pending and a declined one.
+            users[f"employer-pending-{tenant.key}"] = tenant.pending_employer_user
+            users[f"employer-declined-{tenant.key}"] = tenant.declined_employer_user
         users.update(_build_the_rest(world))
         db.session.commit()
     return Cast(users)
@@ -382,8 +386,6 @@ def _build_the_rest(world) -> dict[str, int]:
     )
     # Users at the edges: (name, role, organization, municipality).
     edges = {
-        "employer-pending-a": (Role.EMPLOYER, org(a.pending_employer), None),
-        "employer-declined-a": (Role.EMPLOYER, org(a.declined_employer), None),
         "employment_center-region": (Role.EMPLOYMENT_CENTER, org(a.center), None),
         "employment_center-without-org": (
             Role.EMPLOYMENT_CENTER,

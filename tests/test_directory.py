@@ -130,9 +130,7 @@ def test_filters_by_kind_municipality_and_approval(client, login):
     OrganizationFactory(
         name="Ферма", kind=K.EMPLOYER, municipality=there, approval_state=ApprovalState.PENDING
     )
-    user = UserFactory(
-        role=Role.SCHOOL, organization=OrganizationFactory(name="Моя школа", municipality=here)
-    )
+    user = UserFactory(role=Role.COORDINATOR, municipality=there)
     db.session.commit()
     login(user)
 
@@ -142,12 +140,40 @@ def test_filters_by_kind_municipality_and_approval(client, login):
         "Школа 2",
     ]
     assert listed(client.get(f"/organizations?kind=school&municipality={here.id}")) == [
-        "Моя школа",
         "Школа 1",
     ]
     assert listed(client.get("/organizations?approval=pending")) == ["Ферма"]
     # Unknown values are ignored rather than failing.
-    assert len(listed(client.get("/organizations?kind=zoo&municipality=x&approval=maybe"))) == 5
+    assert len(listed(client.get("/organizations?kind=zoo&municipality=x&approval=maybe"))) == 4
+
+
+def test_an_employer_awaiting_approval_is_listed_only_to_those_who_decide_on_it(client, login):
+    """Admins and its municipality's coordinator decide on it; nobody else sees it until then
+    (docs/portal.md), in the list or on its page."""
+    here, there = MunicipalityFactory(name="Гусев"), MunicipalityFactory(name="Зеленоградск")
+    plant = OrganizationFactory(name="Завод", kind=K.EMPLOYER, municipality=here)
+    farms = [
+        OrganizationFactory(
+            name=f"Ферма {state.value}", kind=K.EMPLOYER, municipality=here, approval_state=state
+        )
+        for state in (ApprovalState.PENDING, ApprovalState.DECLINED)
+    ]
+    viewers = {
+        "admin": (UserFactory(role=Role.ADMIN), True),
+        "coordinator here": (UserFactory(role=Role.COORDINATOR, municipality=here), True),
+        "coordinator there": (UserFactory(role=Role.COORDINATOR, municipality=there), False),
+        "school here": (UserFactory(role=Role.SCHOOL, organization__municipality=here), False),
+        "employer here": (UserFactory(role=Role.EMPLOYER, organization=plant), False),
+    }
+    db.session.commit()
+    for name, (user, decides) in viewers.items():
+        login(user)
+        expected = ["Завод", "Ферма declined", "Ферма pending"] if decides else ["Завод"]
+        assert listed(client.get("/organizations?kind=employer")) == expected, name
+        for farm in farms:
+            status = client.get(f"/organizations/{farm.id}").status_code
+            assert status == (200 if decides else 404), (name, farm.name)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
 
 
 def test_list_shows_kind_municipality_and_approval(client, login, admin):
@@ -241,7 +267,11 @@ def test_detail_shows_every_field_and_edit_only_to_managers(client, login):
     admin = UserFactory(role=Role.ADMIN)
     db.session.commit()
 
+    # A declined employer is seen by those who decide on it only.
     login(school_user)
+    assert client.get(f"/organizations/{org.id}").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/organizations")})
+    login(admin)
     page = client.get(f"/organizations/{org.id}")
     html = page.get_data(as_text=True)
     for value in (
@@ -260,13 +290,15 @@ def test_detail_shows_every_field_and_edit_only_to_managers(client, login):
         "Employer",
     ):
         assert value in html, value
-    assert f"/organizations/{org.id}/edit" not in html
+    assert f"/organizations/{org.id}/edit" in html
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/organizations")})
-    login(admin)
-    assert f"/organizations/{org.id}/edit" in client.get(f"/organizations/{org.id}").get_data(
-        as_text=True
-    )
+    org.approval_state, org.decline_reason = ApprovalState.APPROVED, None
+    db.session.commit()
+    login(school_user)
+    html = client.get(f"/organizations/{org.id}").get_data(as_text=True)
+    assert "ООО «Балтийский завод»" in html
+    assert f"/organizations/{org.id}/edit" not in html
 
 
 def test_detail_links_only_web_addresses(client, login, admin):

@@ -785,7 +785,8 @@ ACTION_MATRIX = [
     ("school2_user", "withdraw", 404),
     ("employer_user", "withdraw", 403),
     ("other", "publish", 404),
-    ("pending", "publish", 404),
+    # An employer awaiting approval opens none of these pages.
+    ("pending", "publish", 403),
 ]
 
 

@@ -3,6 +3,7 @@ and its decisions, through the pages as people use them (docs/portal.md)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -366,10 +367,11 @@ def test_employer_users_decide_only_their_own_organizations_join_requests(
     # Another employer's queue is empty; a pending employer has none.
     assert "newbie" not in browser(app, stranger).get("/approvals").get_data(as_text=True)
     assert browser(app, pending_staff).get("/approvals").status_code == 403
-    for user in (stranger, pending_staff):
+    # Not found for another employer; a pending employer opens none of these pages (403).
+    for user, status in ((stranger, 404), (pending_staff, 403)):
         client = browser(app, user)
-        assert client.get(f"/approvals/{registration.id}").status_code == 404
-        assert decide(client, registration, "approve").status_code == 404
+        assert client.get(f"/approvals/{registration.id}").status_code == status
+        assert decide(client, registration, "approve").status_code == status
     assert browser(app, school).get("/approvals").status_code == 403
     assert fresh(registration).status is RegistrationStatus.PENDING
     assert fresh(application).organization.approval_state is A.PENDING
@@ -380,12 +382,101 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
+# --- a known e-mail: the same answer, and a letter to its owner ---
+
+KNOWN = "known@firm.example"
+
+
+def known_address(kind: str) -> None:
+    """Give ``KNOWN`` an account, or a registration in progress (confirmed or not)."""
+    if kind == "account":
+        UserFactory(email=KNOWN, role=Role.EMPLOYER)
+    else:
+        RegistrationFactory(
+            email=KNOWN, confirmed_at=utcnow() if kind == "confirmed registration" else None
+        )
+    db.session.commit()
+
+
+def same_page(response, email: str) -> tuple[int, str]:
+    """The status and the page, its CSRF tokens, nonces and the e-mail it repeats taken out."""
+    html = response.get_data(as_text=True).replace(email, "EMAIL")
+    html = re.sub(r'name="csrf_token" (type="hidden" )?value="[^"]*"', "CSRF", html)
+    return response.status_code, re.sub(r'nonce="[^"]*"', "NONCE", html)
+
+
+@pytest.mark.parametrize("path", ["new organization", "join"])
+@pytest.mark.parametrize("kind", ["account", "confirmed registration", "unconfirmed registration"])
+def test_a_known_e_mail_gets_the_same_page_and_its_owner_a_letter(
+    app, place, outbox, approved_employer, kind, path
+):
+    known_address(kind)
+    inn = valid_inn(31) if path == "new organization" else approved_employer.organization.inn
+    before = count(Organization), count(Registration), count(User)
+
+    known = sign_up(browser(app), sign_up_form(place.here, inn=inn, email=KNOWN.upper()))
+    # Nothing is made for a known e-mail; its owner is told instead.
+    assert (count(Organization), count(Registration), count(User)) == before
+    [letter] = outbox
+    assert letter.to == [KNOWN]
+    assert (
+        letter.subject == "Кто-то пытался зарегистрироваться в PartnerCRM с вашим адресом эл. почты"
+    )
+    assert KNOWN in letter.body
+    if kind == "account":
+        assert link_in(letter) == "/login"
+        assert "забыли пароль" in letter.body
+    else:
+        assert "продолжите эту регистрацию" in letter.body
+
+    # The same sign-up with an unknown e-mail (the same path: the known one made nothing).
+    unknown = sign_up(browser(app), sign_up_form(place.here, inn=inn, email="new@firm.example"))
+    assert same_page(known, KNOWN) == same_page(unknown, "new@firm.example")
+    assert known.status_code == 200
+    assert "We have sent a letter to" in unknown.get_data(as_text=True)
+    assert outbox[-1].to == ["new@firm.example"]
+    assert "/sign-up/confirm/" in link_in(outbox[-1])
+    assert one_registration("new@firm.example").joins_existing is (path == "join")
+
+
+def test_a_known_and_an_unknown_e_mail_cost_the_same_work(app, place, outbox, monkeypatch):
+    """No fast path: the password is hashed for a known e-mail too (the answer takes as long)."""
+    from partnercrm.portal import services
+
+    known_address("account")
+    hashed = []
+    real = services.hash_password
+    monkeypatch.setattr(
+        services, "hash_password", lambda password: hashed.append(1) or real(password)
+    )
+    sign_up(browser(app), sign_up_form(place.here, email=KNOWN))
+    assert hashed == [1]
+    sign_up(browser(app), sign_up_form(place.here, email="new@firm.example"))
+    assert hashed == [1, 1]
+    assert len(outbox) == 2
+
+
+def test_a_known_e_mail_is_refused_as_an_unknown_one(app, place, outbox):
+    """What the form refuses (a bad INN, a weak password…) it refuses alike, known or not."""
+    known_address("account")
+    college = OrganizationFactory(kind=K.COLLEGE, inn=valid_inn(9), name="Колледж сервиса")
+    db.session.commit()
+    for changes in ({"inn": college.inn}, {"password": "1234567890", "confirm": "1234567890"}):
+        pages = [
+            same_page(
+                sign_up(browser(app), sign_up_form(place.here, email=email, **changes)), email
+            )
+            for email in (KNOWN, "new@firm.example")
+        ]
+        assert pages[0] == pages[1], changes
+        assert "We have sent a letter" not in pages[0][1]
+    assert outbox == []
+
+
 # --- refusals change nothing ---
 
 
 def test_bad_input_shows_russian_errors_and_writes_nothing(app, place, outbox):
-    UserFactory(email="taken@example.org")
-    RegistrationFactory(email="open@example.org", confirmed_at=None)
     college = OrganizationFactory(kind=K.COLLEGE, inn=valid_inn(9), name="Колледж сервиса")
     db.session.commit()
     before = count(Organization), count(Registration), count(User)
@@ -399,8 +490,6 @@ def test_bad_input_shows_russian_errors_and_writes_nothing(app, place, outbox):
     for changes, message in [
         ({"password": "1234567890", "confirm": "1234567890"}, "This password is easy to guess"),
         ({"password": "short", "confirm": "short"}, "at least 10 characters"),
-        ({"email": "TAKEN@example.org"}, "This e-mail cannot be used for a new registration."),
-        ({"email": "open@example.org"}, "This e-mail cannot be used for a new registration."),
         ({"inn": college.inn}, "Колледж сервиса, which is not an employer"),
         ({"consent": ""}, "Without this consent we cannot review it."),
         ({"municipality": "0"}, "This field is required."),

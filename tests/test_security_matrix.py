@@ -8,6 +8,9 @@
 (d) Every role asked for another organization's or municipality's object gets 403 or 404 and
     changes nothing, by GET and by POST with a valid CSRF token and the form's own data; report
     scopes in the query string too; Flask-Admin refuses every other role.
+(e) An employer awaiting approval (pending, declined) is an identity of its own: every page but
+    its own state, its sign-up data, its account and the public ones answers 403 or 404 and
+    changes nothing; no page it may open links to one it may not.
 Then: a form posted with another tenant's organizations never makes a record of theirs; bad
 input never ends in a 500.
 
@@ -17,6 +20,7 @@ The walk is driven by the URL map: a new rule is covered as soon as it exists, a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,9 +32,11 @@ from partnercrm.extensions import db
 from tests import security_samples
 from tests.conftest import request_scoped_client
 from tests.security_samples import (
+    AWAITING_APPROVAL,
     STAFF_ROLES,
     MissingSample,
     admin_model_view,
+    awaiting_email,
     build_url,
     changed_tables,
     fingerprint,
@@ -328,6 +334,8 @@ NOT_FOR_ADMINS = {
     # Schools book and ask for speakers for themselves (docs/offers.md).
     "offers.book": 403,
     "offers.request_speaker": 403,
+    # Only an employer awaiting approval corrects its sign-up data (docs/portal.md).
+    "portal.organization_details": 403,
 }
 
 
@@ -552,6 +560,95 @@ def test_flask_admin_refuses_other_roles(app, world, clients, role):
                 rule.endpoint,
                 f"POST {url} as {role} answered {response.status_code}, changed {changed}",
             )
+    walk.finish()
+
+
+# --- employers awaiting approval ---
+
+# An employer whose organization is awaiting approval (or was declined) is an identity of its
+# own: it opens the public pages, its dashboard (its state), its sign-up data and its account
+# (docs/portal.md). Every other page — with the real objects of its own municipality, by GET
+# and by POST with a valid token and the form's own data — answers 403 or 404 and changes
+# nothing.
+OPEN_WHILE_AWAITING = {
+    *PUBLIC_GET,
+    "dashboard.index",
+    "portal.organization_details",
+    "accounts.change_password",
+    "accounts.logout",
+    "web.set_language",
+}
+
+
+@pytest.fixture(scope="module")
+def awaiting(app, world):
+    """Logged-in clients of tenant a's pending and declined employers."""
+    with app.app_context():
+        return {name: signed_in(app, awaiting_email(name, "a")) for name in AWAITING_APPROVAL}
+
+
+@pytest.mark.parametrize("state", list(AWAITING_APPROVAL))
+def test_an_employer_awaiting_approval_opens_only_its_own_pages(
+    app, world, clients, awaiting, state
+):
+    client = awaiting[state]
+    forms = FormSource(app, [clients[Role.ADMIN], clients[Role.EMPLOYER], client])
+    names = MinorsNames(Role.EMPLOYER)  # it reads no names of minors
+    opened = set()
+    # Its own sign-up data may be saved: every refused request is checked alone.
+    walk = Walk(changes_expected=True)
+    for rule, url in walk.urls(app, world, world.a, {"GET", *STATE_CHANGING}):
+        for method in sorted(rule.methods & {"GET", *STATE_CHANGING}):
+            if method != "GET" and rule.endpoint in NOT_POSTED:
+                continue
+            data = None
+            if method != "GET":
+                data = {**forms.data(world, rule, url, world.a), "csrf_token": client.csrf}
+            response, changed = walk.request(client, rule, method, url, data=data)
+            if response is None:
+                continue
+            status = response.status_code
+            if method == "GET":
+                names.check(walk, rule, url, response)
+            if rule.endpoint in OPEN_WHILE_AWAITING:
+                limit = 400 if method == "GET" else 500
+                walk.check(status < limit, rule.endpoint, f"{method} {url} answered {status}")
+                if method == "GET":
+                    walk.check(not changed, rule.endpoint, f"GET {url} changed {changed}")
+                    opened.add(rule.endpoint)
+                continue
+            walk.check(
+                status in (403, 404) and not changed,
+                rule.endpoint,
+                f"{method} {url} as the {state.replace('_', ' ')} answered {status}, "
+                f"changed {changed}",
+            )
+    assert_still_logged_in(client, state)
+    missing = OPEN_WHILE_AWAITING - opened - {"accounts.logout", "web.set_language"}
+    walk.check(not missing, "walk", f"never opened {sorted(missing)}")
+    walk.finish()
+
+
+@pytest.mark.parametrize("state", list(AWAITING_APPROVAL))
+def test_an_employer_awaiting_approval_is_shown_no_link_it_cannot_open(app, world, awaiting, state):
+    """Its menu and its pages lead only where it may go: no bare 403 pages."""
+    client = awaiting[state]
+    walk = Walk()
+    seen = set()
+    for start in ("/dashboard", "/sign-up/organization", "/account/password", "/activities/"):
+        page = client.get(start).get_data(as_text=True)
+        for link in re.findall(r'href="(/[^"]*)"', page):
+            path = link.replace("&amp;", "&")
+            if path in seen or path.startswith(("/static/", "/bootstrap/")):
+                continue
+            seen.add(path)
+            status = client.get(path).status_code
+            walk.check(status < 400, "link", f"{start} links to {path}, which answers {status}")
+    walk.check(
+        {"/sign-up/organization", "/offers/public", "/jobs/board"} <= seen,
+        "links",
+        f"the dashboard does not say what it may do: {sorted(seen)}",
+    )
     walk.finish()
 
 

@@ -2,7 +2,9 @@
 
 Seeing: admins everything; coordinators what is hosted, organized or visited by an organization
 of their municipality; every other role what its own organization hosts, organizes, visits
-(schools) or presents at (parent meetings); every logged-in user the public activities.
+(schools) or presents at (parent meetings); every logged-in user the public activities. An
+employer awaiting approval (:func:`~partnercrm.access.base.employer_may_act`) sees the public
+ones only, creates none and organizes none.
 :func:`can_see_activity` and :func:`activity_visibility` say this for one activity and in SQL.
 Creating: the kinds :data:`~partnercrm.activities.kinds.KINDS` gives the role. Changing: whoever
 may act as the organizer. Participants: a school names only its own students; the organizer's
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from partnercrm.access.base import roster_school_id
+from partnercrm.access.base import employer_may_act, roster_school_id
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.kinds import KINDS, STAFF_ROLES, creatable_kinds, participation_open
@@ -26,11 +28,11 @@ from partnercrm.directory.rules import OrganizationKind
 
 def creatable_activity_kinds(user: User) -> list[ActivityKind]:
     """The activity kinds ``user`` may create (:data:`KINDS`), in the order of DESIGN §2."""
-    return creatable_kinds(user.role) if user.is_authenticated else []
+    return creatable_kinds(user.role) if employer_may_act(user) else []
 
 
 def can_create_activity(user: User, kind: ActivityKind) -> bool:
-    return user.is_authenticated and user.role in KINDS[kind].creators
+    return employer_may_act(user) and user.role in KINDS[kind].creators
 
 
 def can_choose_organizer(user: User) -> bool:
@@ -57,7 +59,7 @@ def can_invite_schools(user: User) -> bool:
 
 def can_organize_as(user: User, organizer: Organization | None) -> bool:
     """May ``user`` create or change activities organized by ``organizer``?"""
-    if organizer is None or not user.is_authenticated:
+    if organizer is None or not employer_may_act(user):
         return False
     if user.role is Role.ADMIN:
         return True
@@ -79,8 +81,9 @@ def activity_visibility(user: User) -> sa.ColumnElement[bool]:
 def activity_involvement(user: User) -> sa.ColumnElement[bool]:
     """Activities the user's work involves, public or not (their calendar feed): admins all;
     coordinators those hosted, organized or visited by an organization of their municipality;
-    everyone else those their own organization hosts, organizes, visits or presents at."""
-    if not user.is_authenticated:
+    everyone else those their own organization hosts, organizes, visits or presents at; an
+    employer awaiting approval none."""
+    if not employer_may_act(user):
         return sa.false()
     if user.role is Role.ADMIN:
         return sa.true()
@@ -126,7 +129,7 @@ def activities_scope(user: User) -> sa.Select:
 def can_see_activity(user: User, activity: Activity) -> bool:
     if activity.public:
         return True
-    if not user.is_authenticated:
+    if not employer_may_act(user):
         return False
     if user.role is Role.ADMIN:
         return True

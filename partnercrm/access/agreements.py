@@ -2,7 +2,8 @@
 
 One rule, "acts for a party" (:func:`~partnercrm.access.base.can_act_for`), decides everything:
 admins act for every organization; a coordinator for the organizations of their municipality;
-the staff of a school, college, employer or employment center for their own organization.
+the staff of a school, college, employer or employment center for their own organization — an
+employer only once approved (:func:`~partnercrm.access.base.employer_may_act`).
 Whoever acts for at least one party sees the agreement, edits it (fields, parties,
 termination), uploads and downloads its documents and links activities to it — an activity only
 if one of the parties they act for hosts, organizes or visits it. A non-admin creates an
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from partnercrm.access.base import ORGANIZATION_STAFF_ROLES, can_act_for
+from partnercrm.access.base import ORGANIZATION_STAFF_ROLES, can_act_for, employer_may_act
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.models import Activity, activity_school
@@ -26,7 +27,7 @@ from partnercrm.directory.models import Organization
 
 def can_see_agreements(user: User) -> bool:
     """Does ``user`` see any agreements at all (:func:`agreement_visibility` is not false)?"""
-    if not user.is_authenticated:
+    if not employer_may_act(user):
         return False
     if user.role is Role.ADMIN:
         return True
@@ -43,7 +44,7 @@ def can_create_agreement(user: User) -> bool:
 def default_party(user: User) -> Organization | None:
     """The party a new agreement of ``user`` starts with: an organization's staff their own
     organization; nobody for admins and coordinators (they act for many)."""
-    if not user.is_authenticated or user.role not in ORGANIZATION_STAFF_ROLES:
+    if not employer_may_act(user) or user.role not in ORGANIZATION_STAFF_ROLES:
         return None
     return user.organization
 
@@ -57,7 +58,7 @@ def can_make_agreement_between(user: User, organizations: Iterable[Organization]
 
 def agreement_visibility(user: User) -> sa.ColumnElement[bool]:
     """The WHERE clause of :func:`agreements_scope` (for joins and counts)."""
-    if not user.is_authenticated:
+    if not employer_may_act(user):
         return sa.false()
     if user.role is Role.ADMIN:
         return sa.true()

@@ -102,8 +102,9 @@ def employer_may_act(user: User) -> bool:
 
 def can_act_for(user: User, organization: Organization) -> bool:
     """Does ``user`` act for ``organization``: admins for every one, a coordinator for those of
-    their municipality, an organization's staff for their own (agreement parties, import rows)."""
-    if not user.is_authenticated:
+    their municipality, an organization's staff for their own (agreement parties, import rows);
+    an employer awaiting approval for none (:func:`employer_may_act`)."""
+    if not employer_may_act(user):
         return False
     if user.role is Role.ADMIN:
         return True

@@ -1,5 +1,10 @@
 """Organizations: everyone logged in sees the directory (it holds no personal data); admins
-manage every organization, a coordinator those of their municipality."""
+manage every organization, a coordinator those of their municipality.
+
+An employer awaiting approval or declined (not :attr:`~Organization.admitted`) is seen only by
+those who manage it — the admins and its municipality's coordinator, who decide on it
+(docs/portal.md); to everyone else it is not there until it is approved.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,24 @@ import sqlalchemy as sa
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.directory.models import Organization
+
+
+def can_see_organization(user: User, organization: Organization) -> bool:
+    """The organization in the directory (its list and its page)."""
+    return organization.admitted or (
+        user.is_authenticated and can_manage_organization(user, organization)
+    )
+
+
+def organization_visibility(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause of the directory's list: the query form of :func:`can_see_organization`."""
+    if not user.is_authenticated:
+        return Organization.admitted
+    if user.role is Role.ADMIN:
+        return sa.true()
+    if user.role is Role.COORDINATOR and user.municipality_id is not None:
+        return sa.or_(Organization.admitted, Organization.municipality_id == user.municipality_id)
+    return Organization.admitted
 
 
 def can_manage_organizations(user: User) -> bool:

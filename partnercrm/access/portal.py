@@ -7,6 +7,9 @@ registration is decided by admins (any), a coordinator (those of organizations i
 municipality) and, for a join request, the employer users of the organization once it is
 approved. Everyone else gets 404 for a registration. Unconfirmed registrations are nobody's to
 see.
+
+Until its organization is approved, an employer opens only its own pages
+(:func:`can_open_page`) and corrects its sign-up data (:func:`can_edit_sign_up_data`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,56 @@ from partnercrm.directory.models import Organization
 from partnercrm.portal.models import Registration
 
 APPROVAL_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.EMPLOYER})
+
+# The pages an employer awaiting approval (or declined) may open: its dashboard (its state), its
+# sign-up data, its account (password, language, logout) and what anonymous visitors see.
+# Every other page answers 403 — a page saying that the organization awaits approval.
+OPEN_WHILE_AWAITING_APPROVAL = frozenset(
+    {
+        "static",
+        "bootstrap.static",
+        "admin.static",
+        "web.index",
+        "web.health",
+        "web.set_language",
+        "accounts.login",
+        "accounts.logout",
+        "accounts.change_password",
+        "accounts.accept_invitation",
+        "dashboard.index",
+        "portal.sign_up",
+        "portal.confirm",
+        "portal.organization_details",
+        "offers.public",
+        "offers.detail",
+        "jobs.board",
+        "jobs.board_job",
+        "jobs_api.jobs",
+        "feeds.public_feed",
+        "feeds.private_feed",
+    }
+)
+
+
+def can_open_page(user: User, endpoint: str | None) -> bool:
+    """May ``user`` open the page of ``endpoint`` at all? Everyone may, except an employer
+    awaiting approval: only :data:`OPEN_WHILE_AWAITING_APPROVAL` (each page then asks its own
+    predicates, as for everyone)."""
+    if not user.is_authenticated or employer_may_act(user):
+        return True
+    return endpoint in OPEN_WHILE_AWAITING_APPROVAL
+
+
+def can_edit_sign_up_data(user: User) -> bool:
+    """An employer awaiting approval (or declined) corrects what it entered at sign-up: its
+    organization's name, address and contacts (not the INN). Once approved, the coordinator
+    keeps the directory."""
+    return (
+        user.is_authenticated
+        and user.role is Role.EMPLOYER
+        and user.organization is not None
+        and not user.organization.admitted
+    )
 
 
 def can_see_approvals(user: User) -> bool:

@@ -65,7 +65,8 @@ def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> 
 
 
 def _recent_hosts() -> list[Organization]:
-    """The hosts of the user's organization's latest activities: one tap on a phone."""
+    """The hosts of the user's organization's latest activities: one tap on a phone (those a
+    picker offers: never an employer awaiting approval or declined)."""
     own = kind_form.own_organization()
     if own is None:
         return []
@@ -81,6 +82,7 @@ def _recent_hosts() -> list[Organization]:
         db.session.scalars(
             sa.select(Organization)
             .join(latest, latest.c.host_id == Organization.id)
+            .where(Organization.admitted)
             .order_by(latest.c.latest.desc())
         )
     )

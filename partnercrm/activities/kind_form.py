@@ -35,7 +35,7 @@ from partnercrm.activities.queries import schools_with_participants
 from partnercrm.activities.roster import class_key, school_classes
 from partnercrm.activities.rules import TRANSITIONS, ActivityKind, ActivityStatus, CampType
 from partnercrm.directory.models import Organization
-from partnercrm.directory.queries import organization_label
+from partnercrm.directory.queries import organization_label, pickable_organizations
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date, to_local, to_utc
@@ -95,7 +95,7 @@ def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None)
     else:
         keep = activity.schools if activity is not None else ()
         form.schools.choices = _organization_choices(
-            sa.select(Organization).where(Organization.kind == OrganizationKind.SCHOOL), keep
+            pickable_organizations([OrganizationKind.SCHOOL]), keep
         )
         form.schools.description = _(
             "The schools invited: they see the activity and add their students."
@@ -103,7 +103,7 @@ def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None)
     if "presenters" in form:
         keep = activity.parent_meeting.presenters if activity and activity.parent_meeting else ()
         form.presenters.choices = _organization_choices(
-            sa.select(Organization).where(Organization.kind.in_(PRESENTER_KINDS)), keep
+            pickable_organizations(PRESENTER_KINDS), keep
         )
     school_id = roster_school_id(current_user)
     classes = school_classes(school_id) if activity is None and school_id is not None else []

@@ -25,7 +25,7 @@ from partnercrm.activities.models import (
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType, can_move
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
-from partnercrm.errors import UserError
+from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
@@ -34,6 +34,9 @@ from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
 class ActivityError(UserError):
     pass
+
+
+NOT_ADMITTED = N_("%(name)s is not an approved employer yet.")
 
 
 # --- activities ---
@@ -84,6 +87,17 @@ def check_activity(data: ActivityData, activity: Activity | None = None) -> None
     refusal = host_refusal(data.kind, data.host.kind, camp_type)
     if refusal is not None:
         raise ActivityError(refusal, "host")
+    for name in ("host", "organizer"):
+        current = (getattr(activity, name),) if activity is not None else ()
+        check_admitted(getattr(data, name), name, current)
+
+
+def check_admitted(organization: Organization, field: str, current=()) -> None:
+    """An employer awaiting approval or declined becomes the host, organizer or presenter of
+    nothing (docs/portal.md), whoever asks — a form, an import or an admin. What it already is
+    (``current``: before an admin set its approval back) stays."""
+    if not organization.admitted and organization not in current:
+        raise ActivityError(NOT_ADMITTED, field, name=organization.name)
 
 
 def plan_items_by_number(numbers: list[int]) -> list[PlanItem]:
@@ -160,6 +174,8 @@ def set_parent_meeting_details(
     if details is None:
         # Set from the activity's side: the cascade adds it to the session (a backref does not).
         details = activity.parent_meeting = ParentMeeting()
+    for presenter in presenters:
+        check_admitted(presenter, "presenters", details.presenters)
     details.parents_count = parents_count
     details.professions = (professions or "").strip() or None
     details.presenters = list(presenters)

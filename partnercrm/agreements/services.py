@@ -99,6 +99,10 @@ def check_values(data: AgreementData, today: date) -> None:
                 "parties",
                 name=organization.name,
             )
+        if not organization.admitted:  # an employer awaiting approval (docs/portal.md)
+            raise AgreementError(
+                N_("%(name)s is not an approved employer yet."), "parties", name=organization.name
+            )
         if role and len(role) > ROLE_MAX:
             raise AgreementError(
                 N_("A party's role is too long (at most 200 characters)."), "parties"

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from partnercrm.access.accounts import users_scope
 from partnercrm.access.activities import activity_involvement
+from partnercrm.access.base import employer_may_act
 from partnercrm.access.portal import can_see_approvals, registrations_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
@@ -113,8 +114,8 @@ def dashboard_numbers(user: User) -> list[Number]:
             Number(_l("Indicators"), _count(sa.select(Indicator.id)), "roadmap.indicators")
         )
         return numbers
-    if user.organization_id is None:
-        return []
+    if user.organization_id is None or not employer_may_act(user):
+        return []  # an employer awaiting approval: its dashboard says what it may do
     numbers = _activity_numbers(activity_involvement(user))
     if user.role is Role.SCHOOL:
         roster = sa.select(Student.id).where(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.database import UTCDateTime, str_enum, utcnow
@@ -61,6 +62,19 @@ class Organization(Model):
     )
 
     municipality: Mapped[Municipality] = relationship(back_populates="organizations")
+
+    @hybrid_property
+    def admitted(self) -> bool:
+        """Takes part in the network: every organization but an employer awaiting approval or
+        declined (docs/portal.md). Only an admitted organization is offered in pickers and may
+        host, organize, present, offer, be a party or employ; one definition for Python and
+        SQL."""
+        return self.approval_state is None or self.approval_state is ApprovalState.APPROVED
+
+    @admitted.inplace.expression
+    @classmethod
+    def _admitted_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(cls.approval_state.is_(None), cls.approval_state == ApprovalState.APPROVED)
 
     @property
     def display_name(self) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.directory.rules import ApprovalState, OrganizationKind
+from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 
 SEARCH_LIMIT = 20
@@ -41,14 +41,11 @@ def text_matches(text: str) -> sa.ColumnElement[bool]:
     )
 
 
-def _pickable(kinds: Iterable[OrganizationKind] | None) -> sa.Select:
-    """Organizations a picker offers: never a declined employer; of ``kinds`` if given."""
-    query = sa.select(Organization).where(
-        sa.or_(
-            Organization.approval_state.is_(None),
-            Organization.approval_state != ApprovalState.DECLINED,
-        )
-    )
+def pickable_organizations(kinds: Iterable[OrganizationKind] | None = None) -> sa.Select:
+    """Organizations a picker offers (of ``kinds`` if given): the admitted ones only — never
+    an employer awaiting approval or declined, which acts for nobody and is chosen by nobody
+    (:attr:`Organization.admitted`, docs/portal.md)."""
+    query = sa.select(Organization).where(Organization.admitted)
     if kinds:
         query = query.where(Organization.kind.in_(list(kinds)))
     return query
@@ -60,7 +57,7 @@ def search_organizations(
     """Suggestions for ``text`` (two letters or more), by name."""
     if len(text.strip()) < SEARCH_MIN_LETTERS:
         return []
-    query = _pickable(kinds).where(text_matches(text))
+    query = pickable_organizations(kinds).where(text_matches(text))
     return list(db.session.scalars(query.order_by(Organization.name, Organization.id).limit(limit)))
 
 
@@ -72,7 +69,7 @@ def find_organization(
     text = " ".join((text or "").split())
     if not text:
         return None
-    query = _pickable(kinds)
+    query = pickable_organizations(kinds)
     match = _CODE_IN_BRACKETS.search(text)
     if match:
         query = query.where(Organization.code == match.group(1).strip())

@@ -1,10 +1,11 @@
-"""Directory pages: municipalities and organizations, readable by every logged-in user;
+"""Directory pages: municipalities and organizations, readable by every logged-in user (an
+employer awaiting approval by those who decide on it, :mod:`partnercrm.access.directory`);
 organizations are created and edited by admins anywhere and coordinators in their municipality."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +14,8 @@ from partnercrm.access.directory import (
     can_create_organization_in,
     can_manage_organization,
     can_manage_organizations,
+    can_see_organization,
+    organization_visibility,
 )
 from partnercrm.directory import services
 from partnercrm.directory.forms import OrganizationForm
@@ -62,7 +65,11 @@ def organizations():
         "municipality": request.args.get("municipality", type=int),
         "approval": request.args.get("approval", ""),
     }
-    query = sa.select(Organization).options(sa.orm.joinedload(Organization.municipality))
+    query = (
+        sa.select(Organization)
+        .where(organization_visibility(current_user))
+        .options(sa.orm.joinedload(Organization.municipality))
+    )
     if filters["q"]:
         query = query.where(text_matches(filters["q"]))
     if filters["kind"] in {k.value for k in OrganizationKind}:
@@ -85,7 +92,9 @@ def organizations():
 @login_required
 def organization_search():
     """Suggestions for the organization pickers (``organization-search.js``): ``?q=`` (two
-    letters or more), ``?kind=a,b``. Only what the directory shows every logged-in user."""
+    letters or more), ``?kind=a,b``. Only organizations a picker offers
+    (:func:`~partnercrm.directory.queries.pickable_organizations`): never an employer awaiting
+    approval or declined."""
     valid = {kind.value for kind in OrganizationKind}
     kinds = [OrganizationKind(k) for k in request.args.get("kind", "").split(",") if k in valid]
     found = search_organizations(request.args.get("q", "")[:200], kinds)
@@ -107,7 +116,9 @@ def organization_search():
 @bp.route("/organizations/<int:organization_id>")
 @login_required
 def organization(organization_id: int):
-    org = db.get_or_404(Organization, organization_id)
+    org = db.session.get(Organization, organization_id)
+    if org is None or not can_see_organization(current_user, org):
+        abort(404)
     return render_template(
         "directory/organization.html",
         org=org,

@@ -127,6 +127,12 @@ def create_offer(
     created_by: User | None,
     now: datetime,
 ) -> Offer:
+    if not organization.admitted:  # an employer awaiting approval offers nothing (docs/portal.md)
+        raise OfferError(
+            N_("%(name)s is not an approved employer yet."),
+            "organization",
+            name=organization.name,
+        )
     offer = Offer(organization=organization, kind=kind, created_by=created_by)
     db.session.add(offer)
     _apply_offer(offer, data, now)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import fields
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,7 +18,7 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 
 from partnercrm.accounts.forms import strong_password
 from partnercrm.directory.forms import valid_inn
-from partnercrm.portal.services import SignUpData
+from partnercrm.portal.services import OrganizationDetails, SignUpData
 from partnercrm.web.forms import blank_to_none, with_scheme
 
 
@@ -105,3 +107,41 @@ class DeclineForm(FlaskForm):
         validators=[DataRequired(message=_l("Give the reason for declining.")), Length(max=2000)],
     )
     submit = SubmitField(_l("Decline"))
+
+
+class OrganizationDetailsForm(FlaskForm):
+    """What an employer awaiting approval corrects of its sign-up (docs/portal.md): its
+    organization's names, industry, address and contacts. The INN and the municipality are
+    shown, not edited."""
+
+    name = StringField(
+        _l("Official name"), filters=[blank_to_none], validators=[DataRequired(), Length(max=500)]
+    )
+    short_name = StringField(
+        _l("Short name"), filters=[blank_to_none], validators=[Optional(), Length(max=200)]
+    )
+    industry = StringField(
+        _l("Industry"), filters=[blank_to_none], validators=[DataRequired(), Length(max=200)]
+    )
+    address = StringField(
+        _l("Address"), filters=[blank_to_none], validators=[DataRequired(), Length(max=500)]
+    )
+    email = EmailField(
+        _l("E-mail"),
+        filters=[blank_to_none],
+        validators=[Optional(), Email(message=_l("Enter a valid e-mail.")), Length(max=254)],
+    )
+    phone = StringField(
+        _l("Phone"), filters=[blank_to_none], validators=[Optional(), Length(max=50)]
+    )
+    website = URLField(
+        _l("Website"),
+        filters=[blank_to_none, with_scheme],
+        validators=[Optional(), URL(message=_l("Enter a valid web address.")), Length(max=300)],
+    )
+    submit = SubmitField(_l("Save"))
+
+    def details(self) -> OrganizationDetails:
+        return OrganizationDetails(
+            **{field.name: self[field.name].data for field in fields(OrganizationDetails)}
+        )

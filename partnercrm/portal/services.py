@@ -7,7 +7,10 @@ mail failure never loses a sign-up or a decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -40,12 +43,6 @@ class RegistrationError(UserError):
     """A refused sign-up, confirmation or decision; ``field`` names the form field it concerns."""
 
 
-# One answer whether the e-mail has an account or a registration in progress: the page must not
-# tell strangers who is registered, but the person must know what to do.
-EMAIL_TAKEN = N_(
-    "This e-mail cannot be used for a new registration. If you already have an account, log "
-    "in; if you have signed up in the last days, look for our letter in your mailbox."
-)
 REFUSALS = {
     SignUpPath.DECLINED: N_(
         "The registration of the organization with this INN has been declined. To apply again, "
@@ -73,6 +70,35 @@ class SignUpData:
     phone: str
     email: str
     password: str
+
+
+@dataclass
+class OrganizationDetails:
+    """What an employer awaiting approval corrects of its sign-up: not the INN (the key its
+    registration was decided on) nor the municipality (whose coordinator decides)."""
+
+    name: str
+    short_name: str | None
+    industry: str
+    address: str
+    email: str | None
+    phone: str | None
+    website: str | None
+
+
+def correct_organization_details(organization: Organization, details: OrganizationDetails):
+    """Save the corrected sign-up data of an organization awaiting approval (or declined):
+    the coordinator decides on what it says now. An approved one is the directory's to keep."""
+    if organization.admitted:
+        raise RegistrationError(
+            "Your organization is approved: ask the coordinator of your municipality to change "
+            "its details."
+        )
+    if not (details.name or "").strip():
+        raise RegistrationError("This field is required.", "name")
+    for field in fields(OrganizationDetails):
+        setattr(organization, field.name, getattr(details, field.name))
+    db.session.flush()
 
 
 def organization_with_inn(inn: str) -> Organization | None:
@@ -109,33 +135,73 @@ def _path_for(organization: Organization | None, besides: Registration | None = 
     return path
 
 
-def email_in_use(email: str) -> bool:
-    """The e-mail has an account, or a registration that is confirmed or still confirmable."""
-    if find_by_email(email) is not None:
-        return True
+class AddressOwner(StrEnum):
+    """Who already has the e-mail a sign-up gives."""
+
+    ACCOUNT = "account"
+    # A registration confirmed (awaiting a decision) or still confirmable.
+    REGISTRATION = "registration"
+
+
+def address_owner(email: str) -> AddressOwner | None:
+    """Has the e-mail an account, or a registration in progress? (Both queries always run.)"""
+    email = normalise_email(email)
+    account = find_by_email(email)
     open_registration = sa.select(Registration.id).where(
-        Registration.email == normalise_email(email),
+        Registration.email == email,
         Registration.status == RegistrationStatus.PENDING,
         sa.or_(
             Registration.confirmed_at.is_not(None),
             Registration.created_at > utcnow() - CONFIRMATION_MAX_AGE,
         ),
     )
-    return bool(db.session.scalar(sa.select(open_registration.exists())))
+    registration = db.session.scalar(sa.select(open_registration.exists()))
+    if account is not None:
+        return AddressOwner.ACCOUNT
+    return AddressOwner.REGISTRATION if registration else None
 
 
-def sign_up(data: SignUpData) -> Registration:
+@dataclass(frozen=True)
+class SignUpAnswer:
+    """What a sign-up answers — the same page whether its e-mail is known or not — and the
+    one letter to send once the unit of work has committed (:func:`after_commit`): the
+    confirmation link, or, to the owner of a known e-mail, :func:`send_address_in_use`."""
+
+    email: str
+    joins: bool
+    # The organization a join request asks to join (the page names it; the INN is public).
+    organization_name: str
+    letter: Callable[[], bool]
+    # The new registration; None when the e-mail was known and nothing was made.
+    registration: Registration | None = None
+
+
+def sign_up(data: SignUpData) -> SignUpAnswer:
     """A registration awaiting e-mail confirmation: for a new pending organization, or a
-    request to join the organization that already has this INN."""
+    request to join the organization that already has this INN.
+
+    The answer must not tell who is registered (docs/portal.md): a known e-mail passes the
+    same checks, costs the same work (the password is hashed either way) and gets the same
+    answer; only the letter differs — its owner is told that someone tried to sign up with it
+    — and nothing is made."""
     if not is_valid_inn(data.inn):
         raise RegistrationError("The INN must have 10 or 12 digits with valid check digits.", "inn")
-    if email_in_use(data.email):
-        raise RegistrationError(EMAIL_TAKEN, "email")
     problem = password_problem(data.password)
     if problem:
         raise RegistrationError(problem, "password")
     organization = organization_with_inn(data.inn)
     path = _path_for(organization)
+    email = normalise_email(data.email)
+    password_hash = hash_password(data.password)
+    owner = address_owner(email)
+    name = organization.name if organization is not None else data.name
+    if owner is not None:
+        return SignUpAnswer(
+            email=email,
+            joins=path is SignUpPath.JOIN,
+            organization_name=name,
+            letter=partial(send_address_in_use, email, owner),
+        )
     if organization is None:
         organization = Organization(
             kind=OrganizationKind.EMPLOYER,
@@ -150,11 +216,11 @@ def sign_up(data: SignUpData) -> Registration:
         )
         db.session.add(organization)
     registration = Registration(
-        email=normalise_email(data.email),
+        email=email,
         full_name=data.full_name,
         position=data.position,
         phone=data.phone,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash,
         organization=organization,
         joins_existing=path is SignUpPath.JOIN,
     )
@@ -165,7 +231,13 @@ def sign_up(data: SignUpData) -> Registration:
         raise RegistrationError(
             "This INN has just been registered by someone else. Send the form again.", "inn"
         ) from error
-    return registration
+    return SignUpAnswer(
+        email=email,
+        joins=registration.joins_existing,
+        organization_name=name,
+        letter=partial(send_confirmation, registration),
+        registration=registration,
+    )
 
 
 # --- e-mail confirmation ---
@@ -284,6 +356,38 @@ def send_confirmation(registration: Registration) -> bool:
             days=CONFIRMATION_MAX_AGE.days,
         )
     return send_mail([registration.email], subject, body)
+
+
+def send_address_in_use(email: str, owner: AddressOwner) -> bool:
+    """Tell the owner of a known e-mail that someone tried to sign up with it, and what to do
+    if it was them (the sign-up page said only "we have sent a letter")."""
+    with force_locale("ru"):
+        subject = _("Someone tried to sign up in PartnerCRM with your e-mail")
+        if owner is AddressOwner.ACCOUNT:
+            advice = _(
+                "This e-mail already has an account in PartnerCRM, so nothing new has been "
+                "registered. If it was you, log in with your e-mail and password:\n%(link)s\n\n"
+                "If you have forgotten your password, ask the coordinator of your municipality "
+                "or the administrator to send you a link to set a new one.",
+                link=url_for("accounts.login", _external=True),
+            )
+        else:
+            advice = _(
+                "A registration with this e-mail is already in progress, so nothing new has "
+                "been registered. If it was you, continue that registration: if you have not "
+                "confirmed your e-mail yet, open the link in the letter we sent you when you "
+                "signed up (it is valid for %(days)d days; once it has expired, you may sign "
+                "up again); if you have, you will be told the decision by e-mail.",
+                days=CONFIRMATION_MAX_AGE.days,
+            )
+        body = _(
+            "Hello!\n\nSomeone has just tried to sign up in PartnerCRM as an employer with "
+            "this e-mail (%(email)s).\n\n%(advice)s\n\nIf it was not you, ignore this "
+            "letter: nobody can use your e-mail or your account without you.",
+            email=email,
+            advice=advice,
+        )
+    return send_mail([email], subject, body)
 
 
 _DECISIONS = {

@@ -20,10 +20,12 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import contains_eager
 
-from partnercrm.access.base import employer_may_act, require
+from partnercrm.access.base import employer_may_act, permission_required, require
 from partnercrm.access.portal import (
     can_decide_registration,
+    can_edit_sign_up_data,
     can_filter_approvals_by_municipality,
+    can_open_page,
     can_see_approvals,
     registrations_scope,
 )
@@ -33,7 +35,7 @@ from partnercrm.directory.queries import all_municipalities
 from partnercrm.directory.rules import is_valid_inn
 from partnercrm.extensions import db, limiter
 from partnercrm.portal import services
-from partnercrm.portal.forms import DeclineForm, SignUpForm
+from partnercrm.portal.forms import DeclineForm, OrganizationDetailsForm, SignUpForm
 from partnercrm.portal.labels import KIND_LABELS
 from partnercrm.portal.models import Registration
 from partnercrm.portal.rules import SignUpPath
@@ -49,7 +51,16 @@ SIGN_UP_LIMIT_PER_IP = "10 per hour"
 @bp.app_context_processor
 def _employer_state() -> dict:
     # The dashboard's "awaiting approval" banner, and any page that hides employer actions.
-    return {"employer_may_act": employer_may_act}
+    return {"employer_may_act": employer_may_act, "can_edit_sign_up_data": can_edit_sign_up_data}
+
+
+@bp.before_app_request
+def _awaiting_approval():
+    """An employer awaiting approval opens its own pages only (:func:`can_open_page`); every
+    other page tells it why not, with a 403."""
+    if request.endpoint is not None and not can_open_page(current_user, request.endpoint):
+        return render_template("portal/awaiting_approval.html"), 403
+    return None
 
 
 # --- sign-up ---
@@ -65,13 +76,11 @@ def sign_up():
     if form.validate_on_submit():
         municipality = db.session.get(Municipality, form.municipality.data)
         with refusal_shown(form):
-            registration = services.sign_up(form.data_for_service(municipality))
-            after_commit(partial(services.send_confirmation, registration))
-            return render_template(
-                "portal/sign_up_sent.html",
-                registration=registration,
-                joins=registration.joins_existing,
-            )
+            # The same page whether the e-mail is known or not (docs/portal.md): only the
+            # letter differs, and the page does not say which one went.
+            answer = services.sign_up(form.data_for_service(municipality))
+            after_commit(answer.letter)
+            return render_template("portal/sign_up_sent.html", answer=answer)
     return render_template("portal/sign_up.html", form=form)
 
 
@@ -97,6 +106,20 @@ def confirm(token: str):
         # The refusal is shown as a message above the page.
         return render_template("portal/confirm_invalid.html", refused=True), 409
     return render_template("portal/confirm.html", form=form, registration=registration)
+
+
+@bp.route("/sign-up/organization", methods=["GET", "POST"])
+@permission_required(can_edit_sign_up_data)
+def organization_details():
+    """An employer awaiting approval corrects its organization's sign-up data."""
+    organization = current_user.organization
+    form = OrganizationDetailsForm(obj=organization)
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            services.correct_organization_details(organization, form.details())
+            flash(_("The organization has been saved."), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("portal/organization_details.html", form=form, organization=organization)
 
 
 # --- the approval queue ---
