@@ -22,7 +22,7 @@ def can_see_organization(user: User, organization: Organization) -> bool:
     )
 
 
-def organization_visibility(user: User) -> sa.ColumnElement[bool]:
+def organization_visibility(user: User) -> sa.SQLColumnExpression[bool]:
     """The WHERE clause of the directory's list: the query form of :func:`can_see_organization`."""
     if not user.is_authenticated:
         return Organization.admitted
