@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,10 +16,10 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 from partnercrm.accounts.forms import strong_password
 from partnercrm.directory.forms import valid_inn
 from partnercrm.portal.services import SignUpData
-from partnercrm.web.forms import blank_to_none, with_scheme
+from partnercrm.web.forms import Form, blank_to_none, with_scheme
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     """The public employer sign-up: the organization, then the person who speaks for it.
 
     The view fills the municipality choices.
@@ -97,7 +96,7 @@ class SignUpForm(FlaskForm):
         )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("The applicant receives it by e-mail."),
