@@ -13,7 +13,7 @@ import wtforms
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from partnercrm.plausible import (
     DATE_OUT_OF_BOUNDS,
@@ -25,38 +25,45 @@ from partnercrm.plausible import (
 )
 
 
-def refuse_control_characters(multiline: bool):
-    """A validator: the field's text holds no control character (but tab and line breaks, if
-    ``multiline``)."""
-
-    def check(form, field) -> None:
-        if not isinstance(field.data, str):
-            return
-        char = control_character(field.data, multiline=multiline)
-        if char is None:
-            return
-        if char in LINE_BREAKS:
-            raise ValidationError(_("Line breaks and tabs are not allowed in this field."))
-        raise ValidationError(
-            _(
-                "The text contains an invisible control character (%(code)s); remove it.",
-                code=code_point(char),
-            )
+def refuse_control_characters(field, multiline: bool) -> None:
+    """Stop the validation of ``field`` when its text holds a control character (but tab and
+    line breaks, if ``multiline``)."""
+    if not isinstance(field.data, str):
+        return
+    char = control_character(field.data, multiline=multiline)
+    if char is None:
+        return
+    if char in LINE_BREAKS:
+        raise StopValidation(_("Line breaks and tabs are not allowed in this field."))
+    raise StopValidation(
+        _(
+            "The text contains an invisible control character (%(code)s); remove it.",
+            code=code_point(char),
         )
-
-    return check
+    )
 
 
 class TextRules:
-    """A form ``Meta`` mixin: every text field refuses control characters (checked first).
-    Passwords are left alone: they are never shown, and one set long ago must still log in."""
+    """A form ``Meta`` mixin: every text field refuses control characters before anything else
+    looks at its text (its ``pre_validate`` — the organization picker's looks the text up in the
+    database — and its validators). Passwords are left alone: they are never shown, and one set
+    long ago must still log in."""
 
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)
         if isinstance(field, StringField) and not isinstance(field, PasswordField):
-            multiline = isinstance(field, TextAreaField)
-            field.validators = [refuse_control_characters(multiline), *field.validators]
+            field.pre_validate = _text_checked(field, field.pre_validate)
         return field
+
+
+def _text_checked(field, pre_validate):
+    multiline = isinstance(field, TextAreaField)
+
+    def checked(form) -> None:
+        refuse_control_characters(field, multiline)
+        pre_validate(form)
+
+    return checked
 
 
 class Form(FlaskForm):
