@@ -77,6 +77,10 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
         "SHOW_DEMO_ACCOUNTS": env == "development",
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Data rows of one import file: on the Import page (a request must end well within the
+        # server's timeout), and by `partnercrm import` (its --max-rows overrides it).
+        "IMPORT_MAX_ROWS": 20_000,
+        "IMPORT_CLI_MAX_ROWS": 1_000_000,
     }
     settings.update(mail_settings())
     return settings

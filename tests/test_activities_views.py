@@ -547,6 +547,14 @@ def test_bad_input_is_refused_and_changes_nothing(world, browser):
         ({"day": ""}, "Enter the date."),
         ({"start": ""}, "Enter the start time."),
         ({"status": "done"}, "Not a valid choice"),
+        # plausible: dates from 2015 to three years ahead, no control characters.
+        ({"day": "0001-01-01"}, "The date must be from 01.01.2015 to"),
+        ({"day": "9999-12-31"}, "The date must be from 01.01.2015 to"),
+        ({"day": "2014-12-31"}, "The date must be from 01.01.2015 to"),
+        ({"title": "Экскурсия\x00"}, "invisible control character (U+0000)"),
+        ({"title": "Экскурсия\tна завод"}, "Line breaks and tabs are not allowed"),
+        ({"description": "Первая строка\r\n\x07"}, "invisible control character (U+0007)"),
+        ({"location": "Цех\r\n№ 1"}, "Line breaks and tabs are not allowed"),
     ):
         response = post(browser, "/activities/new/excursion", {**base, **changes})
         assert response.status_code == 200, changes
@@ -582,6 +590,58 @@ def test_bad_input_is_refused_and_changes_nothing(world, browser):
     assert edit.status_code == 200
     db.session.expire_all()
     assert db.session.get(Activity, activity.id).ends_at is None
+
+
+def test_a_description_keeps_its_lines_and_a_camp_shift_its_bounds(world, browser):
+    # plausible: tab and line breaks are text in a multi-line field; dates stay in bounds.
+    sign_in(browser, world.school1_user)
+    response = post(
+        browser,
+        "/activities/new/excursion",
+        {
+            "host": label(world.employer),
+            "day": "2021-03-15",
+            "start": "10:00",
+            "status": "held",
+            "plan_items": ["5"],
+            "description": "Программа:\r\n\t1. Цех\r\n\t2. Музей",
+        },
+    )
+    assert response.status_code == 302, page_text(response)
+    assert only_activity().description == "Программа:\r\n\t1. Цех\r\n\t2. Музей"
+    camp = {"host": label(world.camp), "camp_type": "country", "status": "planned"}
+    for first_day, last_day in (("2014-06-01", "2014-06-21"), ("2026-06-01", "9999-06-21")):
+        response = post(
+            browser,
+            "/activities/new/camp_shift",
+            {**camp, "first_day": first_day, "last_day": last_day},
+        )
+        assert response.status_code == 200, (first_day, last_day)
+        assert "The date must be from 01.01.2015 to" in page_text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 1
+
+
+def test_the_service_refuses_activity_dates_out_of_bounds(world):
+    data = services.ActivityData(
+        kind=ActivityKind.EXCURSION,
+        title="Экскурсия",
+        host=world.employer,
+        organizer=world.school1,
+        starts_at=to_utc(datetime(9999, 12, 31, 10, 0)),
+    )
+    with pytest.raises(services.ActivityError) as refused:
+        services.create_activity(data)
+    assert refused.value.field == "day"
+    data.starts_at = to_utc(datetime(2021, 3, 15, 10, 0))
+    data.ends_at = to_utc(datetime(9999, 12, 31, 10, 0))
+    with pytest.raises(services.ActivityError) as refused:
+        services.create_activity(data)
+    assert refused.value.field == "end"
+    data.starts_at = data.ends_at = None
+    data.first_day, data.last_day = date(2014, 12, 31), date(2015, 1, 2)
+    with pytest.raises(services.ActivityError) as refused:
+        services.check_activity(data)
+    assert refused.value.field == "first_day"
 
 
 def test_status_moves_from_the_detail_page(world, browser):

@@ -365,6 +365,9 @@ def test_an_admin_cannot_lock_themselves_out(client, admin, english):
         ({"code": "taken"}, "Already exists."),
         ({"kind": "employer"}, "An employer needs an approval state."),
         ({"approval_state": "approved"}, "Only employers have an approval state."),
+        # plausible: no control characters in any text field, the admin's included.
+        ({"name": "МАОУ\x00 СОШ № 1"}, "invisible control character (U+0000)"),
+        ({"address": "ул. Ленина,\r\n1"}, "Line breaks and tabs are not allowed"),
     ],
 )
 def test_an_invalid_organization_is_a_form_error(client, admin, english, changes, message):

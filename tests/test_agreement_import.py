@@ -132,12 +132,15 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(app, world):
         "8,SCH1;EMP1,,,,,,\n"  # row 10: no subject
         "9,SCH1;SCH1,Дважды,,,,,\n"  # row 11
         "10,SCH1;EMP1,Подписан в будущем,,2021-06-02,,,\n"  # row 12
+        # plausible: dates from 2000 to 25 years ahead, no control characters.
+        "11,SCH1;EMP1,Вечный,,2021-01-01,,9999-12-31,\n"  # row 13
+        "12,SCH1;EMP1,Тема\x9b,,2021-01-01,,,\n"  # row 14
     )
     result = do_import(text)
     lines = [str(error) for error in result.errors]
     assert not result.ok
     rows = {error.row for error in result.errors}
-    assert rows == {3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+    assert rows == {3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
     assert "row 3: parties: нет организации с кодом «NOPE»" in lines
     assert any(line.startswith("row 4: parties: нужно не меньше двух сторон") for line in lines)
     assert any(line.startswith("row 5: signed_on: неверная дата") for line in lines)
@@ -148,6 +151,13 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(app, world):
     assert "row 10: subject: не заполнено" in lines
     assert any(line.startswith("row 11: parties: ") and "дважды" in line for line in lines)
     assert "row 12: signed_on: дата подписания в будущем" in lines
+    assert any(
+        line.startswith("row 13: valid_to: дата вне допустимых пределов: с 01.01.2000 по ")
+        for line in lines
+    )
+    assert "row 14: subject: недопустимый управляющий символ (U+009B) в тексте — удалите его" in (
+        lines
+    )
     assert agreements() == {}
 
 

@@ -201,6 +201,15 @@ def test_school_creates_an_agreement_with_an_employer(app, world):
         ({"signed_on": "2021-06-02"}, "cannot be in the future"),
         ({"number": ""}, "This field is required"),
         ({"kinds": ["bogus"]}, "Unknown choice"),
+        # plausible: dates from 2000 to 25 years ahead, no control characters.
+        ({"valid_to": "9999-12-31"}, "The date must be from 01.01.2000 to 01.06.2046."),
+        ({"signed_on": "1999-12-31"}, "The date must be from 01.01.2000 to 01.06.2046."),
+        ({"valid_from": "0001-01-01"}, "The date must be from 01.01.2000 to 01.06.2046."),
+        ({"number": "7/2021\x00"}, "invisible control character (U+0000)"),
+        ({"notes": "Строка\r\nСтро\x0cка"}, "invisible control character (U+000C)"),
+        ({"parties-1-role": "Работодатель\x7f"}, "invisible control character (U+007F)"),
+        # (before the organization is looked up: PostgreSQL refuses a NUL in a query)
+        ({"parties-1-organization": "EMP1\x00"}, "invisible control character (U+0000)"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_saved(app, world, change, message):
@@ -214,6 +223,8 @@ def test_bad_input_is_refused_and_nothing_is_saved(app, world, change, message):
     response = client.post("/agreements/new", data=data)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
+    if "control character" in message:
+        assert "No such organization" not in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Agreement)) == 0
 
 

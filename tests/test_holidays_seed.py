@@ -178,6 +178,16 @@ def test_admin_adds_and_corrects_holidays(admin_client):
         ({"school_year": "2025/2026"}, "The holidays must lie within the school year 2025/2026"),
         ({"first_day": "2026-08-25"}, "The holidays must lie within the school year 2026/2027"),
         ({"school_year": "2026-27"}, "The holidays must lie within the school year 2026-27"),
+        # plausible: holidays from 2015 to three years ahead, no control characters.
+        (
+            {"school_year": "9998/9999", "first_day": "9999-01-01", "last_day": "9999-01-08"},
+            "The date must be from 01.01.2015 to",
+        ),
+        (
+            {"school_year": "2013/2014", "first_day": "2013-10-26", "last_day": "2013-11-03"},
+            "The date must be from 01.01.2015 to",
+        ),
+        ({"name": "Осенние\x00 каникулы"}, "invisible control character (U+0000)"),
     ],
 )
 def test_admin_bad_dates_show_a_message_and_change_nothing(admin_client, changes, message):

@@ -19,10 +19,11 @@ from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.imports import columns, readers, values
 from partnercrm.imports.registry import ImportEngine, import_engine
-from partnercrm.localtime import to_utc
+from partnercrm.localtime import local_today, to_utc
 from partnercrm.students.models import Student
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.factories import OrganizationFactory
+from tests.import_files import STUDENT_HEADER, xlsx
 
 K = OrganizationKind
 VALID_INN = "7707083893"
@@ -432,6 +433,50 @@ def test_activities_obey_their_kinds_host_rules_as_the_form_does(runner, world, 
         "row 2: host_code: пришкольный лагерь работает на базе школы"
     ]
     assert activity("C-3").host.code == "SCH-1"
+
+
+def test_implausible_values_are_row_errors(runner, world, tmp_path):
+    """plausible: birth dates from 1990 to today, activities from 2015 to three years ahead,
+    no control characters in any cell, as the forms refuse them."""
+    today = local_today().strftime("%d.%m.%Y")
+    students = (
+        "school_code;local_id;full_name;grade;birth_date\n"
+        "SCH-1;1;Иванов Иван;5;31.12.1989\n"
+        "SCH-1;2;Петров\x9b Пётр;5;\n"
+        "SCH-1;3;Сидоров Сидор;5;0001-01-01\n"
+        "SCH-1;4\x85;Смирнов Олег;5;01.01.1990\n"
+    )
+    assert failed(run(runner, "students", write(tmp_path, students))) == [
+        f"row 2: birth_date: дата рождения «31.12.1989» вне допустимых пределов: с 01.01.1990 "
+        f"по {today}",
+        "row 3: full_name: недопустимый управляющий символ (U+009B) в тексте — удалите его",
+        "row 4: birth_date: неверная дата «0001-01-01»: год раньше 1900",
+        "row 5: local_id: недопустимый управляющий символ (U+0085) в тексте — удалите его",
+    ]
+    # An XLSX text cell may hold the C1 controls (XML allows them).
+    rows = [STUDENT_HEADER, ("SCH-1", "1", "Иванов\x9b Иван", "5")]
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx(rows))
+    assert failed(run(runner, "students", str(path))) == [
+        "row 2: full_name: недопустимый управляющий символ (U+009B) в тексте — удалите его"
+    ]
+    assert count(Student) == 0
+    activities = (
+        "ref,kind,title,starts_at,ends_at,all_day,host_code,organizer_code\n"
+        "E-1,excursion,Экскурсия,9999-12-31 10:00,,,EMP-1,SCH-1\n"
+        "E-2,excursion,Экскурсия,2014-12-31 10:00,,,EMP-1,SCH-1\n"
+        "E-3,excursion,Экскурсия,2021-03-15 10:00,9999-12-31 12:00,,EMP-1,SCH-1\n"
+        "C-1,camp_shift,Смена,2021-06-01,9999-06-21,1,CMP-1,SCH-1\n"
+    )
+    bounds = "дата вне допустимых пределов: с 01.01.2015 по "
+    lines = failed(run(runner, "activities", write(tmp_path, activities, "a.csv")))
+    assert [line[: line.index(bounds) + len(bounds)] for line in lines] == [
+        f"row 2: starts_at: {bounds}",
+        f"row 3: starts_at: {bounds}",
+        f"row 4: ends_at: {bounds}",
+        f"row 5: ends_at: {bounds}",
+    ]
+    assert count(Activity) == 0
 
 
 def test_grade_out_of_range_and_ovz_over_count(runner, world, tmp_path):

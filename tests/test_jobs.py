@@ -339,6 +339,51 @@ def test_the_center_registers_a_young_person_once(app, world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobApplication)) == 2
 
 
+def test_implausible_values_are_form_errors(app, world):
+    # plausible: a job's days from 2015 to three years ahead, birth dates from 1990, no
+    # control characters.
+    center = scoped_client(app)
+    sign_in(center, world.center_user)
+    for changes, message in (
+        (
+            {"first_day": "9999-07-01", "last_day": "9999-07-21"},
+            "The date must be from 01.01.2015 to 15.05.2029.",
+        ),
+        ({"first_day": "2014-07-01"}, "The date must be from 01.01.2015 to 15.05.2029."),
+        ({"title": "Помощник\x00 садовника"}, "invisible control character (U+0000)"),
+        ({"duties": "Полив\r\n\tклумб\x1b[31m"}, "invisible control character (U+001B)"),
+    ):
+        form = {**job_form(world, **changes), "submit": "Save"}
+        response = post(center, "/jobs/new", form, "/jobs/new")
+        assert response.status_code == 200, changes
+        assert message in text(response), changes
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayJob)) == 0
+    job = HolidayJobFactory(employer=world.employer, center=world.center, min_age=14)
+    db.session.commit()
+    path = f"/jobs/{job.id}/apply"
+    person = {"full_name": "Соколова Анна", "birth_date": "1900-04-04", "is_school_student": "y"}
+    response = post(center, path, person, path)
+    assert response.status_code == 200
+    assert "The date must be from 01.01.1990 to 15.05.2026." in text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(YoungPerson)) == 0
+
+
+def test_the_services_refuse_implausible_dates(world, job):
+    data = services.data_of(job)
+    data.last_day = date(9999, 7, 21)
+    with pytest.raises(services.JobError) as refused:
+        services.create_job(data, world.center_user)
+    assert refused.value.field == "last_day"
+    young = services.YoungPersonData(full_name="Соколова Анна", birth_date=date(1, 1, 1))
+    with pytest.raises(services.JobError) as refused:
+        services.apply_for_young_person(job, young, world.center_user)
+    assert refused.value.field == "birth_date"
+    application = services.apply_for_student(job, world.student16, world.school_user)
+    with pytest.raises(services.JobError) as refused:
+        services.record_checks(application, date(2014, 12, 31), None)
+    assert refused.value.field == "consent_received_on"
+
+
 # --- the rules of applying and hiring (services) ---
 
 

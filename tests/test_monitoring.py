@@ -454,6 +454,14 @@ def test_admin_manages_any_plan_and_rules_hold(web, people):
     )
     assert response.status_code == 400
     assert "cannot be in the future" in response.get_data(as_text=True)
+    # plausible: approved from 2000 on.
+    response = post(
+        admin,
+        "/monitoring/plans/new",
+        {"municipality_id": str(people["kgd"].id), "year": "2021", "approved_on": "1999-12-31"},
+    )
+    assert response.status_code == 400
+    assert "The date must be from 01.01.2000 to 01.12.2021." in response.get_data(as_text=True)
     # No municipality chosen, a year out of range.
     response = post(
         admin,
@@ -563,6 +571,10 @@ def test_campaign_journey(web, people):
             date(2021, 12, 20),
             people["admin"].id,
         )
+        # plausible: a deadline at most three years ahead.
+        response = post(admin, "/monitoring/campaigns", {"year": "2022", "deadline": "9999-12-20"})
+        assert response.status_code == 400
+        assert "The date must be from 01.01.2000 to" in response.get_data(as_text=True)
         # One campaign per year.
         response = post(admin, "/monitoring/campaigns", {"year": "2021", "deadline": "2021-12-25"})
         assert response.status_code == 400

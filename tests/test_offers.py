@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
@@ -518,6 +518,47 @@ def test_a_refused_form_shows_why_and_saves_nothing(app, world):
     assert response.status_code == 200
     assert "A new date must lie in the future." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Offer)) == 0
+
+
+def test_implausible_dates_and_text_are_refused(app, world):
+    # plausible: an offer's dates (which become activities) up to three years ahead; a year-1
+    # date would not even make a moment in Kaliningrad time. No control characters.
+    employer = client_for(app, world.employer_user)
+    for changes, message in (
+        ({"slots-0-day": "9999-12-31"}, "The date must be from 01.01.2015 to 02.03.2029."),
+        ({"slots-0-day": "0001-01-01"}, "The date must be from 01.01.2015 to 02.03.2029."),
+        ({"topic": "Цех\x00"}, "invisible control character (U+0000)"),
+        ({"safety_notes": "Обувь\r\nКаска\x1b"}, "invisible control character (U+001B)"),
+    ):
+        page = employer.get("/offers/new?kind=excursion").get_data(as_text=True)
+        data = {
+            "csrf_token": form_fields(page)["csrf_token"],
+            "topic": "Цех",
+            "municipality": str(world.m1.id),
+            "slots-0-day": "2026-03-20",
+            "slots-0-start": "00:30",
+            "slots-0-capacity": "5",
+            **changes,
+        }
+        response = employer.post("/offers/new?kind=excursion", data=data)
+        assert response.status_code == 200, changes
+        assert message in response.get_data(as_text=True), changes
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offer)) == 0
+
+    offer = SpeakerOfferFactory(organization=world.employer)
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    path = f"/offers/{offer.id}/request-speaker"
+    for day in ("0001-01-01", "9999-12-31"):
+        data = {**form_fields(school.get(path).get_data(as_text=True)), "day": day}
+        response = school.post(path, data={**data, "start": "00:30"})
+        assert response.status_code == 200, day
+        assert "The date must be from 01.01.2015 to 02.03.2029." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SpeakerRequest)) == 0
+    far = speaker_requests.SpeakerRequestData(starts_at=datetime(2030, 1, 1, tzinfo=UTC))
+    with pytest.raises(services.OfferError) as refused:
+        speaker_requests.request_speaker(offer, world.school1, far, "k" * 20, None, NOW)
+    assert refused.value.field == "day"
 
 
 def test_colleges_offer_too_and_admins_pick_the_organization(app, world):

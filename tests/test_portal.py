@@ -501,6 +501,21 @@ def test_bad_input_shows_russian_errors_and_writes_nothing(app, place, outbox):
     assert outbox == []
 
 
+def test_control_characters_are_refused_in_russian(app, place, outbox):
+    # plausible: no control characters in any text field, the public sign-up's included.
+    before = count(Organization), count(Registration), count(User)
+    client = request_scoped_client(app)  # Russian, the default
+    for changes, message in [
+        ({"name": "ООО «Балтика»\x00"}, "В тексте есть невидимый управляющий символ (U+0000)"),
+        ({"full_name": "Орлова\tАнна"}, "Переносы строк и табуляция в этом поле не допускаются."),
+    ]:
+        response = sign_up(client, sign_up_form(place.here, **changes))
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True), changes
+    assert (count(Organization), count(Registration), count(User)) == before
+    assert outbox == []
+
+
 def test_an_expired_registration_frees_its_e_mail_and_its_organization(app, place, outbox):
     client = browser(app)
     sign_up(client, sign_up_form(place.here))

@@ -323,6 +323,47 @@ def test_required_fields_and_future_birth_date(client, login, staff, school):
     assert students(school) == []
 
 
+@pytest.mark.parametrize("birth_date", ["0001-01-01", "1989-12-31", "1900-01-01"])
+def test_a_birth_date_before_1990_is_a_form_error(client, login, staff, school, birth_date):
+    # plausible: birth dates from 1990 to today.
+    login(staff)
+    response = post(client, "/students/new", form(birth_date=birth_date))
+    assert response.status_code == 200
+    assert "The date must be from 01.01.1990 to" in response.get_data(as_text=True)
+    assert students(school) == []
+    assert post(client, "/students/new", form(birth_date="1990-01-01")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("full_name", "Иванова\x00 Мария", "invisible control character (U+0000)"),
+        ("local_id", "00\x1b42", "invisible control character (U+001B)"),
+        ("full_name", "Иванова\tМария", "Line breaks and tabs are not allowed"),
+        ("class_letter", "А\x9b", "invisible control character (U+009B)"),
+    ],
+)
+def test_control_characters_are_a_form_error(client, login, staff, school, field, value, message):
+    # plausible: no control characters in single-line text.
+    login(staff)
+    response = post(client, "/students/new", form(**{field: value}))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert students(school) == []
+
+
+def test_the_service_refuses_implausible_birth_dates(school):
+    data = services.StudentData(
+        local_id="1", full_name="Петрова Анна", grade=5, birth_date=date(1, 1, 1)
+    )
+    with pytest.raises(services.StudentError) as refused:
+        services.create_student(school, data)
+    assert refused.value.field == "birth_date"
+    data.birth_date = date(9999, 12, 31)
+    with pytest.raises(services.StudentError):
+        services.create_student(school, data)
+
+
 def test_edit_a_student(client, login, staff, school):
     student = StudentFactory(school=school, local_id="1", full_name="Старое Имя", grade=7)
     db.session.commit()

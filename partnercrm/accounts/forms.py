@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from partnercrm.accounts.rules import password_problem
+from partnercrm.web.forms import Form
 
 
 def strong_password(form, field) -> None:
@@ -22,18 +22,18 @@ def strong_password(form, field) -> None:
         raise ValidationError(_l(problem))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Remember me on this device"))
     submit = SubmitField(_l("Log in"))
 
 
-class _CurrentPasswordForm(FlaskForm):
+class _CurrentPasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password])
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -46,7 +46,7 @@ class ChangePasswordForm(NewPasswordForm, _CurrentPasswordForm):
     """Fields render in creation order, so the current password comes first."""
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Email(message=_l("Enter a valid e-mail.")), Length(max=254)],

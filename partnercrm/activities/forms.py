@@ -8,7 +8,6 @@ its :class:`~partnercrm.activities.kinds.KindSpec` says.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -31,10 +30,11 @@ from wtforms.validators import (
 )
 
 from partnercrm.activities.labels import CAMP_TYPE_LABELS, STATUS_LABELS
-from partnercrm.activities.rules import ActivityStatus, CampType
+from partnercrm.activities.rules import ACTIVITY_DATES, ActivityStatus, CampType
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
+from partnercrm.web.forms import Form, WithinBounds
 
 
 class CheckboxesField(SelectMultipleField):
@@ -67,7 +67,7 @@ class Entered:
             raise StopValidation(self.message)
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     """Every field any kind uses; ``kind_form.configure`` removes what a kind or a role does not
     need."""
 
@@ -79,11 +79,19 @@ class ActivityForm(FlaskForm):
     )
     organizer = OrganizationField(_l("Organizer"))
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
-    day = DateField(_l("Date"), validators=[Entered(_l("Enter the date."))])
+    day = DateField(
+        _l("Date"), validators=[Entered(_l("Enter the date.")), WithinBounds(ACTIVITY_DATES)]
+    )
     start = TimeField(_l("Start time"), validators=[Entered(_l("Enter the start time."))])
     end = TimeField(_l("End time"), validators=[Optional()])
-    first_day = DateField(_l("First day"), validators=[Entered(_l("Enter the first day."))])
-    last_day = DateField(_l("Last day"), validators=[Entered(_l("Enter the last day."))])
+    first_day = DateField(
+        _l("First day"),
+        validators=[Entered(_l("Enter the first day.")), WithinBounds(ACTIVITY_DATES)],
+    )
+    last_day = DateField(
+        _l("Last day"),
+        validators=[Entered(_l("Enter the last day.")), WithinBounds(ACTIVITY_DATES)],
+    )
     theme = StringField(_l("Theme"), validators=[Optional(), Length(max=300)])
     capacity = IntegerField(
         _l("Capacity (students)"), validators=[Optional(), NumberRange(min=1, max=100000)]
@@ -125,7 +133,7 @@ class ActivityForm(FlaskForm):
             raise ValidationError(_l("Pick schools from the list."))
 
 
-class HeadcountForm(FlaskForm):
+class HeadcountForm(Form):
     """Participants of one school (and grade, if given) counted without names."""
 
     school = OrganizationField(_l("School"), kinds=(OrganizationKind.SCHOOL,))
@@ -156,7 +164,7 @@ class HeadcountForm(FlaskForm):
             )
 
 
-class ParticipantsForm(FlaskForm):
+class ParticipantsForm(Form):
     """The ticked students of the shown part of the roster (checked by the view)."""
 
     student = SelectMultipleField(coerce=int, validate_choice=False)
@@ -164,5 +172,5 @@ class ParticipantsForm(FlaskForm):
     whole_class = SelectMultipleField(validate_choice=False)
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(choices=[(s.value, STATUS_LABELS[s]) for s in ActivityStatus])

@@ -5,7 +5,14 @@ What depends on a kind's spec (default plan items, hosts, participants) is in ``
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
+
+from partnercrm.plausible import DateBounds
+
+# The dates of activities (and of the offers' dates, which become activities): 2015 to three
+# years ahead.
+ACTIVITY_DATES = DateBounds(date(2015, 1, 1), years_ahead=3)
 
 # Headcount rows without a grade store 0, so (activity, school, grade) stays unique everywhere.
 NO_GRADE = 0

@@ -22,11 +22,19 @@ from partnercrm.activities.models import (
     ParentMeeting,
     Participation,
 )
-from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType, can_move
+from partnercrm.activities.rules import (
+    ACTIVITY_DATES,
+    NO_GRADE,
+    ActivityKind,
+    ActivityStatus,
+    CampType,
+    can_move,
+)
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
+from partnercrm.plausible import check_date
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
@@ -67,14 +75,22 @@ class ActivityData:
 
 def check_activity(data: ActivityData, activity: Activity | None = None) -> None:
     """Refuse ``data`` (for ``activity``, if it exists) unless it fits its kind's spec: a title,
-    a start, visiting schools that are schools, a host of a kind that may host it — for a camp
-    shift, the host its camp type needs (given, or the existing shift's). The imports call it
-    for every row before they write anything."""
+    a start, dates within :data:`~partnercrm.activities.rules.ACTIVITY_DATES`, visiting
+    schools that are schools, a host of a kind that may host it — for a camp shift, the host its
+    camp type needs (given, or the existing shift's). The imports call it for every row before
+    they write anything."""
     if not data.title.strip():
         raise ActivityError("The title is required.", "title")
     all_day = data.first_day is not None
     if all_day == (data.starts_at is not None):
         raise ActivityError("Give either a start time or the first and last day.")
+    for value, field in (
+        (data.first_day, "first_day"),
+        (data.last_day, "last_day"),
+        (data.starts_at, "day"),
+        (data.ends_at, "end"),
+    ):
+        check_date(value, ACTIVITY_DATES, ActivityError, field)
     if data.first_day is not None and (data.last_day is None or data.last_day < data.first_day):
         raise ActivityError("The last day must not be before the first day.", "last_day")
     if data.starts_at is not None and data.ends_at is not None and data.ends_at < data.starts_at:

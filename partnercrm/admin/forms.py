@@ -21,16 +21,19 @@ from partnercrm.directory.rules import OrganizationKind, is_valid_inn
 from partnercrm.extensions import db
 from partnercrm.jobs.holidays import school_year_of
 from partnercrm.jobs.models import SchoolHoliday
+from partnercrm.jobs.rules import HOLIDAY_DATES
+from partnercrm.web.forms import TextRules, WithinBounds
 
 
 class CSRFForm(SecureForm):
     """SecureForm with Flask-WTF's token, the one the app-wide CSRFProtect checks on every POST.
 
     Flask-Admin's own SessionCSRF token has another format, so CSRFProtect would refuse it; the
-    Flask-WTF Meta also takes field name, time limit and secret from the same config.
+    Flask-WTF Meta also takes field name, time limit and secret from the same config. The text
+    rule of every form (no control characters) comes with ``TextRules``.
     """
 
-    class Meta(FlaskForm.Meta):
+    class Meta(TextRules, FlaskForm.Meta):
         pass
 
     # Flask-Admin's templates render this when a form has it; otherwise they add a second
@@ -79,6 +82,7 @@ class OrganizationForm(CSRFForm):
 
 class SchoolHolidayForm(CSRFForm):
     def validate_first_day(self, field) -> None:
+        WithinBounds(HOLIDAY_DATES)(self, field)
         # The unique (school_year, first_day) would otherwise end in a raw integrity error.
         other = db.session.scalar(
             sa.select(SchoolHoliday).where(
@@ -91,6 +95,7 @@ class SchoolHolidayForm(CSRFForm):
 
     # Checked on the last day: both dates are there (required) by the time it runs.
     def validate_last_day(self, field) -> None:
+        WithinBounds(HOLIDAY_DATES)(self, field)
         first_day, last_day = self.first_day.data, field.data
         if first_day is None or last_day is None:
             return

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     SelectField,
     SelectMultipleField,
@@ -20,11 +18,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from partnercrm.agreements.labels import KIND_LABELS
-from partnercrm.agreements.rules import CooperationKind
+from partnercrm.agreements.rules import AGREEMENT_DATES, CooperationKind
 from partnercrm.agreements.services import AgreementData
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label
+from partnercrm.web.forms import Form, SubForm, WithinBounds
 
 BLANK_PARTY_ROWS = 2
 MIN_PARTY_ROWS = 3
@@ -36,7 +35,7 @@ def _strip(value):
     return value
 
 
-class PartyForm(Form):
+class PartyForm(SubForm):
     """One row of the parties table (no CSRF of its own: the outer form has it)."""
 
     organization = OrganizationField(_l("Organization"), filters=[_strip])
@@ -54,7 +53,7 @@ class CheckboxesField(SelectMultipleField):
             raise ValidationError(_l("Unknown choice."))
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(Form):
     number = StringField(
         _l("Number"), filters=[_strip], validators=[InputRequired(), Length(max=100)]
     )
@@ -68,16 +67,18 @@ class AgreementForm(FlaskForm):
     parties = FieldList(FormField(PartyForm), min_entries=MIN_PARTY_ROWS)
     signed_on = DateField(
         _l("Signed on"),
-        validators=[Optional()],
+        validators=[Optional(), WithinBounds(AGREEMENT_DATES)],
         description=_l("Leave empty while the agreement is a draft."),
     )
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_from = DateField(_l("Valid from"), validators=[Optional(), WithinBounds(AGREEMENT_DATES)])
     valid_to = DateField(
         _l("Valid to (last day)"),
-        validators=[Optional()],
+        validators=[Optional(), WithinBounds(AGREEMENT_DATES)],
         description=_l("Leave empty for an agreement without an end date."),
     )
-    terminated_on = DateField(_l("Terminated on"), validators=[Optional()])
+    terminated_on = DateField(
+        _l("Terminated on"), validators=[Optional(), WithinBounds(AGREEMENT_DATES)]
+    )
     termination_reason = TextAreaField(
         _l("Reason for the termination"), filters=[_strip], validators=[Optional()]
     )
@@ -127,11 +128,11 @@ class AgreementForm(FlaskForm):
             self.parties.append_entry()
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     document = FileField(_l("Scanned agreement (PDF, at most 10 MB)"))
     submit = SubmitField(_l("Upload"))
 
 
-class LinkActivityForm(FlaskForm):
+class LinkActivityForm(Form):
     activity = SelectField(_l("Activity"), coerce=int, validators=[InputRequired()])
     submit = SubmitField(_l("Link"))

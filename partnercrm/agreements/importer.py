@@ -42,6 +42,7 @@ from partnercrm.imports.importer import (
 )
 from partnercrm.imports.registry import import_engine
 from partnercrm.localtime import local_today
+from partnercrm.plausible import DATE_OUT_OF_BOUNDS
 
 CODE_MAX = 64
 TEXT_MAX = 5000
@@ -67,6 +68,7 @@ RUSSIAN = {
     "The agreement is terminated before it was signed.": "расторгнут раньше, чем подписан",
     "Give the reason for the termination.": "укажите причину расторжения",
     "Give the date of the termination.": "указана причина, но нет даты расторжения",
+    DATE_OUT_OF_BOUNDS: "дата вне допустимых пределов: с %(earliest)s по %(latest)s",
     services.NUMBER_TAKEN: (
         "договор с этим номером уже есть у одной из сторон (ключ — номер и первая сторона)"
     ),

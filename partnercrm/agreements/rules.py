@@ -8,7 +8,12 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from partnercrm.plausible import DateBounds
+
 EXPIRING_WITHIN_DAYS = 60
+# Every date of an agreement: 2000 to 25 years ahead (a long agreement's last day, a
+# termination agreed in advance); the signing date also not in the future.
+AGREEMENT_DATES = DateBounds(date(2000, 1, 1), years_ahead=25)
 REMINDER_DAYS = (60, 14)
 
 

@@ -20,13 +20,14 @@ from partnercrm.agreements.models import (
     AgreementKind,
     AgreementParty,
 )
-from partnercrm.agreements.rules import CooperationKind
+from partnercrm.agreements.rules import AGREEMENT_DATES, CooperationKind
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today
+from partnercrm.plausible import check_date
 
 NUMBER_MAX = 100
 ROLE_MAX = 200
@@ -111,6 +112,8 @@ def check_values(data: AgreementData, today: date) -> None:
         raise AgreementError(N_("An agreement needs at least two parties."), "parties")
     if data.signed_on is not None and data.signed_on > today:
         raise AgreementError(N_("The signing date cannot be in the future."), "signed_on")
+    for name in ("signed_on", "valid_from", "valid_to", "terminated_on"):
+        check_date(getattr(data, name), AGREEMENT_DATES, AgreementError, name, today)
     if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
         raise AgreementError(N_("The end of validity is before its start."), "valid_to")
     if data.terminated_on is not None:

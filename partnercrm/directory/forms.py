@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, URLField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from partnercrm.directory.labels import KIND_LABELS
 from partnercrm.directory.rules import OrganizationKind, is_valid_inn
-from partnercrm.web.forms import blank_to_none, with_scheme
+from partnercrm.web.forms import Form, blank_to_none, with_scheme
 
 
 def valid_inn(form, field) -> None:
@@ -15,7 +14,7 @@ def valid_inn(form, field) -> None:
         raise ValidationError(_l("The INN must have 10 or 12 digits with valid check digits."))
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     """Create or edit an organization; the view limits the municipality choices to the scope."""
 
     code = StringField(

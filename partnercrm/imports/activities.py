@@ -34,6 +34,7 @@ from partnercrm.imports.importer import (
     quoted,
 )
 from partnercrm.localtime import local_date, start_of_local_day, to_utc
+from partnercrm.plausible import DATE_OUT_OF_BOUNDS
 from partnercrm.roadmap.models import PlanItem
 
 # The services' refusals (English msgids) as the import reports them, and their columns.
@@ -51,11 +52,14 @@ RUSSIAN = {
     "The last day must not be before the first day.": "последний день раньше первого",
     "The end must not be before the start.": "окончание раньше начала",
     "Only schools can be visiting schools.": "организация — не школа",
+    DATE_OUT_OF_BOUNDS: "дата вне допустимых пределов: с %(earliest)s по %(latest)s",
 }
 REFUSAL_COLUMNS = {
     "host": "host_code",
     "title": "title",
     None: "starts_at",
+    "day": "starts_at",
+    "first_day": "starts_at",
     "last_day": "ends_at",
     "end": "ends_at",
     "schools": "school_code",
@@ -135,7 +139,8 @@ class ActivityImporter(Importer):
             check_activity(data, activity)
         except ActivityError as error:
             column = REFUSAL_COLUMNS.get(error.field, "kind")
-            self.error(row, column, RUSSIAN.get(error.message, str(error)))
+            russian = RUSSIAN.get(error.message)
+            self.error(row, column, russian % error.params if russian else str(error))
             return False
         return True
 

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from partnercrm.imports.readers import FileProblem, read_table
+from partnercrm.imports.readers import FileProblem, TooManyRows, read_table
 from partnercrm.imports.registry import import_engine
 from partnercrm.imports.services import ImportRefused, ImportResult, import_table
 from partnercrm.web.unit_of_work import unit_of_work
@@ -62,8 +63,14 @@ class ProgressBars:
 @click.option(
     "--dry-run", is_flag=True, help="Check the file and report what would change; write nothing."
 )
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Refuse a file of more data rows [default: IMPORT_CLI_MAX_ROWS, 1,000,000].",
+)
 @with_appcontext
-def import_command(kind: str, path: Path, dry_run: bool) -> None:
+def import_command(kind: str, path: Path, dry_run: bool, max_rows: int | None) -> None:
     """Import organizations, students, activities, participants, headcounts or agreements from
     a CSV or XLSX file. The whole file is imported, or nothing: every bad row is reported as
     'row N: column: message'."""
@@ -75,8 +82,14 @@ def import_command(kind: str, path: Path, dry_run: bool) -> None:
     data = path.read_bytes()
     if len(data) > LARGE_FILE_BYTES:
         click.echo(f"reading {path} ({len(data) // 1024 // 1024} MB)…", err=True)
+    if max_rows is None:
+        max_rows = current_app.config["IMPORT_CLI_MAX_ROWS"]
     try:
-        table = read_table(data)
+        table = read_table(data, max_rows=max_rows)
+    except TooManyRows as problem:
+        raise click.ClickException(
+            f"{path}: {problem} A larger limit: --max-rows N (now {max_rows})."
+        ) from problem
     except FileProblem as problem:
         raise click.ClickException(f"{path}: {problem}") from problem
     progress = ProgressBars()

@@ -354,6 +354,12 @@ def _parse_row(
     width = len(cells)
     for name, index, column in fields:
         cell = cells[index] if index < width else ""
+        try:
+            v.check_text(cell)
+        except v.ValueProblem as problem:
+            errors.append(RowError(number, parsed.label(name), str(problem)))
+            failed.add(name)
+            continue
         if isinstance(cell, str) and not cell.strip():
             if column.required:
                 errors.append(RowError(number, parsed.label(name), "не заполнено"))

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
 from partnercrm.imports.registry import ImportKind
+from partnercrm.web.forms import Form
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload one file of one kind; the view limits the kinds to the user's role."""
 
     kind = SelectField(_l("What the file holds"), validators=[DataRequired()])

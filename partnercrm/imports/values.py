@@ -16,7 +16,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from partnercrm.directory.rules import is_valid_inn
 from partnercrm.localtime import local_date
-from partnercrm.students.rules import normalise_class_letter
+from partnercrm.plausible import DateBounds, code_point, control_character
+from partnercrm.students.rules import BIRTH_DATES, normalise_class_letter
 
 Cell = str | date | datetime
 
@@ -41,6 +42,28 @@ def text(cell: Cell) -> str:
     if isinstance(cell, date):
         return cell.isoformat()
     return " ".join(str(cell).split())
+
+
+def check_text(cell: Cell) -> None:
+    """Refuse a cell holding a control character (:mod:`partnercrm.plausible`), whatever its
+    column; tab and line breaks are white space, which :func:`text` makes single spaces."""
+    if isinstance(cell, str):
+        char = control_character(cell, multiline=True)
+        if char is not None:
+            raise ValueProblem(
+                f"недопустимый управляющий символ ({code_point(char)}) в тексте — удалите его"
+            )
+
+
+def within(bounds: DateBounds, day: date, cell: Cell, what: str = "дата") -> date:
+    """``day`` if it lies within ``bounds`` (the domain's rule for the column's dates)."""
+    if not bounds.contains(day):
+        shown_bounds = bounds.shown()
+        raise ValueProblem(
+            f"{what} {shown(cell)} вне допустимых пределов: с {shown_bounds['earliest']} "
+            f"по {shown_bounds['latest']}"
+        )
+    return day
 
 
 def is_empty(cell: Cell) -> bool:
@@ -88,9 +111,10 @@ def parse_date(cell: Cell) -> date:
     value = text(cell)
     for fmt in DATE_FORMATS:
         try:
-            return _check_year(datetime.strptime(value, fmt).date(), cell)
+            day = datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        return _check_year(day, cell)
     raise ValueProblem(f"неверная дата {shown(cell)}: ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
 
 
@@ -106,7 +130,7 @@ def birth_date(cell: Cell) -> date:
     day = parse_date(cell)
     if day > local_date(datetime.now(UTC)):
         raise ValueProblem(f"дата рождения {shown(cell)} в будущем")
-    return day
+    return within(BIRTH_DATES, day, cell, "дата рождения")
 
 
 def parse_datetime(cell: Cell) -> datetime:

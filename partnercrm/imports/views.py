@@ -18,16 +18,13 @@ from partnercrm.access.base import permission_required, require
 from partnercrm.access.imports import can_use_imports
 from partnercrm.imports import services
 from partnercrm.imports.forms import ImportForm
-from partnercrm.imports.readers import FileProblem, read_table
+from partnercrm.imports.readers import FileProblem, TooManyRows, read_table
 from partnercrm.imports.registry import ImportKind, import_engine
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 # The error report shows this many rows as a table; the full list follows as plain text.
 ERROR_TABLE_ROWS = 500
-# A web request must finish well within the server's timeout; bigger files go through the CLI.
-# ``IMPORT_MAX_ROWS`` in the configuration overrides it.
-MAX_ROWS = 20_000
 
 
 def _kinds() -> list[ImportKind]:
@@ -48,20 +45,14 @@ def index():
         return _form_page(form, kinds, 400 if request.method == "POST" else 200)
     upload = form.file.data
     try:
-        table = read_table(upload.read())
+        # A web request must finish well within the server's timeout: the reader stops at the
+        # first row above the limit (bigger files go through the command line).
+        table = read_table(upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    except TooManyRows as refused:
+        form.file.errors = [_too_many_rows(refused)]
+        return _form_page(form, kinds, 400)
     except FileProblem as problem:
         form.file.errors = [str(problem)]
-        return _form_page(form, kinds, 400)
-    max_rows = current_app.config.get("IMPORT_MAX_ROWS", MAX_ROWS)
-    if len(table.rows) > max_rows:
-        form.file.errors = [
-            _(
-                "The file has %(rows)d rows; up to %(max)d rows can be imported here. Split the "
-                "file, or ask an administrator to run “partnercrm import” on the server.",
-                rows=len(table.rows),
-                max=max_rows,
-            )
-        ]
         return _form_page(form, kinds, 400)
     result = services.import_table(
         form.kind.data,
@@ -91,6 +82,21 @@ def database_refused(error: sa.exc.IntegrityError):
     form = ImportForm(kinds)
     form.file.errors = [_("The database refused the import, nothing was saved. Please try again.")]
     return _form_page(form, kinds, 409)
+
+
+def _too_many_rows(refused: TooManyRows) -> str:
+    if refused.rows is None:
+        return _(
+            "The file has more rows than can be imported here (up to %(max)d). Split the file, "
+            "or ask an administrator to run “partnercrm import” on the server.",
+            max=refused.limit,
+        )
+    return _(
+        "The file has %(rows)d rows; up to %(max)d rows can be imported here. Split the "
+        "file, or ask an administrator to run “partnercrm import” on the server.",
+        rows=refused.rows,
+        max=refused.limit,
+    )
 
 
 def _context(result: services.ImportResult) -> dict:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,6 +23,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
+from partnercrm.jobs.rules import JOB_DATES
 from partnercrm.jobs.services import (
     MAX_HOURS_PER_DAY,
     MAX_HOURS_PER_WEEK,
@@ -32,6 +32,8 @@ from partnercrm.jobs.services import (
     JobData,
     YoungPersonData,
 )
+from partnercrm.students.rules import BIRTH_DATES
+from partnercrm.web.forms import Form, WithinBounds
 
 TENTH = Decimal("0.1")
 MAX_PLACES = 10_000
@@ -48,7 +50,7 @@ def _tenths(value: Decimal | None) -> Decimal | None:
     return value.quantize(TENTH, rounding=ROUND_HALF_UP) if value is not None else None
 
 
-class JobForm(FlaskForm):
+class JobForm(Form):
     employer = OrganizationField(
         _l("Employer"),
         kinds=[OrganizationKind.EMPLOYER],
@@ -88,8 +90,8 @@ class JobForm(FlaskForm):
     )
     shift_starts = TimeField(_l("Shift starts"), validators=[InputRequired()])
     shift_ends = TimeField(_l("Shift ends"), validators=[InputRequired()])
-    first_day = DateField(_l("First day"), validators=[InputRequired()])
-    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    first_day = DateField(_l("First day"), validators=[InputRequired(), WithinBounds(JOB_DATES)])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(), WithinBounds(JOB_DATES)])
     pay = StringField(
         _l("Pay"),
         filters=[_strip],
@@ -122,20 +124,22 @@ class JobForm(FlaskForm):
         )
 
 
-class StudentApplicationForm(FlaskForm):
+class StudentApplicationForm(Form):
     """School staff: a student of their own roster."""
 
     student = SelectField(_l("Student"), coerce=int, validators=[InputRequired()])
     submit = SubmitField(_l("Apply"))
 
 
-class YoungPersonApplicationForm(FlaskForm):
+class YoungPersonApplicationForm(Form):
     """The employment center: a young person it registers (not on a roster here)."""
 
     full_name = StringField(
         _l("Full name"), filters=[_strip], validators=[InputRequired(), Length(max=200)]
     )
-    birth_date = DateField(_l("Birth date"), validators=[InputRequired()])
+    birth_date = DateField(
+        _l("Birth date"), validators=[InputRequired(), WithinBounds(BIRTH_DATES)]
+    )
     contact = StringField(
         _l("Contact (phone or e-mail)"),
         filters=[_strip],
@@ -161,14 +165,15 @@ class YoungPersonApplicationForm(FlaskForm):
         )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """One button per status the user may move the application to."""
 
     to_status = SelectField(_l("New status"), validators=[InputRequired()])
     note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=2000)])
 
 
-class ChecksForm(FlaskForm):
+class ChecksForm(Form):
+    # Within CHECK_DATES: the service says so (or that a date lies in the future).
     consent_received_on = DateField(
         _l("Parent's written consent received on"), validators=[Optional()]
     )

@@ -34,9 +34,11 @@ from partnercrm.jobs.models import (
     YoungPerson,
 )
 from partnercrm.jobs.queries import holiday_periods
-from partnercrm.jobs.rules import ApplicationStatus, JobStatus
+from partnercrm.jobs.rules import CHECK_DATES, JOB_DATES, ApplicationStatus, JobStatus
 from partnercrm.localtime import local_today
+from partnercrm.plausible import check_date
 from partnercrm.students.models import Student
+from partnercrm.students.rules import BIRTH_DATES
 
 AS = ApplicationStatus
 MIN_AGE, MAX_MIN_AGE = 14, 17
@@ -135,6 +137,8 @@ def check_job(data: JobData, job: HolidayJob | None = None) -> None:
         raise JobError(N_("Hours per day must be more than 0 and at most 24."), "hours_per_day")
     if not 0 < data.hours_per_week <= MAX_HOURS_PER_WEEK:
         raise JobError(N_("Hours per week must be more than 0 and at most 168."), "hours_per_week")
+    check_date(data.first_day, JOB_DATES, JobError, "first_day")
+    check_date(data.last_day, JOB_DATES, JobError, "last_day")
     if data.last_day < data.first_day:
         raise JobError(N_("The last day must not be before the first day."), "last_day")
 
@@ -307,6 +311,7 @@ def apply_for_young_person(
 ) -> JobApplication:
     """The employment center registers a young person (or finds the one it registered with the
     same name and birth date, and updates the contacts) and applies for them."""
+    check_date(data.birth_date, BIRTH_DATES, JobError, "birth_date")
     _check_applicant(job, data.birth_date, today or local_today())
     person = register_young_person(data, user.organization, job.municipality_id)
     return _new_application(job, user, young_person=person)
@@ -318,6 +323,7 @@ def register_young_person(
     full_name = " ".join(data.full_name.split())
     if not full_name:
         raise JobError(N_("This field is required."), "full_name")
+    check_date(data.birth_date, BIRTH_DATES, JobError, "birth_date")
     center_id = center.id if center is not None else None
     person = db.session.scalars(
         sa.select(YoungPerson)
@@ -392,6 +398,7 @@ def record_checks(
     ):
         if value is not None and value > today:
             raise JobError(N_("The date cannot be in the future."), name)
+        check_date(value, CHECK_DATES, JobError, name, today)
     application.consent_received_on = consent_received_on
     application.medical_exam_on = medical_exam_on
     db.session.flush()

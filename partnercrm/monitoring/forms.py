@@ -4,12 +4,12 @@ the rules again."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from partnercrm.monitoring.rules import DEADLINE_DATES
 from partnercrm.monitoring.services import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -18,7 +18,7 @@ from partnercrm.monitoring.services import (
     REASON_REQUIRED,
     REASON_TOO_LONG,
 )
-from partnercrm.web.forms import blank_to_none
+from partnercrm.web.forms import Form, WithinBounds, blank_to_none
 
 YEAR_MESSAGE = _l("The year must be from 2000 to 2100.")
 DATE_MESSAGE = _l("Enter a date.")
@@ -34,9 +34,10 @@ def _year_field(label=None):
     )
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
     year = _year_field()
+    # Within PLAN_APPROVAL_DATES: the service says so (or that it lies in the future).
     approved_on = DateField(_l("Approved on"), validators=[InputRequired(message=DATE_MESSAGE)])
     title = StringField(
         _l("Title"),
@@ -51,7 +52,7 @@ class PlanForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class IndicatorValuesForm(FlaskForm):
+class IndicatorValuesForm(Form):
     """The ministry's values of one year: indicator 5 (a number) and 7 (yes/no)."""
 
     value_5 = IntegerField(
@@ -75,18 +76,24 @@ class IndicatorValuesForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     year = _year_field(_l("Year of the data"))
-    deadline = DateField(_l("Deadline"), validators=[InputRequired(message=DATE_MESSAGE)])
+    deadline = DateField(
+        _l("Deadline"),
+        validators=[InputRequired(message=DATE_MESSAGE), WithinBounds(DEADLINE_DATES)],
+    )
     submit = SubmitField(_l("Open the campaign"))
 
 
-class DeadlineForm(FlaskForm):
-    deadline = DateField(_l("Deadline"), validators=[InputRequired(message=DATE_MESSAGE)])
+class DeadlineForm(Form):
+    deadline = DateField(
+        _l("Deadline"),
+        validators=[InputRequired(message=DATE_MESSAGE), WithinBounds(DEADLINE_DATES)],
+    )
     submit = SubmitField(_l("Change the deadline"))
 
 
-class SubmitReportForm(FlaskForm):
+class SubmitReportForm(Form):
     comment = TextAreaField(
         _l("Comment for the ministry"),
         filters=[blank_to_none],
@@ -95,7 +102,7 @@ class SubmitReportForm(FlaskForm):
     submit = SubmitField(_l("Submit the report"))
 
 
-class ReturnReportForm(FlaskForm):
+class ReturnReportForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("What the coordinator should correct; they see it on the report."),
@@ -108,5 +115,5 @@ class ReturnReportForm(FlaskForm):
     submit = SubmitField(_l("Return for correction"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST button: CSRF only."""

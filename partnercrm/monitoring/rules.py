@@ -5,6 +5,13 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from partnercrm.plausible import DateBounds
+
+# A municipal plan's approval (2000, the first year of the monitoring, to today) and a
+# campaign's deadline (up to three years ahead; not in the past, a rule of its own).
+PLAN_APPROVAL_DATES = DateBounds(date(2000, 1, 1))
+DEADLINE_DATES = DateBounds(date(2000, 1, 1), years_ahead=3)
+
 
 class CampaignStatus(StrEnum):
     OPEN = "open"

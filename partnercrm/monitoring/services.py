@@ -25,6 +25,8 @@ from partnercrm.indicators.rules import ALL_NUMBERS, COMPUTED_FROM_ACTIVITIES, E
 from partnercrm.localtime import Period, local_date, local_today
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import (
+    DEADLINE_DATES,
+    PLAN_APPROVAL_DATES,
     CampaignStatus,
     ReportState,
     ReportStatus,
@@ -32,6 +34,7 @@ from partnercrm.monitoring.rules import (
     report_state,
     submitted_late,
 )
+from partnercrm.plausible import check_date
 from partnercrm.roadmap.models import Indicator
 
 PLAN_DOCUMENTS = "municipal_plans"  # the upload area of plan PDFs
@@ -81,6 +84,7 @@ def _check_plan(plan: MunicipalPlan | None, municipality_id: int, year: int, app
     _check_year(year)
     if approved_on > local_today():
         raise MonitoringError(FUTURE_APPROVAL, "approved_on")
+    check_date(approved_on, PLAN_APPROVAL_DATES, MonitoringError, "approved_on")
     other = db.session.scalar(
         sa.select(MunicipalPlan.id).where(
             MunicipalPlan.municipality_id == municipality_id, MunicipalPlan.year == year
@@ -238,6 +242,7 @@ def open_campaign(year: int, deadline: date, actor: User) -> MonitoringCampaign:
     _check_year(year)
     if deadline < local_today():
         raise MonitoringError(PAST_DEADLINE, "deadline")
+    check_date(deadline, DEADLINE_DATES, MonitoringError, "deadline")
     exists = db.session.scalar(
         sa.select(MonitoringCampaign.id).where(MonitoringCampaign.year == year)
     )
@@ -260,6 +265,8 @@ def set_deadline(campaign: MonitoringCampaign, deadline: date) -> None:
         raise MonitoringError(CAMPAIGN_CLOSED)
     if deadline < local_today() and deadline != campaign.deadline:
         raise MonitoringError(PAST_DEADLINE, "deadline")
+    if deadline != campaign.deadline:
+        check_date(deadline, DEADLINE_DATES, MonitoringError, "deadline")
     campaign.deadline = deadline
     db.session.flush()
 

@@ -6,12 +6,10 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -23,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from partnercrm.activities.rules import ACTIVITY_DATES
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.localtime import to_local, to_utc
@@ -30,6 +29,7 @@ from partnercrm.offers.bookings import BookingData
 from partnercrm.offers.services import OfferData, SlotData
 from partnercrm.offers.speaker_requests import SpeakerRequestData
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
+from partnercrm.web.forms import Form, SubForm, WithinBounds
 
 OFFERING_KINDS = (OrganizationKind.EMPLOYER, OrganizationKind.COLLEGE, OrganizationKind.UNIVERSITY)
 BLANK_SLOT_ROWS = 3
@@ -56,11 +56,11 @@ def _moment(day, start) -> datetime | None:
     return to_utc(datetime.combine(day, start)) if day and start else None
 
 
-class SlotForm(Form):
+class SlotForm(SubForm):
     """One date of an excursion offer (no CSRF of its own: the outer form has it)."""
 
     id = HiddenField()
-    day = DateField(_l("Date"), validators=[Optional()])
+    day = DateField(_l("Date"), validators=[Optional(), WithinBounds(ACTIVITY_DATES)])
     start = TimeField(_l("Start"), validators=[Optional()])
     end = TimeField(_l("End"), validators=[Optional()])
     capacity = IntegerField(
@@ -83,7 +83,7 @@ class SlotForm(Form):
         )
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     """Every field of both kinds; the view removes what a kind or a role does not use."""
 
     organization = OrganizationField(_l("Organization"), kinds=OFFERING_KINDS)
@@ -156,7 +156,7 @@ class OfferForm(FlaskForm):
         )
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     seats = IntegerField(
         _l("Seats (students)"), validators=[InputRequired(), NumberRange(min=1, max=10000)]
     )
@@ -188,8 +188,8 @@ class BookingForm(FlaskForm):
         )
 
 
-class SpeakerRequestForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[InputRequired()])
+class SpeakerRequestForm(Form):
+    day = DateField(_l("Date"), validators=[InputRequired(), WithinBounds(ACTIVITY_DATES)])
     start = TimeField(_l("Start"), validators=[InputRequired()])
     end = TimeField(_l("End"), validators=[Optional()])
     location = StringField(
@@ -212,7 +212,7 @@ class SpeakerRequestForm(FlaskForm):
         )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Decline or cancel a booking or request: the other side reads the reason."""
 
     reason = TextAreaField(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from partnercrm.accounts.models import User
 from partnercrm.activities import services as activities
 from partnercrm.activities.models import Activity
-from partnercrm.activities.rules import ActivityStatus
+from partnercrm.activities.rules import ACTIVITY_DATES, ActivityStatus
 from partnercrm.database import rowcount
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.errors import N_, UserError
@@ -30,6 +30,7 @@ from partnercrm.extensions import db
 from partnercrm.localtime import local_date
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.offers.rules import ACTIVE_BOOKING_STATUSES, OfferKind, OfferStatus
+from partnercrm.plausible import check_date
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
 NO_SEATS_LEFT = N_("No seats left: there are fewer free seats than you asked for.")
@@ -176,6 +177,9 @@ def _apply_slots(offer: Offer, rows: list[SlotData], now: datetime) -> None:
             raise OfferError(N_("Give the number of seats (students) of every date."), "slots")
         if row.ends_at is not None and row.ends_at < row.starts_at:
             raise OfferError(N_("The end must not be before the start."), "slots")
+        if slot is None or row.starts_at != slot.starts_at:
+            # A booked date becomes an activity: the activities' bounds.
+            check_date(row.starts_at, ACTIVITY_DATES, OfferError, "slots")
         if slot is None:
             if row.starts_at <= now:
                 raise OfferError(N_("A new date must lie in the future."), "slots")

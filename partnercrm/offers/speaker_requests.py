@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from partnercrm.accounts.models import User
 from partnercrm.activities import services as activities
-from partnercrm.activities.rules import ActivityKind
+from partnercrm.activities.rules import ACTIVITY_DATES, ActivityKind
 from partnercrm.database import savepoint
 from partnercrm.directory.models import Organization
 from partnercrm.errors import N_
@@ -26,6 +26,7 @@ from partnercrm.offers.services import (
     cancel_planned_activity,
     move_status,
 )
+from partnercrm.plausible import check_date
 
 
 @dataclass
@@ -60,6 +61,8 @@ def request_speaker(
         raise OfferError(N_("This offer takes no requests now."))
     if data.starts_at <= now:
         raise OfferError(N_("The meeting must lie in the future."), "day")
+    # An accepted request becomes an activity: the activities' bounds.
+    check_date(data.starts_at, ACTIVITY_DATES, OfferError, "day")
     if data.ends_at is not None and data.ends_at < data.starts_at:
         raise OfferError(N_("The end must not be before the start."), "end")
     try:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,10 +18,10 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 from partnercrm.accounts.forms import strong_password
 from partnercrm.directory.forms import valid_inn
 from partnercrm.portal.services import OrganizationDetails, SignUpData
-from partnercrm.web.forms import blank_to_none, with_scheme
+from partnercrm.web.forms import Form, blank_to_none, with_scheme
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     """The public employer sign-up: the organization, then the person who speaks for it.
 
     The view fills the municipality choices.
@@ -99,7 +98,7 @@ class SignUpForm(FlaskForm):
         )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("The applicant receives it by e-mail."),
@@ -109,7 +108,7 @@ class DeclineForm(FlaskForm):
     submit = SubmitField(_l("Decline"))
 
 
-class OrganizationDetailsForm(FlaskForm):
+class OrganizationDetailsForm(Form):
     """What an employer awaiting approval corrects of its sign-up (docs/portal.md): its
     organization's names, industry, address and contacts. The INN and the municipality are
     shown, not edited."""

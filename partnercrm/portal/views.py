@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import contains_eager
 
 from partnercrm.access.base import employer_may_act, permission_required, require
@@ -39,6 +38,7 @@ from partnercrm.portal.forms import DeclineForm, OrganizationDetailsForm, SignUp
 from partnercrm.portal.labels import KIND_LABELS
 from partnercrm.portal.models import Registration
 from partnercrm.portal.rules import SignUpPath
+from partnercrm.web.forms import Form
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import after_commit, refusal_shown
 
@@ -93,7 +93,7 @@ def confirm(token: str):
         return render_template("portal/confirm_invalid.html"), 404
     if registration.confirmed_at is not None:
         return render_template("portal/confirm_done.html", registration=registration)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         with refusal_shown():
             path = services.confirm(registration)

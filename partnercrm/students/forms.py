@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, SubmitField
 from wtforms.validators import (
     DataRequired,
@@ -11,12 +10,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
+    StopValidation,
 )
 
 from partnercrm.localtime import local_date
-from partnercrm.students.rules import MAX_GRADE, MIN_GRADE, normalise_class_letter
+from partnercrm.students.rules import BIRTH_DATES, MAX_GRADE, MIN_GRADE, normalise_class_letter
 from partnercrm.students.services import StudentData
+from partnercrm.web.forms import Form, WithinBounds
 
 
 def _strip(value):
@@ -25,10 +25,10 @@ def _strip(value):
 
 def _not_in_future(form, field) -> None:
     if field.data and field.data > local_date(datetime.now(UTC)):
-        raise ValidationError(_l("The birth date cannot be in the future."))
+        raise StopValidation(_l("The birth date cannot be in the future."))
 
 
-class StudentForm(FlaskForm):
+class StudentForm(Form):
     local_id = StringField(
         _l("Roster id"),
         description=_l("The school's own number of the student; unique within the school."),
@@ -57,7 +57,9 @@ class StudentForm(FlaskForm):
         validators=[Optional(), Length(max=5)],
         render_kw={"autocapitalize": "characters"},
     )
-    birth_date = DateField(_l("Birth date"), validators=[Optional(), _not_in_future])
+    birth_date = DateField(
+        _l("Birth date"), validators=[Optional(), _not_in_future, WithinBounds(BIRTH_DATES)]
+    )
     ovz = BooleanField(_l("Student with a disability or ОВЗ"))
     submit = SubmitField(_l("Save"))
     save_and_add = SubmitField(_l("Save and add another"))

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from partnercrm.plausible import DateBounds
+
+# Birth dates of students (and of young people applying for holiday jobs): 1990 to today.
+BIRTH_DATES = DateBounds(date(1990, 1, 1))
+
 # The grades of a school (1st to 11th).
 MIN_GRADE, MAX_GRADE = 1, 11
 

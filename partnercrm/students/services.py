@@ -15,8 +15,9 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
+from partnercrm.plausible import check_date
 from partnercrm.students.models import Student
-from partnercrm.students.rules import MAX_GRADE, MIN_GRADE, normalise_class_letter
+from partnercrm.students.rules import BIRTH_DATES, MAX_GRADE, MIN_GRADE, normalise_class_letter
 
 DUPLICATE_LOCAL_ID = N_("The school already has a student with this roster id.")
 
@@ -42,6 +43,7 @@ def _check_student(school: Organization, data: StudentData) -> None:
         raise StudentError("The roster id and the full name are required.")
     if not MIN_GRADE <= data.grade <= MAX_GRADE:
         raise StudentError("The grade must be from 1 to 11.", "grade")
+    check_date(data.birth_date, BIRTH_DATES, StudentError, "birth_date")
 
 
 def find_student(school: Organization, local_id: str) -> Student | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from partnercrm.localtime import Period, to_local
+from partnercrm.web.forms import Form
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
@@ -25,7 +25,7 @@ def current_year() -> int:
     return to_local(datetime.now(UTC)).year
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """A year (the current local year when nothing is given) or an inclusive from/to period;
     a period, when given, is used instead of the year."""
 
