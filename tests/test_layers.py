@@ -33,6 +33,7 @@ LAYERS: dict[str, set[str]] = {
         "spreadsheets",
         "mail",
         "uploads",
+        "plausible",
         "data",
     },
 }
