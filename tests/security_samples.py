@@ -766,6 +766,9 @@ class Form:
     method: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Fields that carry a number: number inputs, inputs and boxes holding one, selects of
+    # numbers (ids of organizations, municipalities, students…).
+    numbers: set[str] = field(default_factory=set)
 
     def data(self) -> dict:
         """What a browser would send (file inputs get a small PDF)."""
@@ -777,6 +780,9 @@ class Form:
         for name in self.files:
             data[name] = (io.BytesIO(PDF), "document.pdf")
         return data
+
+
+_NUMBER = re.compile(r"-?\d+")
 
 
 class _FormParser(HTMLParser):
@@ -806,6 +812,8 @@ class _FormParser(HTMLParser):
             return
         if tag == "input":
             kind = attrs.get("type", "text").lower()
+            if kind == "number" or (kind != "file" and _NUMBER.fullmatch(attrs.get("value", ""))):
+                form.numbers.add(name)
             if kind == "file":
                 form.files.append(name)
             elif kind in ("checkbox", "radio"):
@@ -829,6 +837,8 @@ class _FormParser(HTMLParser):
             self._button_taken = True
 
     def _option(self, attrs):
+        if self._form is not None and _NUMBER.fullmatch(attrs.get("value", "")):
+            self._form.numbers.add(self._select)
         if self._select_value is None or "selected" in attrs:
             self._select_value = attrs.get("value", "")
 

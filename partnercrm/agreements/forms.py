@@ -25,6 +25,7 @@ from partnercrm.agreements.services import AgreementData
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label
+from partnercrm.web.integers import record_id
 
 BLANK_PARTY_ROWS = 2
 MIN_PARTY_ROWS = 3
@@ -133,5 +134,5 @@ class DocumentForm(FlaskForm):
 
 
 class LinkActivityForm(FlaskForm):
-    activity = SelectField(_l("Activity"), coerce=int, validators=[InputRequired()])
+    activity = SelectField(_l("Activity"), coerce=record_id, validators=[InputRequired()])
     submit = SubmitField(_l("Link"))

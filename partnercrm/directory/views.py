@@ -26,6 +26,7 @@ from partnercrm.directory.queries import (
 )
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
+from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import refusal_shown
 
@@ -59,7 +60,7 @@ def organizations():
     filters = {
         "q": request.args.get("q", "").strip(),
         "kind": request.args.get("kind", ""),
-        "municipality": request.args.get("municipality", type=int),
+        "municipality": request.args.get("municipality", type=record_id),
         "approval": request.args.get("approval", ""),
     }
     query = sa.select(Organization).options(sa.orm.joinedload(Organization.municipality))

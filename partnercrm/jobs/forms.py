@@ -32,6 +32,7 @@ from partnercrm.jobs.services import (
     JobData,
     YoungPersonData,
 )
+from partnercrm.web.integers import record_id
 
 TENTH = Decimal("0.1")
 MAX_PLACES = 10_000
@@ -59,7 +60,7 @@ class JobForm(FlaskForm):
         _l("Job title"), filters=[_strip], validators=[InputRequired(), Length(max=300)]
     )
     duties = TextAreaField(_l("Duties"), filters=[_strip], validators=[InputRequired()])
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()])
+    municipality = SelectField(_l("Municipality"), coerce=record_id, validators=[InputRequired()])
     address = StringField(
         _l("Address of the workplace"),
         filters=[_strip],
@@ -125,7 +126,7 @@ class JobForm(FlaskForm):
 class StudentApplicationForm(FlaskForm):
     """School staff: a student of their own roster."""
 
-    student = SelectField(_l("Student"), coerce=int, validators=[InputRequired()])
+    student = SelectField(_l("Student"), coerce=record_id, validators=[InputRequired()])
     submit = SubmitField(_l("Apply"))
 
 

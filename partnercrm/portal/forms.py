@@ -18,6 +18,7 @@ from partnercrm.accounts.forms import strong_password
 from partnercrm.directory.forms import valid_inn
 from partnercrm.portal.services import SignUpData
 from partnercrm.web.forms import blank_to_none, with_scheme
+from partnercrm.web.integers import optional_record_id
 
 
 class SignUpForm(FlaskForm):
@@ -40,7 +41,9 @@ class SignUpForm(FlaskForm):
         filters=[blank_to_none],
         validators=[DataRequired(), valid_inn],
     )
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
+    municipality = SelectField(
+        _l("Municipality"), coerce=optional_record_id, validators=[DataRequired()]
+    )
     industry = StringField(
         _l("Industry"), filters=[blank_to_none], validators=[DataRequired(), Length(max=200)]
     )

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
+from partnercrm.web.integers import RoutingMap
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,10 @@ _AFTER_COMMIT = "partnercrm.after_commit"
 
 
 class PartnerCRM(Flask):
-    """The application class: every view runs in its own unit of work."""
+    """The application class: every view runs in its own unit of work; ``<int:…>`` in a route
+    matches only numbers an id column holds (:mod:`partnercrm.web.integers`)."""
+
+    url_map_class = RoutingMap
 
     def dispatch_request(self):  # type: ignore[no-untyped-def]
         with unit_of_work():
