@@ -30,8 +30,9 @@ from flask import current_app, url_for
 from partnercrm.accounts.rules import Role
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db, limiter
+from tests import pdfs
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdfs.pdf("security")
 STAFF_ROLES = (
     Role.COORDINATOR,
     Role.SCHOOL,
