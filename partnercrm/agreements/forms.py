@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from partnercrm.agreements.labels import KIND_LABELS
+from partnercrm.agreements.models import number_key
 from partnercrm.agreements.rules import CooperationKind
 from partnercrm.agreements.services import AgreementData
 from partnercrm.directory.fields import OrganizationField
@@ -34,6 +35,13 @@ MIN_PARTY_ROWS = 3
 def _strip(value):
     if isinstance(value, str):
         return value.strip() or None
+    return value
+
+
+def _number(value):
+    # Runs of spaces are one space: the number as the parties' number key compares it.
+    if isinstance(value, str):
+        return number_key(value) or None
     return value
 
 
@@ -57,7 +65,7 @@ class CheckboxesField(SelectMultipleField):
 
 class AgreementForm(FlaskForm):
     number = StringField(
-        _l("Number"), filters=[_strip], validators=[InputRequired(), Length(max=100)]
+        _l("Number"), filters=[_number], validators=[InputRequired(), Length(max=100)]
     )
     subject = TextAreaField(
         _l("Subject of the agreement"), filters=[_strip], validators=[InputRequired()]
