@@ -15,7 +15,8 @@ and carries nothing that acts by itself or hides another file:
   and streams of ``/Type /EmbeddedFile`` (file attachment annotations included).
 
 The walk follows references from the trailer (not one dictionary the file says is the catalog),
-each object once (a visited set of object numbers), with a bound on the objects walked.
+each object once (a visited set of object numbers), with a bound on the objects walked: a file
+with more is refused as too complex to check.
 Unreachable objects are not looked at: no viewer reaches them either. Standard library and pypdf
 only; nothing of the app.
 """
@@ -32,8 +33,11 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 log = logging.getLogger(__name__)
 
 # A scanned document of a hundred pages has a few hundred objects; a long text document with
-# fonts and annotations a few thousand. Past this the file is not checked further (refused).
-MAX_OBJECTS = 200_000
+# fonts and annotations a few thousand. pypdf reads some 10,000 objects a second: past this
+# bound the file is refused as too complex to check (a worker is not held for long).
+MAX_OBJECTS = 50_000
+# Dictionaries and arrays walked, the ones written inside other objects included.
+MAX_NODES = 1_000_000
 
 SCRIPT_KEYS = frozenset({"/JS", "/JavaScript", "/XFA", "/RichMedia"})
 AUTOMATIC_KEYS = frozenset({"/AA"})
@@ -42,7 +46,8 @@ ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/GoToE", "/ImportData"})
 
 
 class Problem(Enum):
-    DAMAGED = "damaged"  # does not parse, has no pages, or too many objects to check
+    DAMAGED = "damaged"  # does not parse, or has no page
+    TOO_COMPLEX = "too complex"  # more objects than we check
     PROTECTED = "protected"  # needs a password to open
     ACTIVE = "active"  # scripts or actions that run by themselves
     EMBEDDED = "embedded"  # files inside the file
@@ -58,8 +63,6 @@ def problem_of(data: bytes) -> Problem | None:
             return Problem.PROTECTED
         root = reader.trailer["/Root"].get_object()
         if not isinstance(root, DictionaryObject) or "/Pages" not in root:
-            return Problem.DAMAGED
-        if len(reader.pages) < 1:
             return Problem.DAMAGED
         return _walk(reader.trailer)
     except Exception as error:  # noqa: BLE001 — any failure to parse is a damaged file
@@ -77,9 +80,12 @@ def _opens_without_password(reader: PdfReader) -> bool:
 
 
 def _walk(trailer: DictionaryObject) -> Problem | None:
+    """The first problem of the objects reachable from ``trailer``; a document without a
+    reachable page is damaged. (Counting pages by the walk, not ``reader.pages``: pypdf's page
+    list takes seconds on a tree of thousands of pages.)"""
     visited: set[tuple[int, int]] = set()
     stack: list[object] = [trailer]
-    walked = 0
+    walked = pages = 0
     while stack:
         node = stack.pop()
         if isinstance(node, IndirectObject):
@@ -87,19 +93,22 @@ def _walk(trailer: DictionaryObject) -> Problem | None:
             if key in visited:
                 continue
             visited.add(key)
+            if len(visited) > MAX_OBJECTS:
+                return Problem.TOO_COMPLEX
             node = node.get_object()
         if isinstance(node, DictionaryObject):  # stream objects included
             walked += 1
             problem = _dictionary_problem(node)
             if problem is not None:
                 return problem
+            pages += node.get("/Type") == "/Page"
             stack.extend(dict.values(node))  # references unresolved: each resolved once above
         elif isinstance(node, ArrayObject):
             walked += 1
             stack.extend(list.__iter__(node))
-        if walked > MAX_OBJECTS:
-            return Problem.DAMAGED
-    return None
+        if walked > MAX_NODES:
+            return Problem.TOO_COMPLEX
+    return None if pages else Problem.DAMAGED
 
 
 def _dictionary_problem(node: DictionaryObject) -> Problem | None:

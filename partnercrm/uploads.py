@@ -47,6 +47,10 @@ PDF_PROBLEMS = {
     pdfs.Problem.DAMAGED: N_(
         "The PDF file is damaged and cannot be read. Save or scan the document again."
     ),
+    pdfs.Problem.TOO_COMPLEX: N_(
+        "The PDF file has too many parts to be checked (over %(objects)d objects). Save it "
+        "again smaller, e.g. print it to PDF or split it."
+    ),
     pdfs.Problem.PROTECTED: N_(
         "The PDF file is protected by a password. Save the document again without one."
     ),
@@ -88,7 +92,8 @@ def check_pdf(data: bytes, max_bytes: int = MAX_PDF_BYTES, field: str | None = N
         raise UploadError(NOT_A_PDF, field)
     problem = pdfs.problem_of(data)
     if problem is not None:
-        raise UploadError(PDF_PROBLEMS[problem], field)
+        params = {"objects": pdfs.MAX_OBJECTS} if problem is pdfs.Problem.TOO_COMPLEX else {}
+        raise UploadError(PDF_PROBLEMS[problem], field, **params)
 
 
 def new_stored_name() -> str:

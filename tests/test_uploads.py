@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 import time_machine
+from pypdf import PdfWriter
 
 from partnercrm import pdfs as pdfs_module
 from partnercrm import uploads
@@ -80,10 +81,22 @@ def test_a_pdf_without_a_user_password_is_accepted():
 
 def test_the_walk_is_bounded(monkeypatch):
     """Every reachable object is walked once (the page tree refers back to its parent), and
-    no more than the bound."""
+    no more than the bounds."""
     assert pdfs_module.problem_of(PDF) is None
     monkeypatch.setattr(pdfs_module, "MAX_OBJECTS", 2)
-    assert pdfs_module.problem_of(PDF) is pdfs_module.Problem.DAMAGED
+    with pytest.raises(uploads.UploadError, match="too many parts") as refused:
+        uploads.check_pdf(PDF)
+    assert refused.value.params == {"objects": 2}
+    monkeypatch.setattr(pdfs_module, "MAX_OBJECTS", 1000)
+    monkeypatch.setattr(pdfs_module, "MAX_NODES", 3)
+    assert pdfs_module.problem_of(PDF) is pdfs_module.Problem.TOO_COMPLEX
+
+
+def test_a_pdf_without_a_page_is_damaged():
+    empty = io.BytesIO()
+    PdfWriter().write(empty)
+    with pytest.raises(uploads.UploadError, match="damaged"):
+        uploads.check_pdf(empty.getvalue())
 
 
 def test_size_limit_of_the_file_itself():
