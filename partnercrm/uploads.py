@@ -1,5 +1,7 @@
 """Uploaded documents (PDF): checked by content, limited in size, stored under a server-made
-name, served only as an attachment (DESIGN §5).
+name, served only as an attachment (DESIGN §5). The content check parses the file
+(:mod:`partnercrm.pdfs`): a file that does not parse, or that carries scripts, automatic
+actions or embedded files, is refused.
 
 The checks and names (``check_pdf``, ``new_stored_name``, ``is_stored_name``,
 ``download_filename``) are pure; saving and sending need the app for the upload folder. A stored
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from partnercrm import pdfs
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 
@@ -40,6 +43,26 @@ NOT_A_PDF = N_("The file is not a PDF document. Upload a PDF (a scan or an expor
 EMPTY_FILE = N_("The file is empty.")
 TOO_LARGE = N_("The file is too large: the limit is 10 MB.")
 NO_FILE = N_("Choose a file to upload.")
+PDF_PROBLEMS = {
+    pdfs.Problem.DAMAGED: N_(
+        "The PDF file is damaged and cannot be read. Save or scan the document again."
+    ),
+    pdfs.Problem.TOO_COMPLEX: N_(
+        "The PDF file has too many parts to be checked (over %(objects)d objects). Save it "
+        "again smaller, e.g. print it to PDF or split it."
+    ),
+    pdfs.Problem.PROTECTED: N_(
+        "The PDF file is protected by a password. Save the document again without one."
+    ),
+    pdfs.Problem.ACTIVE: N_(
+        "The PDF file contains scripts or actions that run by themselves (JavaScript, actions "
+        "on opening, launching programs). Save the document again without them, e.g. print it "
+        "to PDF."
+    ),
+    pdfs.Problem.EMBEDDED: N_(
+        "The PDF file contains embedded files. Upload the document without attachments."
+    ),
+}
 
 
 class UploadError(UserError):
@@ -57,8 +80,9 @@ def check_pdf(data: bytes, max_bytes: int = MAX_PDF_BYTES, field: str | None = N
     """Accept ``data`` only if it is a PDF by content and within ``max_bytes``; a refusal names
     the form ``field`` of the file.
 
-    A PDF starts with ``%PDF-`` and has ``%%EOF`` in its last kilobyte; the name and the
-    Content-Type the browser sent prove nothing and are not looked at.
+    A PDF starts with ``%PDF-``, has ``%%EOF`` in its last kilobyte and parses, with nothing
+    that acts by itself or hides another file (:func:`partnercrm.pdfs.problem_of`); the name
+    and the Content-Type the browser sent prove nothing and are not looked at.
     """
     if not data:
         raise UploadError(EMPTY_FILE, field)
@@ -66,6 +90,10 @@ def check_pdf(data: bytes, max_bytes: int = MAX_PDF_BYTES, field: str | None = N
         raise FileTooLarge(TOO_LARGE, field)
     if not data.startswith(PDF_HEADER) or PDF_EOF not in data[-EOF_WINDOW:]:
         raise UploadError(NOT_A_PDF, field)
+    problem = pdfs.problem_of(data)
+    if problem is not None:
+        params = {"objects": pdfs.MAX_OBJECTS} if problem is pdfs.Problem.TOO_COMPLEX else {}
+        raise UploadError(PDF_PROBLEMS[problem], field, **params)
 
 
 def new_stored_name() -> str:

@@ -30,8 +30,9 @@ from flask import current_app, url_for
 from partnercrm.accounts.rules import Role
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db, limiter
+from tests import pdfs
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdfs.pdf("security")
 STAFF_ROLES = (
     Role.COORDINATOR,
     Role.SCHOOL,
@@ -790,6 +791,9 @@ class Form:
     method: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Fields that carry a number: number inputs, inputs and boxes holding one, selects of
+    # numbers (ids of organizations, municipalities, students…).
+    numbers: set[str] = field(default_factory=set)
 
     def data(self) -> dict:
         """What a browser would send (file inputs get a small PDF)."""
@@ -801,6 +805,9 @@ class Form:
         for name in self.files:
             data[name] = (io.BytesIO(PDF), "document.pdf")
         return data
+
+
+_NUMBER = re.compile(r"-?\d+")
 
 
 class _FormParser(HTMLParser):
@@ -830,6 +837,8 @@ class _FormParser(HTMLParser):
             return
         if tag == "input":
             kind = attrs.get("type", "text").lower()
+            if kind == "number" or (kind != "file" and _NUMBER.fullmatch(attrs.get("value", ""))):
+                form.numbers.add(name)
             if kind == "file":
                 form.files.append(name)
             elif kind in ("checkbox", "radio"):
@@ -853,6 +862,8 @@ class _FormParser(HTMLParser):
             self._button_taken = True
 
     def _option(self, attrs):
+        if self._form is not None and _NUMBER.fullmatch(attrs.get("value", "")):
+            self._form.numbers.add(self._select)
         if self._select_value is None or "selected" in attrs:
             self._select_value = attrs.get("value", "")
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from partnercrm.agreements.models import AgreementDocument
 from partnercrm.extensions import db
+from tests import pdfs
 from tests.test_agreement_support import (
     client_for,
     make_agreement,
@@ -22,30 +23,8 @@ from tests.test_agreement_support import (
 
 
 def small_pdf(text: str = "Agreement") -> bytes:
-    """A real one-page PDF with a correct cross-reference table."""
-    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    """A real one-page PDF (tests/pdfs.py); ``text`` makes versions differ."""
+    return pdfs.pdf(text)
 
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + b"\0" * 64
@@ -127,6 +106,29 @@ def test_anything_but_a_pdf_is_refused(app, world, instance, content, name):
     client = client_for(app, world.school_user)
     response = upload(client, agreement.id, content, name)
     assert response.status_code == 400
+    assert documents(agreement.id) == []
+    folder = instance / "uploads" / "agreements"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (pdfs.with_open_action_javascript(), "содержит сценарии или действия"),
+        (pdfs.with_launch_link(), "содержит сценарии или действия"),
+        (pdfs.with_embedded_file(), "содержит вложенные файлы"),
+        (pdfs.damaged(), "повреждён"),
+        (pdfs.truncated(), "повреждён"),
+    ],
+)
+def test_a_pdf_that_acts_hides_files_or_does_not_parse_is_refused(
+    app, world, instance, content, message
+):
+    agreement = make_agreement([world.school, world.employer])
+    client = client_for(app, world.school_user)
+    response = upload(client, agreement.id, content, "договор.pdf")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
     assert documents(agreement.id) == []
     folder = instance / "uploads" / "agreements"
     assert not folder.exists() or list(folder.iterdir()) == []

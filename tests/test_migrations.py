@@ -271,3 +271,87 @@ def test_reminders_become_one_per_party_on_sqlite(tmp_path):
 
 def test_reminders_become_one_per_party_on_postgresql(empty_postgres_database):
     reminders_across_0012(empty_postgres_database)
+
+
+def party_numbers_across_0013(url: str) -> None:
+    """0013: every party row gets its agreement's number key, unique per organization; of two
+    old agreements with one number and a common party the later one's row keeps none."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    now = datetime(2021, 10, 1, 6)
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(sa.text("INSERT INTO municipality VALUES (1, 'Город', 'Городской округ', 'ГО')"))
+            run(
+                sa.text(
+                    "INSERT INTO organization (id, kind, code, name, municipality_id,"
+                    " created_at, updated_at)"
+                    " VALUES (:id, 'school', :code, :code, 1, :now, :now)"
+                ),
+                [{"id": number, "code": f"S{number}", "now": now} for number in (1, 2, 3)],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO agreement (id, number, subject, sequence, created_at,"
+                    " updated_at) VALUES (:id, :number, 'x', 0, :now, :now)"
+                ),
+                [
+                    {"id": id_, "number": number, "now": now}
+                    for id_, number in ((1, "12 / 2021"), (2, " 12  /  2021"), (3, "N3"))
+                ],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO agreement_party (agreement_id, organization_id)"
+                    " VALUES (:agreement, :party)"
+                ),
+                [
+                    {"agreement": agreement, "party": party}
+                    for agreement, parties in ((1, (1, 2)), (2, (2, 3)), (3, (1, 3)))
+                    for party in parties
+                ],
+            )
+
+        upgrade(revision="0013")
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT agreement_id, organization_id, number_key FROM agreement_party"
+                    " ORDER BY agreement_id, organization_id"
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (1, 1, "12 / 2021"),
+            (1, 2, "12 / 2021"),
+            (2, 2, None),  # the number agreement 1 has with party 2
+            (2, 3, "12 / 2021"),
+            (3, 1, "N3"),
+            (3, 3, "N3"),
+        ]
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE agreement_party SET number_key = '12 / 2021'"
+                    " WHERE agreement_id = 3 AND organization_id = 1"
+                )
+            )
+
+        downgrade(revision="0012")
+        columns = {
+            column["name"] for column in sa.inspect(db.engine).get_columns("agreement_party")
+        }
+        assert "number_key" not in columns
+        with db.engine.connect() as connection:
+            count = connection.execute(sa.text("SELECT COUNT(*) FROM agreement_party")).scalar()
+        assert count == 6
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_party_numbers_become_unique_on_sqlite(tmp_path):
+    party_numbers_across_0013(f"sqlite:///{tmp_path / 'numbers.sqlite3'}")
+
+
+def test_party_numbers_become_unique_on_postgresql(empty_postgres_database):
+    party_numbers_across_0013(empty_postgres_database)

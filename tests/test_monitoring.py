@@ -32,6 +32,7 @@ from partnercrm.monitoring.rules import (
     report_state,
     submitted_late,
 )
+from tests import pdfs
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.conftest import RequestScopedClient, csrf_token, request_scoped_client
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory
@@ -145,7 +146,7 @@ def held_excursion(people, students, day=date(2021, 3, 15)):
     return activity
 
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = pdfs.pdf("municipal plan")
 
 
 @pytest.fixture(autouse=True)

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from partnercrm.accounts.rules import Role
 from partnercrm.extensions import db
+from tests import security_numbers as numbers
 from tests import security_samples
-from tests.conftest import request_scoped_client
+from tests.conftest import csrf_token, request_scoped_client
 from tests.security_samples import (
     AWAITING_APPROVAL,
     STAFF_ROLES,
@@ -408,13 +409,17 @@ class FormSource:
         self.app, self.readers, self.pages = app, readers, {}
 
     def data(self, world, rule, url: str, tenant=None) -> dict:
+        form = self.form(world, rule, url, tenant)
+        return form.data() if form is not None else {}
+
+    def form(self, world, rule, url: str, tenant=None):
         path = urlsplit(url).path
         for reader in self.readers:
             for page_url in self._candidate_pages(world, rule, url, tenant or world.b):
                 for form in self._forms(reader, page_url):
                     if form.method == "post" and form.action == path:
-                        return form.data()
-        return {}
+                        return form
+        return None
 
     def _candidate_pages(self, world, rule, url, tenant):
         if "GET" in rule.methods:
@@ -721,6 +726,142 @@ def test_new_records_belong_to_the_creators_tenant(app, world, clients, owners, 
     walk.finish()
 
 
+# --- huge numbers (issue #14, item 5) ---
+
+# Every integer in a URL, a query string or a form, past what the database holds: refused
+# with 400 or 404 (or ignored, as a filter that matches nothing), never a 500, never a
+# traceback in the log. tests/security_numbers.py says where the numbers are found.
+HUGE_IDENTITIES = ["anonymous", Role.ADMIN, *STAFF_ROLES]
+
+
+class HugeWalk(Walk):
+    """A walk that also fails a request that logs a traceback."""
+
+    def __init__(self, caplog, changes_expected: bool = False):
+        super().__init__(changes_expected)
+        self.caplog = caplog
+
+    def request(self, client, rule, method: str, url: str, **kwargs):
+        logged = len(self.caplog.records)
+        response, changed = super().request(client, rule, method, url, **kwargs)
+        for record in self.caplog.records[logged:]:
+            self.check(
+                not record.exc_info,
+                rule.endpoint,
+                f"{method} {url} logged a traceback: {record.getMessage()}",
+            )
+            # The 400 of partnercrm/web/errors.py is a net: every number is checked before.
+            self.check(
+                record.name != "partnercrm.web.errors",
+                rule.endpoint,
+                f"{method} {url} reached the database: {record.getMessage()}",
+            )
+        if response is not None:
+            self.check(
+                response.status_code < 500,
+                rule.endpoint,
+                f"{method} {url} answered {response.status_code}",
+            )
+        return response, changed
+
+
+def identity_client(app, clients, who):
+    if who != "anonymous":
+        return clients[who]
+    client = request_scoped_client(app)
+    client.csrf = csrf_token(client)
+    return client
+
+
+def query_names_found(app, world, client, walk) -> tuple[dict[str, set[str]], set[str]]:
+    """Every page the client reads (with real objects): the query keys its links and GET
+    forms send to each path, and the paths that answered 200."""
+    found: dict[str, set[str]] = {}
+    readable = set()
+    for rule, url in walk.urls(app, world, world.a, {"GET"}):
+        if rule.endpoint.endswith("static"):
+            continue
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        readable.add(url)
+        if response.mimetype == "text/html":
+            path = urlsplit(url).path
+            for target, names in numbers.query_names_on_page(response.get_data(True), path).items():
+                found.setdefault(target, set()).update(names)
+    return found, readable
+
+
+def query_names(app, rule, url: str, found: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """The query arguments to try on ``url`` one at a time — those its pages send, its view's
+    module reads, the pagination's, Flask-Admin's own and its filters' — and all at once:
+    those and whatever the view's package reads."""
+    each = found.get(urlsplit(url).path, set()) | numbers.query_names_in_source(app, rule.endpoint)
+    each |= numbers.PAGINATION
+    view = admin_model_view(app, rule.endpoint)
+    if view is not None:
+        each |= numbers.admin_query_names(view, rule.endpoint)
+    together = each | numbers.query_names_in_source(app, rule.endpoint, domain=True)
+    not_queried = set(rule_arguments(rule)) | {"csrf_token"}
+    return each - not_queried, together - not_queried
+
+
+def test_the_huge_number_walk_finds_the_known_integers(app, world, clients):
+    """The finders are not vacuous: the integers of the issue's reproductions are found."""
+    walk = Walk()
+    found, _readable = query_names_found(app, world, clients[Role.ADMIN], walk)
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+
+    def names(endpoint):
+        url = build_url(app, world, world.a, rules[endpoint])
+        return query_names(app, rules[endpoint], url, found)[0]
+
+    assert {"municipality", "organization", "expires", "page"} <= names("agreements.index")
+    assert {"municipality", "plan_item"} <= names("activities.index")
+    assert {"municipality", "page"} <= names("feeds.public_feed")
+    assert {"municipality", "age", "page"} <= names("jobs_api.jobs")
+    assert {"municipality", "school", "year"} <= names("indicators.report")
+    assert numbers.int_url_arguments(rules["monitoring.report"]) == [
+        "campaign_id",
+        "municipality_id",
+    ]
+    walk.finish()
+
+
+@pytest.mark.parametrize("who", HUGE_IDENTITIES)
+def test_huge_numbers_in_urls_never_end_in_a_server_error(app, world, clients, who, caplog):
+    """Every integer URL argument and every query argument, one at a time and all at once."""
+    client = identity_client(app, clients, who)
+    walk = HugeWalk(caplog)
+    found, readable = query_names_found(app, world, client, walk)
+    for rule, url in walk.urls(app, world, world.a, {"GET", *STATE_CHANGING}):
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods & STATE_CHANGING)[0]
+        data = None if method == "GET" else {"csrf_token": client.csrf}
+        for name in numbers.int_url_arguments(rule):
+            for value in numbers.HUGE:
+                huge_url = build_url(app, world, world.a, rule, **{name: int(value)})
+                walk.request(client, rule, method, huge_url, data=data)
+        if url not in readable:
+            continue  # the role may not read the page: its view reads no query argument
+        each, together = query_names(app, rule, url, found)
+        for value in numbers.HUGE:
+            walk.request(client, rule, "GET", with_query(url, dict.fromkeys(together, value)))
+        if each <= numbers.PAGINATION:
+            continue  # nothing of its own that could refuse the rest before they are read
+        for name in sorted(each):
+            for value in numbers.HUGE_ONE_AT_A_TIME:
+                walk.request(client, rule, "GET", with_query(url, {name: value}))
+    if who != "anonymous":
+        assert_still_logged_in(client, who)
+    walk.finish()
+
+
+def with_query(url: str, values: dict) -> str:
+    parts = urlsplit(url)
+    query = {**dict(parse_qsl(parts.query, keep_blank_values=True)), **values}
+    return parts._replace(query=urlencode(query)).geturl()
+
+
 # --- bad input ---
 
 # Every field of a form blank, or a negative number: refused with a message, never a 500
@@ -755,4 +896,42 @@ def test_bad_input_never_ends_in_a_server_error(app, world, role, clients, owner
                     f"POST {url} as {role} with every field {value!r} answered "
                     f"{response.status_code}",
                 )
+    walk.finish()
+
+
+@pytest.mark.parametrize("who", HUGE_IDENTITIES)
+def test_huge_numbers_in_forms_never_end_in_a_server_error(
+    app, world, clients, owners, who, caplog
+):
+    """Every form field that carries a number (organization and municipality pickers, counts,
+    years…), huge, the other fields as the form shows them: one at a time and all at once.
+    Tenant b's users post to their own objects, as in the bad input pass above."""
+    if who == "anonymous":
+        client, tenant = identity_client(app, clients, who), world.a
+    elif who is Role.ADMIN:
+        client, tenant = clients[Role.ADMIN], world.a
+    else:
+        client, tenant = owners["b"][STAFF_ROLES.index(who)], world.b
+    forms = FormSource(app, [client])
+    walk = HugeWalk(caplog, changes_expected=True)
+    posted = 0
+    for rule in walked_rules(app, STATE_CHANGING):
+        if rule.endpoint in NOT_POSTED:
+            continue
+        try:
+            url = build_url(app, world, tenant, rule)
+        except MissingSample as missing:
+            walk.fail(rule.endpoint, str(missing))
+            continue
+        form = forms.form(world, rule, url, tenant=tenant)
+        if form is None or not form.numbers - {"csrf_token"}:
+            continue
+        posted += 1
+        fields = sorted(form.numbers - {"csrf_token"})
+        attempts = [dict.fromkeys(fields, value) for value in numbers.HUGE]
+        attempts += [{name: value} for name in fields for value in numbers.HUGE_ONE_AT_A_TIME]
+        for huge in attempts:
+            data = {**form.data(), **huge, "csrf_token": client.csrf}
+            walk.request(client, rule, "POST", url, data=data)
+    walk.check(posted > 0, "walk", f"{who} found no form with a number to post")
     walk.finish()

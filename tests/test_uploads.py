@@ -10,11 +10,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 import time_machine
+from pypdf import PdfWriter
 
+from partnercrm import pdfs as pdfs_module
 from partnercrm import uploads
 from partnercrm.extensions import db
 from partnercrm.indicators.models import MunicipalPlan
 from partnercrm.monitoring.services import PLAN_DOCUMENTS
+from tests import pdfs
 from tests.test_monitoring import DECEMBER, PDF, fresh, people, post, upload_folder, web
 
 __all__ = ["people", "upload_folder", "web"]  # fixtures shared with test_monitoring
@@ -28,7 +31,8 @@ TEXT = b"Just a letter, not a document.\n%%EOF\n"
 
 def test_a_small_real_pdf_is_accepted():
     uploads.check_pdf(PDF)
-    uploads.check_pdf(b"%PDF-1.7\n" + b"x" * 5000 + b"\n%%EOF\r\n\x00\x00")
+    uploads.check_pdf(PDF + b"\r\n\x00\x00")  # bytes after the end-of-file marker
+    uploads.check_pdf(pdfs.with_open_at_first_page())  # opens at page 1: no action
 
 
 @pytest.mark.parametrize(
@@ -41,11 +45,58 @@ def test_a_small_real_pdf_is_accepted():
         b"  %PDF-1.4\n%%EOF\n",  # not at the start
         b"%PDF-1.4\n%%EOF\n" + b"x" * 2000,  # the marker is not near the end
         b"<html><script>alert(1)</script></html>",
+        b"%PDF-1.7\n" + b"x" * 5000 + b"\n%%EOF\r\n\x00\x00",  # the markers and nothing else
+        pdfs.damaged(),
+        pdfs.truncated(),
     ],
 )
 def test_anything_but_a_pdf_is_refused(data):
     with pytest.raises(uploads.UploadError):
         uploads.check_pdf(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (pdfs.with_open_action_javascript(), "scripts or actions"),
+        (pdfs.with_javascript_in_the_name_tree(), "scripts or actions"),
+        (pdfs.with_launch_link(), "scripts or actions"),
+        (pdfs.with_additional_actions(), "scripts or actions"),
+        (pdfs.with_open_action_uri(), "scripts or actions"),
+        (pdfs.with_embedded_file(), "embedded files"),
+        (pdfs.damaged(), "damaged"),
+        (pdfs.truncated(), "damaged"),
+        (pdfs.with_password("secret"), "protected by a password"),
+    ],
+)
+def test_a_pdf_is_parsed_and_refused_with_what_it_carries(data, problem):
+    with pytest.raises(uploads.UploadError, match=problem) as refused:
+        uploads.check_pdf(data, field="document")
+    assert refused.value.field == "document"
+
+
+def test_a_pdf_without_a_user_password_is_accepted():
+    uploads.check_pdf(pdfs.with_password(""))  # permissions only: anyone opens it
+
+
+def test_the_walk_is_bounded(monkeypatch):
+    """Every reachable object is walked once (the page tree refers back to its parent), and
+    no more than the bounds."""
+    assert pdfs_module.problem_of(PDF) is None
+    monkeypatch.setattr(pdfs_module, "MAX_OBJECTS", 2)
+    with pytest.raises(uploads.UploadError, match="too many parts") as refused:
+        uploads.check_pdf(PDF)
+    assert refused.value.params == {"objects": 2}
+    monkeypatch.setattr(pdfs_module, "MAX_OBJECTS", 1000)
+    monkeypatch.setattr(pdfs_module, "MAX_NODES", 3)
+    assert pdfs_module.problem_of(PDF) is pdfs_module.Problem.TOO_COMPLEX
+
+
+def test_a_pdf_without_a_page_is_damaged():
+    empty = io.BytesIO()
+    PdfWriter().write(empty)
+    with pytest.raises(uploads.UploadError, match="damaged"):
+        uploads.check_pdf(empty.getvalue())
 
 
 def test_size_limit_of_the_file_itself():
@@ -149,6 +200,26 @@ def test_upload_refused_by_content(web, people, upload_folder, content, filename
     assert stored_files(upload_folder) == []
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (pdfs.with_open_action_javascript(), "contains scripts or actions"),
+        (pdfs.with_embedded_file(), "contains embedded files"),
+        (pdfs.damaged(), "is damaged"),
+    ],
+)
+@time_machine.travel(DECEMBER, tick=False)
+def test_a_plan_document_that_acts_or_does_not_parse_is_refused(
+    web, people, upload_folder, content, message
+):
+    client = web(people["coord_a"])
+    response = upload(client, "/monitoring/plans/new", plan_form(people), content)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert fresh(MunicipalPlan) == []
+    assert stored_files(upload_folder) == []
+
+
 @time_machine.travel(DECEMBER, tick=False)
 def test_request_above_10_mb_is_413(web, people, upload_folder):
     client = web(people["coord_a"])
@@ -177,7 +248,7 @@ def test_replace_removes_the_old_file_and_a_refused_save_leaves_none(web, people
     upload(client, "/monitoring/plans/new", plan_form(people), PDF)
     plan = fresh(MunicipalPlan)[0]
     first = plan.document
-    second_pdf = PDF.replace(b"Catalog", b"Catalog /Lang (ru)")
+    second_pdf = pdfs.pdf("second version")
     response = upload(client, f"/monitoring/plans/{plan.id}/edit", plan_form(people), second_pdf)
     assert response.status_code == 302
     plan = fresh(MunicipalPlan)[0]

@@ -68,6 +68,7 @@ NOT_SHOWN = {
     "booking.request_key": "a key against double submission",
     "speaker_request.request_key": "a key against double submission",
     "feed_change.kind": "what changed, for the feeds' Last-Modified; no page shows it",
+    "agreement_party.number_key": "a copy of the agreement's number (shown) for its unique key",
 }
 # Columns holding links: they get a javascript: URL in front of the payload.
 LINK_COLUMNS = {"organization.website"}

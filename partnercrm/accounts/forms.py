@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from partnercrm.accounts.rules import password_problem
 from partnercrm.web.forms import Form
+from partnercrm.web.integers import optional_record_id
 
 
 def strong_password(form, field) -> None:
@@ -53,8 +54,12 @@ class UserForm(Form):
     )
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
-    organization = SelectField(_l("Organization"), coerce=int, validators=[Optional()])
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
+    organization = SelectField(
+        _l("Organization"), coerce=optional_record_id, validators=[Optional()]
+    )
+    municipality = SelectField(
+        _l("Municipality"), coerce=optional_record_id, validators=[Optional()]
+    )
     submit = SubmitField(_l("Save"))
 
 

@@ -35,6 +35,7 @@ from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.web.forms import Form, WithinBounds
+from partnercrm.web.integers import record_id
 
 
 class CheckboxesField(SelectMultipleField):
@@ -96,13 +97,13 @@ class ActivityForm(Form):
     capacity = IntegerField(
         _l("Capacity (students)"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )
-    presenters = SelectMultipleField(_l("Presenters"), coerce=int, validate_choice=False)
+    presenters = SelectMultipleField(_l("Presenters"), coerce=record_id, validate_choice=False)
     parents_count = IntegerField(
         _l("Parents who came"), validators=[Optional(), NumberRange(min=0, max=100000)]
     )
     professions = TextAreaField(_l("Professions presented"), validators=[Optional()])
     class_name = SelectField(_l("Grade and class"), validators=[Optional()])
-    schools = SelectMultipleField(_l("Visiting schools"), coerce=int, validate_choice=False)
+    schools = SelectMultipleField(_l("Visiting schools"), coerce=record_id, validate_choice=False)
     location = StringField(_l("Address or room"), validators=[Optional(), Length(max=500)])
     description = TextAreaField(_l("Description"), validators=[Optional()])
     status = RadioField(_l("Status"), choices=[(s.value, STATUS_LABELS[s]) for s in ActivityStatus])
@@ -167,8 +168,8 @@ class HeadcountForm(Form):
 class ParticipantsForm(Form):
     """The ticked students of the shown part of the roster (checked by the view)."""
 
-    student = SelectMultipleField(coerce=int, validate_choice=False)
-    shown = SelectMultipleField(coerce=int, validate_choice=False)
+    student = SelectMultipleField(coerce=record_id, validate_choice=False)
+    shown = SelectMultipleField(coerce=record_id, validate_choice=False)
     whole_class = SelectMultipleField(validate_choice=False)
 
 

@@ -20,6 +20,7 @@ from partnercrm.directory.queries import all_municipalities, find_organization, 
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import PlanItem
+from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 
 
@@ -60,8 +61,8 @@ def _list_filters() -> ListFilters:
         filters.kind = ActivityKind(args["kind"])
     if args.get("status") in {s.value for s in ActivityStatus}:
         filters.status = ActivityStatus(args["status"])
-    filters.municipality = args.get("municipality", type=int)
-    filters.plan_item = args.get("plan_item", type=int)
+    filters.municipality = args.get("municipality", type=record_id)
+    filters.plan_item = args.get("plan_item", type=record_id)
     for name, kinds in (
         ("school", (OrganizationKind.SCHOOL,)),
         ("host", None),

@@ -12,9 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, flash
 from flask_admin import Admin, AdminIndexView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.menu import MenuLink
 from flask_admin.model import typefmt
@@ -33,6 +34,8 @@ from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db, login_manager
 from partnercrm.jobs.models import SchoolHoliday
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+from partnercrm.web.integers import MAX_ID, record_id
+from partnercrm.web.pagination import MAX_PAGE
 from partnercrm.web.security import csp_nonce
 
 E = TypeVar("E", bound=StrEnum)
@@ -62,6 +65,37 @@ def _local_datetime(view, value: datetime, name: str) -> str:
     return current_app.jinja_env.filters["local_datetime"](value)
 
 
+def _is_record_id(value) -> bool:
+    try:
+        record_id(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _fits_a_column(value) -> bool:
+    """A filter's cleaned value an integer column can be compared with (not a number past
+    2^31, which PostgreSQL and, past 2^63, SQLite refuse)."""
+    values = value if isinstance(value, list) else [value]
+    return all(
+        not isinstance(item, int) or isinstance(item, bool) or -MAX_ID - 1 <= item <= MAX_ID
+        for item in values
+    )
+
+
+class BoundedAjaxLoader(QueryAjaxModelLoader):
+    """Flask-Admin's look-up as the admin types: the id, offset and limit it is sent stay
+    within what the database takes."""
+
+    def get_one(self, pk):
+        return super().get_one(pk) if _is_record_id(pk) else None
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10):
+        offset = min(max(offset or 0, 0), MAX_PAGE)
+        limit = min(max(limit or 0, 0), self.options.get("page_size", 10))
+        return super().get_list(term, offset, limit)
+
+
 class AdminOnly:
     """Anonymous users go to the login page, every other role gets 403."""
 
@@ -86,8 +120,29 @@ class BaseModelView(AdminOnly, ModelView):
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _local_datetime}
 
     def get_one(self, id: str):
-        """Ids come from the URL; one that is no number is no record (PostgreSQL would raise)."""
-        return super().get_one(id) if id.isdigit() else None
+        """Ids come from the URL; one that is no id (no number, or past what an id column
+        holds) is no record (the database would raise)."""
+        return super().get_one(id) if _is_record_id(id) else None
+
+    def _get_list_extra_args(self):
+        # ``?page=`` (from 0 here) becomes an OFFSET: bounded as the app's own lists are.
+        args = super()._get_list_extra_args()
+        return args.clone(page=min(max(args.page or 0, 0), MAX_PAGE))
+
+    def _get_list_filter_args(self):
+        """The filters of the query string, less integer filters past what a column holds
+        (with the message Flask-Admin gives for any invalid value)."""
+        filters = super()._get_list_filter_args()
+        if filters is None:
+            return None
+        kept = []
+        for index, name, value in filters:
+            flt = self._filters[index]
+            if _fits_a_column(flt.clean(value)):
+                kept.append((index, name, value))
+            else:
+                flash(self.get_invalid_value_msg(value, flt), "error")
+        return kept
 
 
 class UserView(BaseModelView):
@@ -141,7 +196,15 @@ class UserView(BaseModelView):
     form_columns = ("email", "full_name", "role", "organization", "municipality", "active")
     form_args = {"role": {"coerce": Role}}
     # Schools alone number in the hundreds: look organizations up as the admin types.
-    form_ajax_refs = {"organization": {"fields": ("name", "short_name", "code"), "page_size": 20}}
+    form_ajax_refs = {
+        "organization": BoundedAjaxLoader(
+            "organization",
+            db.session,
+            Organization,
+            fields=("name", "short_name", "code"),
+            page_size=20,
+        )
+    }
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
         """A change of scope or a deactivation ends the sessions opened before it."""

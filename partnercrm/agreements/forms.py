@@ -18,12 +18,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from partnercrm.agreements.labels import KIND_LABELS
+from partnercrm.agreements.models import number_key
 from partnercrm.agreements.rules import AGREEMENT_DATES, CooperationKind
 from partnercrm.agreements.services import AgreementData
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label
 from partnercrm.web.forms import Form, SubForm, WithinBounds
+from partnercrm.web.integers import record_id
 
 BLANK_PARTY_ROWS = 2
 MIN_PARTY_ROWS = 3
@@ -32,6 +34,13 @@ MIN_PARTY_ROWS = 3
 def _strip(value):
     if isinstance(value, str):
         return value.strip() or None
+    return value
+
+
+def _number(value):
+    # Runs of spaces are one space: the number as the parties' number key compares it.
+    if isinstance(value, str):
+        return number_key(value) or None
     return value
 
 
@@ -55,7 +64,7 @@ class CheckboxesField(SelectMultipleField):
 
 class AgreementForm(Form):
     number = StringField(
-        _l("Number"), filters=[_strip], validators=[InputRequired(), Length(max=100)]
+        _l("Number"), filters=[_number], validators=[InputRequired(), Length(max=100)]
     )
     subject = TextAreaField(
         _l("Subject of the agreement"), filters=[_strip], validators=[InputRequired()]
@@ -134,5 +143,5 @@ class DocumentForm(Form):
 
 
 class LinkActivityForm(Form):
-    activity = SelectField(_l("Activity"), coerce=int, validators=[InputRequired()])
+    activity = SelectField(_l("Activity"), coerce=record_id, validators=[InputRequired()])
     submit = SubmitField(_l("Link"))

@@ -23,12 +23,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from partnercrm.access.agreements import can_edit_agreement, can_make_agreement_between
 from partnercrm.agreements import services
-from partnercrm.agreements.models import Agreement, AgreementParty
+from partnercrm.agreements.models import Agreement, AgreementParty, number_key
 from partnercrm.agreements.rules import CooperationKind
+from partnercrm.database import savepoint
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.imports import values as v
@@ -48,6 +50,7 @@ CODE_MAX = 64
 TEXT_MAX = 5000
 KIND_VALUES = {kind.value: kind for kind in CooperationKind}
 _SEPARATORS = re.compile(r"[;,]")
+_NUMBER_TEXT = v.limited(services.NUMBER_MAX)
 
 # The services' refusals (English msgids) as the import reports them.
 RUSSIAN = {
@@ -117,6 +120,11 @@ def parse_kinds(cell) -> tuple[CooperationKind, ...]:
     return tuple(kinds)
 
 
+def _number(cell) -> str:
+    """The number as numbers are compared (runs of spaces one space)."""
+    return number_key(_NUMBER_TEXT(cell))
+
+
 def _first_party(values: dict[str, Any], failed: set[str]) -> list[tuple[str, str]]:
     """The key is the number with the first party's code."""
     if "parties" not in failed and values.get("parties"):
@@ -129,7 +137,7 @@ AGREEMENTS = Kind(
     (
         Column(
             "number",
-            v.limited(services.NUMBER_MAX),
+            _number,
             required=True,
             aliases=("номер", "номер договора"),
         ),
@@ -152,18 +160,20 @@ AGREEMENTS = Kind(
 
 
 def _existing(numbers) -> dict[str, list[Agreement]]:
-    """Agreements with these numbers, with their parties, by number."""
+    """Agreements with these numbers (by the parties' number key, or the number as it is where
+    a party has none), with their parties, by number as compared."""
     found: dict[str, list[Agreement]] = {}
     for chunk in chunks(set(numbers)):
+        keyed = sa.select(AgreementParty.agreement_id).where(AgreementParty.number_key.in_(chunk))
         for agreement in db.session.scalars(
             sa.select(Agreement)
-            .where(Agreement.number.in_(chunk))
+            .where(sa.or_(Agreement.number.in_(chunk), Agreement.id.in_(keyed)))
             .options(
                 selectinload(Agreement.parties).selectinload(AgreementParty.organization),
                 selectinload(Agreement.kinds),
             )
         ):
-            found.setdefault(agreement.number, []).append(agreement)
+            found.setdefault(number_key(agreement.number), []).append(agreement)
     return found
 
 
@@ -274,12 +284,23 @@ class AgreementImporter(Importer):
         if agreement is None:
             self.result.created += 1
             if not dry_run:
-                services.new_agreement(data, self.user)
+                self._written(row, lambda: services.new_agreement(data, self.user))
             return
         changed = services.differs(agreement, data)
         self.count_change(changed)
         if changed and not dry_run:
-            services.apply(agreement, data)
+            self._written(row, lambda: services.apply(agreement, data))
+
+    def _written(self, row: Row, write) -> None:
+        """Write one row in a savepoint: a number another agreement of a party took since
+        :meth:`check` (a form saved meanwhile) is that row's error, and the file is refused."""
+        try:
+            with savepoint(db.session):
+                write()
+        except IntegrityError as error:
+            if not services.is_number_clash(error):
+                raise
+            self.error(row, "number", RUSSIAN[services.NUMBER_TAKEN])
 
 
 def register(app: Flask) -> None:

@@ -11,6 +11,16 @@ from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import Model
 
+# The unique key of (party, number): its name is how a refused insert is recognised.
+PARTY_NUMBER_UNIQUE = "uq_agreement_party_number"
+
+
+def number_key(number: str) -> str:
+    """An agreement number as numbers are compared: runs of spaces (tabs, line breaks) are one
+    space, none at the ends. Letters keep their case, as they always have (``5-К`` is not
+    ``5-к``)."""
+    return " ".join((number or "").split())
+
 
 class Agreement(Model):
     """A cooperation agreement between two or more organizations (plan item 4)."""
@@ -67,10 +77,22 @@ class Agreement(Model):
 
 
 class AgreementParty(Model):
-    """An organization that is a party, with its role in the agreement (free text)."""
+    """An organization that is a party, with its role in the agreement (free text).
+
+    ``number_key`` is the agreement's number as compared (:func:`number_key`), kept on every
+    party by the agreements services: unique per organization, so no two agreements with the
+    same number share a party even when two saves (or an import beside a form) run at once.
+    Empty on rows written outside the services (bulk loads) and on the later of two clashing
+    agreements made before the key existed (migration 0013).
+    """
 
     __tablename__ = "agreement_party"
     __audited__ = True
+    # A copy of the agreement's number: its changes are the agreement's, audited there.
+    __audit_ignore__ = frozenset({"number_key"})
+    __table_args__ = (
+        sa.UniqueConstraint("organization_id", "number_key", name=PARTY_NUMBER_UNIQUE),
+    )
 
     agreement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True
@@ -79,6 +101,7 @@ class AgreementParty(Model):
         sa.ForeignKey("organization.id"), primary_key=True, index=True
     )
     role: Mapped[str | None] = mapped_column(sa.String(200))
+    number_key: Mapped[str | None] = mapped_column(sa.String(100))
 
     agreement: Mapped[Agreement] = relationship(back_populates="parties")
     organization: Mapped[Organization] = relationship()

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from partnercrm.accounts.models import User
 from partnercrm.activities.models import Activity
 from partnercrm.agreements.models import (
+    PARTY_NUMBER_UNIQUE,
     Agreement,
     AgreementDocument,
     AgreementKind,
     AgreementParty,
+    number_key,
 )
 from partnercrm.agreements.rules import AGREEMENT_DATES, CooperationKind
 from partnercrm.database import utcnow
@@ -131,29 +134,48 @@ def check_values(data: AgreementData, today: date) -> None:
 
 def find_by_number(number: str, organizations: list[Organization]) -> Agreement | None:
     """An agreement with ``number`` that one of ``organizations`` is a party to — the key of an
-    agreement, unique because :func:`check` refuses a second one."""
+    agreement, unique because :func:`check` refuses a second one and the parties' number key
+    (``uq_agreement_party_number``) refuses it under concurrency. Numbers are compared as
+    :func:`~partnercrm.agreements.models.number_key` writes them; a party without a key (a bulk
+    load) by the number as it is."""
     ids = [organization.id for organization in organizations if organization.id is not None]
     if not ids:
         return None
+    of_these = sa.select(AgreementParty.agreement_id).where(AgreementParty.organization_id.in_(ids))
     return db.session.scalars(
         sa.select(Agreement)
         .where(
-            Agreement.number == number,
-            Agreement.id.in_(
-                sa.select(AgreementParty.agreement_id).where(
-                    AgreementParty.organization_id.in_(ids)
-                )
-            ),
+            sa.or_(
+                Agreement.id.in_(of_these.where(AgreementParty.number_key == number_key(number))),
+                sa.and_(Agreement.number == number, Agreement.id.in_(of_these)),
+            )
         )
         .order_by(Agreement.id)
         .limit(1)
     ).first()
 
 
+def is_number_clash(error: IntegrityError) -> bool:
+    """Did the database refuse a second agreement with a number one of its parties has?"""
+    text = str(error.orig)
+    return PARTY_NUMBER_UNIQUE in text or "agreement_party.number_key" in text
+
+
+def flush_agreement() -> None:
+    """Flush; the parties' number key refusing a number taken meanwhile (another save, an
+    import) is the refusal :func:`check` gives."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if not is_number_clash(error):
+            raise
+        raise AgreementError(NUMBER_TAKEN, "number") from error
+
+
 def create_agreement(data: AgreementData, created_by: User | None = None) -> Agreement:
     check(data)
     agreement = new_agreement(data, created_by)
-    db.session.flush()
+    flush_agreement()
     return agreement
 
 
@@ -170,7 +192,7 @@ def update_agreement(agreement: Agreement, data: AgreementData) -> bool:
     assigned, so saving (or re-importing) the same values changes nothing."""
     check(data, agreement)
     changed = apply(agreement, data)
-    db.session.flush()
+    flush_agreement()
     return changed
 
 
@@ -215,6 +237,13 @@ def apply(agreement: Agreement, data: AgreementData) -> bool:
         elif party.role != role:
             party.role = role
             changed = True
+
+    # Every party carries the number's key (models.AgreementParty): a number taken by another
+    # agreement of one of them is refused by the database too.
+    key = number_key(agreement.number)
+    for party in agreement.parties:
+        if party.number_key != key:
+            party.number_key = key
 
     kinds = set(data.kinds)
     for row in list(agreement.kinds):

@@ -59,6 +59,7 @@ from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date, local_today
 from partnercrm.web.errors import render_error
+from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import refusal_shown
 
@@ -123,10 +124,10 @@ def _list_filters() -> queries.Filters:
         q=args.get("q", "").strip()[:200],
         status=AgreementStatus(status) if status in set(AgreementStatus) else None,
         party=args.get("party", "").strip()[:200],
-        municipality_id=args.get("municipality", type=int),
+        municipality_id=args.get("municipality", type=record_id),
         kind=CooperationKind(kind) if kind in set(CooperationKind) else None,
         expires_within=expires,
-        organization_id=args.get("organization", type=int),
+        organization_id=args.get("organization", type=record_id),
     )
 
 

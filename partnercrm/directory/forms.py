@@ -7,6 +7,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Valid
 from partnercrm.directory.labels import KIND_LABELS
 from partnercrm.directory.rules import OrganizationKind, is_valid_inn
 from partnercrm.web.forms import Form, blank_to_none, with_scheme
+from partnercrm.web.integers import optional_record_id
 
 
 def valid_inn(form, field) -> None:
@@ -34,7 +35,9 @@ class OrganizationForm(Form):
     short_name = StringField(
         _l("Short name"), filters=[blank_to_none], validators=[Optional(), Length(max=200)]
     )
-    municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
+    municipality_id = SelectField(
+        _l("Municipality"), coerce=optional_record_id, validators=[DataRequired()]
+    )
     inn = StringField(_l("INN"), filters=[blank_to_none], validators=[Optional(), valid_inn])
     address = StringField(
         _l("Address"), filters=[blank_to_none], validators=[Optional(), Length(max=500)]

@@ -29,6 +29,7 @@ from partnercrm.directory.queries import (
 )
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
+from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import refusal_shown
 
@@ -62,7 +63,7 @@ def organizations():
     filters = {
         "q": request.args.get("q", "").strip(),
         "kind": request.args.get("kind", ""),
-        "municipality": request.args.get("municipality", type=int),
+        "municipality": request.args.get("municipality", type=record_id),
         "approval": request.args.get("approval", ""),
     }
     query = (

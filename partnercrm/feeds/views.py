@@ -44,6 +44,7 @@ from partnercrm.feeds.ical import render
 from partnercrm.feeds.labels import OTHER_KIND_LABELS
 from partnercrm.feeds.queries import FeedKind
 from partnercrm.feeds.signing import signature_matches
+from partnercrm.web.integers import record_id
 
 bp = Blueprint("feeds", __name__, url_prefix="/calendar")
 
@@ -66,7 +67,8 @@ def _municipality() -> Municipality | None:
     value = request.args.get("municipality", "")
     if not value:
         return None
-    municipality = db.session.get(Municipality, int(value)) if value.isdigit() else None
+    number = request.args.get("municipality", type=record_id)
+    municipality = db.session.get(Municipality, number) if number is not None else None
     if municipality is None:
         abort(404)
     return municipality
@@ -116,7 +118,7 @@ def _answer(feed: Feed, cache_control: str) -> Response:
 def calendar():
     public_kinds = [kind for kind in FeedKind if kind in queries.PUBLIC_KINDS]
     selected_kinds = request.args.getlist("kind")
-    municipality = request.args.get("municipality", type=int)
+    municipality = request.args.get("municipality", type=record_id)
     public_args = {
         "kind": [kind.value for kind in public_kinds if kind.value in selected_kinds],
         "municipality": municipality,

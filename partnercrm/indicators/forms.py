@@ -10,6 +10,7 @@ from wtforms.validators import AnyOf, Optional
 
 from partnercrm.indicators.export import FORMATS
 from partnercrm.web.forms import blank_to_none
+from partnercrm.web.integers import id_range
 from partnercrm.web.periods import PeriodForm
 
 # Indicators a chart or a drill-down can show: those with a value per municipality (1) or
@@ -23,9 +24,11 @@ class ReportForm(PeriodForm):
     """The report page: period, scope (municipality, school) and the chart's indicator."""
 
     municipality = IntegerField(
-        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
     )
-    school = IntegerField(_l("School"), filters=[blank_to_none], validators=[Optional()])
+    school = IntegerField(
+        _l("School"), filters=[blank_to_none], validators=[Optional(), id_range()]
+    )
     indicator = IntegerField(
         _l("Indicator"), default=2, validators=[AnyOf(CHART_NUMBERS, message=UNKNOWN_INDICATOR)]
     )
@@ -39,13 +42,13 @@ class DrillDownForm(PeriodForm):
 
 class RoadmapForm(PeriodForm):
     municipality = IntegerField(
-        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
     )
 
 
 class ExportForm(PeriodForm):
     municipality = IntegerField(
-        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
     )
     format = StringField(
         _l("Format"),

@@ -34,6 +34,7 @@ from partnercrm.jobs.services import (
 )
 from partnercrm.students.rules import BIRTH_DATES
 from partnercrm.web.forms import Form, WithinBounds
+from partnercrm.web.integers import record_id
 
 TENTH = Decimal("0.1")
 MAX_PLACES = 10_000
@@ -61,7 +62,7 @@ class JobForm(Form):
         _l("Job title"), filters=[_strip], validators=[InputRequired(), Length(max=300)]
     )
     duties = TextAreaField(_l("Duties"), filters=[_strip], validators=[InputRequired()])
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()])
+    municipality = SelectField(_l("Municipality"), coerce=record_id, validators=[InputRequired()])
     address = StringField(
         _l("Address of the workplace"),
         filters=[_strip],
@@ -127,7 +128,7 @@ class JobForm(Form):
 class StudentApplicationForm(Form):
     """School staff: a student of their own roster."""
 
-    student = SelectField(_l("Student"), coerce=int, validators=[InputRequired()])
+    student = SelectField(_l("Student"), coerce=record_id, validators=[InputRequired()])
     submit = SubmitField(_l("Apply"))
 
 

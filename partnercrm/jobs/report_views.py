@@ -23,6 +23,7 @@ from partnercrm.extensions import db
 from partnercrm.jobs.report import JobReport, job_report
 from partnercrm.spreadsheets import to_csv, to_xlsx
 from partnercrm.web.forms import blank_to_none
+from partnercrm.web.integers import id_range
 from partnercrm.web.periods import PeriodForm, read, year_bounds
 
 bp = Blueprint("job_report", __name__, url_prefix="/jobs/report")
@@ -38,7 +39,7 @@ class JobReportForm(PeriodForm):
     the format; from the query string."""
 
     municipality = IntegerField(
-        _l("Municipality"), filters=[blank_to_none], validators=[Optional()]
+        _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
     )
     format = StringField(
         _l("Format"),
@@ -102,7 +103,8 @@ def report():
     form = read(JobReportForm, request.args)
     own = scope_municipality_id(user)
     municipalities = all_municipalities() if own is None else []
-    municipality_id = form.municipality.data if form.municipality.data is not None else own
+    asked = None if form.municipality.errors else form.municipality.data
+    municipality_id = asked if asked is not None else own
     place = None
     if municipality_id is not None:
         place = db.session.get(Municipality, municipality_id)

@@ -19,6 +19,7 @@ from partnercrm.monitoring.services import (
     REASON_TOO_LONG,
 )
 from partnercrm.web.forms import Form, WithinBounds, blank_to_none
+from partnercrm.web.integers import optional_record_id
 
 YEAR_MESSAGE = _l("The year must be from 2000 to 2100.")
 DATE_MESSAGE = _l("Enter a date.")
@@ -35,7 +36,9 @@ def _year_field(label=None):
 
 
 class PlanForm(Form):
-    municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
+    municipality_id = SelectField(
+        _l("Municipality"), coerce=optional_record_id, validators=[DataRequired()]
+    )
     year = _year_field()
     # Within PLAN_APPROVAL_DATES: the service says so (or that it lies in the future).
     approved_on = DateField(_l("Approved on"), validators=[InputRequired(message=DATE_MESSAGE)])

@@ -56,6 +56,7 @@ from partnercrm.monitoring.forms import (
 from partnercrm.monitoring.labels import STATE_CLASSES, STATE_LABELS
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+from partnercrm.web.integers import record_id
 from partnercrm.web.unit_of_work import refusal_shown
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
@@ -381,14 +382,14 @@ def _save_plan(form: PlanForm, plan: MunicipalPlan | None):
 def new_plan():
     if request.method == "POST":
         # A municipality out of scope is refused outright, not offered as a form error.
-        posted = request.form.get("municipality_id", type=int)
+        posted = request.form.get("municipality_id", type=record_id)
         if posted:
             require(can_manage_plans_of(current_user, posted))
         form = PlanForm()
     else:
         form = PlanForm(
             formdata=None,
-            municipality_id=request.args.get("municipality", type=int)
+            municipality_id=request.args.get("municipality", type=record_id)
             or coordinator_municipality_id(current_user),
             year=_year_arg(),
         )

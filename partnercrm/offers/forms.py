@@ -30,6 +30,7 @@ from partnercrm.offers.services import OfferData, SlotData
 from partnercrm.offers.speaker_requests import SpeakerRequestData
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.web.forms import Form, SubForm, WithinBounds
+from partnercrm.web.integers import record_id
 
 OFFERING_KINDS = (OrganizationKind.EMPLOYER, OrganizationKind.COLLEGE, OrganizationKind.UNIVERSITY)
 BLANK_SLOT_ROWS = 3
@@ -94,7 +95,7 @@ class OfferForm(Form):
         _l("Profession"), filters=[_strip], validators=[Optional(), Length(max=200)]
     )
     description = TextAreaField(_l("Description"), filters=[_strip])
-    municipality = SelectField(_l("Municipality"), coerce=int)
+    municipality = SelectField(_l("Municipality"), coerce=record_id)
     address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=500)])
     grade_min = SelectField(
         _l("From grade"), choices=[("", "—"), *GRADE_CHOICES], coerce=_grade, validate_choice=True

@@ -70,6 +70,7 @@ from partnercrm.offers.rules import (
     OfferStatus,
     SpeakerRequestStatus,
 )
+from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import after_commit, refusal_shown
 
@@ -133,7 +134,7 @@ def public():
     grade = args.get("grade", type=int)
     kind = args.get("kind", "")
     filters = queries.PublicFilters(
-        municipality_id=args.get("municipality", type=int),
+        municipality_id=args.get("municipality", type=record_id),
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
         grade=grade if grade in range(1, 12) else None,
@@ -168,7 +169,7 @@ def index():
         q=args.get("q", "").strip()[:200],
         status=OfferStatus(status) if status in set(OfferStatus) else None,
         kind=OfferKind(kind) if kind in set(OfferKind) else None,
-        municipality_id=args.get("municipality", type=int),
+        municipality_id=args.get("municipality", type=record_id),
     )
     query = queries.filter_offers(offers_scope(current_user), filters).options(
         sa.orm.joinedload(Offer.organization)

@@ -19,6 +19,7 @@ from partnercrm.accounts.forms import strong_password
 from partnercrm.directory.forms import valid_inn
 from partnercrm.portal.services import OrganizationDetails, SignUpData
 from partnercrm.web.forms import Form, blank_to_none, with_scheme
+from partnercrm.web.integers import optional_record_id
 
 
 class SignUpForm(Form):
@@ -41,7 +42,9 @@ class SignUpForm(Form):
         filters=[blank_to_none],
         validators=[DataRequired(), valid_inn],
     )
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
+    municipality = SelectField(
+        _l("Municipality"), coerce=optional_record_id, validators=[DataRequired()]
+    )
     industry = StringField(
         _l("Industry"), filters=[blank_to_none], validators=[DataRequired(), Length(max=200)]
     )

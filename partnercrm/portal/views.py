@@ -39,6 +39,7 @@ from partnercrm.portal.labels import KIND_LABELS
 from partnercrm.portal.models import Registration
 from partnercrm.portal.rules import SignUpPath
 from partnercrm.web.forms import Form
+from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import after_commit, refusal_shown
 
@@ -131,7 +132,7 @@ def approvals():
     require(can_see_approvals(current_user))
     kind = request.args.get("kind", "")
     search = request.args.get("q", "").strip()[:200]
-    municipality_id = request.args.get("municipality", type=int)
+    municipality_id = request.args.get("municipality", type=record_id)
     by_municipality = can_filter_approvals_by_municipality(current_user)
     query = (
         registrations_scope(current_user)

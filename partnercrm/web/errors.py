@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -9,6 +11,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from partnercrm.extensions import db
+
+log = logging.getLogger(__name__)
+
+# SQLSTATE numeric_value_out_of_range: PostgreSQL's "integer out of range".
+NUMERIC_VALUE_OUT_OF_RANGE = "22003"
+NUMBER_OUT_OF_RANGE = _l("A number in the request is too large. Check the address or the form.")
 
 MESSAGES = {
     400: _l("The request could not be understood. Reload the page and try again."),
@@ -62,8 +70,34 @@ def register(app: Flask) -> None:
         response, code = render_error(503)
         return response, code, {"Retry-After": "2"}
 
+    # A number past what the database holds that no check caught (ids and pages are checked in
+    # partnercrm/web/integers.py and pagination.py): SQLite refuses to bind it (OverflowError),
+    # PostgreSQL to compare or store it. The client's mistake, not ours: a 400, and one line in
+    # the log — no traceback, no statement, no parameters.
+    @app.errorhandler(OverflowError)
+    def number_overflow(error: OverflowError):
+        return _number_out_of_range(error)
+
+    @app.errorhandler(sa.exc.DataError)
+    def data_error(error: sa.exc.DataError):
+        if _sqlstate(error) != NUMERIC_VALUE_OUT_OF_RANGE:
+            raise error
+        return _number_out_of_range(error.orig)
+
     @app.errorhandler(InternalServerError)
     def server_error(error):
         # The failed request may have left the session in a broken transaction.
         db.session.rollback()
         return render_error(500)
+
+
+def _sqlstate(error: sa.exc.DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+
+
+def _number_out_of_range(cause: BaseException | None):
+    # The unit of work has rolled back if the view raised; a handler may run outside it.
+    db.session.rollback()
+    reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+    log.warning("%s %s: a number out of range (%s)", request.method, request.path, reason)
+    return render_error(400, NUMBER_OUT_OF_RANGE)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from partnercrm.database import SessionLike
 from partnercrm.errors import UserError
 from partnercrm.extensions import db
+from partnercrm.web.integers import RoutingMap
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ _AFTER_COMMIT = "partnercrm.after_commit"
 
 
 class PartnerCRM(Flask):
-    """The application class: every view runs in its own unit of work."""
+    """The application class: every view runs in its own unit of work; ``<int:…>`` in a route
+    matches only numbers an id column holds (:mod:`partnercrm.web.integers`)."""
+
+    url_map_class = RoutingMap
 
     def dispatch_request(self):
         with unit_of_work():

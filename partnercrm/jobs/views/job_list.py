@@ -25,6 +25,7 @@ from partnercrm.extensions import db
 from partnercrm.jobs.models import HolidayJob, JobApplication
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.jobs.views.blueprint import bp
+from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 
 
@@ -44,7 +45,7 @@ def _list_filters() -> ListFilters:
     return ListFilters(
         q=args.get("q", "").strip()[:200],
         status=JobStatus(status) if status in set(JobStatus) else None,
-        municipality_id=args.get("municipality", type=int),
+        municipality_id=args.get("municipality", type=record_id),
     )
 
 
