@@ -34,6 +34,7 @@ LAYERS: dict[str, set[str]] = {
         "mail",
         "uploads",
         "plausible",
+        "pdfs",
         "data",
     },
 }
