@@ -21,7 +21,8 @@ from partnercrm.activities.labels import STATUS_LABELS
 from partnercrm.activities.loading import editable_activity, visible_activity
 from partnercrm.activities.queries import school_rows
 from partnercrm.activities.roster import own_participants
-from partnercrm.activities.rules import TRANSITIONS, ActivityStatus
+from partnercrm.activities.rules import TRANSITIONS, ActivityStatus, held_too_early
+from partnercrm.database import utcnow
 from partnercrm.extensions import db
 from partnercrm.web.unit_of_work import refusal_shown
 
@@ -45,7 +46,12 @@ def detail(activity_id: int):
         can_edit=can_edit_activity(current_user, activity),
         can_participate=can_name_participants(current_user, activity)
         or can_record_any_headcount(current_user, activity),
-        next_statuses=[s for s in ActivityStatus if s in TRANSITIONS[activity.status]],
+        next_statuses=[
+            s
+            for s in ActivityStatus
+            if s in TRANSITIONS[activity.status]
+            and not held_too_early(s, activity.starts_at, utcnow())
+        ],
         status_form=StatusForm(),
     )
 

@@ -24,6 +24,7 @@ from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label
 from partnercrm.extensions import db
+from partnercrm.localtime import local_today
 from partnercrm.web.unit_of_work import refusal_shown
 
 RECENT_HOSTS = 10
@@ -97,6 +98,7 @@ def _render_form(form: ActivityForm, kind: ActivityKind, activity: Activity | No
         own=kind_form.own_organization(),
         recent_hosts=_recent_hosts() if "host" in form else [],
         organization_label=organization_label,
+        today=local_today(),
     )
 
 

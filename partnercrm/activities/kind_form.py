@@ -33,7 +33,12 @@ from partnercrm.activities.labels import HOST_LABELS, KIND_TITLES, STATUS_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.activities.queries import schools_with_participants
 from partnercrm.activities.roster import class_key, school_classes
-from partnercrm.activities.rules import TRANSITIONS, ActivityKind, ActivityStatus, CampType
+from partnercrm.activities.rules import (
+    TRANSITIONS,
+    ActivityKind,
+    ActivityStatus,
+    CampType,
+)
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label, pickable_organizations
 from partnercrm.directory.rules import OrganizationKind
@@ -159,7 +164,8 @@ def fill(form: ActivityForm, activity: Activity) -> None:
 
 
 def defaults(form: ActivityForm, kind: ActivityKind) -> None:
-    """A new activity of ``kind``: planned, the kind's plan items, today, the own host."""
+    """A new activity of ``kind``: the kind's plan items, today, the own host; held for a day
+    that has come, planned otherwise (``activities.js`` follows a changed date)."""
     spec = KINDS[kind]
     form.status.data = ActivityStatus.PLANNED.value
     form.plan_items.data = list(spec.default_plan_items)
@@ -170,6 +176,7 @@ def defaults(form: ActivityForm, kind: ActivityKind) -> None:
         form.camp_type.data = CampType.COUNTRY.value
     if "day" in form:
         form.day.data = local_date(datetime.now(UTC))  # most activities are logged the same day
+        form.status.data = ActivityStatus.HELD.value
 
 
 def validate(form: ActivityForm) -> bool:

@@ -5,9 +5,10 @@ What depends on a kind's spec (default plan items, hosts, participants) is in ``
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
+from partnercrm.errors import N_
 from partnercrm.plausible import DateBounds
 
 # The dates of activities (and of the offers' dates, which become activities): 2015 to three
@@ -50,6 +51,15 @@ GRADE_BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 7), (8, 9), (10, 11))
 
 def can_move(current: ActivityStatus, new: ActivityStatus) -> bool:
     return new == current or new in TRANSITIONS[current]
+
+
+HELD_BEFORE_START = N_("An activity cannot be held before it starts: mark it planned.")
+
+
+def held_too_early(status: ActivityStatus, starts_at: datetime, now: datetime) -> bool:
+    """Is ``status`` "held" for an activity starting after ``now``? (An all-day activity starts
+    at local midnight of its first day.) Such a record would count as done before it was."""
+    return status is ActivityStatus.HELD and starts_at > now
 
 
 def grade_band(grade: int) -> str:

@@ -24,16 +24,20 @@ from partnercrm.activities.models import (
 )
 from partnercrm.activities.rules import (
     ACTIVITY_DATES,
+    HELD_BEFORE_START,
     NO_GRADE,
     ActivityKind,
     ActivityStatus,
     CampType,
     can_move,
+    held_too_early,
 )
+from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
+from partnercrm.localtime import start_of_local_day
 from partnercrm.plausible import check_date
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
@@ -75,7 +79,8 @@ class ActivityData:
 
 def check_activity(data: ActivityData, activity: Activity | None = None) -> None:
     """Refuse ``data`` (for ``activity``, if it exists) unless it fits its kind's spec: a title,
-    a start, dates within :data:`~partnercrm.activities.rules.ACTIVITY_DATES`, visiting
+    a start, dates within :data:`~partnercrm.activities.rules.ACTIVITY_DATES`, "held" only once
+    it has started (:func:`~partnercrm.activities.rules.held_too_early`), visiting
     schools that are schools, a host of a kind that may host it — for a camp shift, the host its
     camp type needs (given, or the existing shift's). The imports call it for every row before
     they write anything."""
@@ -95,6 +100,10 @@ def check_activity(data: ActivityData, activity: Activity | None = None) -> None
         raise ActivityError("The last day must not be before the first day.", "last_day")
     if data.starts_at is not None and data.ends_at is not None and data.ends_at < data.starts_at:
         raise ActivityError("The end must not be before the start.", "end")
+    first = start_of_local_day(data.first_day) if data.first_day is not None else None
+    starts_at = data.starts_at or first
+    if starts_at is not None and held_too_early(data.status, starts_at, utcnow()):
+        raise ActivityError(HELD_BEFORE_START, "status")
     if any(school.kind is not OrganizationKind.SCHOOL for school in data.schools or []):
         raise ActivityError("Only schools can be visiting schools.", "schools")
     camp_type = data.camp_type
@@ -171,6 +180,8 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
 def set_status(activity: Activity, status: ActivityStatus) -> None:
     if not can_move(activity.status, status):
         raise ActivityError("This change of status is not possible.")
+    if held_too_early(status, activity.starts_at, utcnow()):
+        raise ActivityError(HELD_BEFORE_START, "status")
     activity.status = status
     db.session.flush()
 

@@ -36,6 +36,25 @@
     update();
   }
 
+  // A new activity's status follows its date until the user picks one: held for today or
+  // earlier, planned for a later day (the server refuses "held" before the start anyway).
+  function wireDefaultStatus() {
+    var form = document.querySelector("form[data-today]");
+    var day = form && form.querySelector("input[name='day']");
+    if (!day) { return; }
+    var picked = false;
+    form.querySelectorAll("input[name='status']").forEach(function (radio) {
+      radio.addEventListener("change", function () { picked = true; });
+    });
+    day.addEventListener("change", function () {
+      if (picked || !day.value) { return; }
+      var status = day.value <= form.dataset.today ? "held" : "planned";
+      var radio = form.querySelector("input[name='status'][value='" + status + "']");
+      if (radio) { radio.checked = true; }
+    });
+  }
+
   wireClasses(document);
   wireCampType();
+  wireDefaultStatus();
 })();
