@@ -224,6 +224,7 @@ def test_school_logs_a_parent_meeting_with_presenters(world, browser):
         browser,
         "/activities/new/parent_meeting",
         {
+            "host": label(world.school1),
             "day": "2021-02-10",
             "start": "18:00",
             "presenters": [str(world.employer.id), str(world.college.id)],

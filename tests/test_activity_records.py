@@ -99,3 +99,30 @@ def test_an_import_refuses_held_in_the_future(world):
         services.check_activity(data)  # what every import row goes through
     data.starts_at = datetime.now(UTC) - timedelta(minutes=1)
     services.check_activity(data)
+
+
+# --- parent meetings off site ---
+
+
+def test_school_holds_a_parent_meeting_off_site(world, browser, app):
+    """«Выездное родительское собрание»: at an enterprise; it concerns the school's parents and
+    never counts students."""
+    sign_in(browser, world.school1_user)
+    form = page_text(browser.get("/activities/new/parent_meeting"))
+    assert label(world.school1) in form  # the own school is offered first
+    data = {"host": label(world.employer), "day": "2021-02-10", "start": "18:00"}
+    response = post(browser, "/activities/new/parent_meeting", {**data, "status": "held"})
+    assert response.status_code == 302
+    meeting = only_activity()
+    assert meeting.kind is ActivityKind.PARENT_MEETING
+    assert (meeting.host, meeting.organizer) == (world.employer, world.school1)
+    assert meeting.schools == [world.school1]
+    assert participants_refused(browser, meeting)
+    host = scoped_client(app)
+    sign_in(host, world.employer_user)
+    assert host.get(f"/activities/{meeting.id}").status_code == 200
+
+
+def participants_refused(browser, activity) -> bool:
+    path = f"/activities/{activity.id}/participants"
+    return browser.get(path).status_code == 403

@@ -102,13 +102,13 @@ def test_all_day_camp_shift_spans_its_days(seeded, school):
 
 
 def test_the_service_enforces_the_kinds_hosts_and_the_camp_rule(seeded, school, employer):
-    """Whatever the caller, a parent meeting is at a school, a camp shift at a camp or a school,
-    a school day camp at a school and a country camp at a camp; the refusal names the host."""
+    """Whatever the caller, a parent meeting is a school's (at the school or off site), a camp
+    shift at a camp or a school, a school day camp at a school and a country camp at a camp; the
+    refusal names the host."""
     camp = OrganizationFactory(kind=OrganizationKind.CAMP)
     days = {"starts_at": None, "first_day": date(2021, 7, 1), "last_day": date(2021, 7, 21)}
     shift = {"kind": ActivityKind.CAMP_SHIFT, **days}
     refused = [
-        (employer, {"kind": ActivityKind.PARENT_MEETING}, "A parent meeting takes place"),
         (employer, shift, "A camp shift takes place at a camp"),
         (camp, {**shift, "camp_type": CampType.SCHOOL}, "A school day camp takes place"),
         (school, {**shift, "camp_type": CampType.COUNTRY}, "Pick a camp"),
@@ -117,6 +117,13 @@ def test_the_service_enforces_the_kinds_hosts_and_the_camp_rule(seeded, school, 
         with pytest.raises(services.ActivityError) as refusal:
             services.create_activity(excursion_data(host, school, **changes))
         assert refusal.value.message.startswith(message) and refusal.value.field == "host"
+    meeting = {"kind": ActivityKind.PARENT_MEETING}
+    with pytest.raises(services.ActivityError) as refusal:
+        services.create_activity(excursion_data(employer, employer, **meeting))
+    assert refusal.value.message.startswith("A parent meeting is a school's")
+    # Off site («выездное родительское собрание»): the school holds it at an enterprise.
+    off_site = services.create_activity(excursion_data(employer, school, **meeting))
+    assert off_site.host == employer and off_site.parent_meeting is not None
     at_school = services.create_activity(
         excursion_data(school, school, **shift, camp_type=CampType.SCHOOL)
     )

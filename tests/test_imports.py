@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -402,9 +402,16 @@ def test_rules_of_existing_activities_and_open_participation(runner, world, tmp_
         "row 2: activity_ref: «PM-1» — родительское собрание: его участники — родители",
         "row 3: activity_ref: мероприятие «OPEN-1» отменено",
     ]
-    elsewhere = meeting.replace("PM-1", "PM-2").replace("SCH-1,SCH-1", "EMP-1,SCH-1")
-    assert failed(run(runner, "activities", write(tmp_path, elsewhere, "m.csv"))) == [
-        "row 2: host_code: родительское собрание проводится в школе"
+    off_site = meeting.replace("PM-1", "PM-2").replace("SCH-1,SCH-1", "EMP-1,SCH-1")
+    ok(run(runner, "activities", write(tmp_path, off_site, "o.csv")))
+    schoolless = meeting.replace("PM-1", "PM-3").replace("SCH-1,SCH-1", "EMP-1,EMP-1")
+    assert failed(run(runner, "activities", write(tmp_path, schoolless, "m.csv"))) == [
+        "row 2: host_code: родительское собрание проводит школа: организатор или место — школа"
+    ]
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    future = meeting.replace("PM-1", "PM-4").replace("2021-04-10", tomorrow)
+    assert failed(run(runner, "activities", write(tmp_path, future, "f.csv"))) == [
+        "row 2: status: мероприятие ещё не началось: статус held нельзя, укажите planned"
     ]
 
 

@@ -201,10 +201,11 @@ def _host(form: ActivityForm, activity: Activity | None, camp_type: CampType | N
     return activity.host if activity is not None else own_organization()
 
 
-def _schools(form: ActivityForm, kind: ActivityKind, activity: Activity | None, host):
+def _schools(form: ActivityForm, kind: ActivityKind, activity: Activity | None, host, organizer):
     if not KINDS[kind].students_take_part:
-        # Nobody visits a parent meeting: it concerns the parents of its host school.
-        return [host]
+        # Nobody visits a parent meeting: it concerns the parents of the school holding it, at
+        # the school or off site (its organizer, else its host).
+        return [organizer if organizer.kind is OrganizationKind.SCHOOL else host]
     if "schools" in form:
         by_id = {
             s.id: s
@@ -252,7 +253,7 @@ def activity_data(
         organizer=organizer,
         location=form.location.data,
         description=form.description.data,
-        schools=_schools(form, kind, activity, host),
+        schools=_schools(form, kind, activity, host, organizer),
         status=ActivityStatus(form.status.data),
         public=form.public.data,
         plan_items=list(form.plan_items.data or []),

@@ -78,6 +78,12 @@ CAMP_HOST_REFUSALS: dict[CampType, str] = {
     CampType.COUNTRY: N_("Pick a camp (an organization of the kind camp)."),
 }
 
+# A parent meeting is a school's: for its parents. Held at the school or off site, its organizer
+# or its host is a school (services.check_activity).
+MEETING_WITHOUT_SCHOOL = N_(
+    "A parent meeting is a school's: its organizer or its host is a school."
+)
+
 KINDS: dict[ActivityKind, KindSpec] = {
     spec.kind: spec
     for spec in (
@@ -92,9 +98,8 @@ KINDS: dict[ActivityKind, KindSpec] = {
             ActivityKind.PARENT_MEETING,
             creators=STAFF_ROLES | {Role.SCHOOL},
             default_plan_items=(6, 17),
-            host_kinds=frozenset({OrganizationKind.SCHOOL}),
-            host_refusal=N_("A parent meeting takes place at a school."),
-            own_premises_for=frozenset({Role.SCHOOL}),
+            # At the school, or off site at an enterprise or college («выездное родительское
+            # собрание»): any host, but a school holds it (MEETING_WITHOUT_SCHOOL).
             details="parent_meeting",
             students_take_part=False,
         ),

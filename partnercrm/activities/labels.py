@@ -29,7 +29,7 @@ KIND_TITLES = {
 }
 # The host field of kinds whose host is not just "where" (the others keep the form's label).
 HOST_LABELS = {
-    ActivityKind.PARENT_MEETING: _l("School"),
+    ActivityKind.PARENT_MEETING: _l("Where (the school, or an enterprise or college off site)"),
     ActivityKind.CAMP_SHIFT: _l("Camp (for a school day camp: the school)"),
 }
 STATUS_LABELS = {

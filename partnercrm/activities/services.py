@@ -14,7 +14,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from partnercrm.accounts.models import User
-from partnercrm.activities.kinds import KINDS, host_refusal, participation_open
+from partnercrm.activities.kinds import (
+    KINDS,
+    MEETING_WITHOUT_SCHOOL,
+    host_refusal,
+    participation_open,
+)
 from partnercrm.activities.models import (
     Activity,
     CampShift,
@@ -81,7 +86,8 @@ def check_activity(data: ActivityData, activity: Activity | None = None) -> None
     """Refuse ``data`` (for ``activity``, if it exists) unless it fits its kind's spec: a title,
     a start, dates within :data:`~partnercrm.activities.rules.ACTIVITY_DATES`, "held" only once
     it has started (:func:`~partnercrm.activities.rules.held_too_early`), visiting
-    schools that are schools, a host of a kind that may host it — for a camp shift, the host its
+    schools that are schools, a school holding a parent meeting (its organizer or host), a host
+    of a kind that may host it — for a camp shift, the host its
     camp type needs (given, or the existing shift's). The imports call it for every row before
     they write anything."""
     if not data.title.strip():
@@ -112,6 +118,11 @@ def check_activity(data: ActivityData, activity: Activity | None = None) -> None
     refusal = host_refusal(data.kind, data.host.kind, camp_type)
     if refusal is not None:
         raise ActivityError(refusal, "host")
+    if KINDS[data.kind].details == "parent_meeting" and OrganizationKind.SCHOOL not in (
+        data.host.kind,
+        data.organizer.kind,
+    ):
+        raise ActivityError(MEETING_WITHOUT_SCHOOL, "host")
     for name in ("host", "organizer"):
         current = (getattr(activity, name),) if activity is not None else ()
         check_admitted(getattr(data, name), name, current)

@@ -17,9 +17,14 @@ from partnercrm.access.activities import (
     can_edit_activity,
     can_organize_as,
 )
-from partnercrm.activities.kinds import KINDS
+from partnercrm.activities.kinds import KINDS, MEETING_WITHOUT_SCHOOL
 from partnercrm.activities.models import Activity, ParentMeeting
-from partnercrm.activities.rules import ActivityKind, ActivityStatus, can_move
+from partnercrm.activities.rules import (
+    HELD_BEFORE_START,
+    ActivityKind,
+    ActivityStatus,
+    can_move,
+)
 from partnercrm.activities.services import ActivityData, ActivityError, check_activity
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
@@ -39,7 +44,7 @@ from partnercrm.roadmap.models import PlanItem
 
 # The services' refusals (English msgids) as the import reports them, and their columns.
 RUSSIAN = {
-    "A parent meeting takes place at a school.": "родительское собрание проводится в школе",
+    MEETING_WITHOUT_SCHOOL: "родительское собрание проводит школа: организатор или место — школа",
     KINDS[ActivityKind.CAMP_SHIFT].host_refusal: (
         "смена проводится в лагере (организации вида camp) или, если лагерь пришкольный, в школе"
     ),
@@ -52,6 +57,7 @@ RUSSIAN = {
     "The last day must not be before the first day.": "последний день раньше первого",
     "The end must not be before the start.": "окончание раньше начала",
     "Only schools can be visiting schools.": "организация — не школа",
+    HELD_BEFORE_START: "мероприятие ещё не началось: статус held нельзя, укажите planned",
     DATE_OUT_OF_BOUNDS: "дата вне допустимых пределов: с %(earliest)s по %(latest)s",
 }
 REFUSAL_COLUMNS = {
@@ -63,6 +69,7 @@ REFUSAL_COLUMNS = {
     "last_day": "ends_at",
     "end": "ends_at",
     "schools": "school_code",
+    "status": "status",
 }
 
 
@@ -87,7 +94,8 @@ class ActivityImporter(Importer):
             known = known and (school is not None or not values.get("school_code"))
             items = self._plan_items(row, plan_items, activity is None)
             good = known and items is not None
-            if host is not None and not self._fits_its_kind(row, activity, host, school):
+            fits = host is not None and self._fits_its_kind(row, activity, host, organizer, school)
+            if host is not None and not fits:
                 good = False
             # Nothing is said about an existing activity the user may not change.
             in_scope = organizer is not None and self._in_scope(row, organizer, activity)
@@ -118,7 +126,12 @@ class ActivityImporter(Importer):
         return sorted((plan_items[number] for number in numbers), key=lambda item: item.number)
 
     def _fits_its_kind(
-        self, row: Row, activity: Activity | None, host: Organization, school: Organization | None
+        self,
+        row: Row,
+        activity: Activity | None,
+        host: Organization,
+        organizer: Organization | None,
+        school: Organization | None,
     ) -> bool:
         """Does the row fit its kind's spec as the interface's form must
         (:func:`~partnercrm.activities.services.check_activity`)? A refusal is the row's error."""
@@ -127,9 +140,13 @@ class ActivityImporter(Importer):
             kind=values["kind"],
             title=values["title"],
             host=host,
-            organizer=host,  # not checked here: the scope checks below cover the organizer
+            # Its scope is checked apart (_in_scope); here what the kind needs of it.
+            organizer=organizer or host,
             schools=[school] if school is not None else [],
         )
+        status = values.get("status") or (activity.status if activity is not None else None)
+        if status is not None:
+            data.status = status
         if values.get("all_day"):
             data.first_day, data.last_day = values["starts_at"], values["ends_at"]
         else:
