@@ -86,6 +86,19 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def fold(text: str) -> str:
+    """``text`` as :func:`folded` compares it: lower case, «ё» read as «е»."""
+    return text.lower().replace("ё", "е")
+
+
+def folded(expression) -> sa.ColumnElement[str]:
+    """``expression`` in lower case with «ё» read as «е», in SQL, so a search for «Воробьев»
+    finds «Воробьёв» (and the other way round) on SQLite and PostgreSQL alike; compare it with
+    :func:`fold` of the searched text. «Ё» is replaced before ``lower()`` too, in case a
+    PostgreSQL database's locale leaves it upper case."""
+    return sa.func.replace(sa.func.lower(sa.func.replace(expression, "Ё", "е")), "ё", "е")
+
+
 def savepoint(session: SessionLike) -> SessionTransaction:
     """``session.begin_nested()`` that nests on SQLite too; use it as a context manager.
 

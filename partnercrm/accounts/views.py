@@ -41,6 +41,7 @@ from partnercrm.accounts.rules import Role
 from partnercrm.accounts.session import keep_session
 from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
+from partnercrm.database import fold, folded
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db, limiter
 from partnercrm.web.pagination import paginate
@@ -197,9 +198,11 @@ def users():
     search = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     if search:
-        pattern = f"%{search.lower()}%"
         query = query.where(
-            sa.or_(User.email.like(pattern), sa.func.lower(User.full_name).like(pattern))
+            sa.or_(
+                User.email.contains(search.lower(), autoescape=True),
+                folded(User.full_name).contains(fold(search), autoescape=True),
+            )
         )
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))

@@ -15,6 +15,7 @@ from partnercrm.access.activities import activities_scope, creatable_activity_ki
 from partnercrm.activities.models import Activity, activity_plan_item, activity_school
 from partnercrm.activities.queries import counts_by_activity
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
+from partnercrm.database import fold, folded
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import all_municipalities, find_organization, organization_label
 from partnercrm.directory.rules import OrganizationKind
@@ -130,8 +131,8 @@ def filter_activities(query: sa.Select, filters: ListFilters) -> sa.Select:
             )
         )
     if filters.q:
-        needle = filters.q.lower()
-        query = query.where(sa.func.lower(Activity.title).contains(needle, autoescape=True))
+        needle = fold(filters.q)
+        query = query.where(folded(Activity.title).contains(needle, autoescape=True))
     return query
 
 

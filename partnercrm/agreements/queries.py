@@ -15,7 +15,7 @@ from partnercrm.activities.queries import counts_by_activity
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.agreements.models import Agreement, AgreementKind, AgreementParty
 from partnercrm.agreements.rules import AgreementStatus, CooperationKind, status_condition
-from partnercrm.database import SessionLike
+from partnercrm.database import SessionLike, fold, folded
 from partnercrm.directory.models import Municipality, Organization
 
 MAX_EXPIRES_WITHIN = 3660
@@ -74,13 +74,13 @@ def filter_agreements(query: sa.Select, filters: Filters, today: date) -> sa.Sel
     if filters.status is not None:
         query = query.where(status_where(filters.status, today))
     if filters.party:
-        needle = filters.party.lower()
+        needle = fold(filters.party)
         query = query.where(
             _has_party(
                 sa.or_(
-                    sa.func.lower(Organization.name).contains(needle, autoescape=True),
-                    sa.func.lower(Organization.short_name).contains(needle, autoescape=True),
-                    sa.func.lower(Organization.code) == needle,
+                    folded(Organization.name).contains(needle, autoescape=True),
+                    folded(Organization.short_name).contains(needle, autoescape=True),
+                    sa.func.lower(Organization.code) == filters.party.lower(),
                     Organization.inn == filters.party,
                 )
             )

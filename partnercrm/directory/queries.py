@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from partnercrm.database import fold, folded
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
@@ -26,11 +27,11 @@ def organization_label(organization: Organization | None) -> str:
 
 
 def text_matches(text: str) -> sa.ColumnElement[bool]:
-    """Name, short name, code or INN contains ``text`` (any case)."""
-    needle = text.strip().lower()
+    """Name, short name, code or INN contains ``text`` (any case, «ё» as «е»)."""
+    needle = fold(text.strip())
     return sa.or_(
         *(
-            sa.func.lower(column).contains(needle, autoescape=True)
+            folded(column).contains(needle, autoescape=True)
             for column in (
                 Organization.name,
                 Organization.short_name,
@@ -74,13 +75,13 @@ def find_organization(
     if match:
         query = query.where(Organization.code == match.group(1).strip())
     else:
-        lowered = text.lower()
+        lowered = fold(text)
         query = query.where(
             sa.or_(
                 Organization.code == text,
                 Organization.inn == text,
-                sa.func.lower(Organization.name) == lowered,
-                sa.func.lower(Organization.short_name) == lowered,
+                folded(Organization.name) == lowered,
+                folded(Organization.short_name) == lowered,
             )
         )
     found = db.session.scalars(query.limit(2)).all()

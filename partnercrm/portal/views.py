@@ -29,6 +29,7 @@ from partnercrm.access.portal import (
     registrations_scope,
 )
 from partnercrm.accounts.models import User
+from partnercrm.database import fold, folded
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.directory.rules import is_valid_inn
@@ -143,13 +144,13 @@ def approvals():
     if kind in KIND_LABELS:
         query = query.where(Registration.joins_existing.is_(kind == SignUpPath.JOIN))
     if search:
-        pattern = f"%{search.lower()}%"
+        needle = fold(search)
         query = query.where(
             sa.or_(
-                sa.func.lower(Organization.name).like(pattern),
-                Organization.inn.like(pattern),
-                Registration.email.like(pattern),
-                sa.func.lower(Registration.full_name).like(pattern),
+                folded(Organization.name).contains(needle, autoescape=True),
+                Organization.inn.contains(search, autoescape=True),
+                Registration.email.contains(search.lower(), autoescape=True),
+                folded(Registration.full_name).contains(needle, autoescape=True),
             )
         )
     if municipality_id and by_municipality:

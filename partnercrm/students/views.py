@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from partnercrm.access.base import permission_required, require
 from partnercrm.access.students import can_manage_roster, students_scope
+from partnercrm.database import fold, folded
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.students import services
@@ -52,7 +53,7 @@ def _own_student(student_id: int) -> Student:
 
 
 def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -99,8 +100,8 @@ def roster():
         pattern = _like_pattern(filters["q"])
         query = query.where(
             sa.or_(
-                sa.func.lower(Student.full_name).like(pattern, escape="\\"),
-                sa.func.lower(Student.local_id).like(pattern, escape="\\"),
+                folded(Student.full_name).like(pattern, escape="\\"),
+                folded(Student.local_id).like(pattern, escape="\\"),
             )
         )
     page = paginate(query.order_by(*SORTS[filters["sort"]]), per_page=ROSTER_PAGE_SIZE)
