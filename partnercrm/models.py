@@ -31,11 +31,13 @@ from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.portal.models import Registration
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.students.models import Student
+from partnercrm.web.form_tokens import FormToken
 
 __all__ = [
     "ApplicationStatusChange",
     "Booking",
     "FeedChange",
+    "FormToken",
     "HolidayJob",
     "JobApplication",
     "Offer",

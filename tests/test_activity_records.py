@@ -126,3 +126,127 @@ def test_school_holds_a_parent_meeting_off_site(world, browser, app):
 def participants_refused(browser, activity) -> bool:
     path = f"/activities/{activity.id}/participants"
     return browser.get(path).status_code == 403
+
+
+# --- one record per form, look-alikes, deleting a mistake ---
+
+
+def excursion_form(world, **changes) -> dict:
+    return {
+        "host": label(world.employer),
+        "day": "2021-03-15",
+        "start": "10:00",
+        "status": "held",
+        "form_token": "t" * 32,
+        **changes,
+    }
+
+
+def test_a_form_sent_twice_makes_one_activity(world, browser):
+    sign_in(browser, world.school1_user)
+    first = post(browser, "/activities/new/excursion", excursion_form(world))
+    assert first.status_code == 302
+    activity = only_activity()
+    again = post(browser, "/activities/new/excursion", excursion_form(world))
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/activities/{activity.id}")
+    assert db.session.query(Activity).count() == 1
+    shown = page_text(browser.get(again.headers["Location"]))
+    assert "This form had already been saved" in shown
+    # The page fetched again on Back (its address carries the token) says so at once.
+    back = page_text(browser.get("/activities/new/excursion?once=" + "t" * 32))
+    assert "This form has been saved already" in back
+    assert "This form has been saved already" not in page_text(
+        browser.get("/activities/new/excursion")
+    )
+
+
+def test_another_users_token_is_not_theirs(world, browser, app):
+    sign_in(browser, world.school1_user)
+    post(browser, "/activities/new/excursion", excursion_form(world))
+    other = scoped_client(app)
+    sign_in(other, world.admin)
+    data = excursion_form(world, organizer=label(world.school2))
+    answer = post(other, "/activities/new/excursion", data)
+    assert "Location" not in answer.headers  # never sent to what another user's form made
+    assert db.session.query(Activity).count() == 1
+
+
+def test_a_look_alike_is_saved_only_once_confirmed(world, browser):
+    sign_in(browser, world.school1_user)
+    post(browser, "/activities/new/excursion", excursion_form(world))
+    original = only_activity()
+    twin = excursion_form(world, form_token="u" * 32)
+    warned = post(browser, "/activities/new/excursion", twin)
+    assert warned.status_code == 200
+    text = page_text(warned)
+    assert "This looks like a duplicate of" in text and f"/activities/{original.id}" in text
+    assert db.session.query(Activity).count() == 1
+    # Another start is no look-alike; a confirmed one is saved.
+    assert post(browser, "/activities/new/excursion", {**twin, "start": "11:00"}).status_code == 302
+    confirmed = {**twin, "form_token": "v" * 32, "save_anyway": "y"}
+    assert post(browser, "/activities/new/excursion", confirmed).status_code == 302
+    assert db.session.query(Activity).count() == 3
+
+
+def test_the_creator_deletes_a_mistake_after_a_confirmation(world, browser, app):
+    from partnercrm.audit.models import AuditAction, AuditEntry
+
+    sign_in(browser, world.school1_user)
+    post(browser, "/activities/new/excursion", excursion_form(world))
+    activity_id = only_activity().id
+    path = f"/activities/{activity_id}"
+    assert "/delete" in page_text(browser.get(path))
+    confirm = page_text(browser.get(path + "/delete"))
+    assert "Delete the activity?" in confirm and "Delete for good" in confirm
+    assert db.session.query(Activity).count() == 1  # asking deletes nothing
+    # Someone who sees it but did not create it may not.
+    employer = scoped_client(app)
+    sign_in(employer, world.employer_user)
+    assert employer.get(path + "/delete").status_code == 403
+    deleted = post(browser, path + "/delete", {}, path + "/delete")
+    assert deleted.status_code == 302
+    assert db.session.query(Activity).count() == 0
+    entry = db.session.query(AuditEntry).filter_by(
+        action=AuditAction.DELETE, object_type="activity", object_id=activity_id
+    )
+    assert entry.one().user_id == world.school1_user.id
+
+
+def test_an_activity_with_participants_is_cancelled_not_deleted(world, browser):
+    activity = make(world.employer, world.school1, schools=[world.school1])
+    activity.created_by = world.school1_user
+    services.set_named_participants(activity, world.school1, world.class_8a[:1])
+    db.session.commit()
+    sign_in(browser, world.school1_user)
+    path = f"/activities/{activity.id}/delete"
+    page = page_text(browser.get(path))
+    assert "remove them first, or cancel the activity instead" in page
+    assert "Cancel the activity" in page and "Delete for good" not in page
+    post(browser, path, {})
+    assert db.session.query(Activity).count() == 1
+    with pytest.raises(services.ActivityError):
+        services.delete_activity(db.session.get(Activity, activity.id))
+
+
+def test_a_booking_form_fetched_again_keeps_its_key(world, browser):
+    """Save, Back, Save on a booking: the page fetched again on Back reads the key its script
+    wrote into the address, so the second Save shows the first booking."""
+    from tests.offer_factories import OfferFactory, SlotFactory
+    from tests.test_offers import booking_data
+
+    slot = SlotFactory(
+        offer=OfferFactory(organization=world.employer),
+        starts_at=datetime.now(UTC) + timedelta(days=7),
+    )
+    db.session.commit()
+    sign_in(browser, world.school1_user)
+    data = booking_data(browser, slot.id)
+    path = f"/offers/slots/{slot.id}/book"
+    first = browser.post(path, data=data)
+    again = booking_data(browser, slot.id, **{"csrf_token": data["csrf_token"]})
+    assert again["request_key"] != data["request_key"]  # a fresh form, a fresh key
+    back = browser.get(path, query_string={"once": data["request_key"]}).get_data(as_text=True)
+    assert f'value="{data["request_key"]}"' in back
+    second = browser.post(path + "?once=" + data["request_key"], data=data)
+    assert first.headers["Location"] == second.headers["Location"]

@@ -7,9 +7,9 @@ employer awaiting approval (:func:`~partnercrm.access.base.employer_may_act`) se
 ones only, creates none and organizes none.
 :func:`can_see_activity` and :func:`activity_visibility` say this for one activity and in SQL.
 Creating: the kinds :data:`~partnercrm.activities.kinds.KINDS` gives the role. Changing: whoever
-may act as the organizer. Participants: a school names only its own students; the organizer's
-side records headcounts per school; names are for the student's own school only
-(:mod:`partnercrm.access.students`).
+may act as the organizer; deleting, its creator among them (or an admin). Participants: a school
+names only its own students; the organizer's side records headcounts per school; names are for
+the student's own school only (:mod:`partnercrm.access.students`).
 """
 
 from __future__ import annotations
@@ -151,6 +151,16 @@ def can_see_activity(user: User, activity: Activity) -> bool:
 def can_edit_activity(user: User, activity: Activity) -> bool:
     """Change the activity itself (fields, plan items, status, visiting schools)."""
     return can_organize_as(user, activity.organizer)
+
+
+def can_delete_activity(user: User, activity: Activity) -> bool:
+    """Delete an activity logged by mistake: its creator, while they may still change it (an
+    admin too); one with participants is refused by the service (remove them, or cancel)."""
+    if not can_edit_activity(user, activity):
+        return False
+    return user.role is Role.ADMIN or (
+        activity.created_by_id is not None and activity.created_by_id == user.id
+    )
 
 
 def can_name_participants(user: User, activity: Activity) -> bool:

@@ -3,20 +3,21 @@ status moves (``rules.TRANSITIONS``)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from partnercrm.access.activities import (
+    can_delete_activity,
     can_edit_activity,
     can_name_participants,
     can_record_any_headcount,
 )
-from partnercrm.access.base import roster_school_id
+from partnercrm.access.base import require, roster_school_id
 from partnercrm.access.students import can_see_participant_names
 from partnercrm.activities import services
 from partnercrm.activities.cancellation import cancelled_elsewhere
-from partnercrm.activities.forms import StatusForm
+from partnercrm.activities.forms import ConfirmForm, StatusForm
 from partnercrm.activities.labels import STATUS_LABELS
 from partnercrm.activities.loading import editable_activity, visible_activity
 from partnercrm.activities.queries import school_rows
@@ -44,6 +45,7 @@ def detail(activity_id: int):
         total_named=sum(r.counts.named for r in rows if r.counts),
         total_headcount=sum(r.counts.headcount for r in rows if r.counts),
         can_edit=can_edit_activity(current_user, activity),
+        can_delete=can_delete_activity(current_user, activity),
         can_participate=can_name_participants(current_user, activity)
         or can_record_any_headcount(current_user, activity),
         next_statuses=[
@@ -73,3 +75,30 @@ def change_status(activity_id: int):
         services.set_status(activity, status)
         flash(_("Status: %(status)s.", status=STATUS_LABELS[activity.status]), "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))
+
+
+@login_required
+def delete(activity_id: int):
+    """Delete an activity logged by mistake, after a confirmation (its creator, or an admin:
+    :func:`~partnercrm.access.activities.can_delete_activity`). One with participants is not
+    deleted: the page asks to remove them first, or offers to cancel it instead; one made from a
+    booking is cancelled through the booking."""
+    activity = visible_activity(activity_id)
+    require(can_delete_activity(current_user, activity))
+    form = ConfirmForm()
+    participants = services.participant_total(activity)
+    elsewhere = cancelled_elsewhere(activity)
+    if request.method == "POST" and form.validate_on_submit() and elsewhere is None:
+        title = activity.title
+        with refusal_shown():
+            services.delete_activity(activity)
+            flash(_("The activity «%(title)s» has been deleted.", title=title), "success")
+            return redirect(url_for("activities.index"))
+    return render_template(
+        "activities/delete.html",
+        activity=activity,
+        participants=participants,
+        elsewhere=elsewhere,
+        can_cancel=ActivityStatus.CANCELLED in TRANSITIONS[activity.status],
+        form=form,
+    )

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from partnercrm.access.activities import (
+    activity_visibility,
     can_create_activity,
     can_name_participants,
     can_record_any_headcount,
@@ -20,11 +21,13 @@ from partnercrm.activities import kind_form, services
 from partnercrm.activities.forms import ActivityForm
 from partnercrm.activities.loading import editable_activity
 from partnercrm.activities.models import Activity
+from partnercrm.activities.queries import look_alikes
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label
 from partnercrm.extensions import db
-from partnercrm.localtime import local_today
+from partnercrm.localtime import local_today, start_of_local_day
+from partnercrm.web import form_tokens
 from partnercrm.web.unit_of_work import refusal_shown
 
 RECENT_HOSTS = 10
@@ -46,12 +49,17 @@ def _kind(value: str) -> ActivityKind:
 
 def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> Activity | None:
     """Create (``activity`` None) or update from the submitted form; None when the form is not
-    valid or a service refused (shown on the form), to show the form again."""
+    valid, looks like an activity that exists (until the user confirms it is another), or a
+    service refused (shown on the form), to show the form again."""
     if not kind_form.validate(form):
         return None
     data = kind_form.activity_data(form, kind, activity)
     if data is None:
         return None
+    if activity is None and not form.save_anyway.data:
+        form.look_alikes = _look_alikes(data)
+        if form.look_alikes:
+            return None
     with refusal_shown(form):
         if activity is None:
             user = current_user._get_current_object()
@@ -60,9 +68,29 @@ def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> 
             saved = activity
             services.update_activity(saved, data)
         kind_form.save_details(form, saved)
+        if activity is None:
+            form_tokens.spend(form, url_for("activities.detail", activity_id=saved.id))
         flash(_("The activity has been saved."), "success")
         return saved
     return None
+
+
+def _look_alikes(data: services.ActivityData) -> list[Activity]:
+    """What a new activity may duplicate: the same kind, host, school and start."""
+    if data.starts_at is not None:
+        starts_at = data.starts_at
+    elif data.first_day is not None:
+        starts_at = start_of_local_day(data.first_day)
+    else:
+        return []
+    return look_alikes(
+        db.session,
+        kind=data.kind,
+        host_id=data.host.id,
+        starts_at=starts_at,
+        school_ids={s.id for s in data.schools or []} | {data.organizer.id},
+        visibility=activity_visibility(current_user),
+    )
 
 
 def _recent_hosts() -> list[Organization]:
@@ -89,7 +117,9 @@ def _recent_hosts() -> list[Organization]:
     )
 
 
-def _render_form(form: ActivityForm, kind: ActivityKind, activity: Activity | None):
+def _render_form(
+    form: ActivityForm, kind: ActivityKind, activity: Activity | None, repeated: str | None = None
+):
     return render_template(
         "activities/form.html",
         form=form,
@@ -99,6 +129,7 @@ def _render_form(form: ActivityForm, kind: ActivityKind, activity: Activity | No
         recent_hosts=_recent_hosts() if "host" in form else [],
         organization_label=organization_label,
         today=local_today(),
+        repeated=repeated,
     )
 
 
@@ -108,11 +139,14 @@ def new(kind: str):
     require(can_create_activity(current_user, kind))
     form = ActivityForm()
     kind_form.configure(form, kind, None)
+    repeated = form_tokens.made_with(form)
     if request.method == "GET":
         kind_form.defaults(form, kind)
+    elif repeated is not None:
+        return form_tokens.show_repeated(repeated)
     activity = _save(form, kind, None)
     if activity is None:
-        return _render_form(form, kind, None)
+        return _render_form(form, kind, None, repeated)
     if can_name_participants(current_user, activity) or (
         can_record_any_headcount(current_user, activity) and activity.status is ActivityStatus.HELD
     ):

@@ -34,6 +34,7 @@ from partnercrm.activities.rules import ACTIVITY_DATES, ActivityStatus, CampType
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
+from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, WithinBounds
 from partnercrm.web.integers import record_id
 
@@ -111,6 +112,10 @@ class ActivityForm(Form):
     plan_items = CheckboxesField(
         _l("Roadmap plan items"), coerce=int, message=_l("Unknown roadmap plan item.")
     )
+    # A new activity only: its one-time token, and the confirmation of a look-alike.
+    form_token = FormTokenField()
+    look_alikes: tuple | list = ()
+    save_anyway = BooleanField(_l("It is another activity: save it anyway"))
     submit = SubmitField(_l("Save"))
 
     def validate_end(self, field) -> None:
@@ -171,6 +176,10 @@ class ParticipantsForm(Form):
     student = SelectMultipleField(coerce=record_id, validate_choice=False)
     shown = SelectMultipleField(coerce=record_id, validate_choice=False)
     whole_class = SelectMultipleField(validate_choice=False)
+
+
+class ConfirmForm(Form):
+    """A confirmation: a button with its CSRF token."""
 
 
 class StatusForm(Form):

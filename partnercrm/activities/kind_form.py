@@ -75,6 +75,8 @@ def _organization_choices(query: sa.Select, keep=()) -> list[tuple[int, str]]:
 def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> None:
     """Keep the fields of ``kind`` and of the user's role; fill choices and pickers."""
     spec = KINDS[kind]
+    if activity is not None:
+        del form.form_token, form.save_anyway
     for name in TIMED_FIELDS if spec.day_based else DAY_FIELDS:
         delattr(form, name)
     for details, names in DETAIL_FIELDS.items():

@@ -7,10 +7,12 @@ rows for the activity are ignored (DESIGN §2).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
+from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Organization
 from partnercrm.students.models import Student
@@ -142,5 +144,37 @@ def schools_with_participants(session: SessionLike, activity: Activity) -> list[
             sa.select(Organization).where(
                 sa.or_(Organization.id.in_(named), Organization.id.in_(counted))
             )
+        )
+    )
+
+
+def look_alikes(
+    session: SessionLike,
+    *,
+    kind: ActivityKind,
+    host_id: int,
+    starts_at: datetime,
+    school_ids: set[int],
+    visibility: sa.ColumnElement[bool],
+) -> list[Activity]:
+    """Activities a new one may duplicate (issue #15): of ``kind``, at ``host_id``, starting
+    at ``starts_at``, organized or visited by one of ``school_ids``, not cancelled; only those
+    ``visibility`` lets the user see."""
+    visited = sa.select(activity_school.c.activity_id).where(
+        activity_school.c.school_id.in_(school_ids)
+    )
+    return list(
+        session.scalars(
+            sa.select(Activity)
+            .where(
+                Activity.kind == kind,
+                Activity.host_id == host_id,
+                Activity.starts_at == starts_at,
+                Activity.status != ActivityStatus.CANCELLED,
+                sa.or_(Activity.organizer_id.in_(school_ids), Activity.id.in_(visited)),
+                visibility,
+            )
+            .order_by(Activity.id)
+            .limit(5)
         )
     )

@@ -188,6 +188,28 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
     activity.plan_items = plan_items_by_number(list(numbers))
 
 
+def participant_total(activity: Activity) -> int:
+    """Named participants and headcount rows of ``activity``: what deleting it would lose."""
+    named = db.session.scalar(
+        sa.select(sa.func.count()).where(Participation.activity_id == activity.id)
+    )
+    counted = db.session.scalar(
+        sa.select(sa.func.count()).where(Headcount.activity_id == activity.id)
+    )
+    return (named or 0) + (counted or 0)
+
+
+def delete_activity(activity: Activity) -> None:
+    """Delete an activity logged by mistake (the audit trail keeps its entry). One with
+    participants is refused: remove them first, or cancel it instead."""
+    if participant_total(activity):
+        raise ActivityError(
+            "This activity has participants: remove them first, or cancel the activity instead."
+        )
+    db.session.delete(activity)
+    db.session.flush()
+
+
 def set_status(activity: Activity, status: ActivityStatus) -> None:
     if not can_move(activity.status, status):
         raise ActivityError("This change of status is not possible.")

@@ -32,6 +32,7 @@ bp.add_url_rule("/new/<kind>", view_func=form_views.new, methods=["GET", "POST"]
 bp.add_url_rule("/<int:activity_id>", view_func=detail_views.detail)
 bp.add_url_rule("/<int:activity_id>/edit", view_func=form_views.edit, methods=["GET", "POST"])
 bp.add_url_rule("/<int:activity_id>/status", view_func=detail_views.change_status, methods=["POST"])
+bp.add_url_rule("/<int:activity_id>/delete", view_func=detail_views.delete, methods=["GET", "POST"])
 bp.add_url_rule(
     "/<int:activity_id>/participants",
     view_func=participant_views.participants,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -45,12 +44,6 @@ def _strip(value):
 
 def _grade(value):
     return int(value) if value not in (None, "") else None
-
-
-def new_request_key() -> str:
-    """The one-time key of a booking or request form: a second submit of the same form finds
-    what the first one made."""
-    return secrets.token_urlsafe(24)
 
 
 def _moment(day, start) -> datetime | None:

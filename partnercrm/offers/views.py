@@ -51,7 +51,6 @@ from partnercrm.offers.forms import (
     OfferForm,
     ReasonForm,
     SpeakerRequestForm,
-    new_request_key,
 )
 from partnercrm.offers.labels import (
     BOOKING_STATUS_LABELS,
@@ -70,6 +69,7 @@ from partnercrm.offers.rules import (
     OfferStatus,
     SpeakerRequestStatus,
 )
+from partnercrm.web import form_tokens
 from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import after_commit, refusal_shown
@@ -351,7 +351,7 @@ def book(slot_id: int):
     form = BookingForm()
     form.set_grades(offer.grade_min, offer.grade_max)
     if request.method == "GET":
-        form.request_key.data = new_request_key()
+        form.request_key.data = form_tokens.current_token()
     elif form.validate_on_submit():
         try:
             with refusal_shown(form):
@@ -457,7 +457,7 @@ def request_speaker(offer_id: int):
     require(can_request_speaker(current_user, offer))
     form = SpeakerRequestForm()
     if request.method == "GET":
-        form.request_key.data = new_request_key()
+        form.request_key.data = form_tokens.current_token()
         form.location.data = current_user.organization.address
         form.topic.data = offer.topic
     elif form.validate_on_submit():
