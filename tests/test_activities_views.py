@@ -114,7 +114,7 @@ def test_school_logs_a_held_excursion_with_a_whole_class(world, browser):
             "day": "2021-03-15",
             "start": "10:00",
             "end": "12:30",
-            "class_name": "8А",
+            "classes": "8А",
             "status": "held",
             "plan_items": ["5", "23"],
         },
@@ -132,14 +132,17 @@ def test_school_logs_a_held_excursion_with_a_whole_class(world, browser):
     assert activity.ends_at == to_utc(datetime(2021, 3, 15, 12, 30))
     assert activity.title.endswith(world.employer.name)
 
+    # The class went: its students take part at once; the page opens on its tab.
+    assert participant_ids(activity.id) == {s.id for s in world.class_8a}
+    assert response.headers["Location"].endswith("/participants?class=8%D0%90")
     roster = browser.get(response.headers["Location"])
     text = page_text(roster)
-    assert all(s.full_name in text for s in world.class_8a)
-    assert not any(s.full_name in text for s in world.class_8b)  # only the chosen class
+    assert all(s.full_name in text for s in world.class_8a + world.class_8b)  # one screen
     path = f"/activities/{activity.id}/participants"
     shown = [str(s.id) for s in world.class_8a]
-    saved = post(browser, path, {"whole_class": "8А", "shown": shown}, path + "?class=8А")
+    saved = post(browser, path, {"whole_class": "8А", "shown": shown, "class": "8А"}, path)
     assert saved.status_code == 302
+    assert saved.headers["Location"].endswith("?class=8%D0%90")  # no jump to all classes
     assert participant_ids(activity.id) == {s.id for s in world.class_8a}
 
     # Later: one student did not go after all, and one of 8Б did.

@@ -14,7 +14,14 @@ from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today, to_utc
 from tests.activity_factories import build_world, scoped_client, sign_in
-from tests.test_activities_views import label, make, only_activity, page_text, post
+from tests.test_activities_views import (
+    label,
+    make,
+    only_activity,
+    page_text,
+    participant_ids,
+    post,
+)
 
 
 @pytest.fixture
@@ -250,3 +257,40 @@ def test_a_booking_form_fetched_again_keeps_its_key(world, browser):
     assert f'value="{data["request_key"]}"' in back
     second = browser.post(path + "?once=" + data["request_key"], data=data)
     assert first.headers["Location"] == second.headers["Location"]
+
+
+# --- participants on one screen ---
+
+
+def test_one_screen_excursion_with_a_class_minus_two(world, browser):
+    sign_in(browser, world.school1_user)
+    form = page_text(browser.get("/activities/new/excursion"))
+    assert all(s.full_name in form for s in world.class_8a + world.class_8b)
+    absent = world.class_8a[:2]
+    data = excursion_form(world, classes=["8А"], absent=[str(s.id) for s in absent])
+    response = post(browser, "/activities/new/excursion", data)
+    assert response.status_code == 302
+    activity = only_activity()
+    assert participant_ids(activity.id) == {world.class_8a[2].id}
+    # Two classes at once, nobody absent.
+    data = excursion_form(world, classes=["8А", "8Б"], start="14:00", form_token="w" * 32)
+    post(browser, "/activities/new/excursion", data)
+    second = db.session.query(Activity).order_by(Activity.id.desc()).first()
+    assert participant_ids(second.id) == {s.id for s in world.class_8a + world.class_8b}
+
+
+def test_participants_of_every_class_are_on_one_page_and_searchable(world, browser):
+    activity = make(world.employer, world.school1, schools=[world.school1])
+    world.class_8a[0].full_name = "Воробьёв Семён"
+    db.session.commit()
+    sign_in(browser, world.school1_user)
+    path = f"/activities/{activity.id}/participants"
+    page = page_text(browser.get(path + "?class=8Б"))
+    assert all(s.full_name in page for s in world.class_8a + world.class_8b)
+    assert 'data-search="воробьев семен' in page  # ё as е, lower case: the search compares it
+    # Ticks of two classes in one save; the tab comes back.
+    shown = [str(s.id) for s in world.class_8a + world.class_8b]
+    ticked = [str(world.class_8a[0].id), str(world.class_8b[1].id)]
+    saved = post(browser, path, {"shown": shown, "student": ticked, "class": "8Б"})
+    assert saved.headers["Location"].endswith("?class=8%D0%91")
+    assert participant_ids(activity.id) == {world.class_8a[0].id, world.class_8b[1].id}

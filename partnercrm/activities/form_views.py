@@ -68,9 +68,12 @@ def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> 
             saved = activity
             services.update_activity(saved, data)
         kind_form.save_details(form, saved)
+        named = kind_form.save_participants(form, saved) if activity is None else None
         if activity is None:
             form_tokens.spend(form, url_for("activities.detail", activity_id=saved.id))
         flash(_("The activity has been saved."), "success")
+        if named is not None:
+            flash(_("Participants of your school: %(count)d.", count=named), "success")
         return saved
     return None
 
@@ -150,12 +153,12 @@ def new(kind: str):
     if can_name_participants(current_user, activity) or (
         can_record_any_headcount(current_user, activity) and activity.status is ActivityStatus.HELD
     ):
-        chosen = form.class_name.data if "class_name" in form else None
+        chosen = sorted(form.classes.data or []) if "classes" in form else []
         return redirect(
             url_for(
                 "activities.participants",
                 activity_id=activity.id,
-                **({"class": chosen} if chosen else {}),
+                **({"class": chosen[0]} if len(chosen) == 1 else {}),
             )
         )
     return redirect(url_for("activities.detail", activity_id=activity.id))

@@ -103,7 +103,12 @@ class ActivityForm(Form):
         _l("Parents who came"), validators=[Optional(), NumberRange(min=0, max=100000)]
     )
     professions = TextAreaField(_l("Professions presented"), validators=[Optional()])
-    class_name = SelectField(_l("Grade and class"), validators=[Optional()])
+    # A new activity of a school: the classes that went, but the absent students.
+    classes = CheckboxesField(
+        _l("Classes that took part"), message=_l("There is no such class in your roster.")
+    )
+    absent = SelectMultipleField(_l("Who was absent"), coerce=record_id, validate_choice=False)
+    roster: tuple | list = ()
     schools = SelectMultipleField(_l("Visiting schools"), coerce=record_id, validate_choice=False)
     location = StringField(_l("Address or room"), validators=[Optional(), Length(max=500)])
     description = TextAreaField(_l("Description"), validators=[Optional()])

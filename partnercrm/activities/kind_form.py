@@ -21,6 +21,7 @@ from flask_login import current_user
 from partnercrm.access.activities import (
     can_choose_organizer,
     can_invite_schools,
+    can_name_participants,
     can_organize_as,
     hosts_on_own_premises,
     hosts_own_school_camp,
@@ -32,7 +33,7 @@ from partnercrm.activities.kinds import KINDS, PRESENTER_KINDS
 from partnercrm.activities.labels import HOST_LABELS, KIND_TITLES, STATUS_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.activities.queries import schools_with_participants
-from partnercrm.activities.roster import class_key, school_classes
+from partnercrm.activities.roster import class_students, school_roster
 from partnercrm.activities.rules import (
     TRANSITIONS,
     ActivityKind,
@@ -113,13 +114,12 @@ def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None)
             pickable_organizations(PRESENTER_KINDS), keep
         )
     school_id = roster_school_id(current_user)
-    classes = school_classes(school_id) if activity is None and school_id is not None else []
-    if not spec.students_take_part or not classes:
-        del form.class_name
+    roster = school_roster(school_id) if activity is None and school_id is not None else []
+    if not spec.students_take_part or not roster:
+        del form.classes, form.absent
     else:
-        form.class_name.choices = [("", _("later, or a number without names"))] + [
-            (class_key(*c), class_key(*c)) for c in classes
-        ]
+        form.roster = roster
+        form.classes.choices = [(group.key, group.key) for group in roster]
     statuses = list(ActivityStatus)
     if activity is not None:
         allowed = {activity.status, *TRANSITIONS[activity.status]}
@@ -293,3 +293,15 @@ def save_details(form: ActivityForm, activity: Activity) -> None:
             theme=form.theme.data,
             capacity=form.capacity.data,
         )
+
+
+def save_participants(form: ActivityForm, activity: Activity) -> int | None:
+    """A new activity's participants from the form: the students of the classes ticked, but the
+    absent ones (one screen: "excursion with 8А minus two"); None when no class was ticked."""
+    chosen = set(form.classes.data or []) if "classes" in form else set()
+    if not chosen or not can_name_participants(current_user, activity):
+        return None
+    school = own_organization()
+    students = class_students(school.id, chosen, set(form.absent.data or []))
+    services.set_named_participants(activity, school, students)
+    return len(students)

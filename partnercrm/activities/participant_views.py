@@ -20,7 +20,7 @@ from partnercrm.activities.forms import HeadcountForm, ParticipantsForm
 from partnercrm.activities.loading import visible_activity
 from partnercrm.activities.models import Activity, Headcount
 from partnercrm.activities.queries import counts_by_activity, school_rows
-from partnercrm.activities.roster import class_key, participant_ids, roster, school_classes
+from partnercrm.activities.roster import class_key, participant_ids, roster
 from partnercrm.directory.queries import organization_label
 from partnercrm.extensions import db
 from partnercrm.students.models import Student
@@ -36,9 +36,10 @@ def _render_participants(
     can_name = can_name_participants(user, activity)
     can_any = can_record_any_headcount(user, activity)
     own = user.organization if can_name else None
-    only_class = request.args.get("class") or None
-    classes, current = roster(own, activity, only_class) if own is not None else ([], set())
-    all_classes = [class_key(*c) for c in school_classes(own.id)] if own is not None else []
+    # Every class is on the page; ``class`` is the tab shown first (kept after saving).
+    only_class = request.values.get("class") or None
+    classes, current = roster(own, activity) if own is not None else ([], set())
+    all_classes = [group.key for group in classes]
     headcount_form = headcount_form or HeadcountForm(formdata=None)
     rows = school_rows(db.session, activity)
     if not can_any:
@@ -49,7 +50,6 @@ def _render_participants(
         form=participants_form or ParticipantsForm(formdata=None),
         headcount_form=headcount_form,
         classes=classes,
-        all_classes=all_classes,
         only_class=only_class if classes and only_class in all_classes else None,
         current_count=len(current),
         rows=rows,
@@ -130,7 +130,14 @@ def participants(activity_id: int):
                 "info",
             )
         _check_capacity(activity)
-        return redirect(url_for("activities.participants", activity_id=activity.id))
+        tab = request.form.get("class")
+        return redirect(
+            url_for(
+                "activities.participants",
+                activity_id=activity.id,
+                **({"class": tab} if tab in by_class else {}),
+            )
+        )
     return _render_participants(activity, participants_form=form)
 
 

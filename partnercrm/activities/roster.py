@@ -3,7 +3,7 @@ activity (names are for the school's own staff: the callers check it)."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,8 +12,6 @@ from partnercrm.activities.models import Activity, Participation
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.students.models import Student
-
-_CLASS_KEY = re.compile(r"^(\d{1,2})(.{0,5})$")
 
 
 def class_key(grade: int, letter: str | None) -> str:
@@ -61,28 +59,47 @@ class RosterClass:
     ticked: set
 
 
-def roster(school: Organization, activity: Activity, only_class: str | None):
-    """The school's current students (and any archived ones already taking part), by class;
-    and the ids of those taking part."""
-    current = participant_ids(activity, school.id)
-    query = sa.select(Student).where(
-        Student.school_id == school.id,
-        sa.or_(Student.archived_at.is_(None), Student.id.in_(current or [0])),
-    )
-    match = _CLASS_KEY.match(only_class or "")
-    if match:
-        grade, letter = int(match.group(1)), match.group(2).strip()
-        query = query.where(
-            Student.grade == grade, sa.func.coalesce(Student.class_letter, "") == letter
-        )
-    students = db.session.scalars(
-        query.order_by(Student.grade, sa.func.coalesce(Student.class_letter, ""), Student.full_name)
-    ).all()
+def _by_class(students, ticked: set[int]) -> list[RosterClass]:
     classes: dict[str, RosterClass] = {}
     for student in students:
         key = class_key(student.grade, student.class_letter)
         group = classes.setdefault(key, RosterClass(key, [], set()))
         group.students.append(student)
-        if student.id in current:
+        if student.id in ticked:
             group.ticked.add(student.id)
-    return list(classes.values()), current
+    return list(classes.values())
+
+
+def _students(school_id: int, also: Collection[int] = ()):
+    """The school's current students (and those of ``also``, archived or not), in class order."""
+    return db.session.scalars(
+        sa.select(Student)
+        .where(
+            Student.school_id == school_id,
+            sa.or_(Student.archived_at.is_(None), Student.id.in_(list(also) or [0])),
+        )
+        .order_by(Student.grade, sa.func.coalesce(Student.class_letter, ""), Student.full_name)
+    ).all()
+
+
+def roster(school: Organization, activity: Activity):
+    """The school's current students (and any archived ones already taking part), every class
+    on one page; and the ids of those taking part."""
+    current = participant_ids(activity, school.id)
+    return _by_class(_students(school.id, current), current), current
+
+
+def school_roster(school_id: int) -> list[RosterClass]:
+    """The school's current students by class (the new activity form: classes and absentees)."""
+    return _by_class(_students(school_id), set())
+
+
+def class_students(school_id: int, keys: set[str], absent: set[int]) -> list[Student]:
+    """The current students of the classes ``keys``, but those of ``absent``."""
+    return [
+        student
+        for group in school_roster(school_id)
+        if group.key in keys
+        for student in group.students
+        if student.id not in absent
+    ]

@@ -22,6 +22,7 @@ from partnercrm.activities.labels import (
     STATUS_BADGES,
     STATUS_LABELS,
 )
+from partnercrm.database import fold
 from partnercrm.localtime import to_local
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -53,3 +54,5 @@ def _template_globals(state) -> None:
         camp_type_labels=CAMP_TYPE_LABELS,
         local_time=lambda moment: to_local(moment).strftime("%H:%M") if moment else "",
     )
+    # A student's name and number as the roster search compares them (ё as е, lower case).
+    state.app.jinja_env.filters.setdefault("fold", fold)

@@ -33,7 +33,7 @@ def test_school_logs_a_held_excursion_with_a_whole_class(seeded, live_server, ph
     phone.fill("#host", employer.code)
     phone.fill("#day", "2026-11-20")
     phone.fill("#start", "10:00")
-    phone.select_option("#class_name", "8А")
+    phone.get_by_label("Класс 8А").check()
     phone.click("label[for=status-1]")  # «Проведено»
     screenshot(phone, "excursion-form")
     phone.get_by_role("button", name="Сохранить").click()
