@@ -7,6 +7,7 @@ from partnercrm.activities.models import (
     Headcount,
     ParentMeeting,
     Participation,
+    Presenter,
 )
 from partnercrm.agreements.models import (
     Agreement,
@@ -56,6 +57,7 @@ __all__ = [
     "Headcount",
     "ParentMeeting",
     "Participation",
+    "Presenter",
     "Student",
     "AuditEntry",
     "Indicator",

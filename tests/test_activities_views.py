@@ -221,8 +221,8 @@ def test_host_search_suggests_organizations(world, browser):
 def test_school_logs_a_parent_meeting_with_presenters(world, browser):
     sign_in(browser, world.school1_user)
     page = page_text(browser.get("/activities/new/parent_meeting"))
-    assert world.employer.name in page and world.college.name in page
-    assert world.camp.name not in page  # a camp does not present
+    assert 'id="presenters-0-organization"' in page  # a searchable picker, not every organization
+    assert world.employer.name not in page
     response = post(
         browser,
         "/activities/new/parent_meeting",
@@ -230,7 +230,10 @@ def test_school_logs_a_parent_meeting_with_presenters(world, browser):
             "host": label(world.school1),
             "day": "2021-02-10",
             "start": "18:00",
-            "presenters": [str(world.employer.id), str(world.college.id)],
+            "presenters-0-organization": label(world.employer),
+            "presenters-0-name": "Иванов Иван",
+            "presenters-0-position": "главный инженер",
+            "presenters-1-organization": label(world.college),
             "parents_count": "42",
             "professions": "сварщик, технолог",
             "status": "held",
@@ -244,6 +247,13 @@ def test_school_logs_a_parent_meeting_with_presenters(world, browser):
     details = activity.parent_meeting
     assert details.parents_count == 42 and details.professions == "сварщик, технолог"
     assert {p.id for p in details.presenters} == {world.employer.id, world.college.id}
+    people = {(r.organization_id, r.name, r.position) for r in details.presenter_rows}
+    assert people == {
+        (world.employer.id, "Иванов Иван", "главный инженер"),
+        (world.college.id, None, None),
+    }
+    detail = page_text(browser.get(f"/activities/{activity.id}"))
+    assert f"{world.employer.name} — Иванов Иван, главный инженер" in detail
     # The presenting employer sees the meeting.
     employer = scoped_client(browser.application)
     sign_in(employer, world.employer_user)

@@ -111,6 +111,7 @@ CROSS_TENANT: dict[str, Cross] = {
     "activities.headcount": REFUSED,
     "activities.participants": REFUSED,
     "activities.change_status": REFUSED,
+    "activities.delete": REFUSED,
     "agreements.detail": REFUSED,
     "agreements.edit": REFUSED,
     "agreements.link_activity": REFUSED,

@@ -69,6 +69,8 @@ NOT_SHOWN = {
     "speaker_request.request_key": "a key against double submission",
     "feed_change.kind": "what changed, for the feeds' Last-Modified; no page shows it",
     "agreement_party.number_key": "a copy of the agreement's number (shown) for its unique key",
+    "form_token.token": "a one-time key against double submission",
+    "form_token.url": "where a spent form token's record is: a redirect, never shown",
 }
 # Columns holding links: they get a javascript: URL in front of the payload.
 LINK_COLUMNS = {"organization.website"}

@@ -1,7 +1,8 @@
-"""form tokens
+"""form tokens, presenters' representatives
 
 The spent one-time tokens of create forms (partnercrm/web/form_tokens.py): a form saved
-twice — a double click, or Save, Back, Save — makes one record.
+twice — a double click, or Save, Back, Save — makes one record. A parent meeting's presenter
+keeps its representative's name and position.
 
 Revision ID: 0014
 Revises: 0013
@@ -34,9 +35,15 @@ def upgrade():
     with op.batch_alter_table('form_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_form_token_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_form_token_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('parent_meeting_presenter', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('name', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('position', sa.String(length=200), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('parent_meeting_presenter', schema=None) as batch_op:
+        batch_op.drop_column('position')
+        batch_op.drop_column('name')
     with op.batch_alter_table('form_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_form_token_user_id'))
         batch_op.drop_index(batch_op.f('ix_form_token_created_at'))

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -29,13 +31,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from partnercrm.activities.kinds import PRESENTER_KINDS
 from partnercrm.activities.labels import CAMP_TYPE_LABELS, STATUS_LABELS
 from partnercrm.activities.rules import ACTIVITY_DATES, ActivityStatus, CampType
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.web.form_tokens import FormTokenField
-from partnercrm.web.forms import Form, WithinBounds
+from partnercrm.web.forms import Form, SubForm, WithinBounds
 from partnercrm.web.integers import record_id
 
 
@@ -53,6 +56,21 @@ class CheckboxesField(SelectMultipleField):
 
 
 # --- forms ---
+
+# Empty presenter rows a parent meeting's form offers (besides those given).
+PRESENTER_ROWS = 2
+
+
+class PresenterForm(SubForm):
+    """One presenter of a parent meeting: the organization (searched by name) and who came."""
+
+    organization = OrganizationField(_l("Organization"), kinds=tuple(sorted(PRESENTER_KINDS)))
+    name = StringField(_l("Representative"), validators=[Optional(), Length(max=200)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+
+    def validate_organization(self, field) -> None:
+        if field.organization is None and (self.name.data or self.position.data):
+            raise ValidationError(_l("Pick the organization this representative came from."))
 
 
 class Entered:
@@ -98,7 +116,7 @@ class ActivityForm(Form):
     capacity = IntegerField(
         _l("Capacity (students)"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )
-    presenters = SelectMultipleField(_l("Presenters"), coerce=record_id, validate_choice=False)
+    presenters = FieldList(FormField(PresenterForm), min_entries=PRESENTER_ROWS, max_entries=30)
     parents_count = IntegerField(
         _l("Parents who came"), validators=[Optional(), NumberRange(min=0, max=100000)]
     )
@@ -132,11 +150,6 @@ class ActivityForm(Form):
         first = self.first_day.data
         if field.data is not None and first is not None and field.data < first:
             raise ValidationError(_l("The last day must not be before the first day."))
-
-    def validate_presenters(self, field) -> None:
-        known = {value for value, _label in field.choices or []}
-        if any(value not in known for value in field.data or []):
-            raise ValidationError(_l("Pick presenters from the list."))
 
     def validate_schools(self, field) -> None:
         known = {value for value, _label in field.choices or []}

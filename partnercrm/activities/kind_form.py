@@ -28,8 +28,8 @@ from partnercrm.access.activities import (
 )
 from partnercrm.access.base import roster_school_id
 from partnercrm.activities import services
-from partnercrm.activities.forms import ActivityForm
-from partnercrm.activities.kinds import KINDS, PRESENTER_KINDS
+from partnercrm.activities.forms import PRESENTER_ROWS, ActivityForm
+from partnercrm.activities.kinds import KINDS
 from partnercrm.activities.labels import HOST_LABELS, KIND_TITLES, STATUS_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.activities.queries import schools_with_participants
@@ -108,11 +108,6 @@ def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None)
         form.schools.description = _(
             "The schools invited: they see the activity and add their students."
         )
-    if "presenters" in form:
-        keep = activity.parent_meeting.presenters if activity and activity.parent_meeting else ()
-        form.presenters.choices = _organization_choices(
-            pickable_organizations(PRESENTER_KINDS), keep
-        )
     school_id = roster_school_id(current_user)
     roster = school_roster(school_id) if activity is None and school_id is not None else []
     if not spec.students_take_part or not roster:
@@ -153,7 +148,12 @@ def fill(form: ActivityForm, activity: Activity) -> None:
         form.theme.data = activity.camp_shift.theme
         form.capacity.data = activity.camp_shift.capacity
     if activity.parent_meeting is not None and "presenters" in form:
-        form.presenters.data = [p.id for p in activity.parent_meeting.presenters]
+        rows = activity.parent_meeting.presenter_rows
+        while len(form.presenters) < len(rows) + PRESENTER_ROWS:
+            form.presenters.append_entry()
+        for entry, row in zip(form.presenters, rows, strict=False):
+            entry.organization.data = organization_label(row.organization)
+            entry.form.name.data, entry.form.position.data = row.name, row.position
         form.parents_count.data = activity.parent_meeting.parents_count
         form.professions.data = activity.parent_meeting.professions
     if "schools" in form:
@@ -275,11 +275,13 @@ def save_details(form: ActivityForm, activity: Activity) -> None:
     """The kind's details row (KindSpec.details) from the form."""
     details = KINDS[activity.kind].details
     if details == "parent_meeting":
-        presenters = list(
-            db.session.scalars(
-                sa.select(Organization).where(Organization.id.in_(form.presenters.data or []))
+        presenters = [
+            services.PresenterData(
+                entry.organization.organization, entry.form.name.data, entry.form.position.data
             )
-        )
+            for entry in form.presenters
+            if entry.organization.organization is not None
+        ]
         services.set_parent_meeting_details(
             activity,
             parents_count=form.parents_count.data,

@@ -28,16 +28,32 @@ activity_plan_item = sa.Table(
     sa.Column("plan_item_id", sa.ForeignKey("plan_item.id"), primary_key=True, index=True),
 )
 
-parent_meeting_presenter = sa.Table(
-    "parent_meeting_presenter",
-    db.metadata,
-    sa.Column(
-        "activity_id",
-        sa.ForeignKey("parent_meeting.activity_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("organization_id", sa.ForeignKey("organization.id"), primary_key=True, index=True),
-)
+
+class Presenter(Model):
+    """An organization presenting at a parent meeting, with its representative's name and
+    position (issue #15): «ООО Янтарь — Иванов И. И., главный инженер»."""
+
+    __tablename__ = "parent_meeting_presenter"
+    __audited__ = True
+
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("parent_meeting.activity_id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id"), primary_key=True, index=True
+    )
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    position: Mapped[str | None] = mapped_column(sa.String(200))
+
+    # Read only: the links are written through ParentMeeting.presenters.
+    organization: Mapped[Organization] = relationship(viewonly=True)
+
+    def __str__(self) -> str:
+        return f"presenter {self.activity_id}/{self.organization_id}"
+
+
+# The link table, for the access rules' SQL.
+parent_meeting_presenter = Presenter.__table__
 
 
 class Activity(Model):
@@ -144,7 +160,12 @@ class ParentMeeting(Model):
     professions: Mapped[str | None] = mapped_column(sa.Text)
 
     activity: Mapped[Activity] = relationship(back_populates="parent_meeting")
-    presenters: Mapped[list[Organization]] = relationship(secondary=parent_meeting_presenter)
+    # The presenting organizations (the links); their representatives are on presenter_rows,
+    # read only (services.set_parent_meeting_details writes both).
+    presenters: Mapped[list[Organization]] = relationship(secondary="parent_meeting_presenter")
+    presenter_rows: Mapped[list[Presenter]] = relationship(
+        viewonly=True, order_by=Presenter.organization_id
+    )
 
     def __str__(self) -> str:
         return f"parent meeting {self.activity_id}"

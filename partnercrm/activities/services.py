@@ -26,6 +26,7 @@ from partnercrm.activities.models import (
     Headcount,
     ParentMeeting,
     Participation,
+    Presenter,
 )
 from partnercrm.activities.rules import (
     ACTIVITY_DATES,
@@ -219,13 +220,24 @@ def set_status(activity: Activity, status: ActivityStatus) -> None:
     db.session.flush()
 
 
+@dataclass
+class PresenterData:
+    """A presenting organization and its representative (name and position, if given)."""
+
+    organization: Organization
+    name: str | None = None
+    position: str | None = None
+
+
 def set_parent_meeting_details(
     activity: Activity,
     *,
     parents_count: int | None,
     professions: str | None,
-    presenters: list[Organization],
+    presenters: list[Organization | PresenterData],
 ) -> None:
+    """The parent meeting's details; ``presenters`` replace the meeting's (an organization
+    given twice is kept once, with the first representative given)."""
     if KINDS[activity.kind].details != "parent_meeting":
         raise ActivityError("Only a parent meeting has presenters.")
     if parents_count is not None and parents_count < 0:
@@ -234,12 +246,24 @@ def set_parent_meeting_details(
     if details is None:
         # Set from the activity's side: the cascade adds it to the session (a backref does not).
         details = activity.parent_meeting = ParentMeeting()
-    for presenter in presenters:
-        check_admitted(presenter, "presenters", details.presenters)
+    wanted: dict[int, PresenterData] = {}
+    for given in presenters:
+        presenter = given if isinstance(given, PresenterData) else PresenterData(given)
+        check_admitted(presenter.organization, "presenters", details.presenters)
+        wanted.setdefault(presenter.organization.id, presenter)
     details.parents_count = parents_count
     details.professions = (professions or "").strip() or None
-    details.presenters = list(presenters)
+    details.presenters = [presenter.organization for presenter in wanted.values()]
     db.session.flush()
+    # The links exist now; their representatives (an audited update of each row).
+    for row in db.session.scalars(
+        sa.select(Presenter).where(Presenter.activity_id == details.activity_id)
+    ):
+        presenter = wanted[row.organization_id]
+        row.name = (presenter.name or "").strip() or None
+        row.position = (presenter.position or "").strip() or None
+    db.session.flush()
+    db.session.expire(details, ["presenter_rows"])
 
 
 def set_camp_shift_details(

@@ -65,7 +65,7 @@ def test_school_logs_a_parent_meeting_with_presenters(seeded, live_server, phone
     phone.get_by_role("link", name="Родительское собрание").click()
     phone.fill("#day", "2026-11-18")
     phone.fill("#start", "18:30")
-    phone.select_option("#presenters", str(college.id))
+    phone.fill("#presenters-0-organization", college.code)
     phone.fill("#parents_count", "27")
     phone.fill("#professions", "повар, кондитер")
     phone.click("label[for=status-1]")
