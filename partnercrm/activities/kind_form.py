@@ -304,6 +304,7 @@ def save_participants(form: ActivityForm, activity: Activity) -> int | None:
     if not chosen or not can_name_participants(current_user, activity):
         return None
     school = own_organization()
+    assert school is not None, "a user who names participants has a school"
     students = class_students(school.id, chosen, set(form.absent.data or []))
     services.set_named_participants(activity, school, students)
     return len(students)

@@ -4,6 +4,8 @@ student's own school only; the organizer's side records any school's numbers."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -131,13 +133,8 @@ def participants(activity_id: int):
             )
         _check_capacity(activity)
         tab = request.form.get("class")
-        return redirect(
-            url_for(
-                "activities.participants",
-                activity_id=activity.id,
-                **({"class": tab} if tab in by_class else {}),
-            )
-        )
+        tab_args: dict[str, Any] = {"class": tab} if tab in by_class else {}
+        return redirect(url_for("activities.participants", activity_id=activity.id, **tab_args))
     return _render_participants(activity, participants_form=form)
 
 

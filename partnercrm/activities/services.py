@@ -8,6 +8,7 @@ field it concerns), which ends the unit of work: nothing of the refused change i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -234,7 +235,7 @@ def set_parent_meeting_details(
     *,
     parents_count: int | None,
     professions: str | None,
-    presenters: list[Organization | PresenterData],
+    presenters: Sequence[Organization | PresenterData],
 ) -> None:
     """The parent meeting's details; ``presenters`` replace the meeting's (an organization
     given twice is kept once, with the first representative given)."""

@@ -83,8 +83,7 @@ class FormTokenField(HiddenField):
         super().__init__(label, validators, default=current_token, **kwargs)
 
     def process_formdata(self, valuelist) -> None:
-        super().process_formdata(valuelist)
-        self.data = valid(self.data)
+        self.data = valid(valuelist[0]) if valuelist else None
 
 
 def _user_id() -> int | None:
