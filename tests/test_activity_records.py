@@ -294,3 +294,32 @@ def test_participants_of_every_class_are_on_one_page_and_searchable(world, brows
     saved = post(browser, path, {"shown": shown, "student": ticked, "class": "8Б"})
     assert saved.headers["Location"].endswith("?class=8%D0%91")
     assert participant_ids(activity.id) == {world.class_8a[0].id, world.class_8b[1].id}
+
+
+def test_other_create_forms_are_saved_once(world, browser, app):
+    """The token of every create form: a student, an organization (the same for offers, jobs
+    and agreements, whose forms render the same macro)."""
+    from partnercrm.directory.models import Organization
+    from partnercrm.students.models import Student
+
+    sign_in(browser, world.school1_user)
+    assert 'data-form-token=""' in page_text(browser.get("/students/new"))
+    student = {"local_id": "77", "full_name": "Новиков Олег", "grade": "8", "form_token": "s" * 32}
+    first = post(browser, "/students/new", student)
+    second = post(browser, "/students/new", student, "/students/new")
+    assert first.status_code == second.status_code == 302
+    made = db.session.query(Student).filter_by(local_id="77").one()
+    assert second.headers["Location"].endswith(f"/students/{made.id}")
+    admin = scoped_client(app)
+    sign_in(admin, world.admin)
+    organization = {
+        "code": "NEW-1",
+        "kind": "school",
+        "name": "Новая школа",
+        "municipality_id": str(world.m1.id),
+        "form_token": "o" * 32,
+    }
+    post(admin, "/organizations/new", organization)
+    again = post(admin, "/organizations/new", organization)
+    assert again.status_code == 302
+    assert db.session.query(Organization).filter_by(code="NEW-1").count() == 1

@@ -24,6 +24,7 @@ from partnercrm.agreements.services import AgreementData
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label
+from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, SubForm, WithinBounds
 from partnercrm.web.integers import record_id
 
@@ -63,6 +64,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 class AgreementForm(Form):
+    # A new record's one-time token (web/form_tokens.py); unused when editing.
+    form_token = FormTokenField()
     number = StringField(
         _l("Number"), filters=[_number], validators=[InputRequired(), Length(max=100)]
     )

@@ -58,6 +58,7 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
 from partnercrm.localtime import local_date, local_today
+from partnercrm.web import form_tokens
 from partnercrm.web.errors import render_error
 from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
@@ -177,6 +178,7 @@ def _save(form: AgreementForm, agreement: Agreement | None):
     with refusal_shown(form):
         if agreement is None:
             agreement = services.create_agreement(data, current_user)
+            form_tokens.spend(form, url_for("agreements.detail", agreement_id=agreement.id))
         else:
             services.update_agreement(agreement, data)
         flash(_("The agreement has been saved."), "success")
@@ -201,6 +203,8 @@ def _render_form(form: AgreementForm, agreement: Agreement | None):
 def new():
     require(can_create_agreement(current_user))
     form = AgreementForm()
+    if repeated := form_tokens.repeated_answer(form):
+        return repeated
     if request.method == "GET":
         form.fill_parties(_own_party())
     elif form.validate_on_submit() and (response := _save(form, None)):

@@ -6,6 +6,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Valid
 
 from partnercrm.directory.labels import KIND_LABELS
 from partnercrm.directory.rules import OrganizationKind, is_valid_inn
+from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, blank_to_none, with_scheme
 from partnercrm.web.integers import optional_record_id
 
@@ -17,6 +18,9 @@ def valid_inn(form, field) -> None:
 
 class OrganizationForm(Form):
     """Create or edit an organization; the view limits the municipality choices to the scope."""
+
+    # A new record's one-time token (web/form_tokens.py); unused when editing.
+    form_token = FormTokenField()
 
     code = StringField(
         _l("Code"),

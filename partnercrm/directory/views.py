@@ -29,6 +29,7 @@ from partnercrm.directory.queries import (
 )
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
+from partnercrm.web import form_tokens
 from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import refusal_shown
@@ -144,6 +145,7 @@ def _save(form: OrganizationForm, org: Organization | None):
     with refusal_shown(form):
         if org is None:
             org = services.create_organization(**form.values())
+            form_tokens.spend(form, url_for("directory.organization", organization_id=org.id))
         else:
             services.update_organization(org, **form.values())
         flash(_("The organization has been saved."), "success")
@@ -157,6 +159,8 @@ def new_organization():
     require(can_manage_organizations(current_user))
     form = OrganizationForm()
     _scoped_municipalities(form)
+    if repeated := form_tokens.repeated_answer(form):
+        return repeated
     if form.validate_on_submit() and (response := _save(form, None)):
         return response
     return render_template("directory/organization_form.html", form=form, org=None)

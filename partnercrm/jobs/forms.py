@@ -33,6 +33,7 @@ from partnercrm.jobs.services import (
     YoungPersonData,
 )
 from partnercrm.students.rules import BIRTH_DATES
+from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, WithinBounds
 from partnercrm.web.integers import record_id
 
@@ -52,6 +53,8 @@ def _tenths(value: Decimal | None) -> Decimal | None:
 
 
 class JobForm(Form):
+    # A new record's one-time token (web/form_tokens.py); unused when editing.
+    form_token = FormTokenField()
     employer = OrganizationField(
         _l("Employer"),
         kinds=[OrganizationKind.EMPLOYER],

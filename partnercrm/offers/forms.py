@@ -28,6 +28,7 @@ from partnercrm.offers.bookings import BookingData
 from partnercrm.offers.services import OfferData, SlotData
 from partnercrm.offers.speaker_requests import SpeakerRequestData
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
+from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, SubForm, WithinBounds
 from partnercrm.web.integers import record_id
 
@@ -79,6 +80,9 @@ class SlotForm(SubForm):
 
 class OfferForm(Form):
     """Every field of both kinds; the view removes what a kind or a role does not use."""
+
+    # A new record's one-time token (web/form_tokens.py); unused when editing.
+    form_token = FormTokenField()
 
     organization = OrganizationField(_l("Organization"), kinds=OFFERING_KINDS)
     topic = StringField(

@@ -265,6 +265,7 @@ def _save(form: OfferForm, kind: OfferKind, offer: Offer | None):
     with refusal_shown(form):
         if offer is None:
             offer = services.create_offer(organization, kind, data, current_user, utcnow())
+            form_tokens.spend(form, url_for("offers.detail", offer_id=offer.id))
         else:
             services.update_offer(offer, data, utcnow())
         flash(_("The offer has been saved."), "success")
@@ -286,6 +287,8 @@ def new():
     kind = OfferKind(kind_arg) if kind_arg in set(OfferKind) else OfferKind.EXCURSION
     form = OfferForm()
     _prepare_form(form, kind, None)
+    if repeated := form_tokens.repeated_answer(form):
+        return repeated
     if request.method == "GET":
         organization = current_user.organization
         form.municipality.data = organization.municipality_id if organization else None

@@ -16,6 +16,7 @@ from wtforms.validators import (
 from partnercrm.localtime import local_date
 from partnercrm.students.rules import BIRTH_DATES, MAX_GRADE, MIN_GRADE, normalise_class_letter
 from partnercrm.students.services import StudentData
+from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, WithinBounds
 
 
@@ -29,6 +30,8 @@ def _not_in_future(form, field) -> None:
 
 
 class StudentForm(Form):
+    # A new record's one-time token (web/form_tokens.py); unused when editing.
+    form_token = FormTokenField()
     local_id = StringField(
         _l("Roster id"),
         description=_l("The school's own number of the student; unique within the school."),

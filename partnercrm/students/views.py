@@ -20,6 +20,7 @@ from partnercrm.students import services
 from partnercrm.students.forms import StudentForm
 from partnercrm.students.models import Student
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE, normalise_class_letter
+from partnercrm.web import form_tokens
 from partnercrm.web.pagination import paginate
 from partnercrm.web.unit_of_work import refusal_shown
 
@@ -120,7 +121,9 @@ def _save(form: StudentForm, student: Student | None) -> Student | None:
     the service refuses."""
     with refusal_shown(form):
         if student is None:
-            return services.create_student(_school(), form.data_for_service())
+            created = services.create_student(_school(), form.data_for_service())
+            form_tokens.spend(form, url_for("students.edit_student", student_id=created.id))
+            return created
         services.update_student(student, form.data_for_service())
         return student
     return None
@@ -135,6 +138,8 @@ def _class_args(student: Student) -> dict:
 def new_student():
     _school()
     form = StudentForm()
+    if repeated := form_tokens.repeated_answer(form):
+        return repeated
     if request.method == "GET":
         grade = request.args.get("grade", type=int)
         if grade is not None and MIN_GRADE <= grade <= MAX_GRADE:

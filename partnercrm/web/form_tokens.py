@@ -1,5 +1,9 @@
 """One-time form tokens: a create form is saved once, whatever the user does with it.
 
+The create forms of activities, students, organizations, offers, holiday jobs and agreements
+carry one; a booking's and a speaker request's ``request_key`` is one too (their own unique
+column decides, ``current_token`` issues it).
+
 Every create form carries a token (:class:`FormTokenField`, rendered with the ``form_token``
 macro of ``_macros.html``). Its script (``static/form-token.js``) writes the token into the
 page's address (``?once=…``), because Chromium and Firefox fetch a ``no-store`` page again on
@@ -107,6 +111,15 @@ def show_repeated(url: str):
     """The answer to a form sent again: what its first submission made, with a message."""
     flash(_("This form had already been saved; here is what it made."), "info")
     return redirect(url)
+
+
+def repeated_answer(form):
+    """For a form sent again (a POST whose token was spent): the answer showing what its first
+    submission made; None otherwise, and the view goes on."""
+    if request.method != "POST":
+        return None
+    url = made_with(form)
+    return show_repeated(url) if url is not None else None
 
 
 def spend(form, url: str) -> None:

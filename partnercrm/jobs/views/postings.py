@@ -26,6 +26,7 @@ from partnercrm.jobs.forms import JobForm
 from partnercrm.jobs.models import HolidayJob
 from partnercrm.jobs.views.blueprint import bp
 from partnercrm.jobs.views.loading import load_job
+from partnercrm.web import form_tokens
 from partnercrm.web.unit_of_work import refusal_shown
 
 
@@ -76,6 +77,7 @@ def _submit(form: JobForm, job: HolidayJob | None, proposing: bool):
             job = services.create_job(
                 data, current_user, proposed=proposing, center=posting_center(current_user)
             )
+            form_tokens.spend(form, url_for("jobs.detail", job_id=job.id))
         else:
             services.update_job(job, data)
         flash(_("The job has been saved."), "success")
@@ -90,6 +92,8 @@ def new():
     require(not proposing or can_propose_jobs(current_user))
     form = JobForm()
     _configure(form, proposing)
+    if repeated := form_tokens.repeated_answer(form):
+        return repeated
     if request.method == "POST":
         return _submit(form, None, proposing)
     return _render_form(form, None, proposing)
