@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 
 from partnercrm.accounts.passwords import hash_password
+from partnercrm.accounts.rules import Role
+from partnercrm.activities.rules import ActivityStatus
+from partnercrm.database import utcnow
 from partnercrm.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from partnercrm.extensions import db
+from partnercrm.localtime import local_date, local_today
+from partnercrm.monitoring import services as monitoring
+from partnercrm.monitoring.models import MunicipalReport
+from partnercrm.offers.rules import BookingStatus
+from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.browser.conftest import PHONE
-from tests.browser.pages import log_in
+from tests.browser.pages import log_in, log_out
+from tests.factories import UserFactory
+from tests.offer_factories import BookingFactory, OfferFactory, SlotFactory
 
 DESKTOPS = (1024, 1366, 1920)
 ROLES = {role.value: email for email, _name, role, _org, _municipality in DEMO_ACCOUNTS}
@@ -123,3 +136,81 @@ def test_every_menu_page_fits_desktops_and_a_phone(browser, live_server, demo):
                 problems.append(f"{email} {path} on a phone: cards {cards}")
         context.close()
     assert not problems, problems
+
+
+def answer_next_dialog(page, accept: bool) -> list[str]:
+    """Accept or dismiss the next dialog the page opens; returns the list its question joins."""
+    questions: list[str] = []
+
+    def answer(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    return questions
+
+
+def test_irreversible_steps_ask_first_and_a_pending_booking_has_one_cancel_action(
+    seeded, live_server, phone
+):
+    school_user = UserFactory(role=Role.SCHOOL)
+    school = school_user.organization
+    start = utcnow() + timedelta(days=10)
+    activity = ActivityFactory(
+        organizer=school,
+        status=ActivityStatus.PLANNED,
+        starts_at=start,
+        starts_on=local_date(start),
+        title="Экскурсия на хлебозавод",
+    )
+    student = StudentFactory(school=school, full_name="Воробьёв Илья Петрович")
+    employer_user = UserFactory(role=Role.EMPLOYER)
+    offer = OfferFactory(organization=employer_user.organization)
+    slot = SlotFactory(offer=offer, starts_at=start, starts_on=local_date(start))
+    booking = BookingFactory(slot=slot, school=school, status=BookingStatus.REQUESTED)
+    admin = UserFactory(role=Role.ADMIN)
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    campaign = monitoring.open_campaign(
+        local_today().year, local_today() + timedelta(days=20), admin
+    )
+    db.session.commit()
+
+    log_in(phone, live_server, school_user.email)
+    phone.goto(f"{live_server}/activities/{activity.id}")
+    asked = answer_next_dialog(phone, accept=False)
+    phone.get_by_role("button", name="Отменить мероприятие").click()
+    assert asked == ["Отменить мероприятие «Экскурсия на хлебозавод»?"]
+    phone.reload()
+    assert phone.locator(".badge", has_text="Запланировано").first.is_visible()
+    asked = answer_next_dialog(phone, accept=True)
+    phone.get_by_role("button", name="Отменить мероприятие").click()
+    phone.locator(".badge", has_text="Отменено").first.wait_for()
+    assert asked
+
+    phone.goto(f"{live_server}/students/{student.id}")
+    asked = answer_next_dialog(phone, accept=False)
+    phone.get_by_role("button", name="Перевести в архив").click()
+    assert asked == [
+        "Перевести в архив: Воробьёв Илья Петрович? Обучающийся исчезнет из списка класса."
+    ]
+    log_out(phone)
+
+    log_in(phone, live_server, employer_user.email)
+    phone.goto(f"{live_server}/offers/bookings/{booking.id}")
+    assert phone.locator("textarea[name=reason]").count() == 1
+    assert phone.get_by_role("button", name="Отклонить").count() == 1
+    assert phone.get_by_role("button", name="Отменить запись").count() == 0
+    log_out(phone)
+
+    log_in(phone, live_server, coordinator.email)
+    phone.goto(
+        f"{live_server}/monitoring/campaigns/{campaign.id}"
+        f"/municipalities/{coordinator.municipality_id}"
+    )
+    asked = answer_next_dialog(phone, accept=False)
+    phone.get_by_role("button", name="Отправить отчёт").click()
+    assert asked == [
+        "Отправить отчёт? После этого вернуть его на доработку сможет только министерство."
+    ]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(MunicipalReport)) is None
