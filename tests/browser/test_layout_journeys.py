@@ -1,4 +1,5 @@
-"""Every role's pages fit the window, on desktops and on a phone, with the demo's real data."""
+"""Every role's pages fit the window on desktops and a phone (the demo's real data); irreversible
+steps ask first."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from partnercrm.accounts.passwords import hash_password
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.database import utcnow
@@ -22,27 +22,10 @@ from tests.browser.conftest import PHONE
 from tests.browser.pages import log_in, log_out
 from tests.factories import UserFactory
 from tests.offer_factories import BookingFactory, OfferFactory, SlotFactory
+from tests.test_demo import _fast_demo_passwords, demo  # noqa: F401  (fixtures)
 
 DESKTOPS = (1024, 1366, 1920)
 ROLES = {role.value: email for email, _name, role, _org, _municipality in DEMO_ACCOUNTS}
-_hashes: dict[str, str] = {}
-
-
-def _hash_once(password: str) -> str:
-    """argon2 takes a while by design; the demo accounts share one real hash per run."""
-    if password not in _hashes:
-        _hashes[password] = hash_password(password)
-    return _hashes[password]
-
-
-@pytest.fixture
-def demo(runner, monkeypatch):
-    """``partnercrm seed`` and ``partnercrm demo``, as a newcomer finds the product."""
-    monkeypatch.setattr("partnercrm.accounts.services.hash_password", _hash_once)
-    for command in ("seed", "demo"):
-        result = runner.invoke(args=[command])
-        assert result.exit_code == 0, result.output
-    db.session.expire_all()
 
 
 def menu_pages(page) -> list[str]:
@@ -96,7 +79,8 @@ def account_controls_outside(page, width: int) -> list[str]:
     return outside
 
 
-def test_every_menu_page_fits_desktops_and_a_phone(browser, live_server, demo):
+@pytest.mark.usefixtures("demo")
+def test_every_menu_page_fits_desktops_and_a_phone(browser, live_server):
     """For every role: the menu's every page is no wider than a 1024, 1366 or 1920 px window
     and a 390 px phone, and the account controls stay in a desktop window; on the phone, lists
     are cards with the status first."""
