@@ -735,7 +735,9 @@ def test_employer_dashboard_bookings_visits_agreements_and_feed(app, world):
     db.session.commit()
     page = client_for(app, world.employer_user).get("/dashboard").get_data(as_text=True)
     assert "Школа № 2" in page and f"/offers/bookings/{booking.id}" in page
-    assert "Экскурсия на верфь" in page and "<td>15</td>" in page  # 3 named + 12 counted
+    assert (
+        "Экскурсия на верфь" in page and 'data-label="Participants">15</td>' in page
+    )  # 3 named + 12 counted
     assert all(student.full_name not in page for student in world.class_8a)
     assert "17-П" in page and "99-Ч" not in page
     assert "/calendar" in page

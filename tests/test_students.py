@@ -279,7 +279,7 @@ def test_add_without_birth_date_and_add_another(client, login, staff, school):
 def test_the_ovz_label_uses_the_design_term(client, login, staff):
     login(staff)
     html = client.get("/students/new").get_data(as_text=True)
-    assert "Student with a disability or ОВЗ" in html
+    assert "Student with a disability or SEN" in html
 
 
 def test_duplicate_roster_id_is_a_form_error(client, login, staff, school):

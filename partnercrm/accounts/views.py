@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from partnercrm.access.accounts import (
     assignable_municipalities_scope,
@@ -152,7 +153,8 @@ def _scoped_choices(form: UserForm) -> None:
     municipalities = assignable_municipalities_scope(current_user).order_by(Municipality.name)
     none = [(0, "—")]
     form.organization.choices = none + [
-        (org.id, f"{org.name} ({org.code})") for org in db.session.scalars(organizations)
+        (org.id, f"{org.name} ({org.municipality.name})")
+        for org in db.session.scalars(organizations.options(joinedload(Organization.municipality)))
     ]
     form.municipality.choices = none + [(m.id, m.name) for m in db.session.scalars(municipalities)]
     if must_limit_employment_centers(current_user):

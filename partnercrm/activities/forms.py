@@ -171,7 +171,7 @@ class HeadcountForm(Form):
         _l("Number of participants"), validators=[InputRequired(), NumberRange(min=0, max=100000)]
     )
     ovz_count = IntegerField(
-        _l("Of them with disabilities or ОВЗ"),
+        _l("Of them with disabilities or SEN"),
         validators=[Optional(), NumberRange(min=0, max=100000)],
         default=0,
     )

@@ -42,7 +42,7 @@ from partnercrm.activities.rules import (
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
-from partnercrm.errors import N_, UserError
+from partnercrm.errors import N_, Refusals, UserError
 from partnercrm.extensions import db
 from partnercrm.localtime import start_of_local_day
 from partnercrm.plausible import check_date
@@ -85,49 +85,54 @@ class ActivityData:
 
 
 def check_activity(data: ActivityData, activity: Activity | None = None) -> None:
-    """Refuse ``data`` (for ``activity``, if it exists) unless it fits its kind's spec: a title,
+    """Refuse ``data`` (for ``activity``, if it exists) unless it fits its kind's spec (every
+    problem at once, :class:`~partnercrm.errors.Refusals`): a title,
     a start, dates within :data:`~partnercrm.activities.rules.ACTIVITY_DATES`, "held" only once
     it has started (:func:`~partnercrm.activities.rules.held_too_early`), visiting
     schools that are schools, a school holding a parent meeting (its organizer or host), a host
     of a kind that may host it — for a camp shift, the host its
     camp type needs (given, or the existing shift's). The imports call it for every row before
     they write anything."""
+    refusals = Refusals()
     if not data.title.strip():
-        raise ActivityError("The title is required.", "title")
+        refusals.add(ActivityError("The title is required.", "title"))
     all_day = data.first_day is not None
     if all_day == (data.starts_at is not None):
-        raise ActivityError("Give either a start time or the first and last day.")
+        refusals.add(ActivityError("Give either a start time or the first and last day."))
     for value, field in (
         (data.first_day, "first_day"),
         (data.last_day, "last_day"),
         (data.starts_at, "day"),
         (data.ends_at, "end"),
     ):
-        check_date(value, ACTIVITY_DATES, ActivityError, field)
+        with refusals.check():
+            check_date(value, ACTIVITY_DATES, ActivityError, field)
     if data.first_day is not None and (data.last_day is None or data.last_day < data.first_day):
-        raise ActivityError("The last day must not be before the first day.", "last_day")
+        refusals.add(ActivityError("The last day must not be before the first day.", "last_day"))
     if data.starts_at is not None and data.ends_at is not None and data.ends_at < data.starts_at:
-        raise ActivityError("The end must not be before the start.", "end")
+        refusals.add(ActivityError("The end must not be before the start.", "end"))
     first = start_of_local_day(data.first_day) if data.first_day is not None else None
     starts_at = data.starts_at or first
     if starts_at is not None and held_too_early(data.status, starts_at, utcnow()):
-        raise ActivityError(HELD_BEFORE_START, "status")
+        refusals.add(ActivityError(HELD_BEFORE_START, "status"))
     if any(school.kind is not OrganizationKind.SCHOOL for school in data.schools or []):
-        raise ActivityError("Only schools can be visiting schools.", "schools")
+        refusals.add(ActivityError("Only schools can be visiting schools.", "schools"))
     camp_type = data.camp_type
     if camp_type is None and activity is not None and activity.camp_shift is not None:
         camp_type = activity.camp_shift.camp_type
     refusal = host_refusal(data.kind, data.host.kind, camp_type)
     if refusal is not None:
-        raise ActivityError(refusal, "host")
+        refusals.add(ActivityError(refusal, "host"))
     if KINDS[data.kind].details == "parent_meeting" and OrganizationKind.SCHOOL not in (
         data.host.kind,
         data.organizer.kind,
     ):
-        raise ActivityError(MEETING_WITHOUT_SCHOOL, "host")
+        refusals.add(ActivityError(MEETING_WITHOUT_SCHOOL, "host"))
     for name in ("host", "organizer"):
         current = (getattr(activity, name),) if activity is not None else ()
-        check_admitted(getattr(data, name), name, current)
+        with refusals.check():
+            check_admitted(getattr(data, name), name, current)
+    refusals.raise_any()
 
 
 def check_admitted(organization: Organization, field: str, current=()) -> None:

@@ -1,4 +1,4 @@
-"""The main menu: each link shown to the users its domain's access rule lets in.
+"""The main menu, grouped by task: each link shown to the users its domain's access rule lets in.
 
 An employer awaiting approval (:func:`~partnercrm.access.base.employer_may_act` false) sees its
 dashboard and its organization's details only: every other page is closed to it
@@ -17,26 +17,50 @@ from partnercrm.access.monitoring import can_use_monitoring
 from partnercrm.access.portal import can_edit_sign_up_data, can_see_approvals
 from partnercrm.access.reports import can_see_reports
 from partnercrm.access.students import can_manage_roster
-from partnercrm.web.templating import NavLink
+from partnercrm.web.templating import NavGroup, NavLink
 
-MENU: tuple[NavLink, ...] = (
+# A few dropdowns by task, so the menu fits a 1024 px window for every role; a group with one
+# link for the user shows as that link.
+MENU: tuple[NavLink | NavGroup, ...] = (
     NavLink("dashboard.index", _l("Dashboard")),
-    NavLink(
-        "portal.organization_details", _l("Details of the organization"), can_edit_sign_up_data
+    NavGroup(
+        _l("Work"),
+        (
+            NavLink("activities.index", _l("Activities"), employer_may_act),
+            NavLink("feeds.calendar", _l("Calendar"), employer_may_act),
+            NavLink("offers.index", _l("Offers"), employer_may_act),
+            NavLink("jobs.index", _l("Holiday jobs"), can_see_jobs),
+            NavLink("students.roster", _l("Students"), can_manage_roster),
+        ),
     ),
-    NavLink("activities.index", _l("Activities"), employer_may_act),
-    NavLink("agreements.index", _l("Agreements"), employer_may_act),
-    NavLink("feeds.calendar", _l("Calendar"), employer_may_act),
-    NavLink("offers.index", _l("Offers"), employer_may_act),
-    NavLink("jobs.index", _l("Holiday jobs"), can_see_jobs),
-    NavLink("students.roster", _l("Students"), can_manage_roster),
-    NavLink("indicators.report", _l("Indicators"), can_see_reports),
-    NavLink("monitoring.index", _l("Monitoring"), can_use_monitoring),
-    NavLink("roadmap.index", _l("Roadmap"), employer_may_act),
-    NavLink("directory.organizations", _l("Organizations"), employer_may_act),
-    NavLink("directory.municipalities", _l("Municipalities"), employer_may_act),
-    NavLink("accounts.users", _l("Users"), can_manage_users),
-    NavLink("portal.approvals", _l("Approvals"), can_see_approvals),
-    NavLink("imports.index", _l("Import"), can_use_imports),
-    NavLink("admin.index", _l("Administration"), is_admin),
+    NavGroup(
+        _l("Partners"),
+        (
+            NavLink(
+                "portal.organization_details",
+                _l("Details of the organization"),
+                can_edit_sign_up_data,
+            ),
+            NavLink("agreements.index", _l("Agreements"), employer_may_act),
+            NavLink("directory.organizations", _l("Organizations"), employer_may_act),
+            NavLink("directory.municipalities", _l("Municipalities"), employer_may_act),
+        ),
+    ),
+    NavGroup(
+        _l("Reports"),
+        (
+            NavLink("indicators.report", _l("Indicators"), can_see_reports),
+            NavLink("monitoring.index", _l("Monitoring"), can_use_monitoring),
+            NavLink("roadmap.index", _l("Roadmap"), employer_may_act),
+        ),
+    ),
+    NavGroup(
+        _l("Management"),
+        (
+            NavLink("accounts.users", _l("Users"), can_manage_users),
+            NavLink("portal.approvals", _l("Approvals"), can_see_approvals),
+            NavLink("imports.index", _l("Import"), can_use_imports),
+            NavLink("admin.index", _l("Administration"), is_admin),
+        ),
+    ),
 )

@@ -86,10 +86,11 @@ def _invalid(form: PeriodForm) -> bool:
     return any(field.errors for field in form)
 
 
-def _first_error(form: PeriodForm) -> str:
-    for field in form:
-        if field.errors:
-            return f"{field.label.text}: {field.errors[0]}"
+def _errors(form: PeriodForm) -> str:
+    """Every field's errors, each after its field's label."""
+    found = [f"{field.label.text}: {error}" for field in form for error in field.errors]
+    if found:
+        return "; ".join(found)
     return str(_("The request could not be understood. Reload the page and try again."))
 
 
@@ -458,7 +459,7 @@ def export():
     require(can_use_indicator_export(current_user))
     form = read(ExportForm, request.args)
     if _invalid(form):
-        return render_error(400, _first_error(form))
+        return render_error(400, _errors(form))
     user = current_user
     municipality_id = _wanted_municipality_id(form)
     place = None

@@ -24,7 +24,7 @@ from partnercrm.accounts.models import User
 from partnercrm.database import rowcount, utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
-from partnercrm.errors import N_, UserError
+from partnercrm.errors import N_, Refusals, UserError
 from partnercrm.extensions import db
 from partnercrm.jobs import labour
 from partnercrm.jobs.models import (
@@ -108,39 +108,53 @@ JOB_COLUMNS = tuple(f.name for f in fields(JobData) if f.name != "employer")
 
 
 def check_job(data: JobData, job: HolidayJob | None = None) -> None:
-    """Raise :class:`JobError` for the first value the database or common sense refuses.
+    """Raise :class:`JobError` for the values the database or common sense refuses, all of them
+    at once (:class:`~partnercrm.errors.Refusals`).
 
     The Labour Code is not checked here: a draft may break it (the page lists what to fix); a
     published job may not (:func:`update_job`, :func:`publish_job`).
     """
+    refusals = Refusals()
     employer = data.employer
     if employer.kind is not OrganizationKind.EMPLOYER:
-        raise JobError(N_("Pick an employer."), "employer")
-    if employer.approval_state is not ApprovalState.APPROVED:
-        raise JobError(
-            N_("%(name)s is not an approved employer yet."), "employer", name=employer.name
+        refusals.add(JobError(N_("Pick an employer."), "employer"))
+    elif employer.approval_state is not ApprovalState.APPROVED:
+        refusals.add(
+            JobError(
+                N_("%(name)s is not an approved employer yet."), "employer", name=employer.name
+            )
         )
     for name in ("title", "duties", "address"):
         if not (getattr(data, name) or "").strip():
-            raise JobError(N_("This field is required."), name)
+            refusals.add(JobError(N_("This field is required."), name))
     if data.places < 1:
-        raise JobError(N_("A job has at least one place."), "places")
-    if job is not None and data.places < job.hired_count:
-        raise JobError(
-            N_("%(count)s applicants are already hired: the job needs at least as many places."),
-            "places",
-            count=job.hired_count,
+        refusals.add(JobError(N_("A job has at least one place."), "places"))
+    elif job is not None and data.places < job.hired_count:
+        refusals.add(
+            JobError(
+                N_(
+                    "%(count)s applicants are already hired: the job needs at least as many places."
+                ),
+                "places",
+                count=job.hired_count,
+            )
         )
     if not MIN_AGE <= data.min_age <= MAX_MIN_AGE:
-        raise JobError(N_("The minimum age must be from 14 to 17."), "min_age")
+        refusals.add(JobError(N_("The minimum age must be from 14 to 17."), "min_age"))
     if not 0 < data.hours_per_day <= MAX_HOURS_PER_DAY:
-        raise JobError(N_("Hours per day must be more than 0 and at most 24."), "hours_per_day")
+        refusals.add(
+            JobError(N_("Hours per day must be more than 0 and at most 24."), "hours_per_day")
+        )
     if not 0 < data.hours_per_week <= MAX_HOURS_PER_WEEK:
-        raise JobError(N_("Hours per week must be more than 0 and at most 168."), "hours_per_week")
-    check_date(data.first_day, JOB_DATES, JobError, "first_day")
-    check_date(data.last_day, JOB_DATES, JobError, "last_day")
+        refusals.add(
+            JobError(N_("Hours per week must be more than 0 and at most 168."), "hours_per_week")
+        )
+    for value, field in ((data.first_day, "first_day"), (data.last_day, "last_day")):
+        with refusals.check():
+            check_date(value, JOB_DATES, JobError, field)
     if data.last_day < data.first_day:
-        raise JobError(N_("The last day must not be before the first day."), "last_day")
+        refusals.add(JobError(N_("The last day must not be before the first day."), "last_day"))
+    refusals.raise_any()
 
 
 def violations(posting: JobData | HolidayJob) -> list[labour.Violation]:

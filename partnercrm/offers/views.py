@@ -399,13 +399,15 @@ def booking(booking_id: int):
     ahead = record.slot.starts_at > now
     host = can_manage_offer(current_user, offer)
     active = record.status in ACTIVE_BOOKING_STATUSES and ahead
+    pending = host and ahead and record.status is BookingStatus.REQUESTED
     return render_template(
         "offers/booking.html",
         booking=record,
         offer=offer,
-        can_confirm=host and ahead and record.status is BookingStatus.REQUESTED,
-        can_decline=host and ahead and record.status is BookingStatus.REQUESTED,
-        can_cancel=active and (host or can_cancel_as_school(current_user, record)),
+        can_confirm=pending,
+        # The host ends a pending booking one way, declining it: one reason box, one button.
+        can_decline=pending,
+        can_cancel=active and not pending and (host or can_cancel_as_school(current_user, record)),
         activity_url=(
             url_for("activities.detail", activity_id=record.activity_id)
             if record.activity_id

@@ -12,9 +12,13 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from partnercrm.extensions import db
+from partnercrm.roadmap.labels import quantity, unit_label
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 
 bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
+# Every report page shows the indicators' figures and units in the user's language.
+bp.add_app_template_global(quantity)
+bp.add_app_template_global(unit_label)
 
 
 @bp.route("/")

@@ -63,7 +63,7 @@ class StudentForm(Form):
     birth_date = DateField(
         _l("Birth date"), validators=[Optional(), _not_in_future, WithinBounds(BIRTH_DATES)]
     )
-    ovz = BooleanField(_l("Student with a disability or ОВЗ"))
+    ovz = BooleanField(_l("Student with a disability or SEN"))
     submit = SubmitField(_l("Save"))
     save_and_add = SubmitField(_l("Save and add another"))
 

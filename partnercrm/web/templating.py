@@ -21,6 +21,28 @@ class NavLink:
     def visible_to(self, user: Any) -> bool:
         return self.visible is None or self.visible(user)
 
+    def shown_to(self, user: Any) -> NavLink | None:
+        return self if self.visible_to(user) else None
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A dropdown of the main menu: links of one task, each shown to whom it says."""
+
+    label: object
+    links: tuple[NavLink, ...]
+
+    @property
+    def endpoints(self) -> frozenset[str]:
+        return frozenset(link.endpoint for link in self.links)
+
+    def shown_to(self, user: Any) -> NavLink | NavGroup | None:
+        """The group with the user's links; a single link stands alone, none hides the group."""
+        links = tuple(link for link in self.links if link.visible_to(user))
+        if len(links) > 1:
+            return NavGroup(self.label, links)
+        return links[0] if links else None
+
 
 def url_with(**changes: object) -> str:
     """The current URL with some query arguments replaced (pagination, filters)."""
@@ -29,13 +51,14 @@ def url_with(**changes: object) -> str:
     return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
 
 
-def register(app: Flask, menu: Sequence[NavLink]) -> None:
+def register(app: Flask, menu: Sequence[NavLink | NavGroup]) -> None:
     """Template helpers; ``menu`` is the main menu, in order (each link shown to whom it says)."""
 
-    def navigation() -> list[NavLink]:
+    def navigation() -> list[NavLink | NavGroup]:
         if not current_user.is_authenticated:
             return []
-        return [link for link in menu if link.visible_to(current_user)]
+        shown = (entry.shown_to(current_user) for entry in menu)
+        return [entry for entry in shown if entry is not None]
 
     app.jinja_env.globals.update(navigation=navigation, url_with=url_with, get_locale=get_locale)
     app.jinja_env.filters["local_datetime"] = lambda value: (

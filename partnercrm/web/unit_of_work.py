@@ -78,14 +78,17 @@ def refusal_text(error: UserError) -> str:
 
 
 def show_refusal(error: UserError, form=None, extra: Iterable[str] = ()) -> None:
-    """Show ``error`` on its form field if the form has it, else as a message; ``extra`` lines
-    (already translated) follow as messages of their own."""
-    text = refusal_text(error)
-    field = form[error.field] if form is not None and error.field and error.field in form else None
-    if field is None:
-        flash(text, "danger")
-    else:
-        field.errors = [*field.errors, text]
+    """Show ``error`` and those found with it (``error.more``) each on its form field if the
+    form has it, else as a message; ``extra`` lines (already translated) follow as messages of
+    their own."""
+    for refusal in error.all():
+        text = refusal_text(refusal)
+        name = refusal.field
+        field = form[name] if form is not None and name and name in form else None
+        if field is None:
+            flash(text, "danger")
+        else:
+            field.errors = [*field.errors, text]
     for line in extra:
         flash(line, "danger")
 

@@ -21,8 +21,13 @@ def open_menu(page) -> None:
 
 
 def open_menu_link(page, name: str) -> None:
-    """Follow a link of the main menu, folded behind «Меню» on a phone."""
+    """Follow a link of the main menu, folded behind «Меню» on a phone and, when its group has
+    several links, in the group's dropdown."""
     open_menu(page)
+    link = page.get_by_role("link", name=name, exact=True, include_hidden=True)
+    group = page.locator("#mainnav .dropdown", has=link)
+    if group.count():
+        group.locator(".dropdown-toggle").click()
     page.locator("#mainnav").get_by_role("link", name=name, exact=True).click()
 
 

@@ -28,6 +28,7 @@ def test_coordinator_submits_the_monitoring_report(seeded, live_server, phone, s
     phone.get_by_role("link", name="Открыть").click()
     phone.fill("#comment", "Сведения сверены с отчётами школ")
     screenshot(phone, "monitoring-report")
+    phone.once("dialog", lambda dialog: dialog.accept())  # «Отправить отчёт?»
     phone.get_by_role("button", name="Отправить отчёт").click()
     phone.get_by_text("Отчёт отправлен").first.wait_for()
 
