@@ -3,13 +3,10 @@ small hand-counted scenario (the expected numbers are worked out in ``scenario``
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime
 from html.parser import HTMLParser
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -28,6 +25,7 @@ from partnercrm.roadmap.models import Indicator, PlanItem
 from partnercrm.web import periods
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
+from tests.spreadsheets import caption, csv_rows, sheet_table, workbook
 
 STUDENT_NAME = "Ученик Тестовый"  # StudentFactory's names all start so
 
@@ -545,6 +543,41 @@ def test_live_roadmap_for_school_staff(client, login, scenario):
     assert cells[(6, "school")] == (0, 0)
 
 
+def test_live_roadmap_exports_one_value_column_per_figure(as_user, scenario):
+    client = as_user("coordinator")
+    kgd = scenario["kgd"]
+    response = client.get("/reports/roadmap", query_string={"year": 2021, "format": "csv"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "roadmap-2021-01-01_2021-12-31" in response.headers["Content-Disposition"]
+    rows = csv_rows(response.data)
+    assert rows[0] == [
+        "No.",
+        "Plan item",
+        "Done",
+        "Region: held",
+        "Region: planned",
+        "Калининград: held",
+        "Калининград: planned",
+    ]
+    by_item = {row[0]: row for row in rows[1:] if row[0] and not row[1].startswith("↳")}
+    assert by_item["5"][2:] == ["yes", "1", "1", "1", "1"]
+    assert len(by_item) == 37
+
+    response = client.get("/reports/roadmap", query_string={"year": 2021, "format": "xlsx"})
+    sheet = workbook(response.data).active
+    assert caption(sheet) == [
+        "Live roadmap",
+        "Period: 01.01.2021 – 31.12.2021",
+        f"Scope: {kgd.name}",
+    ]
+    table = sheet_table(sheet)
+    assert table[0][3:5] == ["Region: held", "Region: planned"]
+    assert [5, "yes", 1, 1, 1, 1] in [[r[0], *r[2:]] for r in table]
+    page = client.get("/reports/roadmap", query_string={"year": 2021}).get_data(as_text=True)
+    assert 'data-export="xlsx"' in page and "data-print" in page
+    assert client.get("/reports/roadmap", query_string={"format": "pdf"}).status_code == 400
+
+
 # --- exports ---
 
 
@@ -567,7 +600,7 @@ def test_export_json_csv_xlsx_hold_the_same_numbers(as_user, scenario):
     assert response.mimetype == "text/csv"
     assert response.mimetype_params["charset"] == "utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="indicators-2021.csv"'
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = csv_rows(response.data)
     header = rows[0]
     assert header[:4] == ["№", "Показатель", "Единица измерения", "Значение"]
     row = {int(r[0]): r for r in rows[1:]}
@@ -580,13 +613,20 @@ def test_export_json_csv_xlsx_hold_the_same_numbers(as_user, scenario):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert response.headers["Content-Disposition"] == 'attachment; filename="indicators-2021.xlsx"'
-    book = openpyxl.load_workbook(io.BytesIO(response.data))
-    sheet_rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book = workbook(response.data)
+    assert caption(book.worksheets[0]) == [
+        "Показатели дорожной карты",
+        "Период: 01.01.2021 – 31.12.2021",
+        "Территория: Калининградская область",
+    ]
+    assert book.worksheets[0].column_dimensions["B"].width == 60
+    assert book.worksheets[0]["B5"].alignment.wrap_text
+    sheet_rows = sheet_table(book.worksheets[0])
     by_number = {r[0]: r for r in sheet_rows[1:]}
     assert by_number[2][3] == 34 and by_number[3][3] == 2 and by_number[7][3] == "да"
     assert by_number[2][list(sheet_rows[0]).index("Калининград")] == 3
-    composition = list(book.worksheets[1].iter_rows(values_only=True))
-    assert (2, "Всего", 34, 4, 30) in composition
+    composition = sheet_table(book.worksheets[1])
+    assert [2, "Всего", 34, 4, 30] in composition
 
 
 def test_export_of_a_period_and_a_municipality(as_user, scenario):
@@ -642,13 +682,13 @@ def test_export_cells_are_neutralised(as_user, scenario):
     db.session.commit()
     client = as_user("admin")
     response = client.get("/reports/export", query_string={"format": "csv", "year": 2021})
-    header = next(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header = csv_rows(response.data)[0]
     assert '\'=HYPERLINK("http://evil.example")' in header
     assert not any(cell.startswith("=") for cell in header)
     response = client.get("/reports/export", query_string={"format": "xlsx", "year": 2021})
-    book = openpyxl.load_workbook(io.BytesIO(response.data))
-    header = [cell.value for cell in book.worksheets[0][1]]
+    header = sheet_table(workbook(response.data).worksheets[0])[0]
     assert '\'=HYPERLINK("http://evil.example")' in header
+    book = workbook(response.data)
     assert all(cell.data_type != "f" for row in book.worksheets[0].iter_rows() for cell in row)
 
 

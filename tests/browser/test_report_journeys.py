@@ -1,0 +1,65 @@
+"""Reports in the form officials use: the exports downloaded from the pages open in Russian
+Excel as they should (CSV with a BOM and `;`, XLSX with a caption and a frozen header), the live
+roadmap prints as a table alone, and a school prints the participant list of a trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from partnercrm.accounts.rules import Role
+from partnercrm.extensions import db
+from tests.browser.pages import log_in
+from tests.factories import UserFactory
+from tests.spreadsheets import caption, csv_rows, sheet_table, workbook
+
+DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "ru-RU", "accept_downloads": True}
+
+
+def download(page, name: str) -> bytes:
+    """Click the link ``name`` and return the file it downloads."""
+    with page.expect_download() as info:
+        page.get_by_role("link", name=name, exact=True).first.click()
+    return Path(info.value.path()).read_bytes()
+
+
+def test_coordinator_downloads_and_prints_the_reports(seeded, live_server, browser):
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    db.session.commit()
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, coordinator.email)
+        page.goto(live_server + "/reports/?year=2025")
+        rows = csv_rows(download(page, "CSV"))
+        assert rows[0][:4] == ["№", "Показатель", "Единица измерения", "Значение"]
+        sheet = workbook(download(page, "XLSX")).worksheets[0]
+        assert caption(sheet) == [
+            "Показатели дорожной карты",
+            "Период: 01.01.2025 – 31.12.2025",
+            f"Территория: {coordinator.municipality.name}",
+        ]
+        assert sheet.freeze_panes == "A6"
+        assert sheet_table(sheet)[0][0] == "№"
+
+        page.goto(live_server + "/reports/roadmap?year=2025")
+        rows = csv_rows(download(page, "CSV"))
+        assert rows[0][:5] == [
+            "№",
+            "Пункт дорожной карты",
+            "Выполнен",
+            "Регион: проведено",
+            "Регион: запланировано",
+        ]
+        sheet = workbook(download(page, "XLSX")).active
+        assert caption(sheet)[0] == "Исполнение дорожной карты"
+        assert sheet.freeze_panes == "A6"
+        assert len([row for row in sheet_table(sheet)[1:] if isinstance(row[0], int)]) >= 37
+
+        assert page.get_by_role("button", name="Печать").is_visible()
+        page.emulate_media(media="print")
+        assert not page.locator("nav.navbar").is_visible()
+        assert not page.get_by_role("button", name="Печать").is_visible()
+        assert not page.locator("form").first.is_visible()
+        assert page.locator("#roadmap").is_visible()
+    finally:
+        context.close()
