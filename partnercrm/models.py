@@ -7,6 +7,7 @@ from partnercrm.activities.models import (
     Headcount,
     ParentMeeting,
     Participation,
+    TripEscort,
 )
 from partnercrm.agreements.models import (
     Agreement,
@@ -54,6 +55,7 @@ __all__ = [
     "Headcount",
     "ParentMeeting",
     "Participation",
+    "TripEscort",
     "Student",
     "AuditEntry",
     "Indicator",

@@ -20,7 +20,7 @@ from partnercrm.directory.models import Municipality
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.localtime import to_utc
+from partnercrm.localtime import Period, to_utc
 from partnercrm.roadmap.models import Indicator, PlanItem
 from partnercrm.web import periods
 from tests.activity_factories import ActivityFactory, StudentFactory
@@ -235,6 +235,27 @@ def get_ok(client, path, **params):
 # --- the report page ---
 
 
+def test_the_school_year_runs_from_september_to_august(as_user, scenario):
+    assert Period.school_year(2020) == Period(date(2020, 9, 1), date(2021, 8, 31))
+    client = as_user("admin")
+    by_school_year = client.get("/reports/export?format=json&school_year=2020").get_json()
+    by_dates = client.get("/reports/export?format=json&from=2020-09-01&to=2021-08-31").get_json()
+    assert by_school_year == by_dates
+    assert by_school_year["period"] == {"from": "2020-09-01", "to": "2021-08-31"}
+    page = get_ok(client, "/reports/", school_year=2020).get_data(as_text=True)
+    assert '<option value="2020" selected>2020/21</option>' in page
+    assert "school_year=2020" in page  # links keep the school year
+    roadmap = get_ok(client, "/reports/roadmap", school_year=2020).get_data(as_text=True)
+    assert "01.09.2020 – 31.08.2021" in roadmap
+    assert client.get("/reports/?school_year=1999").status_code == 400
+
+
+def test_a_school_sees_no_region_only_indicators(client, login, scenario):
+    login(scenario["users"]["school_b"])
+    rows = indicator_rows(get_ok(client, "/reports/", year=2021))
+    assert sorted(rows) == [2, 3, 4, 6]
+
+
 def test_admin_sees_the_region(as_user, scenario):
     client = as_user("admin")
     response = get_ok(client, "/reports/", year=2021)
@@ -287,7 +308,7 @@ def test_admin_chooses_a_municipality_or_a_school(as_user, scenario):
     response = get_ok(client, "/reports/", year=2021, school=scenario["school_a"].id)
     rows = indicator_rows(response)
     assert numbers(rows[2]) == (3, 3, 0)
-    assert rows[1]["data-value"] == "1"  # the school's municipality has its plan
+    assert sorted(rows) == [2, 3, 4, 6]  # 1, 5 and 7 are the region's and municipalities'
     html = response.get_data(as_text=True)
     assert "Школа А" in html and f"/reports/schools/{scenario['school_a'].id}?" in html
     # A school of another municipality than the chosen one: the municipality wins.

@@ -99,6 +99,11 @@ QUERIES = {
         lambda t: {"format": "csv", "year": "2026"},
         lambda t: {"format": "xlsx", "year": "2026", "municipality": t.municipality},
     ],
+    "indicators.roadmap": [
+        lambda t: {"year": "2026"},
+        lambda t: {"format": "csv", "year": "2026"},
+        lambda t: {"format": "xlsx", "year": "2026", "municipality": t.municipality},
+    ],
     "job_report.report": [
         lambda t: {"year": "2027"},
         lambda t: {"format": "csv", "year": "2027"},

@@ -11,6 +11,7 @@ from partnercrm.access.activities import (
     can_edit_activity,
     can_name_participants,
     can_record_any_headcount,
+    trip_list_school_id,
 )
 from partnercrm.access.base import roster_school_id
 from partnercrm.access.students import can_see_participant_names
@@ -43,6 +44,7 @@ def detail(activity_id: int):
         total_named=sum(r.counts.named for r in rows if r.counts),
         total_headcount=sum(r.counts.headcount for r in rows if r.counts),
         can_edit=can_edit_activity(current_user, activity),
+        can_print_trip_list=trip_list_school_id(current_user, activity) is not None,
         can_participate=can_name_participants(current_user, activity)
         or can_record_any_headcount(current_user, activity),
         next_statuses=[s for s in ActivityStatus if s in TRANSITIONS[activity.status]],

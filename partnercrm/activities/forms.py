@@ -173,5 +173,15 @@ class ParticipantsForm(Form):
     whole_class = SelectMultipleField(validate_choice=False)
 
 
+class TripEscortForm(Form):
+    """The accompanying staff of the own school on its trip list."""
+
+    staff = TextAreaField(
+        _l("Accompanying staff"),
+        description=_l("Name and position, one person per line."),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
 class StatusForm(Form):
     status = SelectField(choices=[(s.value, STATUS_LABELS[s]) for s in ActivityStatus])

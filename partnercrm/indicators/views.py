@@ -52,12 +52,12 @@ from partnercrm.indicators.forms import (
     RoadmapForm,
 )
 from partnercrm.indicators.roadmap_records import Page, record_counts
-from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
+from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY, REGION_ONLY
 from partnercrm.roadmap.models import Indicator, PlanSection
 from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
-from partnercrm.web.periods import MAX_YEAR, MIN_YEAR, PeriodForm, read
+from partnercrm.web.periods import PeriodForm, read, year_bounds
 
 bp = Blueprint("indicators", __name__, url_prefix="/reports")
 
@@ -75,8 +75,7 @@ def _report_globals() -> dict:
         "computed_numbers": COMPUTED_FROM_ACTIVITIES,
         "entered_numbers": ENTERED_BY_MINISTRY,
         "activity_numbers": ACTIVITY_NUMBERS,
-        "min_year": MIN_YEAR,
-        "max_year": MAX_YEAR,
+        **year_bounds(),
     }
 
 
@@ -247,6 +246,8 @@ def report():
     period = form.period
     scope = chosen.scope
     results = queries.compute(db.session, period, scope, with_municipalities=chosen.school is None)
+    if chosen.school is not None:
+        results = [result for result in results if result.number not in REGION_ONLY]
     by_number = {result.number: result for result in results}
     number = form.indicator.data
     months = reports.months_of(period)
