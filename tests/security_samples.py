@@ -670,6 +670,7 @@ ENDPOINT_SAMPLES: dict[str, dict] = {
     "offers.request_speaker": {"offer_id": lambda c: c.tenant.speaker_offer},
     "offers.end_booking": {"action": lambda c: "cancel"},
     "offers.answer_speaker_request": {"action": lambda c: "decline"},
+    "imports.template": {"kind": lambda c: "students"},
 }
 
 
