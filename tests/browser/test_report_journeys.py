@@ -112,3 +112,29 @@ def test_school_prints_the_trip_list(seeded, live_server, phone):
     phone.emulate_media(media="print")
     assert not phone.locator("#staff").is_visible()
     assert phone.locator("#trip-students").is_visible()
+
+
+def test_school_downloads_an_import_template(seeded, live_server, browser):
+    school = OrganizationFactory(kind=OrganizationKind.SCHOOL, code="school-77")
+    teacher = UserFactory(role=Role.SCHOOL, organization=school)
+    db.session.commit()
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, teacher.email)
+        page.goto(live_server + "/imports/")
+        page.locator("details", has=page.locator("[data-templates=students]")).locator(
+            "summary"
+        ).click()
+        templates = page.locator("[data-templates=students]")
+        with page.expect_download() as info:
+            templates.get_by_role("link", name="CSV").click()
+        rows = csv_rows(Path(info.value.path()).read_bytes())
+        assert rows[0][:3] == ["school_code", "local_id", "full_name"]
+        assert rows[1][0] == "school-77"
+        with page.expect_download() as info:
+            templates.get_by_role("link", name="XLSX").click()
+        sheet = workbook(Path(info.value.path()).read_bytes()).active
+        assert sheet.freeze_panes == "A2" and sheet["A2"].value == "school-77"
+    finally:
+        context.close()
