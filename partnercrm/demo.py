@@ -4,7 +4,10 @@ Organizations are fictional but shaped like the region's: schools, colleges, a u
 employers, the employment center, an education authority and a camp, in several municipalities.
 The schools get rosters, and the school year 2025/26 its activities and participation: names
 come from a fixed random seed, so every run builds the same people, and stable keys (a school's
-roster id, ``Activity.ref``) make a second run add nothing.
+roster id, ``Activity.ref``) make a second run add nothing. The domains add their own parts
+(``<domain>/demo.py``): an employer's sign-up, holiday jobs, offers with a series of bookings,
+agreements in force, expiring and expired with their PDFs and activities, and a monitoring
+campaign with a returned report — so every page has something to show.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from partnercrm.activities.services import (
     set_named_participants,
     set_parent_meeting_details,
 )
+from partnercrm.agreements.demo import load_demo_agreements
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.jobs.demo import load_demo_jobs
 from partnercrm.localtime import local_today, to_utc
+from partnercrm.monitoring.demo import load_demo_monitoring
 from partnercrm.offers.demo import load_demo_offers
 from partnercrm.portal.demo import load_demo_registration
 from partnercrm.roadmap.models import PlanItem
@@ -274,6 +279,8 @@ def load_demo() -> dict[str, int]:
     added.update(load_demo_registration(DEMO_PASSWORD))
     added.update(load_demo_jobs())
     added.update(load_demo_offers())
+    added.update(load_demo_agreements())
+    added.update(load_demo_monitoring(SCHOOL_YEAR))
     return added
 
 

@@ -41,6 +41,11 @@ def local_today() -> date:
     return datetime.now(REGION_TZ).date()
 
 
+def school_year_of(day: date) -> int:
+    """The year the school year of ``day`` started in (1 September – 31 August)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
 class PeriodError(UserError):
     """A period that cannot be: its end before its start."""
 
@@ -59,6 +64,11 @@ class Period:
     @classmethod
     def year(cls, year: int) -> Period:
         return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def school_year(cls, first_year: int) -> Period:
+        """The school year starting in ``first_year``: 1 September to 31 August."""
+        return cls(date(first_year, 9, 1), date(first_year + 1, 8, 31))
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:

@@ -8,6 +8,7 @@ from partnercrm.activities.models import (
     ParentMeeting,
     Participation,
     Presenter,
+    TripEscort,
 )
 from partnercrm.agreements.models import (
     Agreement,
@@ -58,6 +59,7 @@ __all__ = [
     "ParentMeeting",
     "Participation",
     "Presenter",
+    "TripEscort",
     "Student",
     "AuditEntry",
     "Indicator",

@@ -339,6 +339,7 @@ def _build_activities(t: Tenant, orgs, student, author) -> None:
         Headcount,
         ParentMeeting,
         Participation,
+        TripEscort,
     )
     from partnercrm.activities.rules import ActivityKind, ActivityStatus, CampType
     from partnercrm.localtime import to_utc
@@ -372,6 +373,7 @@ def _build_activities(t: Tenant, orgs, student, author) -> None:
     )
     excursion.participations.append(Participation(student=student))
     excursion.headcounts.append(Headcount(school=orgs.school, grade=9, count=5, ovz_count=1))
+    excursion.escorts.append(TripEscort(school=orgs.school, staff="Учитель Сопровождающий"))
     meeting = activity(ActivityKind.PARENT_MEETING, "Собрание", orgs.school, orgs.school)
     meeting.parent_meeting = ParentMeeting(
         parents_count=20, professions="Сварщик", presenters=[orgs.employer]
@@ -668,6 +670,7 @@ ENDPOINT_SAMPLES: dict[str, dict] = {
     "offers.request_speaker": {"offer_id": lambda c: c.tenant.speaker_offer},
     "offers.end_booking": {"action": lambda c: "cancel"},
     "offers.answer_speaker_request": {"action": lambda c: "decline"},
+    "imports.template": {"kind": lambda c: "students"},
 }
 
 

@@ -58,4 +58,30 @@ def test_school_dashboard_counts_its_own_year(app):
     assert shown["Planned activities ahead"] == 1
     assert shown["Students who took part this year"] == 22
     assert shown["Students in the roster"] == 3
+    assert shown["Colleagues with an account"] == 0  # not oneself
+    UserFactory(role=Role.SCHOOL, organization=school)
+    UserFactory(role=Role.SCHOOL, organization=school, active=False)
+    db.session.commit()
+    shown = numbers(client.get("/dashboard").get_data(as_text=True))
     assert shown["Colleagues with an account"] == 1
+
+
+@time_machine.travel(datetime(2026, 11, 26, 12, 0), tick=False)
+def test_dashboard_offers_the_school_year(app):
+    user = UserFactory(role=Role.SCHOOL)
+    school = user.organization
+    services.set_headcount(activity(date(2026, 3, 5), organizer=school), school, grade=7, count=4)
+    services.set_headcount(activity(date(2026, 8, 31), organizer=school), school, grade=7, count=5)
+    services.set_headcount(activity(date(2026, 9, 1), organizer=school), school, grade=7, count=6)
+    db.session.commit()
+    client = request_scoped_client(app)
+    log_in(client, user.email)
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, "/dashboard")})
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "period=school-year" in page
+    shown = numbers(page)
+    assert shown["Activities held this year"] == 3
+    assert shown["Students who took part this year"] == 15
+    shown = numbers(client.get("/dashboard?period=school-year").get_data(as_text=True))
+    assert shown["Activities held this school year"] == 1
+    assert shown["Students who took part this school year"] == 6

@@ -20,6 +20,7 @@ from partnercrm.activities.models import (
 )
 from partnercrm.activities.queries import named_pairs
 from partnercrm.activities.rules import ActivityKind, ActivityStatus, CampType
+from partnercrm.agreements.models import Agreement
 from partnercrm.audit.models import AuditEntry
 from partnercrm.demo import (
     ACTIVITIES,
@@ -33,6 +34,10 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today, to_local
+from partnercrm.monitoring.models import MunicipalReport
+from partnercrm.monitoring.rules import ReportStatus
+from partnercrm.offers.models import Booking
+from partnercrm.offers.rules import BookingStatus
 from partnercrm.students.models import Student
 from tests.conftest import csrf_token, request_scoped_client
 
@@ -143,7 +148,9 @@ def test_the_roster_is_the_same_on_every_run():
 
 
 def test_a_school_year_of_every_kind_mostly_held(demo):
-    activities = list(db.session.scalars(sa.select(Activity)))
+    booked = sa.select(Booking.activity_id).where(Booking.activity_id.is_not(None))
+    # The excursion a confirmed demo booking planned is the offers' (test_offers.py).
+    activities = list(db.session.scalars(sa.select(Activity).where(Activity.id.not_in(booked))))
     assert 20 <= len(activities) <= 30
     assert all(a.ref and a.ref.startswith("demo-") for a in activities)
     assert {a.kind for a in activities} == set(ActivityKind)
@@ -234,6 +241,38 @@ def test_parent_meetings_and_camp_shifts_have_their_details(demo):
     country = next(s for s in shifts if s.camp_type is CampType.COUNTRY)
     assert country.activity.host.kind is OrganizationKind.CAMP
     assert country.activity.starts_on.month == 6
+
+
+def test_the_demo_shows_agreements_bookings_and_a_returned_report(demo, client):
+    today = local_today()
+    agreements = db.session.scalars(sa.select(Agreement).order_by(Agreement.id)).all()
+    ends = sorted((agreement.valid_to - today).days for agreement in agreements)
+    assert ends[0] < 0 and 0 <= ends[1] <= 60 and ends[2] > 60  # expired, expiring, in force
+    for agreement in agreements:
+        assert len(agreement.documents) == 1 and len(agreement.parties) == 2
+        assert db.session.scalar(
+            sa.select(sa.func.count()).where(Activity.agreement_id == agreement.id)
+        )
+    report = db.session.scalars(sa.select(MunicipalReport)).one()
+    assert report.status is ReportStatus.REOPENED and report.return_reason
+    statuses = set(db.session.scalars(sa.select(Booking.status)))
+    assert statuses == {BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.CANCELLED}
+
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    client.post(
+        "/login",
+        data={
+            "email": "admin@demo.partnercrm.ru",
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    page = client.get("/agreements/").get_data(as_text=True)
+    assert all(agreement.number in page for agreement in agreements)
+    document = agreements[0].documents[0]
+    response = client.get(f"/agreements/{agreements[0].id}/documents/{document.id}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
 def test_the_demo_school_account_sees_its_roster(demo, client):

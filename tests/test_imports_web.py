@@ -20,6 +20,7 @@ from partnercrm.students.models import Student
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.conftest import csrf_token
 from tests.factories import OrganizationFactory, UserFactory
+from tests.spreadsheets import csv_rows, sheet_table, workbook
 
 K = OrganizationKind
 OUT_OF_SCOPE = "вне вашей области доступа"
@@ -336,3 +337,58 @@ def test_file_over_10_mb_gets_the_413_page(client, login, school_user):
     response = upload(client, "students", big, "big.csv")
     assert response.status_code == 413
     assert count(Student) == 0
+
+
+# --- templates ---
+
+
+def template(client, kind: str, fmt: str) -> bytes:
+    response = client.get(f"/imports/templates/{kind}.{fmt}")
+    assert response.status_code == 200, (kind, fmt)
+    assert f'filename="{kind}-template.{fmt}"' in response.headers["Content-Disposition"]
+    return response.data
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("role", [Role.SCHOOL, Role.COORDINATOR])
+def test_every_template_imports_cleanly_unchanged(app, client, login, world, role, fmt):
+    user = UserFactory(
+        role=role,
+        organization=world["SCH-1"] if role is Role.SCHOOL else None,
+        municipality=municipality("Калининград") if role is Role.COORDINATOR else None,
+    )
+    db.session.commit()
+    login(user)
+    page = client.get("/imports/").get_data(as_text=True)
+    kinds = re.findall(r'data-templates="(\w+)"', page)
+    with app.app_context():
+        from partnercrm.imports.services import kinds_for
+
+        assert kinds == kinds_for(user)  # one per kind the user may import, page order
+    assert len(kinds) >= 5
+    for kind in kinds:
+        assert f"/imports/templates/{kind}.{fmt}" in page
+        body = template(client, kind, fmt)
+        if fmt == "csv":
+            header, example = csv_rows(body)
+        else:
+            sheet = workbook(body).active
+            assert sheet.freeze_panes == "A2"
+            header, example = sheet_table(sheet)
+        assert header[0] and len(example) == len(header) and any(example)
+        response = upload(client, kind, body, f"{kind}-template.{fmt}")
+        assert response.status_code == 200, (kind, error_rows(response))
+    assert count(Student) == 1 and count(Headcount) == 1
+    assert db.session.scalar(sa.select(Student.full_name)) == "Пример Ученик Иванович"
+    assert client.get("/imports/templates/nothing.csv").status_code == 404
+    assert client.get("/imports/templates/students.pdf").status_code == 404
+
+
+def test_templates_follow_who_may_import(client, login, school_user):
+    login(school_user)
+    assert client.get("/imports/templates/organizations.csv").status_code == 404
+    header = csv_rows(client.get("/imports/templates/students.csv").data)
+    assert header == [
+        ["school_code", "local_id", "full_name", "grade", "class_letter", "birth_date", "ovz"],
+        ["SCH-1", "пример-1", "Пример Ученик Иванович", "8", "А", "14.05.2012", "нет"],
+    ]

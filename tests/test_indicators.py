@@ -20,9 +20,10 @@ from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
 from partnercrm.localtime import Period, to_utc
 from partnercrm.roadmap.models import Indicator
-from partnercrm.spreadsheets import neutralise, to_xlsx
+from partnercrm.spreadsheets import Sheet, neutralise, to_xlsx
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.factories import OrganizationFactory
+from tests.spreadsheets import caption, csv_rows, sheet_table
 
 YEAR = Period.year(2021)
 
@@ -222,17 +223,18 @@ def test_cli_json_follows_the_contract(scenario, runner):
 
 def test_cli_csv_and_xlsx_hold_the_same_numbers(scenario, runner, tmp_path):
     csv_result = runner.invoke(args=["indicators", "--year", "2021", "--format", "csv"])
-    lines = csv_result.output.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("№,Показатель,Единица измерения,Значение,")
-    assert lines[2].startswith("2,") and ",39," in lines[2]
+    rows = csv_rows(csv_result.stdout_bytes)
+    assert rows[0][:4] == ["№", "Показатель", "Единица измерения", "Значение"]
+    assert rows[2][0] == "2" and "39" in rows[2]
     target = tmp_path / "indicators.xlsx"
     result = runner.invoke(
         args=["indicators", "--year", "2021", "--format", "xlsx", "--output", str(target)]
     )
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(target).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("№", "Показатель", "Единица измерения", "Значение")
+    assert caption(sheet)[0] == "Показатели дорожной карты"
+    rows = sheet_table(sheet)
+    assert rows[0][:4] == ["№", "Показатель", "Единица измерения", "Значение"]
     assert len(rows[0]) == 4 + 22
     assert rows[2][0] == 2 and rows[2][3] == 39
     assert rows[7][3] == "да"
@@ -256,6 +258,6 @@ def test_spreadsheet_cells_that_look_like_formulas_are_neutralised():
     for text in ("+1", "-1", "@SUM(A1)"):
         assert neutralise(text) == "'" + text
     assert neutralise("Школа № 1") == "Школа № 1" and neutralise(-1) == -1
-    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([("s", ["=cmd"], [["=1+1", 5]])])))
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([Sheet("s", ["=cmd"], [["=1+1", 5]])])))
     assert [c.value for c in book.active[2]] == ["'=1+1", 5]
     assert book.active["A1"].value == "'=cmd"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from types import SimpleNamespace
 
-import openpyxl
 import pytest
 import time_machine
 
@@ -22,6 +19,7 @@ from partnercrm.localtime import REGION_TZ
 from tests.activity_factories import StudentFactory, scoped_client, sign_in
 from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
 from tests.job_factories import HolidayJobFactory, JobApplicationFactory, YoungPersonFactory
+from tests.spreadsheets import caption, csv_rows, sheet_table, workbook
 
 NOW = datetime(2026, 9, 15, 12, 0, tzinfo=REGION_TZ)
 
@@ -155,8 +153,7 @@ def test_csv_export(app, world):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "holiday-jobs-2026-01-01_2026-12-31.csv" in response.headers["Content-Disposition"]
-    text = response.get_data().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = csv_rows(response.get_data())
     assert rows[1:] == [
         ["'=cmd", "0", "0", "0", "0"],
         ["Алпha", "8", "3", "3", "1"],
@@ -178,8 +175,13 @@ def test_xlsx_export_of_one_municipality(app, world):
     client = client_of(app, user(world, Role.ADMIN))
     response = client.get(f"/jobs/report?municipality={world.a.id}&format=xlsx")
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
-    values = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    sheet = workbook(response.get_data()).active
+    assert caption(sheet) == [
+        "Holiday jobs report",
+        "Period: 01.01.2026 – 31.12.2026",
+        "Municipality: Алпha",
+    ]
+    values = sheet_table(sheet)[1:]
     assert values == [["Алпha", 8, 3, 3, 1], ["Total", 8, 3, 3, 1]]
 
 

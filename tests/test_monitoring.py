@@ -4,12 +4,9 @@ id. Time is frozen with time_machine where deadlines matter."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import UTC, date, datetime
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -36,6 +33,7 @@ from tests import pdfs
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.conftest import RequestScopedClient, csrf_token, request_scoped_client
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory
+from tests.spreadsheets import caption, csv_rows, sheet_table, workbook
 
 # 1 December 2021, 12:00 in Kaliningrad: the campaign for 2021 runs in December.
 DECEMBER = datetime(2021, 12, 1, 10, 0, tzinfo=UTC)
@@ -840,7 +838,7 @@ def test_export_parses_back_with_frozen_numbers_and_neutralised_cells(web, peopl
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    table = csv_rows(response.data)
     header = table[0]
     assert header[:3] == ["№", "Показатель", "Единица измерения"]
     municipalities = header[3:]
@@ -859,13 +857,17 @@ def test_export_parses_back_with_frozen_numbers_and_neutralised_cells(web, peopl
 
     response = admin.get(f"/monitoring/campaigns/{campaign.id}/export.xlsx")
     assert response.status_code == 200
-    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Сводная", "Отчёты"]
-    sheet = [list(row) for row in workbook["Сводная"].iter_rows(values_only=True)]
+    book = workbook(response.data)
+    assert book.sheetnames == ["Сводная", "Отчёты"]
+    assert caption(book["Сводная"])[:2] == [
+        "Мониторинг 2021: сводная таблица",
+        "Период: 01.01.2021 – 31.12.2021",
+    ]
+    sheet = sheet_table(book["Сводная"])
     assert sheet[0][:3] == ["№", "Показатель", "Единица измерения"]
     rows = {row[0]: row for row in sheet[1:] if row[0] is not None}
     assert rows[2][k] == 4 and rows[1][k] == 1
-    reports = {row[0]: row for row in workbook["Отчёты"].iter_rows(values_only=True)}
+    reports = {row[0]: row for row in sheet_table(book["Отчёты"])}
     assert reports["Калининград"][1] == "представлен"
     assert reports["Калининград"][2] == "Координатор А"
     assert reports["Калининград"][4].startswith("'=HYPERLINK")

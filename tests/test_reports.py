@@ -3,13 +3,10 @@ small hand-counted scenario (the expected numbers are worked out in ``scenario``
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime
 from html.parser import HTMLParser
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -23,11 +20,12 @@ from partnercrm.directory.models import Municipality
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.localtime import to_utc
+from partnercrm.localtime import Period, to_utc
 from partnercrm.roadmap.models import Indicator, PlanItem
 from partnercrm.web import periods
 from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
+from tests.spreadsheets import caption, csv_rows, sheet_table, workbook
 
 STUDENT_NAME = "Ученик Тестовый"  # StudentFactory's names all start so
 
@@ -237,6 +235,27 @@ def get_ok(client, path, **params):
 # --- the report page ---
 
 
+def test_the_school_year_runs_from_september_to_august(as_user, scenario):
+    assert Period.school_year(2020) == Period(date(2020, 9, 1), date(2021, 8, 31))
+    client = as_user("admin")
+    by_school_year = client.get("/reports/export?format=json&school_year=2020").get_json()
+    by_dates = client.get("/reports/export?format=json&from=2020-09-01&to=2021-08-31").get_json()
+    assert by_school_year == by_dates
+    assert by_school_year["period"] == {"from": "2020-09-01", "to": "2021-08-31"}
+    page = get_ok(client, "/reports/", school_year=2020).get_data(as_text=True)
+    assert '<option value="2020" selected>2020/21</option>' in page
+    assert "school_year=2020" in page  # links keep the school year
+    roadmap = get_ok(client, "/reports/roadmap", school_year=2020).get_data(as_text=True)
+    assert "01.09.2020 – 31.08.2021" in roadmap
+    assert client.get("/reports/?school_year=1999").status_code == 400
+
+
+def test_a_school_sees_no_region_only_indicators(client, login, scenario):
+    login(scenario["users"]["school_b"])
+    rows = indicator_rows(get_ok(client, "/reports/", year=2021))
+    assert sorted(rows) == [2, 3, 4, 6]
+
+
 def test_admin_sees_the_region(as_user, scenario):
     client = as_user("admin")
     response = get_ok(client, "/reports/", year=2021)
@@ -289,7 +308,7 @@ def test_admin_chooses_a_municipality_or_a_school(as_user, scenario):
     response = get_ok(client, "/reports/", year=2021, school=scenario["school_a"].id)
     rows = indicator_rows(response)
     assert numbers(rows[2]) == (3, 3, 0)
-    assert rows[1]["data-value"] == "1"  # the school's municipality has its plan
+    assert sorted(rows) == [2, 3, 4, 6]  # 1, 5 and 7 are the region's and municipalities'
     html = response.get_data(as_text=True)
     assert "Школа А" in html and f"/reports/schools/{scenario['school_a'].id}?" in html
     # A school of another municipality than the chosen one: the municipality wins.
@@ -545,6 +564,41 @@ def test_live_roadmap_for_school_staff(client, login, scenario):
     assert cells[(6, "school")] == (0, 0)
 
 
+def test_live_roadmap_exports_one_value_column_per_figure(as_user, scenario):
+    client = as_user("coordinator")
+    kgd = scenario["kgd"]
+    response = client.get("/reports/roadmap", query_string={"year": 2021, "format": "csv"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "roadmap-2021-01-01_2021-12-31" in response.headers["Content-Disposition"]
+    rows = csv_rows(response.data)
+    assert rows[0] == [
+        "No.",
+        "Plan item",
+        "Done",
+        "Region: held",
+        "Region: planned",
+        "Калининград: held",
+        "Калининград: planned",
+    ]
+    by_item = {row[0]: row for row in rows[1:] if row[0] and not row[1].startswith("↳")}
+    assert by_item["5"][2:] == ["yes", "1", "1", "1", "1"]
+    assert len(by_item) == 37
+
+    response = client.get("/reports/roadmap", query_string={"year": 2021, "format": "xlsx"})
+    sheet = workbook(response.data).active
+    assert caption(sheet) == [
+        "Live roadmap",
+        "Period: 01.01.2021 – 31.12.2021",
+        f"Scope: {kgd.name}",
+    ]
+    table = sheet_table(sheet)
+    assert table[0][3:5] == ["Region: held", "Region: planned"]
+    assert [5, "yes", 1, 1, 1, 1] in [[r[0], *r[2:]] for r in table]
+    page = client.get("/reports/roadmap", query_string={"year": 2021}).get_data(as_text=True)
+    assert 'data-export="xlsx"' in page and "data-print" in page
+    assert client.get("/reports/roadmap", query_string={"format": "pdf"}).status_code == 400
+
+
 # --- exports ---
 
 
@@ -567,7 +621,7 @@ def test_export_json_csv_xlsx_hold_the_same_numbers(as_user, scenario):
     assert response.mimetype == "text/csv"
     assert response.mimetype_params["charset"] == "utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="indicators-2021.csv"'
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = csv_rows(response.data)
     header = rows[0]
     assert header[:4] == ["№", "Показатель", "Единица измерения", "Значение"]
     row = {int(r[0]): r for r in rows[1:]}
@@ -580,13 +634,20 @@ def test_export_json_csv_xlsx_hold_the_same_numbers(as_user, scenario):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert response.headers["Content-Disposition"] == 'attachment; filename="indicators-2021.xlsx"'
-    book = openpyxl.load_workbook(io.BytesIO(response.data))
-    sheet_rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book = workbook(response.data)
+    assert caption(book.worksheets[0]) == [
+        "Показатели дорожной карты",
+        "Период: 01.01.2021 – 31.12.2021",
+        "Территория: Калининградская область",
+    ]
+    assert book.worksheets[0].column_dimensions["B"].width == 60
+    assert book.worksheets[0]["B5"].alignment.wrap_text
+    sheet_rows = sheet_table(book.worksheets[0])
     by_number = {r[0]: r for r in sheet_rows[1:]}
     assert by_number[2][3] == 34 and by_number[3][3] == 2 and by_number[7][3] == "да"
     assert by_number[2][list(sheet_rows[0]).index("Калининград")] == 3
-    composition = list(book.worksheets[1].iter_rows(values_only=True))
-    assert (2, "Всего", 34, 4, 30) in composition
+    composition = sheet_table(book.worksheets[1])
+    assert [2, "Всего", 34, 4, 30] in composition
 
 
 def test_export_of_a_period_and_a_municipality(as_user, scenario):
@@ -642,13 +703,13 @@ def test_export_cells_are_neutralised(as_user, scenario):
     db.session.commit()
     client = as_user("admin")
     response = client.get("/reports/export", query_string={"format": "csv", "year": 2021})
-    header = next(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header = csv_rows(response.data)[0]
     assert '\'=HYPERLINK("http://evil.example")' in header
     assert not any(cell.startswith("=") for cell in header)
     response = client.get("/reports/export", query_string={"format": "xlsx", "year": 2021})
-    book = openpyxl.load_workbook(io.BytesIO(response.data))
-    header = [cell.value for cell in book.worksheets[0][1]]
+    header = sheet_table(workbook(response.data).worksheets[0])[0]
     assert '\'=HYPERLINK("http://evil.example")' in header
+    book = workbook(response.data)
     assert all(cell.data_type != "f" for row in book.worksheets[0].iter_rows() for cell in row)
 
 

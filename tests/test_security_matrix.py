@@ -110,6 +110,9 @@ CROSS_TENANT: dict[str, Cross] = {
     "activities.edit": REFUSED,
     "activities.headcount": REFUSED,
     "activities.participants": REFUSED,
+    "activities.trip_list": REFUSED,
+    "activities.trip_escort": REFUSED,
+    "activities.trip_list_xlsx": REFUSED,
     "activities.change_status": REFUSED,
     "activities.delete": REFUSED,
     "agreements.detail": REFUSED,
@@ -333,6 +336,10 @@ NOT_FOR_ADMINS = {
     "students.roster": 403,
     "students.new_student": 403,
     "students.edit_student": 403,
+    # A school's trip list names its own students (docs/activities.md, "Trip list").
+    "activities.trip_list": 403,
+    "activities.trip_escort": 403,
+    "activities.trip_list_xlsx": 403,
     # Schools book and ask for speakers for themselves (docs/offers.md).
     "offers.book": 403,
     "offers.request_speaker": 403,

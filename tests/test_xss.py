@@ -9,7 +9,6 @@ export or feed, unless NOT_SHOWN says why it never does.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -31,6 +30,7 @@ from tests.security_samples import (
     url_arguments,
     walked_rules,
 )
+from tests.spreadsheets import csv_rows
 
 # The module's world and logged-in clients (fixtures shared with tests/test_security_matrix.py).
 _clean_database = security_samples._clean_database
@@ -98,6 +98,11 @@ ALTERNATIVES = {
 # Query strings a page needs to show its data (an export's format and period).
 QUERIES = {
     "indicators.export": [
+        lambda t: {"format": "csv", "year": "2026"},
+        lambda t: {"format": "xlsx", "year": "2026", "municipality": t.municipality},
+    ],
+    "indicators.roadmap": [
+        lambda t: {"year": "2026"},
         lambda t: {"format": "csv", "year": "2026"},
         lambda t: {"format": "xlsx", "year": "2026", "municipality": t.municipality},
     ],
@@ -233,7 +238,7 @@ def inspect_response(seen: Seen, client, url: str, response) -> None:
 
 def export_cells(mimetype: str, body: bytes) -> list[str]:
     if mimetype == "text/csv":
-        return [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
+        return [cell for row in csv_rows(body) for cell in row]
     workbook = load_workbook(io.BytesIO(body))
     return [
         str(cell.value)

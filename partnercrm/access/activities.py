@@ -9,7 +9,8 @@ ones only, creates none and organizes none.
 Creating: the kinds :data:`~partnercrm.activities.kinds.KINDS` gives the role. Changing: whoever
 may act as the organizer; deleting, its creator among them (or an admin). Participants: a school
 names only its own students; the organizer's side records headcounts per school; names are for
-the student's own school only (:mod:`partnercrm.access.students`).
+the student's own school only (:mod:`partnercrm.access.students`), and so is a school's trip list
+(:func:`trip_list_school_id`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from partnercrm.access.base import employer_may_act, roster_school_id
+from partnercrm.access.students import can_see_participant_names
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
 from partnercrm.activities.kinds import KINDS, STAFF_ROLES, creatable_kinds, participation_open
@@ -186,3 +188,16 @@ def can_record_headcount(user: User, activity: Activity, school: Organization) -
     if can_record_any_headcount(user, activity):
         return True
     return roster_school_id(user) == school.id and can_see_activity(user, activity)
+
+
+def trip_list_school_id(user: User, activity: Activity) -> int | None:
+    """The school whose trip list of ``activity`` ``user`` may print and whose accompanying
+    staff they may enter: their own school (the names on it are its own students only,
+    :func:`~partnercrm.access.students.can_see_participant_names`), where students take part
+    and the user sees the activity; else None."""
+    school_id = roster_school_id(user)
+    if school_id is None or not KINDS[activity.kind].students_take_part:
+        return None
+    if not can_see_activity(user, activity) or not can_see_participant_names(user, school_id):
+        return None
+    return school_id

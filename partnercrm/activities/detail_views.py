@@ -12,6 +12,7 @@ from partnercrm.access.activities import (
     can_edit_activity,
     can_name_participants,
     can_record_any_headcount,
+    trip_list_school_id,
 )
 from partnercrm.access.base import require, roster_school_id
 from partnercrm.access.students import can_see_participant_names
@@ -46,6 +47,7 @@ def detail(activity_id: int):
         total_headcount=sum(r.counts.headcount for r in rows if r.counts),
         can_edit=can_edit_activity(current_user, activity),
         can_delete=can_delete_activity(current_user, activity),
+        can_print_trip_list=trip_list_school_id(current_user, activity) is not None,
         can_participate=can_name_participants(current_user, activity)
         or can_record_any_headcount(current_user, activity),
         next_statuses=[

@@ -200,5 +200,15 @@ class ConfirmForm(Form):
     """A confirmation: a button with its CSRF token."""
 
 
+class TripEscortForm(Form):
+    """The accompanying staff of the own school on its trip list."""
+
+    staff = TextAreaField(
+        _l("Accompanying staff"),
+        description=_l("Name and position, one person per line."),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
 class StatusForm(Form):
     status = SelectField(choices=[(s.value, STATUS_LABELS[s]) for s in ActivityStatus])

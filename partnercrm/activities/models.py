@@ -127,6 +127,9 @@ class Activity(Model):
     headcounts: Mapped[list[Headcount]] = relationship(
         back_populates="activity", cascade="all, delete-orphan", passive_deletes=True
     )
+    escorts: Mapped[list[TripEscort]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def set_time(self, starts_at: datetime, ends_at: datetime | None = None) -> None:
         """A timed activity (aware datetimes)."""
@@ -235,3 +238,23 @@ class Headcount(Model):
 
     def __str__(self) -> str:
         return f"headcount {self.activity_id}/{self.school_id}/{self.grade}"
+
+
+class TripEscort(Model):
+    """The staff a school sends with its students to an activity, for the school's trip list
+    (names and positions, one per line)."""
+
+    __tablename__ = "trip_escort"
+    __audited__ = True
+    __table_args__ = (sa.UniqueConstraint("activity_id", "school_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
+    staff: Mapped[str] = mapped_column(sa.Text)
+
+    activity: Mapped[Activity] = relationship(back_populates="escorts")
+    school: Mapped[Organization] = relationship()
+
+    def __str__(self) -> str:
+        return f"trip escort {self.activity_id}/{self.school_id}"

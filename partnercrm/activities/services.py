@@ -28,6 +28,7 @@ from partnercrm.activities.models import (
     ParentMeeting,
     Participation,
     Presenter,
+    TripEscort,
 )
 from partnercrm.activities.rules import (
     ACTIVITY_DATES,
@@ -373,5 +374,38 @@ def set_headcount(
         row = Headcount(activity=activity, school=school, grade=grade)
         db.session.add(row)
     row.count, row.ovz_count = count, ovz_count
+    db.session.flush()
+    return row
+
+
+MAX_ESCORT_LENGTH = 2000
+
+
+def set_trip_escort(activity: Activity, school: Organization, staff: str) -> TripEscort | None:
+    """The staff ``school`` sends with its students to ``activity`` (names and positions, one
+    per line), printed on its trip list; empty text removes them."""
+    _check_participation_open(activity)
+    lines = [line.strip() for line in staff.splitlines() if line.strip()]
+    text = "\n".join(lines)
+    if len(text) > MAX_ESCORT_LENGTH:
+        raise ActivityError(
+            "The accompanying staff take at most %(max)d characters.",
+            "staff",
+            max=MAX_ESCORT_LENGTH,
+        )
+    row = db.session.scalar(
+        sa.select(TripEscort).where(
+            TripEscort.activity_id == activity.id, TripEscort.school_id == school.id
+        )
+    )
+    if not text:
+        if row is not None:
+            db.session.delete(row)
+        db.session.flush()
+        return None
+    if row is None:
+        row = TripEscort(activity=activity, school=school)
+        db.session.add(row)
+    row.staff = text
     db.session.flush()
     return row

@@ -4,7 +4,8 @@ modules named for what they show:
 - ``list_views``: the list with its filters;
 - ``form_views``: logging and editing an activity, with the form of each kind (``kind_form``);
 - ``detail_views``: an activity's page and its status moves;
-- ``participant_views``: named participants and headcounts.
+- ``participant_views``: named participants and headcounts;
+- ``trip_views``: a school's printable trip list and its XLSX.
 
 Every view loads its activity by id with its access check (``loading``): an activity the user
 may not see is "not found", one the user sees but may not change answers 403. Writes go through
@@ -15,7 +16,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from partnercrm.activities import detail_views, form_views, list_views, participant_views
+from partnercrm.activities import (
+    detail_views,
+    form_views,
+    list_views,
+    participant_views,
+    trip_views,
+)
 from partnercrm.activities.labels import (
     CAMP_TYPE_LABELS,
     KIND_LABELS,
@@ -42,6 +49,10 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/<int:activity_id>/headcount", view_func=participant_views.headcount, methods=["POST"]
 )
+
+bp.add_url_rule("/<int:activity_id>/trip-list", view_func=trip_views.trip_list)
+bp.add_url_rule("/<int:activity_id>/trip-list", view_func=trip_views.trip_escort, methods=["POST"])
+bp.add_url_rule("/<int:activity_id>/trip-list.xlsx", view_func=trip_views.trip_list_xlsx)
 
 
 @bp.record_once

@@ -140,14 +140,38 @@ AGREEMENTS = Kind(
             _number,
             required=True,
             aliases=("номер", "номер договора"),
+            example="1-ПРИМЕР",
         ),
-        Column("parties", parse_parties, required=True, aliases=("стороны", "стороны договора")),
         Column(
-            "subject", v.limited(TEXT_MAX), required=True, aliases=("предмет", "предмет договора")
+            "parties",
+            parse_parties,
+            required=True,
+            aliases=("стороны", "стороны договора"),
+            example="{school}:школа;{partner}:работодатель",
         ),
-        Column("kinds", parse_kinds, empty=(), aliases=("виды сотрудничества", "виды")),
-        Column("signed_on", v.parse_date, aliases=("дата подписания", "подписан")),
-        Column("valid_from", v.parse_date, aliases=("действует с", "начало действия")),
+        Column(
+            "subject",
+            v.limited(TEXT_MAX),
+            required=True,
+            aliases=("предмет", "предмет договора"),
+            example="Экскурсии и профпробы для обучающихся",
+        ),
+        Column(
+            "kinds",
+            parse_kinds,
+            empty=(),
+            aliases=("виды сотрудничества", "виды"),
+            example="excursions",
+        ),
+        Column(
+            "signed_on", v.parse_date, aliases=("дата подписания", "подписан"), example="{today}"
+        ),
+        Column(
+            "valid_from",
+            v.parse_date,
+            aliases=("действует с", "начало действия"),
+            example="{today}",
+        ),
         Column("valid_to", v.parse_date, aliases=("действует по", "окончание действия")),
         Column("terminated_on", v.parse_date, aliases=("дата расторжения", "расторгнут")),
         Column("termination_reason", v.limited(TEXT_MAX), aliases=("причина расторжения",)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,7 @@ from partnercrm.activities.rules import ActivityStatus
 from partnercrm.dashboard.labels import KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db
-from partnercrm.localtime import local_today
+from partnercrm.localtime import local_today, school_year_of
 from partnercrm.portal.models import Registration
 from partnercrm.roadmap.models import Indicator, PlanItem
 from partnercrm.students.models import Student
@@ -48,11 +49,13 @@ def _organizations_by_kind(municipality_id: int | None) -> list[Number]:
     ]
 
 
-def _activity_numbers(involved: sa.ColumnElement) -> list[Number]:
-    """This year's held activities, the planned ones still ahead, and how many students took
-    part (distinct named students plus headcounts, as the indicators count)."""
+def _activity_numbers(involved: sa.ColumnElement, school_year: bool) -> list[Number]:
+    """This year's (or this school year's, from 1 September) held activities, the planned ones
+    still ahead, and how many students took part (distinct named students plus headcounts, as
+    the indicators count)."""
     today = local_today()
-    year_start = today.replace(month=1, day=1)
+    september = date(school_year_of(today), 9, 1)
+    year_start = september if school_year else today.replace(month=1, day=1)
     mine = sa.select(Activity.id).where(involved)
     held = mine.where(
         Activity.status == ActivityStatus.HELD, Activity.starts_on.between(year_start, today)
@@ -67,15 +70,23 @@ def _activity_numbers(involved: sa.ColumnElement) -> list[Number]:
     counted = effective_headcounts().where(Headcount.activity_id.in_(held_ids)).subquery()
     heads = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(counted.c.count), 0)))
     this_year = {"status": "held", "from": year_start.isoformat(), "to": today.isoformat()}
+    held_label = (
+        _l("Activities held this school year") if school_year else _l("Activities held this year")
+    )
+    students_label = (
+        _l("Students who took part this school year")
+        if school_year
+        else _l("Students who took part this year")
+    )
     return [
-        Number(_l("Activities held this year"), _count(held), "activities.index", this_year),
+        Number(held_label, _count(held), "activities.index", this_year),
         Number(
             _l("Planned activities ahead"),
             _count(upcoming),
             "activities.index",
             {"status": "planned", "from": today.isoformat()},
         ),
-        Number(_l("Students who took part this year"), int(named or 0) + int(heads or 0)),
+        Number(students_label, int(named or 0) + int(heads or 0)),
     ]
 
 
@@ -84,12 +95,13 @@ def _awaiting_decision(user: User) -> sa.Select:
     return registrations_scope(user).where(Registration.awaits_decision)
 
 
-def dashboard_numbers(user: User) -> list[Number]:
+def dashboard_numbers(user: User, school_year: bool = False) -> list[Number]:
+    """The user's numbers; the activities of this calendar year, or of this school year."""
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         municipality_id = user.municipality_id if user.role is Role.COORDINATOR else None
         # The same users the user list shows.
         users = users_scope(user).where(User.active.is_(True))
-        numbers = _activity_numbers(activity_involvement(user))
+        numbers = _activity_numbers(activity_involvement(user), school_year)
         numbers += _organizations_by_kind(municipality_id)
         numbers.append(
             Number(
@@ -116,7 +128,7 @@ def dashboard_numbers(user: User) -> list[Number]:
         return numbers
     if user.organization_id is None or not employer_may_act(user):
         return []  # an employer awaiting approval: its dashboard says what it may do
-    numbers = _activity_numbers(activity_involvement(user))
+    numbers = _activity_numbers(activity_involvement(user), school_year)
     if user.role is Role.SCHOOL:
         roster = sa.select(Student.id).where(
             Student.school_id == user.organization_id, Student.archived_at.is_(None)
@@ -131,7 +143,7 @@ def dashboard_numbers(user: User) -> list[Number]:
             )
         )
     colleagues = sa.select(User.id).where(
-        User.organization_id == user.organization_id, User.active.is_(True)
+        User.organization_id == user.organization_id, User.active.is_(True), User.id != user.id
     )
     numbers.append(Number(_l("Colleagues with an account"), _count(colleagues)))
     return numbers

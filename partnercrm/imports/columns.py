@@ -47,6 +47,10 @@ class Column:
     # The value of an empty cell in an optional column.
     empty: Any = None
     aliases: tuple[str, ...] = ()
+    # The cell of the import template's example row (imports/templates.py): text in which
+    # ``{school}``, ``{partner}``, ``{municipality}``, ``{student}``, ``{activity}`` and
+    # ``{date}`` (a day two weeks ahead) are the user's own or the other templates' values.
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,23 +144,40 @@ def _headcount_ovz(values: dict[str, Any], failed: set[str]) -> list[tuple[str, 
     return []
 
 
+# The organization the organizations template adds, and the other templates' partner where
+# the directory has none.
+EXAMPLE_ORGANIZATION = "пример-организация"
+
 # Columns of several kinds: a school by code, a student by the school's roster id.
-SCHOOL_CODE = Column("school_code", CODE, required=True, aliases=("код школы", "школа"))
+SCHOOL_CODE = Column(
+    "school_code", CODE, required=True, aliases=("код школы", "школа"), example="{school}"
+)
 LOCAL_ID = Column(
-    "local_id", CODE, required=True, aliases=("номер", "номер в школе", "номер обучающегося", "id")
+    "local_id",
+    CODE,
+    required=True,
+    aliases=("номер", "номер в школе", "номер обучающегося", "id"),
+    example="{student}",
 )
 
 ORGANIZATIONS = Kind(
     "organizations",
     (
-        Column("code", CODE, required=True, aliases=("код",)),
+        Column("code", CODE, required=True, aliases=("код",), example=EXAMPLE_ORGANIZATION),
         Column(
             "kind",
             v.choice(ORGANIZATION_KINDS, "вид организации"),
             required=True,
             aliases=("вид", "вид организации", "тип"),
+            example="employer",
         ),
-        Column("name", _text(500), required=True, aliases=("наименование", "название")),
+        Column(
+            "name",
+            _text(500),
+            required=True,
+            aliases=("наименование", "название"),
+            example="ООО «Пример»",
+        ),
         Column(
             "short_name",
             _text(200),
@@ -167,11 +188,12 @@ ORGANIZATIONS = Kind(
             _text(100),
             required=True,
             aliases=("муниципалитет", "муниципальное образование"),
+            example="{municipality}",
         ),
         Column("inn", v.inn, aliases=("инн",)),
-        Column("address", _text(500), aliases=("адрес",)),
+        Column("address", _text(500), aliases=("адрес",), example="ул. Примерная, 1"),
         Column("email", v.email, aliases=("e-mail", "эл. почта", "электронная почта", "почта")),
-        Column("phone", _text(50), aliases=("телефон",)),
+        Column("phone", _text(50), aliases=("телефон",), example="+7 4012 00-00-00"),
     ),
     keys=("code",),
 )
@@ -181,11 +203,22 @@ STUDENTS = Kind(
     (
         SCHOOL_CODE,
         LOCAL_ID,
-        Column("full_name", _text(200), required=True, aliases=("фио", "ф.и.о.")),
-        Column("grade", GRADE, required=True, aliases=("класс", "параллель")),
-        Column("class_letter", v.class_letter, aliases=("литера", "буква", "буква класса")),
-        Column("birth_date", v.birth_date, aliases=("дата рождения",)),
-        Column("ovz", v.boolean, empty=False, aliases=("овз",)),
+        Column(
+            "full_name",
+            _text(200),
+            required=True,
+            aliases=("фио", "ф.и.о."),
+            example="Пример Ученик Иванович",
+        ),
+        Column("grade", GRADE, required=True, aliases=("класс", "параллель"), example="8"),
+        Column(
+            "class_letter",
+            v.class_letter,
+            aliases=("литера", "буква", "буква класса"),
+            example="А",
+        ),
+        Column("birth_date", v.birth_date, aliases=("дата рождения",), example="14.05.2012"),
+        Column("ovz", v.boolean, empty=False, aliases=("овз",), example="нет"),
     ),
     keys=("school_code", "local_id"),
 )
@@ -193,32 +226,55 @@ STUDENTS = Kind(
 ACTIVITIES = Kind(
     "activities",
     (
-        Column("ref", CODE, required=True, aliases=("код мероприятия", "код")),
+        Column(
+            "ref", CODE, required=True, aliases=("код мероприятия", "код"), example="{activity}"
+        ),
         Column(
             "kind",
             v.choice(ACTIVITY_KINDS, "вид мероприятия"),
             required=True,
             aliases=("вид", "вид мероприятия"),
+            example="career_event",
         ),
-        Column("title", _text(300), required=True, aliases=("название", "наименование")),
+        Column(
+            "title",
+            _text(300),
+            required=True,
+            aliases=("название", "наименование"),
+            example="Классный час «Профессии региона»",
+        ),
         # Parsed by _activity_timing, which needs all_day.
-        Column("starts_at", None, required=True, aliases=("начало", "дата начала")),
-        Column("ends_at", None, aliases=("окончание", "дата окончания")),
-        Column("all_day", v.boolean, empty=False, aliases=("весь день",)),
-        Column("location", _text(500), aliases=("место", "адрес")),
+        Column(
+            "starts_at",
+            None,
+            required=True,
+            aliases=("начало", "дата начала"),
+            example="{date} 10:00",
+        ),
+        Column("ends_at", None, aliases=("окончание", "дата окончания"), example="{date} 11:00"),
+        Column("all_day", v.boolean, empty=False, aliases=("весь день",), example="нет"),
+        Column("location", _text(500), aliases=("место", "адрес"), example="Актовый зал"),
         Column(
             "host_code",
             CODE,
             required=True,
             aliases=("код места проведения", "место проведения", "принимающая организация"),
+            example="{school}",
         ),
-        Column("organizer_code", CODE, required=True, aliases=("код организатора", "организатор")),
-        Column("school_code", CODE, aliases=("код школы", "школа")),
+        Column(
+            "organizer_code",
+            CODE,
+            required=True,
+            aliases=("код организатора", "организатор"),
+            example="{school}",
+        ),
+        Column("school_code", CODE, aliases=("код школы", "школа"), example="{school}"),
         Column(
             "status",
             v.choice(STATUSES, "статус"),
             empty=ActivityStatus.PLANNED,
             aliases=("статус",),
+            example="planned",
         ),
         Column(
             "plan_items",
@@ -234,7 +290,13 @@ ACTIVITIES = Kind(
 PARTICIPANTS = Kind(
     "participants",
     (
-        Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
+        Column(
+            "activity_ref",
+            CODE,
+            required=True,
+            aliases=("код мероприятия", "мероприятие"),
+            example="{activity}",
+        ),
         SCHOOL_CODE,
         LOCAL_ID,
     ),
@@ -244,12 +306,26 @@ PARTICIPANTS = Kind(
 HEADCOUNTS = Kind(
     "headcounts",
     (
-        Column("activity_ref", CODE, required=True, aliases=("код мероприятия", "мероприятие")),
+        Column(
+            "activity_ref",
+            CODE,
+            required=True,
+            aliases=("код мероприятия", "мероприятие"),
+            example="{activity}",
+        ),
         SCHOOL_CODE,
         # Empty or absent: the count is not split by grade.
-        Column("grade", GRADE, empty=NO_GRADE, aliases=("класс", "параллель")),
-        Column("count", COUNT, required=True, aliases=("количество", "число участников")),
-        Column("ovz_count", COUNT, empty=0, aliases=("из них с овз", "из них овз", "овз")),
+        Column("grade", GRADE, empty=NO_GRADE, aliases=("класс", "параллель"), example="9"),
+        Column(
+            "count",
+            COUNT,
+            required=True,
+            aliases=("количество", "число участников"),
+            example="25",
+        ),
+        Column(
+            "ovz_count", COUNT, empty=0, aliases=("из них с овз", "из них овз", "овз"), example="1"
+        ),
     ),
     keys=("activity_ref", "school_code", "grade"),
     finish=_headcount_ovz,

@@ -10,7 +10,7 @@ the error report is this blueprint's answer to it (422).
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,8 @@ from partnercrm.imports import services
 from partnercrm.imports.forms import ImportForm
 from partnercrm.imports.readers import FileProblem, TooManyRows, read_table
 from partnercrm.imports.registry import ImportKind, import_engine
+from partnercrm.imports.templates import FORMATS, example_values, render_template_file
+from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -61,6 +63,19 @@ def index():
         dry_run=form.dry_run.data,
     )
     return render_template("imports/result.html", **_context(result))
+
+
+@bp.route("/templates/<kind>.<fmt>")
+@permission_required(can_use_imports)
+def template(kind: str, fmt: str):
+    """The kind's template: the header row and one example row (imports/templates.py)."""
+    kinds = {spec.name: spec for spec in _kinds()}
+    if kind not in kinds or fmt not in FORMATS:
+        abort(404)
+    content = render_template_file(kinds[kind].spec, example_values(current_user), fmt)
+    response = Response(content, content_type=CSV_MIME_TYPE if fmt == "csv" else XLSX_MIME_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
+    return response
 
 
 @bp.errorhandler(services.ImportRefused)

@@ -1,4 +1,5 @@
-"""Indicator exports in JSON, CSV and XLSX (DESIGN §4.4); no Flask import."""
+"""Indicator exports in JSON, CSV and XLSX (DESIGN §4.4), and the live roadmap's table in CSV
+and XLSX; no Flask import. The spreadsheets' form: partnercrm/spreadsheets.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import json
 from partnercrm.indicators.queries import IndicatorResult
 from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES
 from partnercrm.localtime import Period
-from partnercrm.spreadsheets import to_csv, to_xlsx
+from partnercrm.spreadsheets import Sheet, to_csv, to_xlsx
 
 FORMATS = ("json", "csv", "xlsx")
+ROADMAP_FORMATS = ("csv", "xlsx")
 
 
 def as_dict(results: list[IndicatorResult], period: Period, municipality: str | None) -> dict:
@@ -99,13 +101,40 @@ def render(
         data = as_dict(results, period, municipality)
         return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt == "csv":
-        header, rows = ministry_table(results)
-        return to_csv(header, rows).encode("utf-8-sig")
+        return to_csv(*ministry_table(results))
     if fmt == "xlsx":
+        caption = caption_lines("Показатели дорожной карты", period, municipality)
         return to_xlsx(
             [
-                ("Показатели", *ministry_table(results)),
-                ("Состав", *composition_table(results)),
+                Sheet("Показатели", *ministry_table(results), caption=caption, wrap=(1,)),
+                Sheet(
+                    "Состав",
+                    *composition_table(results),
+                    caption=caption_lines("Состав показателей", period, municipality),
+                ),
             ]
         )
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+REGION_NAME = "Калининградская область"
+
+
+def caption_lines(title: str, period: Period, scope: str | None) -> list[str]:
+    """The caption of an XLSX sheet: title, period, scope (the region when None)."""
+    return [
+        title,
+        f"Период: {period.start:%d.%m.%Y} – {period.end:%d.%m.%Y}",
+        f"Территория: {scope or REGION_NAME}",
+    ]
+
+
+def render_table(
+    fmt: str, header: list, rows: list[list], name: str, caption: list[str], wrap=()
+) -> bytes:
+    """One table as CSV, or as an XLSX sheet ``name`` under ``caption``."""
+    if fmt == "csv":
+        return to_csv(header, rows)
+    if fmt == "xlsx":
+        return to_xlsx([Sheet(name, header, rows, caption=caption, wrap=wrap)])
     raise ValueError(f"unknown format {fmt!r}")

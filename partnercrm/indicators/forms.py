@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField
 from wtforms.validators import AnyOf, Optional
 
-from partnercrm.indicators.export import FORMATS
+from partnercrm.indicators.export import FORMATS, ROADMAP_FORMATS
 from partnercrm.web.forms import blank_to_none
 from partnercrm.web.integers import id_range
 from partnercrm.web.periods import PeriodForm
@@ -40,9 +40,19 @@ class DrillDownForm(PeriodForm):
     )
 
 
+UNKNOWN_FORMAT = _l("Unknown format; choose one of %(values)s.")
+
+
 class RoadmapForm(PeriodForm):
+    """The live roadmap: period, municipality and, for a download, the format."""
+
     municipality = IntegerField(
         _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
+    )
+    format = StringField(
+        _l("Format"),
+        filters=[blank_to_none],
+        validators=[Optional(), AnyOf(ROADMAP_FORMATS, message=UNKNOWN_FORMAT)],
     )
 
 
@@ -53,5 +63,5 @@ class ExportForm(PeriodForm):
     format = StringField(
         _l("Format"),
         default="json",
-        validators=[AnyOf(FORMATS, message=_l("Unknown format; choose one of %(values)s."))],
+        validators=[AnyOf(FORMATS, message=UNKNOWN_FORMAT)],
     )

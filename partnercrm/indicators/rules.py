@@ -19,4 +19,6 @@ VOCATIONAL_KINDS = frozenset({OrganizationKind.COLLEGE, OrganizationKind.UNIVERS
 COMPUTED_FROM_ACTIVITIES = (2, 3, 4, 6)
 MUNICIPAL_PLANS = 1
 ENTERED_BY_MINISTRY = (5, 7)
+# Indicators of the region or a municipality that have no value for one school.
+REGION_ONLY = (MUNICIPAL_PLANS, *ENTERED_BY_MINISTRY)
 ALL_NUMBERS = (1, 2, 3, 4, 5, 6, 7)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -51,22 +52,19 @@ from partnercrm.indicators.forms import (
     RoadmapForm,
 )
 from partnercrm.indicators.roadmap_records import Page, record_counts
-from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
+from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY, REGION_ONLY
 from partnercrm.roadmap.models import Indicator, PlanSection
+from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
-from partnercrm.web.periods import MAX_YEAR, MIN_YEAR, PeriodForm, read
+from partnercrm.web.periods import PeriodForm, read, year_bounds
 
 bp = Blueprint("indicators", __name__, url_prefix="/reports")
 
 TREND_NUMBERS = (2, 6)
 MAX_TREND_MONTHS = 24
 SCHOOLS_PER_PAGE = 50
-MIME_TYPES = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+MIME_TYPES = {"json": "application/json", "csv": CSV_MIME_TYPE, "xlsx": XLSX_MIME_TYPE}
 UNKNOWN_MUNICIPALITY = _l("There is no such municipality.")
 UNKNOWN_SCHOOL = _l("There is no such school.")
 
@@ -77,8 +75,7 @@ def _report_globals() -> dict:
         "computed_numbers": COMPUTED_FROM_ACTIVITIES,
         "entered_numbers": ENTERED_BY_MINISTRY,
         "activity_numbers": ACTIVITY_NUMBERS,
-        "min_year": MIN_YEAR,
-        "max_year": MAX_YEAR,
+        **year_bounds(),
     }
 
 
@@ -250,6 +247,8 @@ def report():
     period = form.period
     scope = chosen.scope
     results = queries.compute(db.session, period, scope, with_municipalities=chosen.school is None)
+    if chosen.school is not None:
+        results = [result for result in results if result.number not in REGION_ONLY]
     by_number = {result.number: result for result in results}
     number = form.indicator.data
     months = reports.months_of(period)
@@ -410,12 +409,15 @@ def roadmap():
     ).all()
     items = [item for section in sections for item in section.items]
     records = record_counts(db.session, period, columns, school_id)
-    page = Page(user, columns, school_id, period_args)
     done = {
         item.id
         for item in items
         if (item.id in counts.region and counts.region[item.id].done) or records.done(item.number)
     }
+    if form.format.data:
+        table = _roadmap_table(chosen, columns, counts, records, sections, done)
+        return _roadmap_download(form, chosen, table)
+    page = Page(user, columns, school_id, period_args)
     return render_template(
         "indicators/roadmap.html",
         form=form,
@@ -430,8 +432,74 @@ def roadmap():
         sections=sections,
         done=done,
         item_total=len(items),
+        export_args={**period_args, "municipality": form.municipality.data},
         empty=reports.ItemCount(),
     )
+
+
+def _roadmap_table(chosen: Chosen, columns, counts, records, sections, done) -> tuple[list, list]:
+    """The live roadmap as one table: a plan item per row, and for the region, each
+    municipality column and the school two value columns, held and planned; the records rows
+    ("↳") hold their figure in the held column."""
+    scopes: list[tuple[str, dict, object]] = [(_("Region"), counts.region, "region")]
+    scopes += [(m.name, counts.by_municipality, m.id) for m in columns]
+    if chosen.school is not None:
+        scopes.append((_("Your school"), counts.school, "school"))
+    header = [_("No."), _("Plan item"), _("Done")]
+    held, planned = _("held"), _("planned")
+    for name, _counts, _key in scopes:
+        header += [f"{name}: {held}", f"{name}: {planned}"]
+    rows: list[list] = []
+    for section in sections:
+        rows.append(["", _("Section %(number)d.", number=section.number) + " " + section.title])
+        for item in section.items:
+            row = [item.number, item.title, _("yes") if item.id in done else _("no")]
+            for _name, by_key, key in scopes:
+                count = by_key.get(item.id if key in ("region", "school") else (item.id, key))
+                count = count or reports.ItemCount()
+                row += [count.held, count.planned]
+            rows.append(row)
+            for record_row in records.of_item(item.number):
+                figure = record_row.figure
+                line: list = [item.number, f"↳ {record_row.label}", ""]
+                line += [figure.region, ""]
+                line += [v for m in columns for v in (figure.by_municipality.get(m.id, 0), "")]
+                if chosen.school is not None:
+                    line += ["" if figure.school is None else figure.school, ""]
+                rows.append(line)
+    return header, rows
+
+
+def _roadmap_download(form: RoadmapForm, chosen: Chosen, table: tuple[list, list]) -> Response:
+    period, fmt = form.period, form.format.data
+    place = chosen.school.display_name if chosen.school else None
+    place = place or (chosen.municipality.name if chosen.municipality else None)
+    caption = [
+        _("Live roadmap"),
+        _(
+            "Period: %(start)s – %(end)s",
+            start=format_date(period.start, "dd.MM.yyyy"),
+            end=format_date(period.end, "dd.MM.yyyy"),
+        ),
+        _("Scope: %(name)s", name=place) if place else _("The whole region"),
+    ]
+    content = indicator_export.render_table(
+        fmt, *table, name=_("Live roadmap"), caption=caption, wrap=(1,)
+    )
+    record(
+        AuditAction.EXPORT,
+        "roadmap",
+        chosen.municipality.id if chosen.municipality else None,
+        details={"format": fmt, "from": period.start.isoformat(), "to": period.end.isoformat()},
+    )
+    stem = f"roadmap-{period.start.isoformat()}_{period.end.isoformat()}"
+    if chosen.school is not None:
+        stem += f"-school-{chosen.school.id}"
+    elif chosen.municipality is not None:
+        stem += f"-municipality-{chosen.municipality.id}"
+    response = Response(content, content_type=MIME_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
 
 
 # --- export ---

@@ -7,6 +7,7 @@ A blueprint of its own beside the jobs pages (``jobs.views``). Scope: partnercrm
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,17 +22,14 @@ from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
 from partnercrm.jobs.report import JobReport, job_report
-from partnercrm.spreadsheets import to_csv, to_xlsx
+from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE, Sheet, to_csv, to_xlsx
 from partnercrm.web.forms import blank_to_none
 from partnercrm.web.integers import id_range
 from partnercrm.web.periods import PeriodForm, read, year_bounds
 
 bp = Blueprint("job_report", __name__, url_prefix="/jobs/report")
 
-MIME_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+MIME_TYPES = {"csv": CSV_MIME_TYPE, "xlsx": XLSX_MIME_TYPE}
 
 
 class JobReportForm(PeriodForm):
@@ -71,9 +69,18 @@ def _numbers(figures) -> list[int]:
 def _download(report: JobReport, place: Municipality | None, fmt: str) -> Response:
     header, rows = _table(report)
     if fmt == "csv":
-        content = to_csv(header, rows).encode("utf-8-sig")
+        content = to_csv(header, rows)
     else:
-        content = to_xlsx([(_("Holiday jobs report"), header, rows)])
+        caption = [
+            _("Holiday jobs report"),
+            _(
+                "Period: %(start)s – %(end)s",
+                start=format_date(report.first_day, "dd.MM.yyyy"),
+                end=format_date(report.last_day, "dd.MM.yyyy"),
+            ),
+            _("Municipality: %(name)s", name=place.name) if place else _("The whole region"),
+        ]
+        content = to_xlsx([Sheet(_("Holiday jobs report"), header, rows, caption=caption)])
     record(
         AuditAction.EXPORT,
         "holiday job report",

@@ -3,14 +3,16 @@
 Sheet «Сводная»: №, Показатель, Единица измерения, then one column per municipality with the
 value frozen in its submitted report (empty while it is not submitted), followed by the rows
 «Статус отчёта», «Отправил», «Дата и время отправки», «Комментарий». The XLSX adds the sheet
-«Отчёты», one row per municipality. Text cells are neutralised against formula injection.
+«Отчёты», one row per municipality, and captions both sheets. Text cells are neutralised against
+formula injection; the files' form: partnercrm/spreadsheets.py.
 """
 
 from __future__ import annotations
 
-from partnercrm.localtime import to_local
+from partnercrm.indicators.export import caption_lines
+from partnercrm.localtime import Period, to_local
 from partnercrm.monitoring.rules import ReportState
-from partnercrm.spreadsheets import to_csv, to_xlsx
+from partnercrm.spreadsheets import Sheet, to_csv, to_xlsx
 
 FORMATS = ("csv", "xlsx")
 YES_NO_UNIT = "да/нет"
@@ -111,14 +113,25 @@ def filename(year: int, fmt: str) -> str:
     return f"monitoring-{year}.{fmt}"
 
 
-def render(indicators, rows, fmt: str) -> bytes:
+def render(year: int, indicators, rows, fmt: str) -> bytes:
     if fmt == "csv":
-        return to_csv(*ministry_table(indicators, rows)).encode("utf-8-sig")
+        return to_csv(*ministry_table(indicators, rows))
     if fmt == "xlsx":
+        period = Period.year(year)
         return to_xlsx(
             [
-                ("Сводная", *ministry_table(indicators, rows)),
-                ("Отчёты", *reports_table(rows)),
+                Sheet(
+                    "Сводная",
+                    *ministry_table(indicators, rows),
+                    caption=caption_lines(f"Мониторинг {year}: сводная таблица", period, None),
+                    wrap=(1,),
+                ),
+                Sheet(
+                    "Отчёты",
+                    *reports_table(rows),
+                    caption=caption_lines(f"Мониторинг {year}: отчёты", period, None),
+                    wrap=(4,),
+                ),
             ]
         )
     raise ValueError(f"unknown format {fmt!r}")

@@ -56,6 +56,7 @@ from partnercrm.monitoring.forms import (
 from partnercrm.monitoring.labels import STATE_CLASSES, STATE_LABELS
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE
 from partnercrm.web.integers import record_id
 from partnercrm.web.unit_of_work import refusal_shown
 
@@ -218,21 +219,16 @@ def export_campaign(campaign_id: int, fmt: str):
     if fmt not in export.FORMATS:
         abort(404)
     campaign = db.get_or_404(MonitoringCampaign, campaign_id)
-    body = export.render(services.indicators(), services.consolidated(campaign), fmt)
+    body = export.render(campaign.year, services.indicators(), services.consolidated(campaign), fmt)
     record(
         AuditAction.EXPORT,
         "monitoring_campaign",
         campaign.id,
         {"year": campaign.year, "format": fmt},
     )
-    mimetype = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
     return Response(
         body,
-        mimetype=mimetype,
+        mimetype=CSV_MIME_TYPE if fmt == "csv" else XLSX_MIME_TYPE,
         headers={
             "Content-Disposition": f"attachment; filename={export.filename(campaign.year, fmt)}"
         },

@@ -1,9 +1,10 @@
 """Demo offers: the demo employer (employer@) publishes an excursion with a few dates in the
-coming weeks and a speaker for parent meetings; the demo school (school@) books seats for one
-class. The booking waits for the employer's confirmation, which plans the excursion: a step to
-show live (and the demo's activities stay those of ``partnercrm/demo.py``).
+coming weeks and a speaker for parent meetings; the demo school (school@) books a series of
+dates for its classes: one booking waits for the employer's confirmation (a step to show
+live), one is confirmed (which planned its excursion), one was cancelled by the school with
+its reason.
 
-Idempotent: an offer is found again by its organization and topic, the booking by its form key.
+Idempotent: an offer is found again by its organization and topic, a booking by its form key.
 """
 
 from __future__ import annotations
@@ -19,11 +20,18 @@ from partnercrm.extensions import db
 from partnercrm.localtime import local_today, to_utc
 from partnercrm.offers import bookings, services
 from partnercrm.offers.models import Offer
-from partnercrm.offers.rules import OfferKind, OfferStatus
+from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus
 
 EMPLOYER_USER = "employer@demo.partnercrm.ru"
 SCHOOL_USER = "school@demo.partnercrm.ru"
 BOOKING_KEY = "demo-booking-school-kgd-49"
+# The series: (form key, class, seats, what became of it), one per excursion date in order.
+BOOKINGS = (
+    (BOOKING_KEY, (8, "А"), 12, BookingStatus.REQUESTED),
+    ("demo-booking-school-kgd-49-9a", (9, "А"), 10, BookingStatus.CONFIRMED),
+    ("demo-booking-school-kgd-49-10a", (10, "А"), 8, BookingStatus.CANCELLED),
+)
+CANCEL_REASON = "Класс едет на олимпиаду в этот день; запишемся на другую дату."
 EXCURSION_TOPIC = "Как строят корабли: экскурсия по стапелю и сборочному цеху"
 SPEAKER_TOPIC = "Рабочие профессии судостроения: сварщик, судосборщик, электромонтажник"
 # Weeks from today of the excursion dates, at 10:00 local time.
@@ -91,14 +99,22 @@ def load_demo_offers() -> dict[str, int]:
     added = {"offers": int(added_excursion) + int(added_speaker), "bookings": 0}
     now = utcnow()
     ahead = [slot for slot in excursion.slots if slot.starts_at > now]
-    if ahead and bookings.booking_for_key(BOOKING_KEY) is None:
-        bookings.book(
-            ahead[0],
+    for slot, (key, (grade, letter), seats, outcome) in zip(ahead, BOOKINGS, strict=False):
+        if bookings.booking_for_key(key) is not None:
+            continue
+        booking = bookings.book(
+            slot,
             school_user.organization,
-            bookings.BookingData(seats=12, grade=8, class_letter="А", contact="Смирнова О. Н."),
-            BOOKING_KEY,
+            bookings.BookingData(
+                seats=seats, grade=grade, class_letter=letter, contact="Смирнова О. Н."
+            ),
+            key,
             school_user,
             now,
         )
-        added["bookings"] = 1
+        if outcome is BookingStatus.CONFIRMED:
+            bookings.confirm_booking(booking, employer_user, now)
+        elif outcome is BookingStatus.CANCELLED:
+            bookings.end_booking(booking, outcome, CANCEL_REASON, school_user, now)
+        added["bookings"] += 1
     return added
