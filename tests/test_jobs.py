@@ -622,3 +622,45 @@ def test_every_page_renders_for_its_users(app, world, job):
             assert client.get(path).status_code == 200, path
     assert 'href="/jobs/"' in text(school.get("/dashboard"))
     assert 'href="/jobs/report' in text(center.get("/jobs/"))
+
+
+# --- the municipality of a new posting (issue #15, item 8) ---
+
+
+def selected_municipality(response) -> str:
+    """The label of the option the municipality select shows selected."""
+    select = re.search(r'<select[^>]*name="municipality".*?</select>', text(response), re.S)
+    assert select, "the form has a municipality select"
+    selected = re.search(r"<option[^>]*selected[^>]*>([^<]*)</option>", select.group(0))
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select.group(0))
+    return (selected or first).group(1)
+
+
+def test_the_centers_new_job_defaults_to_the_employers_municipality(app, world):
+    # Alphabetically first, so "the first in the list" would be the wrong one.
+    MunicipalityFactory(name="Багратионовск")
+    db.session.commit()
+    center = scoped_client(app)
+    sign_in(center, world.center_user)
+    assert selected_municipality(center.get("/jobs/new")) == "The employer's municipality"
+    response = post(center, "/jobs/new", job_form(world, municipality="0"), "/jobs/new")
+    job = fresh(HolidayJob, job_id_from(response))
+    assert job.municipality_id == world.employer.municipality_id == world.m1.id
+    # Editing shows the job's own municipality, and offers no "employer's" choice.
+    edit = center.get(f"/jobs/{job.id}/edit")
+    assert selected_municipality(edit) == "Калининград"
+    assert "The employer&#39;s municipality" not in edit.get_data(as_text=True)
+
+
+def test_a_proposal_defaults_to_the_employers_own_municipality(app, world):
+    MunicipalityFactory(name="Багратионовск")
+    db.session.commit()
+    employer = scoped_client(app)
+    sign_in(employer, world.employer_user)
+    assert selected_municipality(employer.get("/jobs/new")) == "Калининград"
+    # The "employer's" choice is the center's: here 0 is no choice at all.
+    response = post(
+        employer, "/jobs/new", job_form(world, employer=None, municipality="0"), "/jobs/new"
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice" in text(response)

@@ -34,7 +34,7 @@ from partnercrm.jobs.services import (
 )
 from partnercrm.students.rules import BIRTH_DATES
 from partnercrm.web.forms import Form, WithinBounds
-from partnercrm.web.integers import record_id
+from partnercrm.web.integers import optional_record_id, record_id
 
 TENTH = Decimal("0.1")
 MAX_PLACES = 10_000
@@ -62,7 +62,10 @@ class JobForm(Form):
         _l("Job title"), filters=[_strip], validators=[InputRequired(), Length(max=300)]
     )
     duties = TextAreaField(_l("Duties"), filters=[_strip], validators=[InputRequired()])
-    municipality = SelectField(_l("Municipality"), coerce=record_id, validators=[InputRequired()])
+    # ``0``: the employer's municipality (the default of a new posting, see views/postings.py).
+    municipality = SelectField(
+        _l("Municipality"), coerce=optional_record_id, validators=[InputRequired()]
+    )
     address = StringField(
         _l("Address of the workplace"),
         filters=[_strip],
@@ -110,7 +113,7 @@ class JobForm(Form):
             employer=employer,
             title=self.title.data or "",
             duties=self.duties.data or "",
-            municipality_id=self.municipality.data,
+            municipality_id=self.municipality.data or employer.municipality_id,
             address=self.address.data or "",
             places=self.places.data,
             min_age=self.min_age.data,
