@@ -13,6 +13,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -23,7 +24,14 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
-from partnercrm.jobs.rules import JOB_DATES
+from partnercrm.jobs.labels import weekday_names
+from partnercrm.jobs.rules import (
+    JOB_DATES,
+    MAX_BREAK_MINUTES,
+    WORKING_DAYS,
+    weekdays,
+    working_days_mask,
+)
 from partnercrm.jobs.services import (
     MAX_HOURS_PER_DAY,
     MAX_HOURS_PER_WEEK,
@@ -94,6 +102,21 @@ class JobForm(Form):
     )
     shift_starts = TimeField(_l("Shift starts"), validators=[InputRequired()])
     shift_ends = TimeField(_l("Shift ends"), validators=[InputRequired()])
+    break_minutes = IntegerField(
+        _l("Breaks, minutes"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=MAX_BREAK_MINUTES)],
+        description=_l(
+            "Not working time: the shift less the breaks must fit in the hours per day."
+        ),
+    )
+    # Choices (the weekday names of the user's language) are set by the view.
+    working_days = SelectMultipleField(
+        _l("Working days"),
+        coerce=int,
+        default=sorted(weekdays(WORKING_DAYS)),
+        validators=[InputRequired(message=_l("Pick the working days."))],
+    )
     first_day = DateField(_l("First day"), validators=[InputRequired(), WithinBounds(JOB_DATES)])
     last_day = DateField(_l("Last day"), validators=[InputRequired(), WithinBounds(JOB_DATES)])
     pay = StringField(
@@ -107,6 +130,10 @@ class JobForm(Form):
     )
     check = SubmitField(_l("Check against the Labour Code"))
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.working_days.choices = list(weekday_names().items())
 
     def data_for_service(self, employer: Organization) -> JobData:
         return JobData(
@@ -125,6 +152,8 @@ class JobForm(Form):
             last_day=self.last_day.data,
             pay=self.pay.data,
             not_prohibited_attested=self.not_prohibited_attested.data,
+            break_minutes=self.break_minutes.data or 0,
+            working_days=working_days_mask(self.working_days.data or ()),
         )
 
 

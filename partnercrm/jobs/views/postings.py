@@ -115,6 +115,7 @@ def edit(job_id: int):
     form = JobForm(obj=job, formdata=None)
     _configure(form, proposing, job)
     form.municipality.data = job.municipality_id
+    form.working_days.data = sorted(job.weekdays)
     if not proposing:
         form.employer.data = organization_label(job.employer)
     return _render_form(form, job, proposing, services.violations(job))
