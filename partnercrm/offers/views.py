@@ -39,6 +39,7 @@ from partnercrm.access.offers import (
     offer_records_visibility,
     offers_scope,
 )
+from partnercrm.activities.roster import school_classes
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
@@ -47,6 +48,7 @@ from partnercrm.offers import bookings as booking_services
 from partnercrm.offers import queries, services
 from partnercrm.offers import speaker_requests as request_services
 from partnercrm.offers.forms import (
+    staff_contact,
     BookingForm,
     OfferForm,
     ReasonForm,
@@ -349,9 +351,10 @@ def book(slot_id: int):
     offer = slot.offer
     require(can_book(current_user, offer))
     form = BookingForm()
-    form.set_grades(offer.grade_min, offer.grade_max)
+    form.set_classes(offer.grade_min, offer.grade_max, school_classes(current_user.organization_id))
     if request.method == "GET":
         form.request_key.data = new_request_key()
+        form.contact.data = staff_contact(current_user)
     elif form.validate_on_submit():
         try:
             with refusal_shown(form):
