@@ -29,10 +29,10 @@ from partnercrm.offers.bookings import BookingData
 from partnercrm.offers.services import OfferData, SlotData
 from partnercrm.offers.speaker_requests import SpeakerRequestData
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
-
-MAX_CONTACT = 300
 from partnercrm.web.forms import Form, SubForm, WithinBounds
 from partnercrm.web.integers import record_id
+
+MAX_CONTACT = 300
 
 OFFERING_KINDS = (OrganizationKind.EMPLOYER, OrganizationKind.COLLEGE, OrganizationKind.UNIVERSITY)
 BLANK_SLOT_ROWS = 3

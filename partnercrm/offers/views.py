@@ -48,12 +48,12 @@ from partnercrm.offers import bookings as booking_services
 from partnercrm.offers import queries, services
 from partnercrm.offers import speaker_requests as request_services
 from partnercrm.offers.forms import (
-    staff_contact,
     BookingForm,
     OfferForm,
     ReasonForm,
     SpeakerRequestForm,
     new_request_key,
+    staff_contact,
 )
 from partnercrm.offers.labels import (
     BOOKING_STATUS_LABELS,
