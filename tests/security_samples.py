@@ -620,6 +620,13 @@ def _invitation_token(c: SampleContext) -> str:
     return invitation_token(db.session.get(User, c.tenant.invitee))
 
 
+def _password_reset_token(c: SampleContext) -> str:
+    from partnercrm.accounts.models import User
+    from partnercrm.accounts.services import password_reset_token
+
+    return password_reset_token(db.session.get(User, c.tenant.invitee))
+
+
 def _feed_signature(c: SampleContext) -> str:
     from partnercrm.accounts.models import User
     from partnercrm.feeds.signing import feed_signature
@@ -667,6 +674,7 @@ URL_SAMPLES = {
 # Endpoints whose argument means something else than URL_SAMPLES says.
 ENDPOINT_SAMPLES: dict[str, dict] = {
     "portal.confirm": {"token": _confirmation_token},
+    "accounts.reset_password_by_link": {"token": _password_reset_token},
     "offers.request_speaker": {"offer_id": lambda c: c.tenant.speaker_offer},
     "offers.end_booking": {"action": lambda c: "cancel"},
     "offers.answer_speaker_request": {"action": lambda c: "decline"},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -99,6 +99,8 @@ def job_form(world, **changes) -> dict:
         "hours_per_week": "20",
         "shift_starts": "09:00",
         "shift_ends": "13:00",
+        "break_minutes": "0",
+        "working_days": ["1", "2", "3", "4", "5"],
         "first_day": "2026-07-01",
         "last_day": "2026-07-21",
         "pay": "120 ₽ в час",
@@ -247,6 +249,7 @@ def test_the_refusal_is_in_russian_by_default(app, world):
         min_age=14,
         hours_per_day=Decimal("3.5"),
         hours_per_week=Decimal(10),
+        shift_ends=time(12, 30),
         first_day=date(2026, 5, 18),
         last_day=date(2026, 5, 29),
     )
@@ -622,3 +625,133 @@ def test_every_page_renders_for_its_users(app, world, job):
             assert client.get(path).status_code == 200, path
     assert 'href="/jobs/"' in text(school.get("/dashboard"))
     assert 'href="/jobs/report' in text(center.get("/jobs/"))
+
+
+# --- the municipality of a new posting (issue #15, item 8) ---
+
+
+def selected_municipality(response) -> str:
+    """The label of the option the municipality select shows selected."""
+    select = re.search(r'<select[^>]*name="municipality".*?</select>', text(response), re.S)
+    assert select, "the form has a municipality select"
+    selected = re.search(r"<option[^>]*selected[^>]*>([^<]*)</option>", select.group(0))
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select.group(0))
+    return (selected or first).group(1)
+
+
+def test_the_centers_new_job_defaults_to_the_employers_municipality(app, world):
+    # Alphabetically first, so "the first in the list" would be the wrong one.
+    MunicipalityFactory(name="Багратионовск")
+    db.session.commit()
+    center = scoped_client(app)
+    sign_in(center, world.center_user)
+    assert selected_municipality(center.get("/jobs/new")) == "The employer's municipality"
+    response = post(center, "/jobs/new", job_form(world, municipality="0"), "/jobs/new")
+    job = fresh(HolidayJob, job_id_from(response))
+    assert job.municipality_id == world.employer.municipality_id == world.m1.id
+    # Editing shows the job's own municipality, and offers no "employer's" choice.
+    edit = center.get(f"/jobs/{job.id}/edit")
+    assert selected_municipality(edit) == "Калининград"
+    assert "The employer&#39;s municipality" not in edit.get_data(as_text=True)
+
+
+def test_a_proposal_defaults_to_the_employers_own_municipality(app, world):
+    MunicipalityFactory(name="Багратионовск")
+    db.session.commit()
+    employer = scoped_client(app)
+    sign_in(employer, world.employer_user)
+    assert selected_municipality(employer.get("/jobs/new")) == "Калининград"
+    # The "employer's" choice is the center's: here 0 is no choice at all.
+    response = post(
+        employer, "/jobs/new", job_form(world, employer=None, municipality="0"), "/jobs/new"
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice" in text(response)
+
+
+# --- the shift, its breaks and the days of work (issue #15, item 7) ---
+
+
+def test_a_shift_longer_than_the_hours_per_day_is_not_published(app, world):
+    center = scoped_client(app)
+    sign_in(center, world.center_user)
+    # The issue's case: 09:00–15:00 with «4 h a day».
+    long_shift = job_form(world, shift_ends="15:00")
+    response = post(center, "/jobs/new", {**long_shift, "check": "Check"}, "/jobs/new")
+    assert (
+        "The shift 09:00–15:00 less 0 min of breaks is 6 h of work, more than the posting's "
+        "4 h per day. (ст. 94 ТК РФ)" in text(response)
+    )
+    job_id = job_id_from(post(center, "/jobs/new", {**long_shift, "submit": "Save"}, "/jobs/new"))
+    post(center, f"/jobs/{job_id}/publish", {}, f"/jobs/{job_id}")
+    assert fresh(HolidayJob, job_id).status is JobStatus.DRAFT
+    # Two hours of breaks leave four hours of work.
+    with_breaks = {**long_shift, "break_minutes": "120", "submit": "Save"}
+    post(center, f"/jobs/{job_id}/edit", with_breaks, f"/jobs/{job_id}/edit")
+    post(center, f"/jobs/{job_id}/publish", {}, f"/jobs/{job_id}")
+    job = fresh(HolidayJob, job_id)
+    assert (job.status, job.break_minutes) == (JobStatus.PUBLISHED, 120)
+    assert "Помощник садовника" in text(center.get("/jobs/board"))
+
+
+def test_work_on_days_off_and_public_holidays_is_not_published(app, world):
+    center = scoped_client(app)
+    sign_in(center, world.center_user)
+    # Monday to Saturday, over 12 June (a Friday).
+    unlawful = job_form(
+        world,
+        working_days=["1", "2", "3", "4", "5", "6"],
+        first_day="2026-06-08",
+        last_day="2026-06-19",
+    )
+    response = post(center, "/jobs/new", {**unlawful, "check": "Check"}, "/jobs/new")
+    shown = text(response)
+    assert "Minors may not work on days off" in shown
+    assert "Minors may not work on public holidays: 12.06.2026" in shown
+    assert shown.count("(ст. 268 ТК РФ)") == 2
+    # Without Saturday and Friday the same period is lawful.
+    lawful = {**unlawful, "working_days": ["1", "2", "3", "4"], "submit": "Save"}
+    job_id = job_id_from(post(center, "/jobs/new", lawful, "/jobs/new"))
+    assert fresh(HolidayJob, job_id).weekdays == {1, 2, 3, 4}
+    post(center, f"/jobs/{job_id}/publish", {}, f"/jobs/{job_id}")
+    assert fresh(HolidayJob, job_id).status is JobStatus.PUBLISHED
+    assert "Mon–Thu" in text(center.get(f"/jobs/{job_id}"))
+
+
+def test_the_form_asks_for_working_days_and_breaks_shorter_than_the_shift(app, world):
+    center = scoped_client(app)
+    sign_in(center, world.center_user)
+    page = text(center.get("/jobs/new"))
+    for day in ("1", "2", "3", "4", "5"):
+        assert f'value="{day}" checked' in page
+    assert 'value="6" checked' not in page and 'value="7" checked' not in page
+    response = post(center, "/jobs/new", job_form(world, working_days=None), "/jobs/new")
+    assert "Pick the working days." in text(response)
+    response = post(center, "/jobs/new", job_form(world, break_minutes="240"), "/jobs/new")
+    assert "The breaks must be shorter than the shift." in text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayJob)) == 0
+
+
+def test_the_board_hides_a_published_job_that_breaks_the_rules(app, world):
+    # Published before the shift was checked: 09:00–15:00 with 4 h a day.
+    unlawful = HolidayJobFactory(
+        employer=world.employer,
+        center=world.center,
+        title="Слишком длинная смена",
+        shift_ends=time(15, 0),
+    )
+    lawful = HolidayJobFactory(
+        employer=world.employer, center=world.center, title="Нормальная смена"
+    )
+    db.session.commit()
+    client = scoped_client(app)
+    board = text(client.get("/jobs/board"))
+    assert "Нормальная смена" in board and "Слишком длинная смена" not in board
+    assert client.get(f"/jobs/board/{unlawful.id}").status_code == 404
+    assert client.get(f"/jobs/board/{lawful.id}").status_code == 200
+    titles = [job["title"] for job in client.get("/api/v1/jobs").get_json()["jobs"]]
+    assert titles == ["Нормальная смена"]
+    # Its own page tells the center what to fix.
+    center = scoped_client(app)
+    sign_in(center, world.center_user)
+    assert "(ст. 94 ТК РФ)" in text(center.get(f"/jobs/{unlawful.id}"))

@@ -139,6 +139,8 @@ def test_the_api_fields(client, jobs):
         "hours_per_week": 20.0,
         "shift_starts": "09:00",
         "shift_ends": "13:00",
+        "break_minutes": 0,
+        "working_days": [1, 2, 3, 4, 5],
         "first_day": "2026-07-01",
         "last_day": "2026-07-14",
         "pay": None,

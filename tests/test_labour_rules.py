@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,8 @@ from partnercrm.jobs.labour import (
     daily_limit,
     hiring_violations,
     posting_violations,
+    public_days_off,
+    shift_hours,
     weekly_limit,
     within_holidays,
 )
@@ -38,20 +40,27 @@ LIMITS = [
 ]
 
 
+def shift_of(hours) -> time:
+    """The end of a shift from 09:00 as long as ``hours`` (at most until 22:00)."""
+    end = datetime(2026, 7, 1, 9) + timedelta(hours=float(hours))
+    return min(end.time(), time(22, 0)) if end.day == 1 else time(22, 0)
+
+
 def posting(**changes):
-    """A posting for 16-year-olds in the summer holidays that breaks no rule."""
+    """A posting for 16-year-olds in the summer holidays that breaks no rule (the shift from
+    09:00 as long as the hours per day, unless given)."""
     values = {
         "min_age": 16,
         "hours_per_day": Decimal(4),
         "hours_per_week": Decimal(20),
         "shift_starts": time(9, 0),
-        "shift_ends": time(13, 0),
         "first_day": IN_SUMMER[0],
         "last_day": IN_SUMMER[1],
         "holidays": HOLIDAYS,
         "attested": True,
     }
     values.update(changes)
+    values.setdefault("shift_ends", shift_of(values["hours_per_day"]))
     return posting_violations(**values)
 
 
@@ -127,8 +136,84 @@ def test_night_work(starts, ends, allowed):
     assert all(v.article == "ст. 96 ТК РФ" for v in violations)
 
 
-def test_a_shift_window_longer_than_the_working_day_is_fine():
-    assert posting(shift_starts=time(8, 0), shift_ends=time(20, 0)) == []
+def test_a_shift_longer_than_the_working_day_is_refused():
+    # The issue's case: 09:00–15:00 with «4 h a day».
+    [violation] = posting(shift_starts=time(9, 0), shift_ends=time(15, 0))
+    assert (violation.code, violation.article) == ("shift_length", "ст. 94 ТК РФ")
+    assert violation.params == {
+        "starts": "09:00",
+        "ends": "15:00",
+        "breaks": 0,
+        "shift": Decimal(6),
+        "hours": Decimal(4),
+    }
+
+
+@pytest.mark.parametrize(
+    ("ends", "break_minutes", "allowed"),
+    [
+        (time(13, 0), 0, True),  # exactly the hours per day
+        (time(13, 1), 0, False),
+        (time(15, 0), 120, True),  # the breaks are not working time
+        (time(15, 0), 119, False),
+    ],
+)
+def test_breaks_are_subtracted_from_the_shift(ends, break_minutes, allowed):
+    violations = posting(shift_starts=time(9, 0), shift_ends=ends, break_minutes=break_minutes)
+    assert codes(violations) == ([] if allowed else ["shift_length"])
+
+
+def test_shift_hours():
+    assert shift_hours(time(9, 0), time(15, 30), 30) == Decimal(6)
+    assert shift_hours(time(9, 0), time(9, 45), 0) == Decimal("0.75")
+
+
+@pytest.mark.parametrize("days", [{1, 2, 3, 4, 5, 6}, {7}, {1, 2, 3, 4, 5, 6, 7}])
+def test_no_work_on_days_off(days):
+    [violation] = posting(working_days=days)
+    assert (violation.code, violation.article) == ("days_off", "ст. 268 ТК РФ")
+
+
+def test_fewer_working_days_are_fine():
+    assert posting(working_days={1, 3, 5}) == []
+
+
+def test_public_days_off_of_art_112():
+    assert public_days_off(date(2026, 1, 1), date(2026, 12, 31)) == [
+        *(date(2026, 1, day) for day in range(1, 9)),
+        date(2026, 2, 23),
+        date(2026, 3, 8),
+        date(2026, 3, 9),  # 8 March is a Sunday: the Monday after is off
+        date(2026, 5, 1),
+        date(2026, 5, 9),
+        date(2026, 5, 11),  # 9 May is a Saturday: the Monday after is off
+        date(2026, 6, 12),
+        date(2026, 11, 4),
+    ]
+    # Two holidays on one weekend move to two working days.
+    assert public_days_off(date(2027, 5, 1), date(2027, 5, 31)) == [
+        date(2027, 5, 1),
+        date(2027, 5, 3),
+        date(2027, 5, 9),
+        date(2027, 5, 10),
+    ]
+
+
+def test_no_work_on_public_holidays():
+    # 12 June 2026 is a Friday, in the summer holidays.
+    [violation] = posting(first_day=date(2026, 6, 8), last_day=date(2026, 6, 19))
+    assert (violation.code, violation.article) == ("public_holidays", "ст. 268 ТК РФ")
+    assert violation.params == {"days": "12.06.2026"}
+    # Without Friday among the working days it is no working day of the posting.
+    assert (
+        posting(first_day=date(2026, 6, 8), last_day=date(2026, 6, 19), working_days={1, 2, 3, 4})
+        == []
+    )
+    # 4 November 2026 is a Wednesday, in the school year.
+    [violation] = posting(
+        first_day=date(2026, 11, 2), last_day=date(2026, 11, 13), hours_per_week=Decimal(15)
+    )
+    assert violation.params == {"days": "04.11.2026"}
 
 
 def test_attestation_of_work_not_prohibited_for_minors():

@@ -3,6 +3,7 @@ services keep, the public list, the employer dashboard and who may do what by ob
 
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 from contextlib import contextmanager
@@ -25,7 +26,13 @@ from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.offers.notifications import notify_booking
 from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus, SpeakerRequestStatus
 from partnercrm.web.unit_of_work import after_commit, unit_of_work
-from tests.activity_factories import ActivityFactory, build_world, scoped_client, sign_in
+from tests.activity_factories import (
+    ActivityFactory,
+    StudentFactory,
+    build_world,
+    scoped_client,
+    sign_in,
+)
 from tests.factories import OrganizationFactory, UserFactory
 from tests.offer_factories import (
     NOW,
@@ -69,7 +76,7 @@ def form_fields(page: str) -> dict:
 
 def booking_data(client, slot_id: int, **values) -> dict:
     page = client.get(f"/offers/slots/{slot_id}/book").get_data(as_text=True)
-    return {**form_fields(page), "seats": "3", "grade": "8", "class_letter": "А", **values}
+    return {**form_fields(page), "seats": "3", "school_class": "8|А", **values}
 
 
 def seats_booked(slot_id: int) -> tuple[int, int]:
@@ -279,9 +286,21 @@ def test_no_seats_left_changes_nothing(app, world):
         f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id, seats="5")
     )
     assert response.status_code == 200
-    assert NO_SEATS in response.get_data(as_text=True)
+    # It says how many seats are free, not merely that there are too few.
+    assert "Free seats on this date: 4. Book at most that many." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
     assert seats_booked(slot.id) == (0, 0)
+    # Once none are free, it says so.
+    assert (
+        school.post(
+            f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id, seats="4")
+        ).status_code
+        == 302
+    )
+    response = school.post(
+        f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id, seats="1")
+    )
+    assert NO_SEATS in response.get_data(as_text=True)
 
 
 def test_the_database_check_is_the_backstop_of_capacity(app, world):
@@ -302,8 +321,9 @@ def test_grade_outside_the_offer_is_refused(app, world):
         )
     db.session.rollback()
     school = client_for(app, world.school1_user)
+    # The form offers only the roster's classes within the offer's grades: a forged one is refused.
     response = school.post(
-        f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id, grade="5")
+        f"/offers/slots/{slot.id}/book", data=booking_data(school, slot.id, school_class="5|А")
     )
     assert response.status_code == 200
     assert seats_booked(slot.id) == (0, 0)
@@ -1093,3 +1113,41 @@ def test_every_page_renders_for_each_role(app, world, objects):
     school = client_for(app, world.school1_user)
     assert school.get(f"/offers/{record.offer_id}/request-speaker").status_code == 200
     assert "Профессии" in school.get(f"/offers/{record.offer_id}").get_data(as_text=True)
+
+
+# --- the booking form of a school (issue #15, item 15) ---
+
+
+def test_the_booking_form_offers_the_schools_classes_and_prefills_the_contact(app, world):
+    StudentFactory(school=world.school1, grade=5, class_letter="В")  # below the offer's grades
+    world.school1.phone = "+7 4012 55-66-77"
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer, grade_min=7, grade_max=9))
+    db.session.commit()
+    school = client_for(app, world.school1_user)
+    page = school.get(f"/offers/slots/{slot.id}/book").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="school_class".*?</select>', page, re.S).group(0)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["8А", "8Б"]
+    assert 'name="grade"' not in page and 'name="class_letter"' not in page
+    user = world.school1_user
+    contact = f"{user.full_name}, +7 4012 55-66-77, {user.email}"
+    assert f'value="{contact}"' in html.unescape(page).replace("&#34;", '"')
+    response = school.post(
+        f"/offers/slots/{slot.id}/book",
+        data=booking_data(school, slot.id, school_class="8|Б", contact=contact),
+    )
+    assert response.status_code == 302
+    booking = db.session.scalars(sa.select(Booking)).one()
+    assert (booking.grade, booking.class_letter, booking.contact) == (8, "Б", contact)
+
+
+def test_a_school_without_a_roster_types_the_grade_and_letter(app, world):
+    slot = SlotFactory(offer=OfferFactory(organization=world.employer))
+    db.session.commit()
+    # School 3 has no students on its roster.
+    school = client_for(app, world.school3_user)
+    page = school.get(f"/offers/slots/{slot.id}/book").get_data(as_text=True)
+    assert 'name="school_class"' not in page and 'name="grade"' in page
+    data = {**booking_data(school, slot.id), "grade": "9", "class_letter": "В"}
+    assert school.post(f"/offers/slots/{slot.id}/book", data=data).status_code == 302
+    booking = db.session.scalars(sa.select(Booking)).one()
+    assert (booking.grade, booking.class_letter) == (9, "В")

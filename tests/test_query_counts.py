@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import factory
@@ -402,10 +403,15 @@ def _registrations(w, n):
 
 
 def _open_jobs(w, n):
-    """Published jobs next summer, each of an employer and a centre of its own."""
+    """Published jobs next summer, each of an employer and a centre of its own; lawful (the
+    board hides the others) with no school holidays entered: the school-year week."""
     summer = local_today().year + 1
     return [
-        HolidayJobFactory(first_day=date(summer, 7, 1), last_day=date(summer, 7, 14)).title
+        HolidayJobFactory(
+            first_day=date(summer, 7, 1),
+            last_day=date(summer, 7, 14),
+            hours_per_week=Decimal("17.5"),
+        ).title
         for _ in range(n)
     ]
 

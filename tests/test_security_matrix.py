@@ -66,6 +66,8 @@ PUBLIC_GET = {
     "web.health": 200,
     "accounts.login": 200,
     "accounts.accept_invitation": 200,  # a real invitation of tenant a
+    "accounts.forgot_password": 200,
+    "accounts.reset_password_by_link": 200,  # a real link for tenant a's invitee
     "portal.sign_up": 200,
     "portal.confirm": 200,  # a real confirmation link; confirming takes a POST
     "offers.public": 200,

@@ -39,6 +39,8 @@ OPEN_WHILE_AWAITING_APPROVAL = frozenset(
         "accounts.logout",
         "accounts.change_password",
         "accounts.accept_invitation",
+        "accounts.forgot_password",
+        "accounts.reset_password_by_link",
         "dashboard.index",
         "portal.sign_up",
         "portal.confirm",

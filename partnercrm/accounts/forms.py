@@ -30,6 +30,14 @@ class LoginForm(Form):
     submit = SubmitField(_l("Log in"))
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(message=_l("Enter a valid e-mail.")), Length(max=254)],
+    )
+    submit = SubmitField(_l("Send the link"))
+
+
 class _CurrentPasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
 

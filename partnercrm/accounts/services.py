@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -20,6 +22,7 @@ from partnercrm.extensions import db
 from partnercrm.mail import send_mail
 
 _INVITATION_SALT = "partnercrm.invitation"
+_RESET_SALT = "partnercrm.password-reset"
 
 
 class AccountError(UserError):
@@ -184,5 +187,90 @@ def send_invitation(user: User) -> bool:
             name=user.full_name,
             link=link,
             days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+        )
+    return send_mail([user.email], subject, body)
+
+
+# --- forgotten passwords: a one-time link by e-mail ---
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _reset_state(user: User) -> str:
+    """What a reset link is bound to: the password (hash) and the last login. Setting the
+    password through the link changes it, so the link works once; a login with the old password
+    meanwhile retires it too. Only a digest: the link's payload is signed, not secret."""
+    last_login = user.last_login_at.isoformat() if user.last_login_at else ""
+    state = f"{user.password_hash or ''}|{last_login}"
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def password_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"user": user.id, "state": _reset_state(user)})
+
+
+def user_from_reset_token(token: str) -> User | None:
+    """The active user a valid, unused and unexpired reset link is for; else None."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+        return None
+    user = db.session.get(User, data["user"])
+    if user is None or not user.active or _reset_state(user) != data.get("state"):
+        return None
+    return user
+
+
+def request_password_reset(email: str) -> User | None:
+    """Someone asked for a reset link for ``email``: the active user to mail it to, or None.
+    Audited either way (the address asked for, and the user when there is one); the caller
+    answers the same whatever this returns."""
+    user = find_by_email(email)
+    if user is not None and not user.active:
+        user = None
+    record(
+        AuditAction.PASSWORD_RESET_REQUEST,
+        "user",
+        user.id if user else None,
+        {"email": normalise_email(email)[:254]},
+        user_id=user.id if user else None,
+    )
+    db.session.flush()
+    return user
+
+
+def reset_password_by_link(user: User, password: str) -> None:
+    """Set the password from a reset link: the link dies, every session of the user ends (the
+    session token rotates, remember-me cookies included), and the reset is audited."""
+    _set_password(user, password)
+    record(AuditAction.PASSWORD_RESET, "user", user.id, user_id=user.id)
+    db.session.flush()
+
+
+def send_password_reset(user: User) -> bool:
+    """E-mail the reset link, in Russian (the user is not logged in to have chosen a language)."""
+    link = url_for(
+        "accounts.reset_password_by_link", token=password_reset_token(user), _external=True
+    )
+    minutes = max(current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, 1)
+    with force_locale("ru"):
+        subject = _("Setting a new password in PartnerCRM")
+        body = _(
+            "Hello, %(name)s!\n\nSomeone (we hope you) asked to set a new password for your "
+            "PartnerCRM account. Open this link to set it:\n%(link)s\n\n",
+            name=user.full_name,
+            link=link,
+        ) + ngettext(
+            "The link works once and for %(num)d minute. If you did not ask for it, ignore this "
+            "message: your password stays as it is.",
+            "The link works once and for %(num)d minutes. If you did not ask for it, ignore this "
+            "message: your password stays as it is.",
+            minutes,
         )
     return send_mail([user.email], subject, body)

@@ -30,6 +30,7 @@ from partnercrm.access.base import require
 from partnercrm.accounts import services
 from partnercrm.accounts.forms import (
     ChangePasswordForm,
+    ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
     NewUserForm,
@@ -58,6 +59,10 @@ def _login_account_key() -> str:
 
 def _password_account_key() -> str:
     return f"password:{current_user.id}"
+
+
+def _reset_account_key() -> str:
+    return "password-reset:" + normalise_email(request.form.get("email", ""))
 
 
 def _failed(response) -> bool:
@@ -122,6 +127,54 @@ def change_password():
             flash(_("Your password has been changed. Other sessions have been ended."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+# Every request counts: each may send a letter.
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_reset_account_key,
+)
+def forgot_password():
+    """Ask for a one-time link to set a new password. The answer is the same whether the
+    address has an account or not, so the page tells nobody who has one."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.change_password"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.request_password_reset(form.email.data)
+        if user is not None:
+            after_commit(partial(services.send_password_reset, user))
+        flash(
+            _(
+                "If an account with this e-mail exists, a link to set a new password has been "
+                "sent to it. Check your mail."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password_by_link(token: str):
+    """Set a new password from the e-mailed link: it works once, until it expires, and ends
+    every other session of the user."""
+    user = services.user_from_reset_token(token)
+    if user is None:
+        return render_template("accounts/reset_link_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            services.reset_password_by_link(user, form.password.data)
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(user)
+            flash(_("Your password has been set. Your other sessions have been ended."), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("accounts/reset_password.html", form=form, user=user)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

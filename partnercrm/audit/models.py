@@ -18,6 +18,8 @@ class AuditAction(StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
     EXPORT = "export"
+    PASSWORD_RESET_REQUEST = "password_reset_request"  # noqa: S105 (an action, no secret)
+    PASSWORD_RESET = "password_reset"  # noqa: S105
 
 
 class AuditEntry(Model):

@@ -1,6 +1,7 @@
 """The public job board's data and its JSON API, ``GET /api/v1/jobs`` (docs/api.md).
 
-Open jobs are published, have free places and are not over; the board filters them by
+Open jobs are published, have free places, are not over and break no rule of the Labour Code
+(one published before a rule was added is hidden, not shown); the board filters them by
 municipality (its name in municipalities.json), age (the job's minimum age is at most that)
 and dates (the job's period overlaps them). Nothing here names an applicant: a job shows the
 posting and how to apply — the contacts of its employment center, or of the region's centers
@@ -23,6 +24,7 @@ from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import csrf, db, limiter
 from partnercrm.jobs.models import HolidayJob
+from partnercrm.jobs.queries import unlawful_published_job_ids
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import local_today
 from partnercrm.web.pagination import paginate
@@ -82,12 +84,16 @@ def board_filters(args: MultiDict) -> tuple[BoardFilters, list[str]]:
 
 
 def open_jobs(filters: BoardFilters, today: date) -> sa.Select:
-    """Published jobs with free places that are not over, matching ``filters``, by first day."""
+    """Published jobs with free places that are not over and keep to the Labour Code,
+    matching ``filters``, by first day."""
     query = sa.select(HolidayJob).where(
         HolidayJob.status == JobStatus.PUBLISHED,
         HolidayJob.hired_count < HolidayJob.places,
         HolidayJob.last_day >= today,
     )
+    unlawful = unlawful_published_job_ids(db.session, today)
+    if unlawful:
+        query = query.where(HolidayJob.id.not_in(unlawful))
     if filters.municipality is not None:
         query = query.where(HolidayJob.municipality_id == filters.municipality.id)
     if filters.age is not None:
@@ -156,6 +162,8 @@ def job_document(job: HolidayJob, centers: list[Organization]) -> dict:
         "hours_per_week": float(job.hours_per_week),
         "shift_starts": job.shift_starts.strftime("%H:%M"),
         "shift_ends": job.shift_ends.strftime("%H:%M"),
+        "break_minutes": job.break_minutes,
+        "working_days": sorted(job.weekdays),
         "first_day": job.first_day.isoformat(),
         "last_day": job.last_day.isoformat(),
         "pay": job.pay,

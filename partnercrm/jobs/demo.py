@@ -41,6 +41,7 @@ class DemoJob:
     hours_per_day: Decimal
     hours_per_week: Decimal
     shift: tuple[time, time]
+    break_minutes: int
     # Days after 1 July of the summer, and the length in days.
     starts_after: int
     days: int
@@ -57,6 +58,7 @@ DEMO_JOBS = (
         hours_per_day=Decimal(4),
         hours_per_week=Decimal(20),
         shift=(time(9, 0), time(13, 0)),
+        break_minutes=0,
         starts_after=0,
         days=21,
         pay="Оплата по МРОТ пропорционально отработанному времени и выплата центра занятости",
@@ -70,6 +72,7 @@ DEMO_JOBS = (
         hours_per_day=Decimal(6),
         hours_per_week=Decimal(30),
         shift=(time(9, 0), time(15, 30)),
+        break_minutes=30,
         starts_after=6,
         days=26,
         pay="180 ₽ в час и выплата центра занятости",
@@ -124,6 +127,7 @@ def _post(demo: DemoJob, employer: Organization, user: User, july: date) -> Holi
         hours_per_week=demo.hours_per_week,
         shift_starts=demo.shift[0],
         shift_ends=demo.shift[1],
+        break_minutes=demo.break_minutes,
         first_day=first_day,
         last_day=first_day + timedelta(days=demo.days - 1),
         pay=demo.pay,

@@ -13,6 +13,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -23,7 +24,14 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
-from partnercrm.jobs.rules import JOB_DATES
+from partnercrm.jobs.labels import weekday_names
+from partnercrm.jobs.rules import (
+    JOB_DATES,
+    MAX_BREAK_MINUTES,
+    WORKING_DAYS,
+    weekdays,
+    working_days_mask,
+)
 from partnercrm.jobs.services import (
     MAX_HOURS_PER_DAY,
     MAX_HOURS_PER_WEEK,
@@ -35,7 +43,7 @@ from partnercrm.jobs.services import (
 from partnercrm.students.rules import BIRTH_DATES
 from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, WithinBounds
-from partnercrm.web.integers import record_id
+from partnercrm.web.integers import optional_record_id, record_id
 
 TENTH = Decimal("0.1")
 MAX_PLACES = 10_000
@@ -65,7 +73,10 @@ class JobForm(Form):
         _l("Job title"), filters=[_strip], validators=[InputRequired(), Length(max=300)]
     )
     duties = TextAreaField(_l("Duties"), filters=[_strip], validators=[InputRequired()])
-    municipality = SelectField(_l("Municipality"), coerce=record_id, validators=[InputRequired()])
+    # ``0``: the employer's municipality (the default of a new posting, see views/postings.py).
+    municipality = SelectField(
+        _l("Municipality"), coerce=optional_record_id, validators=[InputRequired()]
+    )
     address = StringField(
         _l("Address of the workplace"),
         filters=[_strip],
@@ -94,6 +105,21 @@ class JobForm(Form):
     )
     shift_starts = TimeField(_l("Shift starts"), validators=[InputRequired()])
     shift_ends = TimeField(_l("Shift ends"), validators=[InputRequired()])
+    break_minutes = IntegerField(
+        _l("Breaks, minutes"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=MAX_BREAK_MINUTES)],
+        description=_l(
+            "Not working time: the shift less the breaks must fit in the hours per day."
+        ),
+    )
+    # Choices (the weekday names of the user's language) are set by the view.
+    working_days = SelectMultipleField(
+        _l("Working days"),
+        coerce=int,
+        default=sorted(weekdays(WORKING_DAYS)),
+        validators=[InputRequired(message=_l("Pick the working days."))],
+    )
     first_day = DateField(_l("First day"), validators=[InputRequired(), WithinBounds(JOB_DATES)])
     last_day = DateField(_l("Last day"), validators=[InputRequired(), WithinBounds(JOB_DATES)])
     pay = StringField(
@@ -108,12 +134,16 @@ class JobForm(Form):
     check = SubmitField(_l("Check against the Labour Code"))
     submit = SubmitField(_l("Save"))
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.working_days.choices = list(weekday_names().items())
+
     def data_for_service(self, employer: Organization) -> JobData:
         return JobData(
             employer=employer,
             title=self.title.data or "",
             duties=self.duties.data or "",
-            municipality_id=self.municipality.data,
+            municipality_id=self.municipality.data or employer.municipality_id,
             address=self.address.data or "",
             places=self.places.data,
             min_age=self.min_age.data,
@@ -125,6 +155,8 @@ class JobForm(Form):
             last_day=self.last_day.data,
             pay=self.pay.data,
             not_prohibited_attested=self.not_prohibited_attested.data,
+            break_minutes=self.break_minutes.data or 0,
+            working_days=working_days_mask(self.working_days.data or ()),
         )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import format_decimal
+from babel.dates import get_day_names
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -66,3 +67,18 @@ def violation_lines(error: Exception) -> list[str]:
     """Every violation a Labour Code refusal carries, as text (``refusal_shown``'s ``extra``);
     none for another refusal."""
     return [violation_text(violation) for violation in getattr(error, "violations", ())]
+
+
+def weekday_names() -> dict[int, str]:
+    """ISO weekday → its short name in the user's language (Babel's: «пн», "Mon")."""
+    names = get_day_names("abbreviated", locale=get_locale())
+    return {day: names[day - 1] for day in range(1, 8)}
+
+
+def working_days_label(days: frozenset[int]) -> str:
+    """A posting's working days as people write them: «пн–пт», «пн, ср, пт»."""
+    names = weekday_names()
+    ordered = sorted(days)
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{names[ordered[0]]}–{names[ordered[-1]]}"
+    return ", ".join(names[day] for day in ordered)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from partnercrm.errors import N_
@@ -26,8 +26,26 @@ ART_94 = "ст. 94 ТК РФ"
 ART_96 = "ст. 96 ТК РФ"
 ART_265 = "ст. 265 ТК РФ"
 ART_266 = "ст. 266 ТК РФ"
+ART_268 = "ст. 268 ТК РФ"
 # Chapter 42 holds the special rules for workers under 18, the people plan item 7 is for.
 CHAPTER_42 = "гл. 42 ТК РФ"
+
+
+# ISO weekdays (Monday 1 … Sunday 7). A posting works on some of them; Saturday and Sunday are
+# the days off of the five-day week (art. 111), on which minors may not work (art. 268).
+WEEKDAYS = range(1, 8)
+FIVE_DAY_WEEK = frozenset(range(1, 6))
+DAYS_OFF = frozenset({6, 7})
+# Art. 112: the non-working public holidays, as (month, day).
+PUBLIC_HOLIDAYS = (
+    *((1, day) for day in range(1, 9)),
+    (2, 23),
+    (3, 8),
+    (5, 1),
+    (5, 9),
+    (6, 12),
+    (11, 4),
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,32 @@ def within_holidays(first_day: date, last_day: date, holidays: Iterable[tuple[da
     return any(start <= first_day and last_day <= end for start, end in holidays)
 
 
+def public_days_off(first_day: date, last_day: date) -> list[date]:
+    """The non-working days of art. 112 in [first_day, last_day]: the public holidays, and the
+    working day after a holiday that falls on a Saturday or Sunday (art. 112 part 2; the days
+    off that coincide with 1–8 January are moved by the Government's yearly decree, which this
+    does not know)."""
+    found: set[date] = set()
+    for year in range(first_day.year, last_day.year + 1):
+        holidays = {date(year, month, day) for month, day in PUBLIC_HOLIDAYS}
+        found |= holidays
+        for holiday in sorted(holidays):
+            if holiday.month == 1 or holiday.isoweekday() not in DAYS_OFF:
+                continue
+            moved = holiday + timedelta(days=1)
+            while moved.isoweekday() in DAYS_OFF or moved in holidays or moved in found:
+                moved += timedelta(days=1)
+            found.add(moved)
+    return sorted(day for day in found if first_day <= day <= last_day)
+
+
+def shift_hours(starts: time, ends: time, break_minutes: int) -> Decimal:
+    """The working time of one shift: its window less the breaks (art. 108: breaks are not
+    working time)."""
+    minutes = (datetime.combine(date.min, ends) - datetime.combine(date.min, starts)).seconds // 60
+    return Decimal(minutes - break_minutes) / 60
+
+
 def _hours(value: Decimal) -> Decimal:
     """Hours as people write them: 7 rather than 7.0, 2.5 as is."""
     value = Decimal(value)
@@ -92,10 +136,13 @@ def posting_violations(
     last_day: date,
     holidays: Iterable[tuple[date, date]],
     attested: bool,
+    break_minutes: int = 0,
+    working_days: Iterable[int] = FIVE_DAY_WEEK,
 ) -> list[Violation]:
     """What keeps a posting from being published. The hours are checked against the limits of
     its minimum age, the strictest its applicants can have; the holiday limits apply only when
-    the whole period lies inside one school holiday."""
+    the whole period lies inside one school holiday. The shift (its window less the breaks)
+    must fit in the hours per day, and no working day may be a day off or a public holiday."""
     violations = []
     if MIN_AGE <= min_age < ADULT_AGE:
         violations += _hours_violations(
@@ -125,6 +172,27 @@ def posting_violations(
                 ),
             )
         )
+    else:
+        work = shift_hours(shift_starts, shift_ends, break_minutes)
+        if work > Decimal(hours_per_day):
+            violations.append(
+                Violation(
+                    "shift_length",
+                    ART_94,
+                    N_(
+                        "The shift %(starts)s–%(ends)s less %(breaks)s min of breaks is "
+                        "%(shift)s h of work, more than the posting's %(hours)s h per day."
+                    ),
+                    {
+                        "starts": shift_starts.strftime("%H:%M"),
+                        "ends": shift_ends.strftime("%H:%M"),
+                        "breaks": break_minutes,
+                        "shift": _hours(work.quantize(Decimal("0.01"))),
+                        "hours": _hours(Decimal(hours_per_day)),
+                    },
+                )
+            )
+    violations += _day_violations(frozenset(working_days), first_day, last_day)
     if not attested:
         violations.append(
             Violation(
@@ -134,6 +202,39 @@ def posting_violations(
                     "Confirm that the work is not on the list of work prohibited for workers "
                     "under 18."
                 ),
+            )
+        )
+    return violations
+
+
+def _day_violations(working_days: frozenset[int], first_day: date, last_day: date) -> list:
+    violations = []
+    if working_days & DAYS_OFF:
+        violations.append(
+            Violation(
+                "days_off",
+                ART_268,
+                N_(
+                    "Minors may not work on days off: take Saturday and Sunday out of the "
+                    "working days."
+                ),
+            )
+        )
+    holidays = [
+        day
+        for day in public_days_off(first_day, last_day)
+        if day.isoweekday() in working_days - DAYS_OFF
+    ]
+    if holidays:
+        violations.append(
+            Violation(
+                "public_holidays",
+                ART_268,
+                N_(
+                    "Minors may not work on public holidays: %(days)s fall on the posting's "
+                    "working days. Change the period or the working days."
+                ),
+                {"days": ", ".join(day.strftime("%d.%m.%Y") for day in holidays)},
             )
         )
     return violations

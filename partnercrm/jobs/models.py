@@ -10,7 +10,7 @@ from partnercrm.accounts.models import User
 from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import Model
-from partnercrm.jobs.rules import ApplicationStatus, JobStatus
+from partnercrm.jobs.rules import WORKING_DAYS, ApplicationStatus, JobStatus, weekdays
 from partnercrm.students.models import Student
 
 
@@ -53,6 +53,8 @@ class HolidayJob(Model):
         sa.CheckConstraint("min_age BETWEEN 14 AND 17", name="min_age_range"),
         sa.CheckConstraint("last_day >= first_day", name="last_after_first"),
         sa.CheckConstraint("hours_per_day > 0 AND hours_per_week > 0", name="hours_positive"),
+        sa.CheckConstraint("break_minutes >= 0", name="break_minutes_positive"),
+        sa.CheckConstraint("working_days BETWEEN 1 AND 127", name="working_days_range"),
         sa.Index("ix_holiday_job_status_first_day", "status", "first_day"),
     )
 
@@ -75,6 +77,12 @@ class HolidayJob(Model):
     # The daily shift window, local time.
     shift_starts: Mapped[time]
     shift_ends: Mapped[time]
+    # Breaks within the shift, in minutes: not working time (art. 108).
+    break_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The ISO weekdays of work, a bit each (Monday 1 … Sunday 64): 31 is Monday to Friday.
+    working_days: Mapped[int] = mapped_column(
+        default=WORKING_DAYS, server_default=str(WORKING_DAYS)
+    )
     first_day: Mapped[date]
     last_day: Mapped[date] = mapped_column(index=True)
     pay: Mapped[str | None] = mapped_column(sa.String(200))
@@ -97,6 +105,10 @@ class HolidayJob(Model):
     @property
     def free_places(self) -> int:
         return self.places - self.hired_count
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        return weekdays(self.working_days)
 
     def __str__(self) -> str:
         return self.title

@@ -34,7 +34,16 @@ from partnercrm.jobs.models import (
     YoungPerson,
 )
 from partnercrm.jobs.queries import holiday_periods
-from partnercrm.jobs.rules import CHECK_DATES, JOB_DATES, ApplicationStatus, JobStatus
+from partnercrm.jobs.rules import (
+    ALL_WEEKDAYS,
+    CHECK_DATES,
+    JOB_DATES,
+    MAX_BREAK_MINUTES,
+    WORKING_DAYS,
+    ApplicationStatus,
+    JobStatus,
+    weekdays,
+)
 from partnercrm.localtime import local_today
 from partnercrm.plausible import check_date
 from partnercrm.students.models import Student
@@ -100,6 +109,9 @@ class JobData:
     last_day: date
     pay: str | None = None
     not_prohibited_attested: bool = False
+    break_minutes: int = 0
+    # A bit per ISO weekday, as stored (rules.working_days_mask).
+    working_days: int = WORKING_DAYS
 
 
 # The posting's own columns, as named in JobData (the employer is set as a relationship).
@@ -149,6 +161,13 @@ def check_job(data: JobData, job: HolidayJob | None = None) -> None:
         refusals.add(
             JobError(N_("Hours per week must be more than 0 and at most 168."), "hours_per_week")
         )
+    if not 0 <= data.break_minutes <= MAX_BREAK_MINUTES or (
+        data.shift_starts < data.shift_ends
+        and labour.shift_hours(data.shift_starts, data.shift_ends, data.break_minutes) <= 0
+    ):
+        refusals.add(JobError(N_("The breaks must be shorter than the shift."), "break_minutes"))
+    if not 0 < data.working_days <= ALL_WEEKDAYS:
+        refusals.add(JobError(N_("Pick the working days."), "working_days"))
     for value, field in ((data.first_day, "first_day"), (data.last_day, "last_day")):
         with refusals.check():
             check_date(value, JOB_DATES, JobError, field)
@@ -157,8 +176,11 @@ def check_job(data: JobData, job: HolidayJob | None = None) -> None:
     refusals.raise_any()
 
 
-def violations(posting: JobData | HolidayJob) -> list[labour.Violation]:
-    """What in ``posting`` (a saved job or the form's values) breaks the Labour Code."""
+def violations(
+    posting: JobData | HolidayJob, holidays: list[tuple[date, date]] | None = None
+) -> list[labour.Violation]:
+    """What in ``posting`` (a saved job or the form's values) breaks the Labour Code;
+    ``holidays``: the school holidays around it, if already read (else they are)."""
     return labour.posting_violations(
         min_age=posting.min_age,
         hours_per_day=posting.hours_per_day,
@@ -167,8 +189,12 @@ def violations(posting: JobData | HolidayJob) -> list[labour.Violation]:
         shift_ends=posting.shift_ends,
         first_day=posting.first_day,
         last_day=posting.last_day,
-        holidays=holiday_periods(db.session, posting.first_day, posting.last_day),
+        holidays=holiday_periods(db.session, posting.first_day, posting.last_day)
+        if holidays is None
+        else holidays,
         attested=posting.not_prohibited_attested,
+        break_minutes=posting.break_minutes,
+        working_days=weekdays(posting.working_days),
     )
 
 

@@ -70,7 +70,20 @@ def _take_seats(slot: OfferSlot, seats: int) -> None:
         raise OfferError(NO_SEATS_LEFT, "seats") from error
     db.session.expire(slot, ["booked_seats", "updated_at"])
     if taken != 1:
-        raise OfferError(NO_SEATS_LEFT, "seats")
+        raise _too_few_seats(slot)
+
+
+def _too_few_seats(slot: OfferSlot) -> OfferError:
+    """The refusal of a booking for more seats than are free: how many are (read again, after
+    the UPDATE that found too few), or that none are."""
+    free = db.session.scalar(
+        sa.select(OfferSlot.capacity - OfferSlot.booked_seats).where(OfferSlot.id == slot.id)
+    )
+    if not free or free < 1:
+        return OfferError(NO_SEATS_LEFT, "seats")
+    return OfferError(
+        N_("Free seats on this date: %(count)s. Book at most that many."), "seats", count=free
+    )
 
 
 def _return_seats(slot: OfferSlot, seats: int) -> None:

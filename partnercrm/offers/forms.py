@@ -32,6 +32,8 @@ from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import Form, SubForm, WithinBounds
 from partnercrm.web.integers import record_id
 
+MAX_CONTACT = 300
+
 OFFERING_KINDS = (OrganizationKind.EMPLOYER, OrganizationKind.COLLEGE, OrganizationKind.UNIVERSITY)
 BLANK_SLOT_ROWS = 3
 GRADE_CHOICES = [(str(grade), str(grade)) for grade in range(MIN_GRADE, MAX_GRADE + 1)]
@@ -154,7 +156,18 @@ class OfferForm(Form):
         )
 
 
+def staff_contact(user) -> str:
+    """A booking's contact as the form first offers it: the staff member's name, the phone of
+    their school (users have no phone of their own) and their e-mail."""
+    organization = user.organization
+    parts = (user.full_name, organization.phone if organization else None, user.email)
+    return ", ".join(part for part in parts if part)[:MAX_CONTACT]
+
+
 class BookingForm(Form):
+    # One of the school's real classes (from its roster); without a roster within the offer's
+    # grades, the grade and the class letter instead (:meth:`set_classes`).
+    school_class = SelectField(_l("Class"), validators=[InputRequired()])
     seats = IntegerField(
         _l("Seats (students)"), validators=[InputRequired(), NumberRange(min=1, max=10000)]
     )
@@ -165,22 +178,39 @@ class BookingForm(Form):
     contact = StringField(
         _l("Contact (teacher, phone)"),
         filters=[_strip],
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=MAX_CONTACT)],
         description=_l("Shown to the host only."),
     )
     comment = TextAreaField(_l("Comment"), filters=[_strip])
     request_key = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
     submit = SubmitField(_l("Book"))
 
-    def set_grades(self, low: int | None, high: int | None) -> None:
+    def set_classes(
+        self, low: int | None, high: int | None, classes: list[tuple[int, str | None]]
+    ) -> None:
+        """Offer the school's ``classes`` (grade, letter) within the offer's grades; without
+        any, the grades from ``low`` to ``high`` and a free class letter."""
         low, high = low or MIN_GRADE, high or MAX_GRADE
-        self.grade.choices = [(str(grade), str(grade)) for grade in range(low, high + 1)]
+        fitting = [(grade, letter) for grade, letter in classes if low <= grade <= high]
+        if fitting:
+            self.school_class.choices = [
+                (f"{grade}|{letter or ''}", f"{grade}{letter or ''}") for grade, letter in fitting
+            ]
+            del self.grade, self.class_letter
+        else:
+            del self.school_class
+            self.grade.choices = [(str(grade), str(grade)) for grade in range(low, high + 1)]
 
     def data_for_service(self) -> BookingData:
+        if "school_class" in self:
+            grade, _bar, letter = (self.school_class.data or "").partition("|")
+            class_grade, class_letter = int(grade), letter or None
+        else:
+            class_grade, class_letter = self.grade.data, self.class_letter.data
         return BookingData(
             seats=self.seats.data,
-            grade=self.grade.data,
-            class_letter=self.class_letter.data,
+            grade=class_grade,
+            class_letter=class_letter,
             contact=self.contact.data,
             comment=self.comment.data,
         )

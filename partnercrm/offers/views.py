@@ -39,6 +39,7 @@ from partnercrm.access.offers import (
     offer_records_visibility,
     offers_scope,
 )
+from partnercrm.activities.roster import school_classes
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.directory.queries import all_municipalities
@@ -51,6 +52,7 @@ from partnercrm.offers.forms import (
     OfferForm,
     ReasonForm,
     SpeakerRequestForm,
+    staff_contact,
 )
 from partnercrm.offers.labels import (
     BOOKING_STATUS_LABELS,
@@ -352,9 +354,10 @@ def book(slot_id: int):
     offer = slot.offer
     require(can_book(current_user, offer))
     form = BookingForm()
-    form.set_grades(offer.grade_min, offer.grade_max)
+    form.set_classes(offer.grade_min, offer.grade_max, school_classes(current_user.organization_id))
     if request.method == "GET":
         form.request_key.data = form_tokens.current_token()
+        form.contact.data = staff_contact(current_user)
     elif form.validate_on_submit():
         try:
             with refusal_shown(form):

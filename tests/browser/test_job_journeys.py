@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from partnercrm.accounts.rules import Role
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
+from partnercrm.jobs.labour import public_days_off
 from partnercrm.jobs.models import HolidayJob
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import local_today
@@ -32,6 +33,9 @@ def test_center_fixes_a_job_the_labour_code_refuses_and_publishes_it(
     db.session.commit()
     # Outside any school holiday (none are entered): the school-year limits apply.
     first_day = local_today() + timedelta(days=30)
+    # Two weeks without a public holiday, on which minors may not work (art. 268).
+    while public_days_off(first_day, first_day + timedelta(days=13)):
+        first_day += timedelta(days=7)
 
     log_in(phone, live_server, center_user.email)
     open_menu_link(phone, "Временное трудоустройство")
@@ -68,6 +72,7 @@ def test_center_fixes_a_job_the_labour_code_refuses_and_publishes_it(
     phone.fill("#min_age", "16")
     phone.fill("#hours_per_day", "4")
     phone.fill("#shift_ends", "20:00")
+    phone.fill("#break_minutes", "120")  # 14:00–20:00 less 2 h of breaks: 4 h of work
     phone.get_by_role("button", name="Проверить по Трудовому кодексу").click()
     phone.get_by_text("Проверка по Трудовому кодексу нарушений не выявила.").wait_for()
     phone.get_by_role("button", name="Сохранить").click()

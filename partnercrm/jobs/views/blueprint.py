@@ -12,6 +12,7 @@ from partnercrm.jobs.labels import (
     JOB_STATUS_BADGES,
     JOB_STATUS_LABELS,
     violation_text,
+    working_days_label,
 )
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -25,5 +26,6 @@ def _template_globals(state) -> None:
         application_status_labels=APPLICATION_STATUS_LABELS,
         application_status_badges=APPLICATION_STATUS_BADGES,
         violation_text=violation_text,
+        working_days_label=working_days_label,
         can_propose_jobs=can_propose_jobs,
     )

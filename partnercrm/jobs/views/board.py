@@ -7,7 +7,7 @@ from flask import abort, render_template, request
 
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.extensions import db
-from partnercrm.jobs import api
+from partnercrm.jobs import api, services
 from partnercrm.jobs.models import HolidayJob
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.jobs.views.blueprint import bp
@@ -33,7 +33,7 @@ def board():
 def board_job(job_id: int):
     """One published job, as the board shows it (the API's ``url``)."""
     job = db.session.get(HolidayJob, job_id)
-    if job is None or job.status is not JobStatus.PUBLISHED:
+    if job is None or job.status is not JobStatus.PUBLISHED or services.violations(job):
         abort(404)
     return render_template(
         "jobs/board_job.html",

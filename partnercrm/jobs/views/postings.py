@@ -38,11 +38,18 @@ def _municipality_choices() -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in db.session.execute(query)]
 
 
-def _configure(form: JobForm, proposing: bool) -> None:
-    """An employer proposes for its own organization: no employer to pick."""
-    form.municipality.choices = _municipality_choices()
+def _configure(form: JobForm, proposing: bool, job: HolidayJob | None = None) -> None:
+    """An employer proposes for its own organization: no employer to pick, and a new proposal
+    is in the employer's municipality unless changed. The center's new posting defaults to the
+    municipality of the employer it picks (``0``), not to the first of the list."""
+    choices = _municipality_choices()
     if proposing:
         del form.employer
+        if job is None and not form.is_submitted():
+            form.municipality.data = current_user.organization.municipality_id
+    elif job is None and len(choices) > 1:
+        choices.insert(0, (0, _("The employer's municipality")))
+    form.municipality.choices = choices
 
 
 def _employer(form: JobForm, proposing: bool) -> Organization:
@@ -107,11 +114,12 @@ def edit(job_id: int):
     proposing = not can_review_job(current_user, job)
     if request.method == "POST":
         form = JobForm()
-        _configure(form, proposing)
+        _configure(form, proposing, job)
         return _submit(form, job, proposing)
     form = JobForm(obj=job, formdata=None)
-    _configure(form, proposing)
+    _configure(form, proposing, job)
     form.municipality.data = job.municipality_id
+    form.working_days.data = sorted(job.weekdays)
     if not proposing:
         form.employer.data = organization_label(job.employer)
     return _render_form(form, job, proposing, services.violations(job))
