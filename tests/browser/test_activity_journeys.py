@@ -86,6 +86,7 @@ def test_one_screen_excursion_with_a_class_and_two_absentees(seeded, live_server
     phone.get_by_label(class_8a[3].full_name).check()
     phone.get_by_role("button", name="Сохранить").click()
     phone.get_by_text("Участников от вашей школы: 3.").wait_for()
+    phone.wait_for_load_state("load")  # the tabs' script has run
 
     db.session.expire_all()
     named = set(db.session.scalars(sa.select(Participation.student_id)))
