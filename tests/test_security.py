@@ -28,6 +28,8 @@ HOST = "partnercrm.test"
 PUBLIC_POST = {
     "accounts.login",
     "accounts.accept_invitation",
+    "accounts.forgot_password",
+    "accounts.reset_password_by_link",
     "web.set_language",
     "portal.sign_up",
     "portal.confirm",
