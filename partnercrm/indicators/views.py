@@ -353,13 +353,14 @@ def school(school_id: int):
         queries.Scope(municipality_id=school.municipality_id, school_id=school.id),
         with_municipalities=False,
     )
+    rule = queries.student_rule(db.session, number, period)
     page = paginate(
-        reports.school_activities(number, period, school.id).options(
+        reports.school_activities(rule, period, school.id).options(
             sa.orm.joinedload(Activity.host), sa.orm.joinedload(Activity.organizer)
         )
     )
     counts = reports.school_activity_counts(
-        db.session, number, period, school.id, [activity.id for activity in page.items]
+        db.session, rule, period, school.id, [activity.id for activity in page.items]
     )
     return render_template(
         "indicators/school.html",
