@@ -17,18 +17,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
-from partnercrm.activities.rules import ActivityKind
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
-from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
 from partnercrm.localtime import Period, start_of_local_day
-from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.models import Indicator, Programme
 from partnercrm.students.models import Student
-from tests.activity_factories import StudentFactory
-from tests.factories import OrganizationFactory
-from tests.test_indicators import held
+from tests.programme_factories import add_next_programme
 
 # --- DESIGN §2 and §7, as the oracle's own literals ---
 ACTIVITY_KINDS = [
@@ -332,65 +327,10 @@ def test_compiled_rules_count_what_the_rules_say(seeded, rules, activities):
 
 # --- a second programme beside the roadmap ---
 
-NEXT = {
-    "code": "kgd-2023-2025",
-    "title": "Программа профориентации на 2023–2025 годы",
-    "indicators": [
-        (1, {"count": "students", "grades": [8, 11], "host_kinds": ["employer"]}),
-        (2, {"count": "activities", "activity_kinds": ["open_day", "parent_meeting"]}),
-        (3, {"count": "manual", "type": "yes_no"}),
-        (4, {"count": "municipal_plans"}),
-    ],
-}
-
 
 @pytest.fixture
 def two_programmes(seeded):
-    programme = Programme(
-        code=NEXT["code"],
-        title=NEXT["title"],
-        valid_from=date(2023, 1, 1),
-        valid_to=date(2025, 12, 31),
-    )
-    section = PlanSection(programme=programme, number=1, title="Раздел")
-    PlanItem(
-        programme=programme,
-        section=section,
-        number=1,
-        title="Экскурсии",
-        responsible="ОМСУ",
-        deadline="ежегодно",
-        expected_result="—",
-        activity_kinds=["excursion"],
-        continues=[5, 23],
-    )
-    programme.indicators = [
-        Indicator(number=n, goal="g", name=f"Новый показатель {n}", unit="человек", rule=rule)
-        for n, rule in NEXT["indicators"]
-    ]
-    db.session.add(programme)
-    place = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
-    kgd, sov = place["Калининград"], place["Советский"]
-    school = OrganizationFactory(kind=OrganizationKind.SCHOOL, municipality=kgd)
-    employer = OrganizationFactory(kind=OrganizationKind.EMPLOYER, municipality=sov)
-    young, old = StudentFactory(school=school, grade=6), StudentFactory(school=school, grade=9)
-    for day in (date(2021, 3, 1), date(2024, 3, 1)):
-        visit = held(ActivityKind.EXCURSION, employer, school, day)
-        db.session.add_all(Participation(activity=visit, student=s) for s in (young, old))
-        held(ActivityKind.OPEN_DAY, school, school, day)
-        held(ActivityKind.PARENT_MEETING, employer, school, day)
-    db.session.add(MunicipalPlan(municipality=kgd, year=2024, approved_on=date(2024, 2, 1)))
-    db.session.add(MunicipalPlan(municipality=sov, year=2021, approved_on=date(2021, 2, 1)))
-    db.session.flush()
-    roadmap_7 = db.session.scalar(
-        sa.select(Indicator)
-        .join(Programme)
-        .where(Programme.code == "kgd-2020-2022", Indicator.number == 7)
-    )
-    db.session.add(IndicatorValue(indicator=roadmap_7, year=2024, value=1))
-    db.session.add(IndicatorValue(indicator=programme.indicators[2], year=2024, value=0))
-    db.session.commit()
-    return programme, kgd, sov
+    return add_next_programme()
 
 
 def test_each_period_is_counted_by_its_own_programme(two_programmes):
