@@ -1,4 +1,5 @@
-"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line."""
+"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line;
+``partnercrm programme list|export``: the programmes of DESIGN §7."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ from datetime import date
 
 import click
 import sqlalchemy as sa
+from flask.cli import AppGroup
 
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.indicators.export import FORMATS, render
+from partnercrm.indicators.programmes import programme_document, to_json
 from partnercrm.indicators.queries import REGION, Scope, compute
-from partnercrm.localtime import Period, PeriodError
+from partnercrm.localtime import Period, PeriodError, local_today
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.queries import choose_programme
+
+programme_cli = AppGroup("programme", help="The programmes: the plans in force (DESIGN §7).")
 
 
 def _date(ctx, param, value):
@@ -48,13 +55,58 @@ def indicators_command(year, start, end, municipality, fmt, output) -> None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
     content = render(compute(db.session, period, scope), period, municipality, fmt)
+    if not output and fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE")
+    _write(content, output, "indicators")
+
+
+def _write(content: bytes, output: str | None, what: str) -> None:
     if output:
         with open(output, "wb") as f:
             f.write(content)
-        click.echo(f"indicators: written to {output}", err=True)
-    elif fmt == "xlsx" and sys.stdout.isatty():
-        raise click.UsageError("XLSX is binary: give --output FILE")
+        click.echo(f"{what}: written to {output}", err=True)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()
+
+
+@programme_cli.command("list")
+def programme_list_command() -> None:
+    """Each programme: code, period, how many sections, items and indicators, title; the one
+    reports count by today is marked with *."""
+    programmes = db.session.scalars(sa.select(Programme).order_by(Programme.valid_from)).all()
+    current = choose_programme(programmes, local_today())
+    counts = {
+        model: dict(
+            db.session.execute(
+                sa.select(model.programme_id, sa.func.count()).group_by(model.programme_id)
+            ).all()
+        )
+        for model in (PlanSection, PlanItem, Indicator)
+    }
+    for programme in programmes:
+        mark = "*" if programme is current else " "
+        sizes = ", ".join(
+            f"{counts[model].get(programme.id, 0)} {name}"
+            for model, name in (
+                (PlanSection, "sections"),
+                (PlanItem, "items"),
+                (Indicator, "indicators"),
+            )
+        )
+        click.echo(
+            f"{mark} {programme.code}  {programme.valid_from} … {programme.valid_to}  {sizes}"
+            f"  {programme.title}"
+        )
+
+
+@programme_cli.command("export")
+@click.argument("code")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
+def programme_export_command(code, output) -> None:
+    """Write programme CODE as JSON (DESIGN §7), the format `programme import` reads."""
+    programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
+    _write(to_json(programme_document(db.session, programme)), output, "programme")
