@@ -1,15 +1,22 @@
 """Programmes (DESIGN §7): the roadmap pages show one programme at a time; the command line
-lists and exports them."""
+lists, exports and imports them (JSON, all or nothing, every problem with its place)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from partnercrm import data
 from partnercrm.accounts.rules import Role
+from partnercrm.audit.models import AuditEntry
 from partnercrm.extensions import db
+from partnercrm.indicators import queries
+from partnercrm.indicators.models import IndicatorValue
+from partnercrm.localtime import Period
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from tests.activity_factories import ActivityFactory
 from tests.factories import UserFactory
 from tests.programme_factories import add_next_programme
 
@@ -98,3 +105,196 @@ def test_the_list_marks_the_programme_reports_count_by_today(two_programmes, run
     # Today is after both: the latest that started counts.
     assert lines[1].startswith("* kgd-2023-2025  2023-01-01 … 2025-12-31")
     assert "1 sections, 1 items, 4 indicators  Программа профориентации" in lines[1]
+
+
+# --- import ---
+
+NEW = {
+    "code": "kgd-2026-2030",
+    "title": "Программа профориентации на 2026–2030 годы",
+    "valid_from": "2026-01-01",
+    "valid_to": "2030-12-31",
+    "sections": [{"number": 1, "title": "Раздел 1"}, {"number": 2, "title": "Раздел 2"}],
+    "items": [
+        {
+            "number": 1,
+            "section": 1,
+            "title": "Экскурсии на предприятия",
+            "responsible": "ОМСУ",
+            "deadline": "ежегодно",
+            "expected_result": "—",
+            "activity_kinds": ["excursion"],
+            "continues": [5, 23],
+        },
+        {
+            "number": 2,
+            "section": 2,
+            "title": "Дни открытых дверей",
+            "responsible": "ПОО",
+            "deadline": "ежегодно",
+            "expected_result": "—",
+        },
+    ],
+    "indicators": [
+        {
+            "number": 1,
+            "goal": "Цель",
+            "name": "Школьники 8–11 классов на предприятиях",
+            "unit": "человек",
+            "rule": {"count": "students", "grades": [8, 11], "host_kinds": ["employer"]},
+        },
+        {
+            "number": 2,
+            "goal": "Цель",
+            "name": "Мониторинг",
+            "unit": "да/нет",
+            "rule": {"count": "manual", "type": "yes_no"},
+        },
+    ],
+}
+
+
+def write(tmp_path, document, name="programme.json") -> str:
+    path = tmp_path / name
+    text = document if isinstance(document, str) else json.dumps(document, ensure_ascii=False)
+    path.write_text(text, "utf-8")
+    return str(path)
+
+
+def programme_counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Programme, PlanSection, PlanItem, Indicator)
+    )
+
+
+def test_export_then_import_changes_nothing(seeded, runner, tmp_path):
+    target = tmp_path / "roadmap.json"
+    runner.invoke(args=["programme", "export", "kgd-2020-2022", "--output", str(target)])
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    result = runner.invoke(args=["programme", "import", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "programme kgd-2020-2022 unchanged;"
+        " sections: 0 added, 0 updated, 0 removed, 12 unchanged;"
+        " items: 0 added, 0 updated, 0 removed, 37 unchanged;"
+        " indicators: 0 added, 0 updated, 0 removed, 7 unchanged"
+    )
+    # Nothing written: not even an audit entry.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == entries
+
+
+def test_a_new_programme_is_imported_and_counted(seeded, runner, tmp_path):
+    path = write(tmp_path, NEW)
+    before = programme_counts()
+    dry = runner.invoke(args=["programme", "import", path, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "programme kgd-2026-2030 added; sections: 2 added" in dry.output
+    assert "(dry run: nothing was written)" in dry.output
+    assert programme_counts() == before
+
+    result = runner.invoke(args=["programme", "import", path])
+    assert result.exit_code == 0, result.output
+    assert programme_counts() == (before[0] + 1, before[1] + 2, before[2] + 2, before[3] + 2)
+    exported = json.loads(runner.invoke(args=["programme", "export", "kgd-2026-2030"]).output)
+    assert exported == NEW
+    results = queries.compute(db.session, Period.year(2027))
+    assert [(r.number, r.name, r.value) for r in results] == [
+        (1, "Школьники 8–11 классов на предприятиях", 0),
+        (2, "Мониторинг", None),
+    ]
+    # The roadmap keeps its numbers.
+    assert [r.number for r in queries.compute(db.session, Period.year(2021))] == list(range(1, 8))
+
+
+def test_reimport_updates_texts_and_rules_and_removes_what_is_unused(seeded, runner, tmp_path):
+    runner.invoke(args=["programme", "import", write(tmp_path, NEW)])
+    changed = json.loads(json.dumps(NEW))
+    changed["title"] = "Новое название"
+    changed["items"] = changed["items"][:1]
+    changed["sections"] = changed["sections"][:1]
+    changed["indicators"][0]["rule"] = {"count": "activities", "activity_kinds": ["open_day"]}
+    result = runner.invoke(args=["programme", "import", write(tmp_path, changed, "v2.json")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "programme kgd-2026-2030 updated;"
+        " sections: 0 added, 0 updated, 1 removed, 1 unchanged;"
+        " items: 0 added, 0 updated, 1 removed, 1 unchanged;"
+        " indicators: 0 added, 1 updated, 0 removed, 1 unchanged"
+    )
+    assert json.loads(runner.invoke(args=["programme", "export", "kgd-2026-2030"]).output) == (
+        changed
+    )
+
+
+def test_an_item_with_records_or_an_indicator_with_values_cannot_disappear(
+    seeded, runner, tmp_path
+):
+    activity = ActivityFactory()
+    roadmap = db.session.scalar(sa.select(Programme).where(Programme.code == "kgd-2020-2022"))
+    items = {item.number: item for item in roadmap.items}
+    activity.plan_items = [items[5], items[23]]
+    indicator = next(i for i in roadmap.indicators if i.number == 5)
+    db.session.add(IndicatorValue(indicator=indicator, year=2021, value=10))
+    db.session.commit()
+    document = data.roadmap_programme()
+    document["items"] = [i for i in document["items"] if i["number"] not in (5, 6, 23)]
+    document["indicators"] = [i for i in document["indicators"] if i["number"] != 5]
+    before = programme_counts()
+    result = runner.invoke(args=["programme", "import", write(tmp_path, document)])
+    assert result.exit_code != 0
+    assert "items: item 5 has 1 linked activities; it is not in the file" in result.output
+    assert "items: item 23 has 1 linked activities" in result.output
+    assert "indicators: indicator 5 has values entered for 1 year(s)" in result.output
+    assert "item 6" not in result.output  # unused: it could go
+    assert "nothing was imported" in result.output
+    assert programme_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            lambda d: d["indicators"][0]["rule"]["host_kinds"].append("factory"),
+            'indicators[0].rule.host_kinds[1]: unknown kind "factory"',
+        ),
+        (
+            lambda d: d["items"][1].update(number=1),
+            "items[1].number: 1 is given twice (also items[0])",
+        ),
+        (lambda d: d["items"][1].update(section=7), "items[1].section: no section 7 in sections"),
+        (lambda d: d["indicators"][1].pop("rule"), "indicators[1].rule: missing"),
+        (
+            lambda d: d["indicators"][0]["rule"].update(grades=[5, 12]),
+            "indicators[0].rule.grades[1]: 12 is not a grade (1–11)",
+        ),
+        (
+            lambda d: d["items"][0].update(activity_kinds=["visit"]),
+            'items[0].activity_kinds[0]: unknown kind "visit"',
+        ),
+        (lambda d: d.update(valid_to="2025-12-31"), "valid_to: 2025-12-31 is before valid_from"),
+        (lambda d: d.update(valid_from="01.01.2026"), "valid_from: '01.01.2026' is not a date"),
+        (lambda d: d.update(code="Новая программа"), 'code: "Новая программа": use small latin'),
+        (lambda d: d.pop("sections"), "sections: missing"),
+        (lambda d: d["sections"][0].update(extra=1), "sections[0].extra: unknown"),
+        (lambda d: d["items"][0].update(title="a\x00b"), "items[0].title: holds the control"),
+    ],
+)
+def test_a_bad_file_is_refused_whole_with_the_place_named(
+    seeded, runner, tmp_path, change, problem
+):
+    document = json.loads(json.dumps(NEW))
+    change(document)
+    before = programme_counts()
+    result = runner.invoke(args=["programme", "import", write(tmp_path, document)])
+    assert result.exit_code != 0
+    assert problem in result.output
+    assert programme_counts() == before
+
+
+def test_malformed_json_is_refused(seeded, runner, tmp_path):
+    result = runner.invoke(args=["programme", "import", write(tmp_path, '{"code": "x",')])
+    assert result.exit_code != 0
+    assert "not JSON: Expecting property name enclosed in double quotes (line 1" in result.output
+    result = runner.invoke(args=["programme", "import", write(tmp_path, "[1, 2]")])
+    assert result.exit_code != 0 and ": must be an object" in result.output

@@ -1,5 +1,5 @@
 """``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line;
-``partnercrm programme list|export``: the programmes of DESIGN §7."""
+``partnercrm programme list|export|import``: the programmes of DESIGN §7."""
 
 from __future__ import annotations
 
@@ -13,11 +13,18 @@ from flask.cli import AppGroup
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.indicators.export import FORMATS, render
-from partnercrm.indicators.programmes import programme_document, to_json
+from partnercrm.indicators.programme_import import Changes, import_programme
+from partnercrm.indicators.programmes import (
+    ProgrammeError,
+    programme_document,
+    read_document,
+    to_json,
+)
 from partnercrm.indicators.queries import REGION, Scope, compute
 from partnercrm.localtime import Period, PeriodError, local_today
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
 from partnercrm.roadmap.queries import choose_programme
+from partnercrm.web.unit_of_work import unit_of_work
 
 programme_cli = AppGroup("programme", help="The programmes: the plans in force (DESIGN §7).")
 
@@ -110,3 +117,35 @@ def programme_export_command(code, output) -> None:
     if programme is None:
         raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
     _write(to_json(programme_document(db.session, programme)), output, "programme")
+
+
+class _DryRun(Exception):
+    def __init__(self, changes: Changes) -> None:
+        self.changes = changes
+
+
+@programme_cli.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
+def programme_import_command(path, dry_run) -> None:
+    """Add or update a programme from a JSON file (DESIGN §7), all or nothing: every problem
+    is reported with its place and nothing changes."""
+    with open(path, "rb") as f:
+        content = f.read()
+    try:
+        document = read_document(content)
+        # One unit of work: a refusal or a dry run rolls all of it back.
+        with unit_of_work():
+            changes = import_programme(document)
+            if dry_run:
+                raise _DryRun(changes)
+    except ProgrammeError as refused:
+        for problem in refused.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(refused.problems)} problem(s); nothing was imported"
+        ) from refused
+    except _DryRun as dry:
+        click.echo(dry.changes.summary() + " (dry run: nothing was written)")
+        return
+    click.echo(changes.summary())

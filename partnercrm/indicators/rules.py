@@ -125,7 +125,7 @@ def _read(data: object, place: str, problems: list[str]) -> Rule | None:
         values["type"] = _choice(data.get("type"), ManualType, f"{place}.type", "type", problems)
     for key, enum in KIND_FILTERS.items():
         if key in data and key in KEYS[count]:
-            values[key] = _kinds(data[key], enum, f"{place}.{key}", problems)
+            values[key] = read_kinds(data[key], enum, f"{place}.{key}", problems)
     kinds = values.get("activity_kinds")
     if count is Count.STUDENTS and kinds and ActivityKind.PARENT_MEETING in kinds:
         index = data["activity_kinds"].index(ActivityKind.PARENT_MEETING.value)
@@ -153,7 +153,8 @@ def _choice(value: object, enum: type[StrEnum], place: str, what: str, problems:
     return enum(value)
 
 
-def _kinds(value: object, enum: type[StrEnum], place: str, problems: list[str]):
+def read_kinds(value: object, enum: type[StrEnum], place: str, problems: list[str]):
+    """A non-empty list of distinct kinds of ``enum``, or None with the problems added."""
     if not isinstance(value, list) or not value:
         problems.append(f"{place}: must be a list of one or more kinds")
         return None
