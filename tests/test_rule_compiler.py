@@ -370,3 +370,14 @@ def test_the_command_reports_the_programme_of_the_year(two_programmes, runner):
     assert numbers[0]["named"] == 1 and "named" not in numbers[1]
     old = json.loads(runner.invoke(args=["indicators", "--year", "2021"]).output)["indicators"]
     assert [i["number"] for i in old] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_the_command_counts_a_chosen_programme(two_programmes, runner):
+    result = runner.invoke(args=["indicators", "--year", "2021", "--programme", "kgd-2023-2025"])
+    assert result.exit_code == 0, result.output
+    numbers = json.loads(result.output)["indicators"]
+    # The new programme's rules over 2021: the ninth-grader at the employer; the open day and
+    # the parent meeting; no entered value; Советский's plan for 2021.
+    assert [(i["number"], i["value"]) for i in numbers] == [(1, 1), (2, 2), (3, None), (4, 1)]
+    unknown = runner.invoke(args=["indicators", "--year", "2021", "--programme", "x"])
+    assert unknown.exit_code != 0 and "no programme 'x'" in unknown.output

@@ -43,10 +43,17 @@ def _date(ctx, param, value):
 @click.option("--from", "start", callback=_date, help="First day, YYYY-MM-DD (with --to).")
 @click.option("--to", "end", callback=_date, help="Last day, YYYY-MM-DD (inclusive).")
 @click.option("--municipality", help="Municipality name as in municipalities.json.")
+@click.option(
+    "--programme",
+    "code",
+    help="Programme code; default: the one in force on the period's last day, else the latest "
+    "that started before it.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
-def indicators_command(year, start, end, municipality, fmt, output) -> None:
-    """Compute indicators 1–7 for a year or a period, for the region or one municipality."""
+def indicators_command(year, start, end, municipality, code, fmt, output) -> None:
+    """Compute the indicators of a programme (the roadmap's 1–7 by default) for a year or a
+    period, for the region or one municipality, each by its rule."""
     if (year is None) == (start is None and end is None) or (year is None and None in (start, end)):
         raise click.UsageError("give either --year, or both --from and --to")
     try:
@@ -61,7 +68,13 @@ def indicators_command(year, start, end, municipality, fmt, output) -> None:
         if municipality_id is None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
-    content = render(compute(db.session, period, scope), period, municipality, fmt)
+    programme = None
+    if code is not None:
+        programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
+        if programme is None:
+            raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
+    results = compute(db.session, period, scope, programme=programme)
+    content = render(results, period, municipality, fmt)
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
     _write(content, output, "indicators")
