@@ -52,6 +52,27 @@ def test_the_roadmap_pages_show_one_programme(two_programmes, client, login):
     assert "мониторинге профессиональных" in old and "Новый показатель" not in old
 
 
+def test_the_report_page_shows_the_programme_of_the_period(two_programmes, client, login):
+    _programme, kgd, _sov = two_programmes
+    admin = UserFactory(role=Role.ADMIN)
+    db.session.commit()
+    login(admin)
+    page = client.get("/reports/?year=2024")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Новый показатель 1" in html and "Новый показатель 4" in html
+    # Named and headcount parts only for a rule that counts students.
+    assert 'data-indicator="1" data-value="1"\n        data-named="1" data-headcount="0"' in html
+    assert 'data-indicator="2" data-value="2"\n        >' in html
+    assert "Количество школьников, посетивших" in client.get("/reports/?year=2021").get_data(
+        as_text=True
+    )
+    # Until the drill-downs go by programme (issue #16), a period whose programme does not
+    # count the roadmap's indicators 2, 3, 4 and 6 has none.
+    assert client.get(f"/reports/municipalities/{kgd.id}?year=2024").status_code == 404
+    assert client.get(f"/reports/municipalities/{kgd.id}?year=2021").status_code == 200
+
+
 def test_the_roadmap_exports_as_the_packaged_programme(seeded, runner, tmp_path):
     result = runner.invoke(args=["programme", "export", "kgd-2020-2022"])
     assert result.exit_code == 0, result.output

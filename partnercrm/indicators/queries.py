@@ -76,6 +76,11 @@ class IndicatorResult:
         """Its value is distinct named students plus headcounts (and shown so)."""
         return self.rule is not None and self.rule.count is Count.STUDENTS
 
+    @property
+    def entered(self) -> bool:
+        """Its value is entered by the ministry for the year."""
+        return self.rule is not None and self.rule.count is Count.MANUAL
+
 
 # --- the rule compiler ---
 
@@ -309,9 +314,13 @@ def _activities_by_municipality(
     return [{row[0]: int(row[i] or 0) for row in rows} for i in range(1, len(rules) + 1)]
 
 
+class NoStudentIndicator(LookupError):
+    """The programme of a period has no indicator of that number that counts students."""
+
+
 def student_rule(session: SessionLike, number: int, period: Period) -> Rule:
     """The rule of indicator ``number`` of the programme that counts ``period`` (DESIGN §7),
-    which must count students."""
+    which must count students; else :class:`NoStudentIndicator`."""
     programme = programme_for(session, period.end)
     stored = None
     if programme is not None:
@@ -320,11 +329,9 @@ def student_rule(session: SessionLike, number: int, period: Period) -> Rule:
                 Indicator.programme_id == programme.id, Indicator.number == number
             )
         )
-    if stored is None:
-        raise ValueError(f"no indicator {number} counts {period.start}–{period.end}")
-    rule = parse_rule(stored)
-    if rule.count is not Count.STUDENTS:
-        raise ValueError(f"indicator {number} does not count students")
+    rule = parse_rule(stored) if stored is not None else None
+    if rule is None or rule.count is not Count.STUDENTS:
+        raise NoStudentIndicator(f"no indicator {number} counts students over {period}")
     return rule
 
 

@@ -51,7 +51,6 @@ from partnercrm.indicators.forms import (
     RoadmapForm,
 )
 from partnercrm.indicators.roadmap_records import Page, record_counts
-from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
 from partnercrm.roadmap.models import Indicator, PlanSection
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
@@ -74,8 +73,6 @@ UNKNOWN_SCHOOL = _l("There is no such school.")
 @bp.context_processor
 def _report_globals() -> dict:
     return {
-        "computed_numbers": COMPUTED_FROM_ACTIVITIES,
-        "entered_numbers": ENTERED_BY_MINISTRY,
         "activity_numbers": ACTIVITY_NUMBERS,
         "min_year": MIN_YEAR,
         "max_year": MAX_YEAR,
@@ -254,7 +251,10 @@ def report():
     months = reports.months_of(period)
     trends = {}
     if len(months) <= MAX_TREND_MONTHS:
+        # The trend of the roadmap's indicators 2 and 6, where the programme counts students.
         for trend_number in TREND_NUMBERS:
+            if not (trend_number in by_number and by_number[trend_number].counts_students):
+                continue
             trends[trend_number] = _columns(
                 reports.monthly(db.session, trend_number, period, scope)
             )
@@ -298,10 +298,16 @@ def municipality(municipality_id: int):
         return render_template("indicators/municipality.html", form=form, place=place), 400
     period = form.period
     scope = queries.Scope(municipality_id=place.id)
-    by_school = {
-        number: {part.key: part for part in queries.by_school(db.session, number, period, scope)}
-        for number in ACTIVITY_NUMBERS
-    }
+    try:
+        by_school = {
+            number: {
+                part.key: part for part in queries.by_school(db.session, number, period, scope)
+            }
+            for number in ACTIVITY_NUMBERS
+        }
+    except queries.NoStudentIndicator:
+        # The period's programme does not count the roadmap's indicators 2, 3, 4 and 6.
+        abort(404)
     totals = {
         number: queries.Part(
             number,
@@ -353,7 +359,10 @@ def school(school_id: int):
         queries.Scope(municipality_id=school.municipality_id, school_id=school.id),
         with_municipalities=False,
     )
-    rule = queries.student_rule(db.session, number, period)
+    try:
+        rule = queries.student_rule(db.session, number, period)
+    except queries.NoStudentIndicator:
+        abort(404)
     page = paginate(
         reports.school_activities(rule, period, school.id).options(
             sa.orm.joinedload(Activity.host), sa.orm.joinedload(Activity.organizer)
