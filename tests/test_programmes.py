@@ -52,7 +52,7 @@ def test_the_roadmap_pages_show_one_programme(two_programmes, client, login):
     assert "мониторинге профессиональных" in old and "Новый показатель" not in old
 
 
-def test_the_report_page_shows_the_programme_of_the_period(two_programmes, client, login):
+def test_the_report_pages_show_the_programme_of_the_period(two_programmes, client, login):
     _programme, kgd, _sov = two_programmes
     admin = UserFactory(role=Role.ADMIN)
     db.session.commit()
@@ -71,6 +71,11 @@ def test_the_report_page_shows_the_programme_of_the_period(two_programmes, clien
     # count the roadmap's indicators 2, 3, 4 and 6 has none.
     assert client.get(f"/reports/municipalities/{kgd.id}?year=2024").status_code == 404
     assert client.get(f"/reports/municipalities/{kgd.id}?year=2021").status_code == 200
+    # The live roadmap shows the plan items of the period's programme.
+    live = client.get("/reports/roadmap?year=2024").get_data(as_text=True)
+    assert "Экскурсии" in live and "Разработка и утверждение планов" not in live
+    live = client.get("/reports/roadmap?year=2021").get_data(as_text=True)
+    assert "Экскурсии" not in live and "Разработка и утверждение планов" in live
 
 
 def test_the_roadmap_exports_as_the_packaged_programme(seeded, runner, tmp_path):

@@ -52,6 +52,7 @@ from partnercrm.indicators.forms import (
 )
 from partnercrm.indicators.roadmap_records import Page, record_counts
 from partnercrm.roadmap.models import Indicator, PlanSection
+from partnercrm.roadmap.queries import programme_for
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
 from partnercrm.web.periods import MAX_YEAR, MIN_YEAR, PeriodForm, read
@@ -412,8 +413,11 @@ def roadmap():
         municipality_ids=[m.id for m in columns] if chosen.municipality is not None else None,
         school_id=school_id,
     )
+    # The sections of the programme that counts the period (DESIGN §7).
+    programme = programme_for(db.session, period.end)
     sections = db.session.scalars(
         sa.select(PlanSection)
+        .where(PlanSection.programme_id == (programme.id if programme else None))
         .options(sa.orm.selectinload(PlanSection.items))
         .order_by(PlanSection.number)
     ).all()
