@@ -15,6 +15,7 @@ from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue
 from partnercrm.localtime import Period
+from partnercrm.monitoring import services as monitoring
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
 from tests.activity_factories import ActivityFactory
 from tests.factories import UserFactory
@@ -324,3 +325,17 @@ def test_malformed_json_is_refused(seeded, runner, tmp_path):
     assert "not JSON: Expecting property name enclosed in double quotes (line 1" in result.output
     result = runner.invoke(args=["programme", "import", write(tmp_path, "[1, 2]")])
     assert result.exit_code != 0 and ": must be an object" in result.output
+
+
+def test_the_ministry_enters_values_into_the_indicators_of_the_years_programme(two_programmes):
+    programme, _kgd, _sov = two_programmes
+    admin = UserFactory(role=Role.ADMIN)
+    value = monitoring.set_indicator_value(5, 2021, 1500, None, admin)
+    assert value.indicator.programme.code == "kgd-2020-2022"
+    # 2024 is counted by the new programme, which has no indicator 5.
+    with pytest.raises(monitoring.MonitoringError):
+        monitoring.set_indicator_value(5, 2024, 10, None, admin)
+    # Its own indicator 3 has a value for 2024 (0); the roadmap's 7 of 2024 is not its.
+    assert {n: v.value for n, v in monitoring.entered_values(2024).items()} == {3: 0}
+    assert {n: v.value for n, v in monitoring.entered_values(2021).items()} == {5: 1500}
+    assert programme.code == "kgd-2023-2025"
