@@ -18,6 +18,7 @@ from partnercrm.localtime import Period
 from partnercrm.monitoring import services as monitoring
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
 from tests.activity_factories import ActivityFactory
+from tests.conftest import csrf_token
 from tests.factories import UserFactory
 from tests.programme_factories import add_next_programme
 
@@ -339,3 +340,31 @@ def test_the_ministry_enters_values_into_the_indicators_of_the_years_programme(t
     assert {n: v.value for n, v in monitoring.entered_values(2024).items()} == {3: 0}
     assert {n: v.value for n, v in monitoring.entered_values(2021).items()} == {5: 1500}
     assert programme.code == "kgd-2023-2025"
+
+
+def test_the_admin_cannot_move_a_plan_item_into_another_programme(two_programmes, client, login):
+    programme, _kgd, _sov = two_programmes
+    login(UserFactory(role=Role.ADMIN))
+    item = db.session.scalar(
+        sa.select(PlanItem).join(Programme).where(Programme.code == "kgd-2020-2022")
+    )
+    own, other = item.section_id, programme.sections[0].id
+    edit = f"/admin/plan-items/edit/?id={item.id}"
+    fields = {
+        "title": "Новый текст",
+        "responsible": item.responsible,
+        "deadline": item.deadline,
+        "expected_result": item.expected_result,
+        "csrf_token": csrf_token(client, edit),
+    }
+    moved = client.post(edit, data=fields | {"section": str(other)}, follow_redirects=True)
+    assert "Выберите раздел программы, к которой относится мероприятие." in moved.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    unchanged = db.session.get(PlanItem, item.id)
+    assert unchanged.section_id == own and unchanged.title != "Новый текст"
+    kept = client.post(edit, data=fields | {"section": str(own)})
+    assert kept.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PlanItem, item.id).title == "Новый текст"
