@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -368,3 +369,115 @@ def test_the_admin_cannot_move_a_plan_item_into_another_programme(two_programmes
     assert kept.status_code == 302
     db.session.expire_all()
     assert db.session.get(PlanItem, item.id).title == "Новый текст"
+
+
+# --- XLSX ---
+
+
+def test_the_roadmap_goes_through_xlsx_unchanged(seeded, runner, tmp_path):
+    target = tmp_path / "roadmap.xlsx"
+    result = runner.invoke(
+        args=["programme", "export", "kgd-2020-2022", "--format", "xlsx", "--output", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Программа", "Разделы", "Мероприятия", "Показатели"]
+    indicators = list(book["Показатели"].iter_rows(values_only=True))
+    assert indicators[0][4:] == (
+        "count",
+        "type",
+        "activity_kinds",
+        "host_kinds",
+        "organizer_kinds",
+        "organizer_or_host_kinds",
+        "ovz_only",
+        "grades",
+    )
+    assert indicators[2][4:8] == (
+        "students",
+        None,
+        None,
+        "college, university, employer, employment_center",
+    )
+    result = runner.invoke(args=["programme", "import", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "programme kgd-2020-2022 unchanged;" in result.output
+    assert "items: 0 added, 0 updated, 0 removed, 37 unchanged" in result.output
+
+
+def new_workbook(tmp_path, runner, edit=None) -> str:
+    """NEW as XLSX (exported once imported, then taken out again), edited by ``edit``."""
+    runner.invoke(args=["programme", "import", write(tmp_path, NEW)])
+    path = tmp_path / "new.xlsx"
+    runner.invoke(
+        args=["programme", "export", NEW["code"], "--format", "xlsx", "--output", str(path)]
+    )
+    if edit is not None:
+        book = openpyxl.load_workbook(path)
+        edit(book)
+        book.save(path)
+    return str(path)
+
+
+def test_a_programme_from_xlsx(seeded, runner, tmp_path):
+    def edit(book):
+        book["Программа"]["B2"] = "Другая программа"
+        book["Показатели"]["K2"] = "нет"  # ovz_only
+        book["Показатели"]["L3"] = ""
+        book["Мероприятия"].append([3, 2, "Новое", "", "", "", "open_day; excursion", ""])
+
+    path = new_workbook(tmp_path, runner, edit)
+    result = runner.invoke(args=["programme", "import", path])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("programme kgd-2026-2030 updated; sections: 0 added")
+    assert "items: 1 added, 0 updated, 0 removed, 2 unchanged" in result.output
+    document = json.loads(runner.invoke(args=["programme", "export", NEW["code"]]).output)
+    assert document["title"] == "Другая программа"
+    assert document["items"][2]["activity_kinds"] == ["excursion", "open_day"]
+    assert document["indicators"] == NEW["indicators"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            lambda b: b["Показатели"].__setitem__("H2", "employer, factory"),
+            'Показатели, row 2: host_kinds[1]: unknown kind "factory"',
+        ),
+        (
+            lambda b: b["Показатели"].__setitem__("L2", "5-12"),
+            "Показатели, row 2: grades[1]: 12 is not a grade (1–11)",
+        ),
+        (lambda b: b["Показатели"].__setitem__("E3", None), "Показатели, row 3: count: missing"),
+        (
+            lambda b: b["Мероприятия"].__setitem__("A3", 1),
+            "Мероприятия, row 3: number: 1 is given twice (also Мероприятия, row 2)",
+        ),
+        (
+            lambda b: b["Мероприятия"].__setitem__("B3", 9),
+            "Мероприятия, row 3: section: no section 9 in sections",
+        ),
+        (
+            lambda b: b["Программа"].__setitem__("D2", "2020-01-01"),
+            "Программа, row 2: valid_to: 2020-01-01 is before valid_from 2026-01-01",
+        ),
+        (lambda b: b.remove(b["Разделы"]), "no sheet «Разделы»"),
+        (lambda b: b["Разделы"].__setitem__("C1", "colour"), 'Разделы: unknown column "colour"'),
+    ],
+)
+def test_a_bad_workbook_is_refused_whole_with_sheet_and_row(
+    seeded, runner, tmp_path, edit, problem
+):
+    path = new_workbook(tmp_path, runner, edit)
+    before = programme_counts()
+    result = runner.invoke(args=["programme", "import", path])
+    assert result.exit_code != 0
+    assert problem in result.output
+    assert programme_counts() == before
+
+
+def test_a_damaged_workbook_is_refused(seeded, runner, tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    result = runner.invoke(args=["programme", "import", str(path)])
+    assert result.exit_code != 0 and "nothing was imported" in result.output

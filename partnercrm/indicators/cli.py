@@ -12,8 +12,10 @@ from flask.cli import AppGroup
 
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
+from partnercrm.imports.readers import ZIP_MAGIC
 from partnercrm.indicators.export import FORMATS, render
 from partnercrm.indicators.programme_import import Changes, import_programme
+from partnercrm.indicators.programme_sheets import read_workbook, to_workbook
 from partnercrm.indicators.programmes import (
     ProgrammeError,
     programme_document,
@@ -123,13 +125,19 @@ def programme_list_command() -> None:
 
 @programme_cli.command("export")
 @click.argument("code")
+@click.option(
+    "--format", "fmt", type=click.Choice(("json", "xlsx")), default="json", show_default=True
+)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
-def programme_export_command(code, output) -> None:
-    """Write programme CODE as JSON (DESIGN §7), the format `programme import` reads."""
+def programme_export_command(code, fmt, output) -> None:
+    """Write programme CODE as JSON or XLSX (DESIGN §7), the formats `programme import` reads."""
     programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
     if programme is None:
         raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
-    _write(to_json(programme_document(db.session, programme)), output, "programme")
+    if not output and fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE")
+    document = programme_document(db.session, programme)
+    _write(to_json(document) if fmt == "json" else to_workbook(document), output, "programme")
 
 
 class _DryRun(Exception):
@@ -141,12 +149,14 @@ class _DryRun(Exception):
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
 def programme_import_command(path, dry_run) -> None:
-    """Add or update a programme from a JSON file (DESIGN §7), all or nothing: every problem
-    is reported with its place and nothing changes."""
+    """Add or update a programme from a JSON or XLSX file (DESIGN §7), all or nothing: every
+    problem is reported with its place and nothing changes."""
     with open(path, "rb") as f:
         content = f.read()
     try:
-        document = read_document(content)
+        document = (
+            read_workbook(content) if content.startswith(ZIP_MAGIC) else read_document(content)
+        )
         # One unit of work: a refusal or a dry run rolls all of it back.
         with unit_of_work():
             changes = import_programme(document)

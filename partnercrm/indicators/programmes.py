@@ -102,6 +102,11 @@ def read_document(content: bytes) -> dict:
         raise ProgrammeError(
             [f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"]
         ) from error
+    return check_document(data)
+
+
+def check_document(data: object) -> dict:
+    """The checked programme of a document as JSON gives it (see :func:`read_document`)."""
     problems: list[str] = []
     document = _Reader(problems).programme(data)
     if problems or document is None:
