@@ -202,7 +202,8 @@ class _Reader:
                 self.problem(f"{place}.number", f"{number} is given twice (also {seen[number]})")
             else:
                 seen[number] = place
-        return {number: (place, dict(rows)[place]) for number, place in seen.items()}
+        by_place = dict(rows)
+        return {number: (place, by_place[place]) for number, place in seen.items()}
 
     def programme(self, data: object) -> dict | None:
         if self.mapping(data, "programme", "") is None:
