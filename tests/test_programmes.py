@@ -321,6 +321,13 @@ def test_a_bad_file_is_refused_whole_with_the_place_named(
     assert programme_counts() == before
 
 
+def test_a_file_saved_with_a_bom_is_read(seeded, runner, tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(NEW).encode())
+    result = runner.invoke(args=["programme", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+
+
 def test_malformed_json_is_refused(seeded, runner, tmp_path):
     result = runner.invoke(args=["programme", "import", write(tmp_path, '{"code": "x",')])
     assert result.exit_code != 0

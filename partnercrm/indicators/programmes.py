@@ -95,7 +95,7 @@ def read_document(content: bytes) -> dict:
     """The checked programme of a JSON file: dates as dates, rules as stored; or
     :class:`ProgrammeError` with every problem, each with its place."""
     try:
-        data = json.loads(content.decode("utf-8"))
+        data = json.loads(content.decode("utf-8-sig"))  # a BOM is allowed
     except UnicodeDecodeError as error:
         raise ProgrammeError([f"the file is not UTF-8 text: {error.reason}"]) from error
     except json.JSONDecodeError as error:
