@@ -55,6 +55,22 @@ def test_the_roadmap_pages_show_one_programme(two_programmes, client, login):
     assert "мониторинге профессиональных" in old and "Новый показатель" not in old
 
 
+def test_each_indicator_shows_its_rule_in_words(two_programmes, client, login):
+    login(UserFactory(role=Role.SCHOOL))
+    new = client.get("/roadmap/indicators").get_data(as_text=True)
+    assert "Как считается" in new
+    assert "Школьники (каждый один раз, плюс численность) на проведённых мероприятиях" in new
+    assert "площадки: Работодатель" in new and "8–11 классы" in new
+    assert "Проведённые мероприятия" in new
+    assert "виды мероприятий: Родительское собрание, День открытых дверей" in new
+    assert "Вносит Министерство за год: да или нет" in new
+    old = client.get("/roadmap/indicators?programme=kgd-2020-2022").get_data(as_text=True)
+    assert "площадки: Колледж (ПОО), Вуз (ВО), Работодатель, Центр занятости" in old
+    assert "только обучающиеся с инвалидностью и ОВЗ" in old
+    assert "организаторы или площадки: Колледж (ПОО), Вуз (ВО)" in old
+    assert "Муниципалитеты с утверждённым планом профориентации на год" in old
+
+
 def test_the_report_pages_show_the_programme_of_the_period(two_programmes, client, login):
     _programme, kgd, _sov = two_programmes
     admin = UserFactory(role=Role.ADMIN)
