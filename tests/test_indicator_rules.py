@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from partnercrm import data
+from partnercrm.activities.kinds import KINDS
 from partnercrm.indicators.rules import Count, ManualType, RuleError, parse_rule, rule_problems
 from partnercrm.roadmap.models import Programme
 from partnercrm.roadmap.queries import choose_programme
@@ -188,3 +189,13 @@ def test_the_programme_of_a_day():
     # Two in force: the later to start.
     assert choose_programme([*both, overlapping], date(2025, 12, 31)) is overlapping
     assert choose_programme([], date(2021, 1, 1)) is None
+
+
+def test_the_roadmaps_item_kinds_are_the_kinds_default_items():
+    """Until new activities take their default items from the programme (issue #16), the
+    roadmap's items name the same kinds as activities/kinds.py's default plan items."""
+    by_kind: dict[str, set[int]] = {}
+    for item in data.roadmap_programme()["items"]:
+        for kind in item.get("activity_kinds") or ():
+            by_kind.setdefault(kind, set()).add(item["number"])
+    assert by_kind == {kind.value: set(spec.default_plan_items) for kind, spec in KINDS.items()}
