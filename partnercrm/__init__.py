@@ -112,12 +112,14 @@ def register_hooks(app: Flask) -> None:
     from partnercrm.activities.hooks import register as register_activity_hooks
     from partnercrm.agreements.hooks import register as register_agreement_hooks
     from partnercrm.imports.hooks import register as register_import_hooks
+    from partnercrm.indicators.hooks import register as register_indicator_hooks
     from partnercrm.offers.hooks import register as register_offer_hooks
 
     register_activity_hooks(app)
     register_agreement_hooks(app)
     register_import_hooks(app)
     register_offer_hooks(app)
+    register_indicator_hooks(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,6 +9,7 @@ migrations made, by name and meaning, with the models' metadata.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -355,3 +356,119 @@ def test_party_numbers_become_unique_on_sqlite(tmp_path):
 
 def test_party_numbers_become_unique_on_postgresql(empty_postgres_database):
     party_numbers_across_0013(empty_postgres_database)
+
+
+def _json(value):
+    # SQLite hands a JSON column back as text through plain SQL, PostgreSQL parsed.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def roadmap_across_0017(url: str) -> None:
+    """0017: the roadmap's sections, items and indicators become programme kgd-2020-2022 with
+    their ids (links and entered values stay), its indicators get their rules and its items
+    their kinds; numbers are unique per programme; downgrading refuses a second programme."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0013")
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(sa.text("INSERT INTO plan_section (id, number, title) VALUES (4, 1, 'Раздел')"))
+            run(
+                sa.text(
+                    "INSERT INTO plan_item (id, number, section_id, title, responsible,"
+                    " deadline, expected_result) VALUES (:id, :number, 4, 't', 'r', 'd', 'e')"
+                ),
+                [{"id": 10, "number": 5}, {"id": 11, "number": 7}],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO indicator (id, number, goal, name, unit)"
+                    " VALUES (:id, :number, 'g', 'n', 'u')"
+                ),
+                [{"id": 3, "number": 2}, {"id": 4, "number": 5}, {"id": 5, "number": 9}],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO indicator_value (indicator_id, year, value, updated_at)"
+                    " VALUES (4, 2021, 1500, :now)"
+                ),
+                {"now": datetime(2021, 12, 1)},
+            )
+
+        upgrade(revision="0017")
+        with db.engine.connect() as connection:
+            run = connection.execute
+            programme = run(sa.text("SELECT id, code, valid_from, valid_to FROM programme")).one()
+            assert programme[1] == "kgd-2020-2022"
+            # SQLite hands dates back as text through plain SQL.
+            assert [str(day) for day in programme[2:]] == ["2020-01-01", "2022-12-31"]
+            for table, ids in (
+                ("plan_section", [4]),
+                ("plan_item", [10, 11]),
+                ("indicator", [3, 4, 5]),
+            ):
+                id_, programme_id = sa.column("id"), sa.column("programme_id")
+                rows = run(
+                    sa.select(id_, programme_id).select_from(sa.table(table)).order_by(id_)
+                ).all()
+                assert [tuple(row) for row in rows] == [(id_, programme[0]) for id_ in ids]
+            rules = {
+                number: _json(rule)
+                for number, rule in run(sa.text("SELECT number, rule FROM indicator")).all()
+            }
+            assert rules == {
+                2: {
+                    "count": "students",
+                    "host_kinds": ["college", "university", "employer", "employment_center"],
+                },
+                5: {"count": "manual", "type": "number"},
+                9: {"count": "manual", "type": "number"},
+            }
+            kinds = {
+                number: _json(value)
+                for number, value in run(sa.text("SELECT number, activity_kinds FROM plan_item"))
+            }
+            assert kinds == {5: ["excursion"], 7: None}
+            assert run(sa.text("SELECT indicator_id FROM indicator_value")).scalar() == 4
+
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO programme (id, code, title, valid_from, valid_to)"
+                    " VALUES (99, 'next', 'Следующая', :start, :end)"
+                ),
+                {"start": date(2023, 1, 1), "end": date(2025, 12, 31)},
+            )
+            # Numbers repeat across programmes, never within one.
+            connection.execute(
+                sa.text(
+                    "INSERT INTO plan_section (programme_id, number, title) VALUES (99, 1, 'x')"
+                )
+            )
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO plan_section (programme_id, number, title) VALUES (99, 1, 'y')"
+                )
+            )
+
+        with pytest.raises(SystemExit):
+            downgrade(revision="0013")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM plan_section WHERE programme_id = 99"))
+            connection.execute(sa.text("DELETE FROM programme WHERE id = 99"))
+        downgrade(revision="0013")
+        assert "programme" not in sa.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT id, number FROM indicator ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(3, 2), (4, 5), (5, 9)]
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_roadmap_becomes_a_programme_on_sqlite(tmp_path):
+    roadmap_across_0017(f"sqlite:///{tmp_path / 'programmes.sqlite3'}")
+
+
+def test_roadmap_becomes_a_programme_on_postgresql(empty_postgres_database):
+    roadmap_across_0017(empty_postgres_database)

@@ -22,6 +22,7 @@ from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.validators import ValidationError
 
 from partnercrm.access.base import is_admin
 from partnercrm.accounts.labels import ROLE_LABELS
@@ -314,6 +315,11 @@ class PlanItemView(RoadmapView):
         "expected_result": _l("Expected result"),
     }
     form_columns = ("section", "title", "responsible", "deadline", "expected_result")
+
+    def on_model_change(self, form, model: PlanItem, is_created: bool) -> None:
+        """An item stays in its programme (its number is unique there)."""
+        if model.section.programme_id != model.programme_id:
+            raise ValidationError(_l("Choose a section of the plan item's own programme."))
 
 
 class IndicatorView(RoadmapView):

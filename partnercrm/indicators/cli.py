@@ -1,4 +1,5 @@
-"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line."""
+"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line;
+``partnercrm programme list|export|import``: the programmes of DESIGN §7."""
 
 from __future__ import annotations
 
@@ -7,12 +8,27 @@ from datetime import date
 
 import click
 import sqlalchemy as sa
+from flask.cli import AppGroup
 
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
+from partnercrm.imports.readers import ZIP_MAGIC
 from partnercrm.indicators.export import FORMATS, render
+from partnercrm.indicators.programme_import import Changes, import_programme
+from partnercrm.indicators.programme_sheets import read_workbook, to_workbook
+from partnercrm.indicators.programmes import (
+    ProgrammeError,
+    programme_document,
+    read_document,
+    to_json,
+)
 from partnercrm.indicators.queries import REGION, Scope, compute
-from partnercrm.localtime import Period, PeriodError
+from partnercrm.localtime import Period, PeriodError, local_today
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.queries import choose_programme
+from partnercrm.web.unit_of_work import unit_of_work
+
+programme_cli = AppGroup("programme", help="The programmes: the plans in force (DESIGN §7).")
 
 
 def _date(ctx, param, value):
@@ -29,10 +45,17 @@ def _date(ctx, param, value):
 @click.option("--from", "start", callback=_date, help="First day, YYYY-MM-DD (with --to).")
 @click.option("--to", "end", callback=_date, help="Last day, YYYY-MM-DD (inclusive).")
 @click.option("--municipality", help="Municipality name as in municipalities.json.")
+@click.option(
+    "--programme",
+    "code",
+    help="Programme code; default: the one in force on the period's last day, else the latest "
+    "that started before it.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
-def indicators_command(year, start, end, municipality, fmt, output) -> None:
-    """Compute indicators 1–7 for a year or a period, for the region or one municipality."""
+def indicators_command(year, start, end, municipality, code, fmt, output) -> None:
+    """Compute the indicators of a programme (the roadmap's 1–7 by default) for a year or a
+    period, for the region or one municipality, each by its rule."""
     if (year is None) == (start is None and end is None) or (year is None and None in (start, end)):
         raise click.UsageError("give either --year, or both --from and --to")
     try:
@@ -47,14 +70,105 @@ def indicators_command(year, start, end, municipality, fmt, output) -> None:
         if municipality_id is None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
-    content = render(compute(db.session, period, scope), period, municipality, fmt)
+    programme = None
+    if code is not None:
+        programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
+        if programme is None:
+            raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
+    results = compute(db.session, period, scope, programme=programme)
+    content = render(results, period, municipality, fmt)
+    if not output and fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE")
+    _write(content, output, "indicators")
+
+
+def _write(content: bytes, output: str | None, what: str) -> None:
     if output:
         with open(output, "wb") as f:
             f.write(content)
-        click.echo(f"indicators: written to {output}", err=True)
-    elif fmt == "xlsx" and sys.stdout.isatty():
-        raise click.UsageError("XLSX is binary: give --output FILE")
+        click.echo(f"{what}: written to {output}", err=True)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()
+
+
+@programme_cli.command("list")
+def programme_list_command() -> None:
+    """Each programme: code, period, how many sections, items and indicators, title; the one
+    reports count by today is marked with *."""
+    programmes = db.session.scalars(sa.select(Programme).order_by(Programme.valid_from)).all()
+    current = choose_programme(programmes, local_today())
+    counts = {
+        model: dict(
+            db.session.execute(
+                sa.select(model.programme_id, sa.func.count()).group_by(model.programme_id)
+            ).all()
+        )
+        for model in (PlanSection, PlanItem, Indicator)
+    }
+    for programme in programmes:
+        mark = "*" if programme is current else " "
+        sizes = ", ".join(
+            f"{counts[model].get(programme.id, 0)} {name}"
+            for model, name in (
+                (PlanSection, "sections"),
+                (PlanItem, "items"),
+                (Indicator, "indicators"),
+            )
+        )
+        click.echo(
+            f"{mark} {programme.code}  {programme.valid_from} … {programme.valid_to}  {sizes}"
+            f"  {programme.title}"
+        )
+
+
+@programme_cli.command("export")
+@click.argument("code")
+@click.option(
+    "--format", "fmt", type=click.Choice(("json", "xlsx")), default="json", show_default=True
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
+def programme_export_command(code, fmt, output) -> None:
+    """Write programme CODE as JSON or XLSX (DESIGN §7), the formats `programme import` reads."""
+    programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
+    if not output and fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE")
+    document = programme_document(db.session, programme)
+    _write(to_json(document) if fmt == "json" else to_workbook(document), output, "programme")
+
+
+class _DryRun(Exception):
+    def __init__(self, changes: Changes) -> None:
+        self.changes = changes
+
+
+@programme_cli.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
+def programme_import_command(path, dry_run) -> None:
+    """Add or update a programme from a JSON or XLSX file (DESIGN §7), all or nothing: every
+    problem is reported with its place and nothing changes."""
+    with open(path, "rb") as f:
+        content = f.read()
+    try:
+        document = (
+            read_workbook(content) if content.startswith(ZIP_MAGIC) else read_document(content)
+        )
+        # One unit of work: a refusal or a dry run rolls all of it back.
+        with unit_of_work():
+            changes = import_programme(document)
+            if dry_run:
+                raise _DryRun(changes)
+    except ProgrammeError as refused:
+        for problem in refused.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(refused.problems)} problem(s); nothing was imported"
+        ) from refused
+    except _DryRun as dry:
+        click.echo(dry.changes.summary() + " (dry run: nothing was written)")
+        return
+    click.echo(changes.summary())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from partnercrm.indicators.queries import IndicatorResult
-from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES
 from partnercrm.localtime import Period
 from partnercrm.spreadsheets import Sheet, to_csv, to_xlsx
 
@@ -23,7 +22,7 @@ def as_dict(results: list[IndicatorResult], period: Period, municipality: str | 
             "unit": result.unit,
             "value": result.value,
         }
-        if result.number in COMPUTED_FROM_ACTIVITIES:
+        if result.counts_students:
             item["named"], item["headcount"] = result.named, result.headcount
         if result.comment:
             item["comment"] = result.comment
@@ -32,7 +31,7 @@ def as_dict(results: list[IndicatorResult], period: Period, municipality: str | 
                 {"municipality": part.label, "value": part.value}
                 | (
                     {"named": part.named, "headcount": part.headcount}
-                    if result.number in COMPUTED_FROM_ACTIVITIES
+                    if result.counts_students
                     else {}
                 )
                 for part in result.by_municipality
@@ -84,7 +83,7 @@ def composition_table(results: list[IndicatorResult]) -> tuple[list, list[list]]
     header = ["№", "Муниципальное образование", "Значение", "Поимённо", "По численности"]
     rows = []
     for result in results:
-        if result.number not in COMPUTED_FROM_ACTIVITIES:
+        if not result.counts_students:
             continue
         rows.append([result.number, "Всего", result.value, result.named, result.headcount])
         rows.extend(

@@ -1,12 +1,14 @@
-"""Indicator values in SQL (DESIGN §3.2), for a period and a scope; no Flask import.
+"""Indicator values in SQL (DESIGN §3.2, §7), for a period and a scope; no Flask import.
 
-A computed indicator (2, 3, 4, 6) is the number of distinct students of schools who took part
-in counted activities (held, local start date in the period, of the indicator's kinds), plus
-the headcounts of schools that recorded no names at that activity. Every figure is a
-``COUNT(DISTINCT …)``/``SUM`` query with ``GROUP BY`` for breakdowns; no rows are loaded into
-Python. The report (:func:`compute`) takes all four computed indicators per municipality from
-two queries (named students, headcounts) and adds the municipalities up for the totals; at
-region scale it runs within 1.2× of one hand-written query (docs/performance.md).
+Each indicator of a programme says how it is counted by its rule (``indicators/rules.py``);
+this module compiles a rule to SQL and knows no indicator by number. A ``students`` rule
+counts distinct students of schools who took part in the held activities of the period it
+selects, plus the headcounts of schools that recorded no names at that activity; an
+``activities`` rule counts those activities. Every figure is a ``COUNT(DISTINCT …)``/``SUM``
+query with ``GROUP BY`` for breakdowns; no rows are loaded into Python. The report
+(:func:`compute`) takes all ``students`` indicators of the programme per municipality from two
+queries (named students, headcounts) and adds the municipalities up for the totals; at region
+scale it runs within 1.2× of one hand-written query (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -18,22 +20,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
 from partnercrm.activities.queries import school_named_someone
 from partnercrm.activities.rules import GRADE_BANDS, ActivityKind, ActivityStatus
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.indicators.rules import (
-    COMPUTED_FROM_ACTIVITIES,
-    ENTERED_BY_MINISTRY,
-    MUNICIPAL_PLANS,
-    VISITED_HOST_KINDS,
-    VOCATIONAL_KINDS,
-)
+from partnercrm.indicators.rules import Count, Rule, parse_rule
 from partnercrm.localtime import Period
-from partnercrm.roadmap.models import Indicator
+from partnercrm.roadmap.models import Indicator, Programme
+from partnercrm.roadmap.queries import programme_for
 from partnercrm.students.models import Student
 
 
@@ -72,23 +69,73 @@ class IndicatorResult:
     headcount: int | None = None
     comment: str | None = None
     by_municipality: list[Part] = field(default_factory=list)
+    rule: Rule | None = None
+
+    @property
+    def counts_students(self) -> bool:
+        """Its value is distinct named students plus headcounts (and shown so)."""
+        return self.rule is not None and self.rule.count is Count.STUDENTS
+
+    @property
+    def region_only(self) -> bool:
+        """A figure of the region or its municipalities, never of one school: approved municipal
+        plans and the ministry's entered values (a school's report page leaves them out)."""
+        return self.rule is None or self.rule.count in (Count.MUNICIPAL_PLANS, Count.MANUAL)
+
+    @property
+    def entered(self) -> bool:
+        """Its value is entered by the ministry for the year."""
+        return self.rule is not None and self.rule.count is Count.MANUAL
 
 
-def _counts(number: int, activity, host, organizer) -> sa.ColumnElement[bool]:
-    """Whether indicator ``number`` counts a held activity of the period (DESIGN §3.2)."""
-    not_meeting = activity.kind != ActivityKind.PARENT_MEETING
-    if number == 2:
-        return sa.and_(not_meeting, host.kind.in_(VISITED_HOST_KINDS))
-    if number == 3:
-        return activity.kind == ActivityKind.PROFPROBA
-    if number == 4:
-        return not_meeting
-    if number == 6:
-        return sa.and_(
-            not_meeting,
-            sa.or_(host.kind.in_(VOCATIONAL_KINDS), organizer.kind.in_(VOCATIONAL_KINDS)),
-        )
-    raise ValueError(f"indicator {number} is not computed from activities")
+# --- the rule compiler ---
+
+
+def _kinds(kinds: frozenset) -> list[str]:
+    return sorted(kind.value for kind in kinds)
+
+
+def _counts(rule: Rule, activity, host, organizer) -> sa.ColumnElement[bool]:
+    """Whether ``rule`` counts a held activity of the period, by its kind, host and organizer.
+    Parent meetings never count students (their participants are parents)."""
+    conditions = []
+    kinds = rule.activity_kinds
+    if rule.count is Count.STUDENTS:
+        if kinds is None:
+            conditions.append(activity.kind != ActivityKind.PARENT_MEETING)
+        else:
+            kinds = kinds - {ActivityKind.PARENT_MEETING}
+    if kinds is not None:
+        conditions.append(activity.kind.in_(_kinds(kinds)))
+    if rule.host_kinds is not None:
+        conditions.append(host.kind.in_(_kinds(rule.host_kinds)))
+    if rule.organizer_kinds is not None:
+        conditions.append(organizer.kind.in_(_kinds(rule.organizer_kinds)))
+    if rule.organizer_or_host_kinds is not None:
+        either = _kinds(rule.organizer_or_host_kinds)
+        conditions.append(sa.or_(host.kind.in_(either), organizer.kind.in_(either)))
+    return sa.and_(sa.true(), *conditions)
+
+
+def _student_counts(rule: Rule) -> sa.ColumnElement[bool] | None:
+    """Whether ``rule`` counts a participating student (None: every one)."""
+    conditions = []
+    if rule.ovz_only:
+        conditions.append(Student.ovz.is_(True))
+    if rule.grades is not None:
+        conditions.append(Student.grade.between(*rule.grades))
+    return sa.and_(*conditions) if conditions else None
+
+
+def _headcount_counts(rule: Rule) -> sa.ColumnElement[bool] | None:
+    """Whether ``rule`` counts a headcount row (None: every one): with grades, only a row whose
+    grade is given (0 is none) and in range."""
+    return Headcount.grade.between(*rule.grades) if rule.grades is not None else None
+
+
+def _headcount_amount(rule: Rule) -> sa.orm.InstrumentedAttribute[int]:
+    """What a counted headcount row adds: its ОВЗ part for ``ovz_only``, else its count."""
+    return Headcount.ovz_count if rule.ovz_only else Headcount.count
 
 
 def _held_in(period: Period) -> tuple[sa.Select, type[Organization], type[Organization]]:
@@ -107,20 +154,20 @@ def _held_in(period: Period) -> tuple[sa.Select, type[Organization], type[Organi
     return query, host, organizer
 
 
-def counted_activities(number: int, period: Period) -> sa.Select:
-    """Ids of the activities indicator ``number`` counts in ``period``."""
+def counted_activities(rule: Rule, period: Period) -> sa.Select:
+    """Ids of the activities ``rule`` counts in ``period``."""
     query, host, organizer = _held_in(period)
-    return query.where(_counts(number, Activity, host, organizer))
+    return query.where(_counts(rule, Activity, host, organizer))
 
 
-def _flags(period: Period) -> sa.Subquery:
-    """Held activities of ``period``, each with a column ``i<n>`` that is 1 when indicator n
-    counts it, else 0: one pass over the activities for all computed indicators."""
+def _flags(period: Period, rules: list[Rule]) -> sa.Subquery:
+    """Held activities of ``period``, each with a column ``c<i>`` that is 1 when ``rules[i]``
+    counts it, else 0: one pass over the activities for all rules."""
     query, host, organizer = _held_in(period)
     return query.add_columns(
         *[
-            sa.case((_counts(n, Activity, host, organizer), 1), else_=0).label(f"i{n}")
-            for n in COMPUTED_FROM_ACTIVITIES
+            sa.case((_counts(rule, Activity, host, organizer), 1), else_=0).label(f"c{i}")
+            for i, rule in enumerate(rules)
         ]
     ).subquery("counted")
 
@@ -134,11 +181,9 @@ def _school_scope(school: type[Organization], scope: Scope) -> list:
     return conditions
 
 
-def named_rows(number: int, period: Period, scope: Scope = REGION) -> sa.Select:
-    """Participation rows behind the named part: student, school, municipality, grade, activity.
-
-    Indicator 4 counts only students with the ОВЗ flag.
-    """
+def named_rows(rule: Rule, period: Period, scope: Scope = REGION) -> sa.Select:
+    """Participation rows behind the named part of a ``students`` rule: student, school,
+    municipality, grade, activity."""
     school = aliased(Organization)
     query = (
         sa.select(
@@ -150,60 +195,57 @@ def named_rows(number: int, period: Period, scope: Scope = REGION) -> sa.Select:
         )
         .join(Student, Student.id == Participation.student_id)
         .join(school, school.id == Student.school_id)
-        .where(Participation.activity_id.in_(counted_activities(number, period)))
+        .where(Participation.activity_id.in_(counted_activities(rule, period)))
         .where(*_school_scope(school, scope))
     )
-    if number == 4:
-        query = query.where(Student.ovz.is_(True))
-    return query
+    students = _student_counts(rule)
+    return query if students is None else query.where(students)
 
 
-def headcount_rows(number: int, period: Period, scope: Scope = REGION) -> sa.Select:
-    """Headcount rows behind the headcount part, with ``n`` the number that counts
-    (``ovz_count`` for indicator 4). Rows of a school that named its participants are left out."""
+def headcount_rows(rule: Rule, period: Period, scope: Scope = REGION) -> sa.Select:
+    """Headcount rows behind the headcount part of a ``students`` rule, with ``n`` the number
+    that counts. Rows of a school that named its participants are left out."""
     school = aliased(Organization)
-    amount = Headcount.ovz_count if number == 4 else Headcount.count
-    return (
+    query = (
         sa.select(
-            amount.label("n"),
+            _headcount_amount(rule).label("n"),
             Headcount.activity_id,
             Headcount.school_id,
             Headcount.grade,
             school.municipality_id,
         )
         .join(school, school.id == Headcount.school_id)
-        .where(Headcount.activity_id.in_(counted_activities(number, period)))
+        .where(Headcount.activity_id.in_(counted_activities(rule, period)))
         .where(*_school_scope(school, scope))
         .where(~school_named_someone())
     )
+    rows = _headcount_counts(rule)
+    return query if rows is None else query.where(rows)
 
 
-def _computed_by_municipality(
-    session: SessionLike, period: Period, scope: Scope
-) -> dict[int, tuple[dict, dict]]:
-    """Indicators 2, 3, 4 and 6 per municipality of the school, in two queries for all four.
+def _students_by_municipality(
+    session: SessionLike, period: Period, scope: Scope, rules: list[Rule]
+) -> list[tuple[dict, dict]]:
+    """The ``students`` rules per municipality of the school, in two queries for all of them.
 
     Named: each student in scope with a participation in a held activity of the period, once,
-    with the indicators they count in (the largest flag over their activities; indicator 4
-    only for ОВЗ students); then summed per municipality. This is ``COUNT(DISTINCT student)``
-    of :func:`named_rows` for every indicator at once. Headcounts: :func:`headcount_rows`'s
-    rows summed per indicator. Returns ``{number: (named by municipality, headcount by
-    municipality)}``.
+    with the rules they count in (the largest flag over their activities, where the rule
+    counts the student); then summed per municipality. This is ``COUNT(DISTINCT student)``
+    of :func:`named_rows` for every rule at once. Headcounts: :func:`headcount_rows`'s rows
+    summed per rule. Returns ``(named by municipality, headcount by municipality)`` per rule.
     """
-    flags = _flags(period)
+    if not rules:
+        return []
+    flags = _flags(period, rules)
     school = aliased(Organization)
+    per_student_flags = []
+    for i, rule in enumerate(rules):
+        students = _student_counts(rule)
+        flag = flags.c[f"c{i}"]
+        counted = flag if students is None else sa.case((students, flag), else_=0)
+        per_student_flags.append(sa.func.max(counted).label(f"c{i}"))
     per_student = (
-        sa.select(
-            school.municipality_id,
-            *[
-                sa.func.max(
-                    sa.case((Student.ovz.is_(True), flags.c.i4), else_=0)
-                    if n == 4
-                    else flags.c[f"i{n}"]
-                ).label(f"i{n}")
-                for n in COMPUTED_FROM_ACTIVITIES
-            ],
-        )
+        sa.select(school.municipality_id, *per_student_flags)
         .select_from(Participation)
         .join(flags, flags.c.id == Participation.activity_id)
         .join(Student, Student.id == Participation.student_id)
@@ -215,19 +257,18 @@ def _computed_by_municipality(
     named_rows_ = session.execute(
         sa.select(
             per_student.c.municipality_id,
-            *[sa.func.sum(per_student.c[f"i{n}"]) for n in COMPUTED_FROM_ACTIVITIES],
+            *[sa.func.sum(per_student.c[f"c{i}"]) for i in range(len(rules))],
         ).group_by(per_student.c.municipality_id)
     ).all()
 
     heads_school = aliased(Organization)
+    head_sums = []
+    for i, rule in enumerate(rules):
+        rows, amount = _headcount_counts(rule), _headcount_amount(rule)
+        added = amount if rows is None else sa.case((rows, amount), else_=0)
+        head_sums.append(sa.func.sum(flags.c[f"c{i}"] * added))
     head_rows_ = session.execute(
-        sa.select(
-            heads_school.municipality_id,
-            *[
-                sa.func.sum(flags.c[f"i{n}"] * (Headcount.ovz_count if n == 4 else Headcount.count))
-                for n in COMPUTED_FROM_ACTIVITIES
-            ],
-        )
+        sa.select(heads_school.municipality_id, *head_sums)
         .select_from(Headcount)
         .join(flags, flags.c.id == Headcount.activity_id)
         .join(heads_school, heads_school.id == Headcount.school_id)
@@ -236,20 +277,78 @@ def _computed_by_municipality(
         .group_by(heads_school.municipality_id)
     ).all()
 
-    result = {}
-    for i, number in enumerate(COMPUTED_FROM_ACTIVITIES, start=1):
+    result = []
+    for i in range(1, len(rules) + 1):
         named = {row[0]: int(row[i] or 0) for row in named_rows_ if row[i]}
         heads = {row[0]: int(row[i] or 0) for row in head_rows_}
-        result[number] = (named, heads)
+        result.append((named, heads))
     return result
+
+
+def _activities_by_municipality(
+    session: SessionLike, period: Period, scope: Scope, rules: list[Rule]
+) -> list[dict]:
+    """The ``activities`` rules per municipality of the host, in one query for all of them.
+    A municipality's scope counts the activities its organizations hosted; a school's, those
+    the school hosted, organized or visited."""
+    if not rules:
+        return []
+    query, host, organizer = _held_in(period)
+    if scope.school_id is not None:
+        visited = sa.exists().where(
+            activity_school.c.activity_id == Activity.id,
+            activity_school.c.school_id == scope.school_id,
+        )
+        query = query.where(
+            sa.or_(
+                Activity.host_id == scope.school_id,
+                Activity.organizer_id == scope.school_id,
+                visited,
+            )
+        )
+    elif scope.municipality_id is not None:
+        query = query.where(host.municipality_id == scope.municipality_id)
+    rows = session.execute(
+        query.with_only_columns(
+            host.municipality_id,
+            *[
+                sa.func.sum(sa.case((_counts(rule, Activity, host, organizer), 1), else_=0))
+                for rule in rules
+            ],
+        ).group_by(host.municipality_id)
+    ).all()
+    return [{row[0]: int(row[i] or 0) for row in rows} for i in range(1, len(rules) + 1)]
+
+
+class NoStudentIndicator(LookupError):
+    """The programme of a period has no indicator of that number that counts students."""
+
+
+def student_rule(session: SessionLike, number: int, period: Period) -> Rule:
+    """The rule of indicator ``number`` of the programme that counts ``period`` (DESIGN §7),
+    which must count students; else :class:`NoStudentIndicator`."""
+    programme = programme_for(session, period.end)
+    stored = None
+    if programme is not None:
+        stored = session.scalar(
+            sa.select(Indicator.rule).where(
+                Indicator.programme_id == programme.id, Indicator.number == number
+            )
+        )
+    rule = parse_rule(stored) if stored is not None else None
+    if rule is None or rule.count is not Count.STUDENTS:
+        raise NoStudentIndicator(f"no indicator {number} counts students over {period}")
+    return rule
 
 
 def _grouped(
     session: SessionLike, number: int, period: Period, scope: Scope, named_key, head_key
 ) -> tuple[dict, dict]:
-    """Named distinct students and headcounts grouped by a column of each row set."""
-    named = named_rows(number, period, scope).subquery()
-    heads = headcount_rows(number, period, scope).subquery()
+    """Named distinct students and headcounts of indicator ``number`` grouped by a column of
+    each row set."""
+    rule = student_rule(session, number, period)
+    named = named_rows(rule, period, scope).subquery()
+    heads = headcount_rows(rule, period, scope).subquery()
     nk, hk = named_key(named.c), head_key(heads.c)
     named_counts: dict[Any, int] = dict(
         session.execute(
@@ -334,8 +433,9 @@ def by_organization(
     """Per host (or organizer) organization. A student who went to two hosts counts under
     each, so these parts may add up to more than the indicator's value."""
     column = Activity.host_id if role == "host" else Activity.organizer_id
-    named_subq = named_rows(number, period, scope).subquery()
-    heads_subq = headcount_rows(number, period, scope).subquery()
+    rule = student_rule(session, number, period)
+    named_subq = named_rows(rule, period, scope).subquery()
+    heads_subq = headcount_rows(rule, period, scope).subquery()
     named = dict(
         session.execute(
             sa.select(column, sa.func.count(sa.distinct(named_subq.c.student_id)))
@@ -355,8 +455,8 @@ def by_organization(
 
 
 def municipalities_with_plan(session: SessionLike, period: Period, scope: Scope = REGION) -> dict:
-    """Indicator 1 per municipality: 1 when its plan for the year was approved by the period's
-    end, else 0."""
+    """A ``municipal_plans`` rule per municipality: 1 when its plan for the year was approved
+    by the period's end, else 0."""
     approved = (
         sa.select(MunicipalPlan.municipality_id)
         .where(
@@ -378,34 +478,78 @@ def compute(
     period: Period,
     scope: Scope = REGION,
     with_municipalities: bool = True,
+    programme: Programme | None = None,
 ) -> list[IndicatorResult]:
-    """All seven indicators for ``period`` and ``scope``, in the roadmap's order."""
-    indicators = session.scalars(sa.select(Indicator).order_by(Indicator.number)).all()
+    """Every indicator of ``programme`` (by default the one that counts ``period``, DESIGN §7)
+    for ``period`` and ``scope``, in the programme's order, each counted by its rule."""
+    if programme is None:
+        programme = programme_for(session, period.end)
+        if programme is None:
+            return []
+    indicators = session.scalars(
+        sa.select(Indicator)
+        .where(Indicator.programme_id == programme.id)
+        .order_by(Indicator.number)
+    ).all()
+    rules = {indicator.id: parse_rule(indicator.rule) for indicator in indicators}
     entered = {
         value.indicator_id: value
         for value in session.scalars(
-            sa.select(IndicatorValue).where(IndicatorValue.year == period.report_year)
+            sa.select(IndicatorValue)
+            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .where(IndicatorValue.year == period.report_year)
+            .where(Indicator.programme_id == programme.id)
         )
     }
-    computed = _computed_by_municipality(session, period, scope)
+    by_count: dict[Count, list[int]] = {count: [] for count in Count}
+    for indicator in indicators:
+        by_count[rules[indicator.id].count].append(indicator.id)
+    students = dict(
+        zip(
+            by_count[Count.STUDENTS],
+            _students_by_municipality(
+                session, period, scope, [rules[i] for i in by_count[Count.STUDENTS]]
+            ),
+            strict=True,
+        )
+    )
+    activities = dict(
+        zip(
+            by_count[Count.ACTIVITIES],
+            _activities_by_municipality(
+                session, period, scope, [rules[i] for i in by_count[Count.ACTIVITIES]]
+            ),
+            strict=True,
+        )
+    )
+    plans = (
+        municipalities_with_plan(session, period, scope) if by_count[Count.MUNICIPAL_PLANS] else {}
+    )
     results = []
     for indicator in indicators:
-        result = IndicatorResult(indicator.number, indicator.name, indicator.unit, value=None)
-        if indicator.number == MUNICIPAL_PLANS:
-            plans = municipalities_with_plan(session, period, scope)
+        rule = rules[indicator.id]
+        result = IndicatorResult(
+            indicator.number, indicator.name, indicator.unit, value=None, rule=rule
+        )
+        if rule.count is Count.MUNICIPAL_PLANS:
             result.value = sum(has for _name, has in plans.values())
             if with_municipalities:
                 result.by_municipality = [
                     Part(mid, name, int(has), 0) for mid, (name, has) in plans.items()
                 ]
-        elif indicator.number in ENTERED_BY_MINISTRY:
+        elif rule.count is Count.MANUAL:
             value = entered.get(indicator.id)
             if value is not None and scope == REGION:
                 result.value, result.comment = value.value, value.comment
+        elif rule.count is Count.ACTIVITIES:
+            counts = activities[indicator.id]
+            result.value = sum(counts.values())
+            if with_municipalities:
+                result.by_municipality = _municipality_parts(session, scope, counts, {})
         else:
             # Every student belongs to one school, so the municipalities' named counts add up
             # to the scope's distinct count (DESIGN §3.2).
-            named, heads = computed[indicator.number]
+            named, heads = students[indicator.id]
             result.named, result.headcount = sum(named.values()), sum(heads.values())
             result.value = result.named + result.headcount
             if with_municipalities:

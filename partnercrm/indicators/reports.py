@@ -16,7 +16,8 @@ from partnercrm.activities.models import Activity, activity_plan_item, activity_
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Organization
-from partnercrm.indicators.queries import Part, Scope, headcount_rows, named_rows
+from partnercrm.indicators.queries import Part, Scope, headcount_rows, named_rows, student_rule
+from partnercrm.indicators.rules import Rule
 from partnercrm.localtime import Period
 
 # --- monthly trend ---
@@ -39,8 +40,9 @@ def monthly(session: SessionLike, number: int, period: Period, scope: Scope) -> 
     The months add up to more than the period's value when a student took part in several
     months, as they should.
     """
-    named = named_rows(number, period, scope).subquery()
-    heads = headcount_rows(number, period, scope).subquery()
+    rule = student_rule(session, number, period)
+    named = named_rows(rule, period, scope).subquery()
+    heads = headcount_rows(rule, period, scope).subquery()
     year = sa.extract("year", Activity.starts_on).label("y")
     month = sa.extract("month", Activity.starts_on).label("m")
     named_counts = {
@@ -73,12 +75,12 @@ def monthly(session: SessionLike, number: int, period: Period, scope: Scope) -> 
 # --- the activities behind a school's figure ---
 
 
-def school_activities(number: int, period: Period, school_id: int) -> sa.Select:
-    """The activities that indicator ``number`` counts for ``school_id``'s students: those with
+def school_activities(rule: Rule, period: Period, school_id: int) -> sa.Select:
+    """The activities that a ``students`` rule counts for ``school_id``'s students: those with
     a counted named participant or a counted headcount of that school. Newest first."""
     scope = Scope(school_id=school_id)
-    named = named_rows(number, period, scope).subquery()
-    heads = headcount_rows(number, period, scope).subquery()
+    named = named_rows(rule, period, scope).subquery()
+    heads = headcount_rows(rule, period, scope).subquery()
     ids = sa.union(sa.select(named.c.activity_id), sa.select(heads.c.activity_id)).subquery()
     return (
         sa.select(Activity)
@@ -88,15 +90,15 @@ def school_activities(number: int, period: Period, school_id: int) -> sa.Select:
 
 
 def school_activity_counts(
-    session: SessionLike, number: int, period: Period, school_id: int, activity_ids: list[int]
+    session: SessionLike, rule: Rule, period: Period, school_id: int, activity_ids: list[int]
 ) -> dict[int, Part]:
-    """For each of ``activity_ids``: the school's students counted there by indicator
-    ``number`` (named, or else the headcount); two queries."""
+    """For each of ``activity_ids``: the school's students counted there by a ``students``
+    rule (named, or else the headcount); two queries."""
     if not activity_ids:
         return {}
     scope = Scope(school_id=school_id)
-    named = named_rows(number, period, scope).subquery()
-    heads = headcount_rows(number, period, scope).subquery()
+    named = named_rows(rule, period, scope).subquery()
+    heads = headcount_rows(rule, period, scope).subquery()
     named_counts: dict[int, int] = dict(
         session.execute(
             sa.select(named.c.activity_id, sa.func.count(sa.distinct(named.c.student_id)))

@@ -52,8 +52,8 @@ from partnercrm.indicators.forms import (
     RoadmapForm,
 )
 from partnercrm.indicators.roadmap_records import Page, record_counts
-from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY, REGION_ONLY
 from partnercrm.roadmap.models import Indicator, PlanSection
+from partnercrm.roadmap.queries import programme_for
 from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
@@ -72,8 +72,6 @@ UNKNOWN_SCHOOL = _l("There is no such school.")
 @bp.context_processor
 def _report_globals() -> dict:
     return {
-        "computed_numbers": COMPUTED_FROM_ACTIVITIES,
-        "entered_numbers": ENTERED_BY_MINISTRY,
         "activity_numbers": ACTIVITY_NUMBERS,
         **year_bounds(),
     }
@@ -248,13 +246,16 @@ def report():
     scope = chosen.scope
     results = queries.compute(db.session, period, scope, with_municipalities=chosen.school is None)
     if chosen.school is not None:
-        results = [result for result in results if result.number not in REGION_ONLY]
+        results = [result for result in results if not result.region_only]
     by_number = {result.number: result for result in results}
     number = form.indicator.data
     months = reports.months_of(period)
     trends = {}
     if len(months) <= MAX_TREND_MONTHS:
+        # The trend of the roadmap's indicators 2 and 6, where the programme counts students.
         for trend_number in TREND_NUMBERS:
+            if not (trend_number in by_number and by_number[trend_number].counts_students):
+                continue
             trends[trend_number] = _columns(
                 reports.monthly(db.session, trend_number, period, scope)
             )
@@ -298,10 +299,16 @@ def municipality(municipality_id: int):
         return render_template("indicators/municipality.html", form=form, place=place), 400
     period = form.period
     scope = queries.Scope(municipality_id=place.id)
-    by_school = {
-        number: {part.key: part for part in queries.by_school(db.session, number, period, scope)}
-        for number in ACTIVITY_NUMBERS
-    }
+    try:
+        by_school = {
+            number: {
+                part.key: part for part in queries.by_school(db.session, number, period, scope)
+            }
+            for number in ACTIVITY_NUMBERS
+        }
+    except queries.NoStudentIndicator:
+        # The period's programme does not count the roadmap's indicators 2, 3, 4 and 6.
+        abort(404)
     totals = {
         number: queries.Part(
             number,
@@ -353,13 +360,17 @@ def school(school_id: int):
         queries.Scope(municipality_id=school.municipality_id, school_id=school.id),
         with_municipalities=False,
     )
+    try:
+        rule = queries.student_rule(db.session, number, period)
+    except queries.NoStudentIndicator:
+        abort(404)
     page = paginate(
-        reports.school_activities(number, period, school.id).options(
+        reports.school_activities(rule, period, school.id).options(
             sa.orm.joinedload(Activity.host), sa.orm.joinedload(Activity.organizer)
         )
     )
     counts = reports.school_activity_counts(
-        db.session, number, period, school.id, [activity.id for activity in page.items]
+        db.session, rule, period, school.id, [activity.id for activity in page.items]
     )
     return render_template(
         "indicators/school.html",
@@ -402,8 +413,11 @@ def roadmap():
         municipality_ids=[m.id for m in columns] if chosen.municipality is not None else None,
         school_id=school_id,
     )
+    # The sections of the programme that counts the period (DESIGN §7).
+    programme = programme_for(db.session, period.end)
     sections = db.session.scalars(
         sa.select(PlanSection)
+        .where(PlanSection.programme_id == (programme.id if programme else None))
         .options(sa.orm.selectinload(PlanSection.items))
         .order_by(PlanSection.number)
     ).all()

@@ -36,6 +36,7 @@ from partnercrm.monitoring.rules import (
 )
 from partnercrm.plausible import check_date
 from partnercrm.roadmap.models import Indicator
+from partnercrm.roadmap.queries import programme_for
 
 PLAN_DOCUMENTS = "municipal_plans"  # the upload area of plan PDFs
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -176,12 +177,18 @@ def ministry_indicators() -> dict[int, Indicator]:
     }
 
 
+def _programme_id(year: int) -> int | None:
+    """The programme that counts ``year`` (DESIGN §7), whose indicators hold its values."""
+    programme = programme_for(db.session, date(year, 12, 31))
+    return programme.id if programme is not None else None
+
+
 def entered_values(year: int) -> dict[int, IndicatorValue]:
-    """The ministry's values of ``year`` by indicator number."""
+    """The ministry's values of ``year`` by indicator number (of the year's programme)."""
     rows = db.session.execute(
         sa.select(Indicator.number, IndicatorValue)
         .join(IndicatorValue, IndicatorValue.indicator_id == Indicator.id)
-        .where(IndicatorValue.year == year)
+        .where(IndicatorValue.year == year, Indicator.programme_id == _programme_id(year))
     ).all()
     return dict(rows)
 
@@ -213,8 +220,13 @@ def set_indicator_value(
             raise MonitoringError(BAD_YES_NO)
         if not 0 <= value <= MAX_VALUE:
             raise MonitoringError(BAD_VALUE)
-    indicator = db.session.scalar(sa.select(Indicator).where(Indicator.number == number))
-    assert indicator is not None, "the roadmap's indicators are seeded"
+    indicator = db.session.scalar(
+        sa.select(Indicator).where(
+            Indicator.number == number, Indicator.programme_id == _programme_id(year)
+        )
+    )
+    if indicator is None:  # the year's programme has no such indicator
+        raise MonitoringError(NOT_ENTERED_BY_MINISTRY)
     row = db.session.scalar(
         sa.select(IndicatorValue).where(
             IndicatorValue.indicator_id == indicator.id, IndicatorValue.year == year
