@@ -18,7 +18,7 @@ from partnercrm.indicators.programmes import (
     check_document,
 )
 from partnercrm.indicators.rules import KIND_FILTERS
-from partnercrm.spreadsheets import FORMULA_TRIGGERS, to_xlsx
+from partnercrm.spreadsheets import FORMULA_TRIGGERS, Sheet, to_xlsx
 
 TITLES = {
     "programme": "Программа",
@@ -44,22 +44,22 @@ def to_workbook(document: dict) -> bytes:
     rules = [indicator["rule"] for indicator in document["indicators"]]
     return to_xlsx(
         [
-            (
+            Sheet(
                 TITLES["programme"],
                 COLUMNS["programme"],
                 [[document[key] for key in COLUMNS["programme"]]],
             ),
-            (
+            Sheet(
                 TITLES["sections"],
                 COLUMNS["sections"],
                 [[s["number"], s["title"]] for s in document["sections"]],
             ),
-            (
+            Sheet(
                 TITLES["items"],
                 COLUMNS["items"],
                 [[_cell(item.get(key)) for key in COLUMNS["items"]] for item in document["items"]],
             ),
-            (
+            Sheet(
                 TITLES["indicators"],
                 COLUMNS["indicators"],
                 [
