@@ -16,6 +16,7 @@ def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
 def open_menu(page) -> None:
     """Unfold the main menu behind «Меню» on a phone, and wait until it has finished unfolding:
     a tap during Bootstrap's collapse animation can land on nothing."""
+    page.wait_for_load_state("load")  # Bootstrap's script runs before it; a tap before is lost
     page.get_by_role("button", name="Меню").click()
     page.locator("#mainnav.collapse.show").wait_for()
 
