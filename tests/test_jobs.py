@@ -387,6 +387,21 @@ def test_the_services_refuse_implausible_dates(world, job):
     assert refused.value.field == "consent_received_on"
 
 
+def test_the_center_finds_a_young_person_again_whatever_the_yo(world):
+    center = world.center_user.organization
+    first = services.register_young_person(
+        services.YoungPersonData(full_name="Воробьёв Пётр", birth_date=date(2010, 3, 1)),
+        center,
+        None,
+    )
+    again = services.register_young_person(
+        services.YoungPersonData(full_name="воробьев  петр", birth_date=date(2010, 3, 1)),
+        center,
+        None,
+    )
+    assert again.id == first.id
+
+
 # --- the rules of applying and hiring (services) ---
 
 

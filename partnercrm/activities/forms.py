@@ -38,22 +38,8 @@ from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.web.form_tokens import FormTokenField
-from partnercrm.web.forms import Form, SubForm, WithinBounds
+from partnercrm.web.forms import CheckboxesField, Form, SubForm, WithinBounds
 from partnercrm.web.integers import record_id
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes (rendered by the template); unknown values are refused."""
-
-    def __init__(self, label=None, validators=None, message=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.message = message
-
-    def pre_validate(self, form) -> None:
-        known = {value for value, _label in self.choices or []}
-        if any(value not in known for value in self.data or []):
-            raise ValidationError(self.message or _l("Unknown choice."))
-
 
 # --- forms ---
 

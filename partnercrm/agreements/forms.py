@@ -10,12 +10,11 @@ from wtforms import (
     FieldList,
     FormField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from partnercrm.agreements.labels import KIND_LABELS
 from partnercrm.agreements.models import number_key
@@ -25,7 +24,7 @@ from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label
 from partnercrm.web.form_tokens import FormTokenField
-from partnercrm.web.forms import Form, SubForm, WithinBounds
+from partnercrm.web.forms import CheckboxesField, Form, SubForm, WithinBounds
 from partnercrm.web.integers import record_id
 
 BLANK_PARTY_ROWS = 2
@@ -52,15 +51,6 @@ class PartyForm(SubForm):
     role = StringField(
         _l("Role in the agreement"), filters=[_strip], validators=[Optional(), Length(max=200)]
     )
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices shown as checkboxes by the template; unknown values are refused."""
-
-    def pre_validate(self, form) -> None:
-        known = {value for value, _label in self.choices or []}
-        if any(value not in known for value in self.data or []):
-            raise ValidationError(_l("Unknown choice."))
 
 
 class AgreementForm(Form):

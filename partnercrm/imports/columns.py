@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus
+from partnercrm.database import fold
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.imports import values as v
 from partnercrm.imports.readers import Cell, Table
@@ -337,7 +338,7 @@ BUILT_IN = (ORGANIZATIONS, STUDENTS, ACTIVITIES, PARTICIPANTS, HEADCOUNTS)
 
 def normalise_header(name: str) -> str:
     """Header cells compare without case, extra spaces, ``ё`` and a trailing ``*``."""
-    name = " ".join(name.replace("\ufeff", "").split()).lower().replace("ё", "е")
+    name = fold(" ".join(name.replace("\ufeff", "").split()))
     return name.rstrip("*").strip()
 
 

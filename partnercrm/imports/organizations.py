@@ -12,6 +12,7 @@ from flask_babel import gettext
 from partnercrm.access.directory import can_create_organization_in, can_manage_organization
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import ORGANIZATION_KINDS, Role
+from partnercrm.database import fold
 from partnercrm.directory import services as directory_services
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
@@ -116,4 +117,4 @@ class OrganizationImporter(Importer):
 
 
 def _name_key(name: str) -> str:
-    return " ".join(name.split()).lower().replace("ё", "е")
+    return fold(" ".join(name.split()))

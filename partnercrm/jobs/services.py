@@ -21,7 +21,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from partnercrm.accounts.models import User
-from partnercrm.database import rowcount, utcnow
+from partnercrm.database import fold, folded, rowcount, utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.errors import N_, Refusals, UserError
@@ -371,7 +371,7 @@ def register_young_person(
             YoungPerson.registered_by_id.is_(None)
             if center_id is None
             else YoungPerson.registered_by_id == center_id,
-            sa.func.lower(YoungPerson.full_name) == full_name.lower(),
+            folded(YoungPerson.full_name) == fold(full_name),
             YoungPerson.birth_date == data.birth_date,
             YoungPerson.anonymised_at.is_(None),
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import wtforms
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
@@ -92,6 +93,20 @@ class WithinBounds:
             return
         if not self.bounds.contains(as_local_date(field.data)):
             raise ValidationError(_(DATE_OUT_OF_BOUNDS, **self.bounds.shown()))
+
+
+class CheckboxesField(wtforms.SelectMultipleField):
+    """Several choices shown as checkboxes by the template; an unknown value is refused (with
+    ``message``, or "Unknown choice.")."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form) -> None:
+        known = {value for value, _label in self.choices or []}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError(self.message or _l("Unknown choice."))
 
 
 def blank_to_none(value):
