@@ -31,6 +31,7 @@ from partnercrm.jobs.models import (
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.portal.models import Registration
+from partnercrm.profminimum.models import ProfminimumLevel
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.students.models import Student
 from partnercrm.web.form_tokens import FormToken
@@ -71,5 +72,6 @@ __all__ = [
     "Organization",
     "PlanItem",
     "PlanSection",
+    "ProfminimumLevel",
     "User",
 ]

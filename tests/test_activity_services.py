@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -248,3 +249,37 @@ def test_no_participants_at_parent_meetings_or_cancelled_activities(seeded, scho
         with pytest.raises(services.ActivityError):
             services.set_headcount(activity, school, grade=None, count=5)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Participation)) == 0
+
+
+def test_an_activity_gets_the_default_hours_of_its_length_unless_given(seeded, school, employer):
+    two_and_a_half = to_utc(datetime(2021, 12, 1, 12, 30))
+    activity = services.create_activity(
+        excursion_data(employer, school, starts_at=to_utc(datetime(2021, 12, 1, 10)))
+    )
+    assert activity.hours == Decimal(1)
+    data = excursion_data(employer, school, starts_at=activity.starts_at, ends_at=two_and_a_half)
+    services.update_activity(activity, data)
+    assert activity.hours == Decimal(3)
+    data.hours = Decimal("1.5")
+    services.update_activity(activity, data)
+    assert activity.hours == Decimal("1.5")
+
+
+@pytest.mark.parametrize("hours", ["0", "-2", "100.5"])
+def test_hours_out_of_range_are_refused(seeded, school, employer, hours):
+    with pytest.raises(services.ActivityError, match="more than 0 and at most 100"):
+        services.create_activity(excursion_data(employer, school, hours=Decimal(hours)))
+
+
+def test_parent_meetings_give_no_hours(seeded, school, employer):
+    meeting = services.ActivityData(
+        kind=ActivityKind.PARENT_MEETING,
+        title="Собрание",
+        host=school,
+        organizer=school,
+        starts_at=to_utc(datetime(2021, 12, 1, 18)),
+    )
+    assert services.create_activity(meeting).hours is None
+    meeting.hours = Decimal(2)
+    with pytest.raises(services.ActivityError, match="no hours"):
+        services.create_activity(meeting)

@@ -472,3 +472,83 @@ def test_roadmap_becomes_a_programme_on_sqlite(tmp_path):
 
 def test_roadmap_becomes_a_programme_on_postgresql(empty_postgres_database):
     roadmap_across_0017(empty_postgres_database)
+
+
+def hours_across_0018(url: str) -> None:
+    """0018: existing activities get the default профминимум hours of their duration (parent
+    meetings none); downgrading drops them."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0017")
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(sa.text("INSERT INTO municipality VALUES (1, 'Город', 'Городской округ', 'ГО')"))
+            run(
+                sa.text(
+                    "INSERT INTO organization (id, kind, code, name, municipality_id,"
+                    " created_at, updated_at) VALUES (1, 'school', 's', 's', 1, :now, :now)"
+                ),
+                {"now": datetime(2021, 1, 1)},
+            )
+            run(
+                sa.text(
+                    "INSERT INTO activity (id, kind, title, starts_at, ends_at, all_day,"
+                    " starts_on, ends_on, host_id, organizer_id, status, public, sequence,"
+                    " created_at, updated_at) VALUES (:id, :kind, 't', :starts_at, :ends_at,"
+                    " :all_day, :starts_on, :ends_on, 1, 1, 'held', false, 0, :now, :now)"
+                ),
+                [
+                    # 2 h 30 min rounds half up to 3.
+                    {**timed, "id": 1, "kind": "excursion", "ends_at": datetime(2021, 3, 1, 9, 30)},
+                    # 1 h 29 min rounds to 1; no end is 1; under half an hour is still 1.
+                    {**timed, "id": 2, "kind": "open_day", "ends_at": datetime(2021, 3, 1, 8, 29)},
+                    {**timed, "id": 3, "kind": "career_event", "ends_at": None},
+                    {**timed, "id": 4, "kind": "profproba", "ends_at": datetime(2021, 3, 1, 7, 10)},
+                    {**timed, "id": 5, "kind": "parent_meeting", "ends_at": None},
+                    # A 21-day camp shift: 6 a day would be 126, at most 100.
+                    {**days, "id": 6, "ends_on": date(2021, 6, 21)},
+                    {**days, "id": 7, "ends_on": date(2021, 6, 2)},
+                ],
+            )
+        upgrade(revision="0018")
+        with db.engine.connect() as connection:
+            hours = dict(connection.execute(sa.text("SELECT id, hours FROM activity")).all())
+        assert {key: None if value is None else float(value) for key, value in hours.items()} == {
+            1: 3.0,
+            2: 1.0,
+            3: 1.0,
+            4: 1.0,
+            5: None,
+            6: 100.0,
+            7: 12.0,
+        }
+        downgrade(revision="0017")
+        columns = {column["name"] for column in sa.inspect(db.engine).get_columns("activity")}
+        assert "hours" not in columns
+        assert "profminimum_level" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+timed = {
+    "starts_at": datetime(2021, 3, 1, 7),
+    "all_day": False,
+    "starts_on": date(2021, 3, 1),
+    "ends_on": None,
+    "now": datetime(2021, 1, 1),
+}
+days = {
+    "kind": "camp_shift",
+    "starts_at": datetime(2021, 5, 31, 22),
+    "ends_at": None,
+    "all_day": True,
+    "starts_on": date(2021, 6, 1),
+    "now": datetime(2021, 1, 1),
+}
+
+
+def test_activities_get_their_default_hours_on_sqlite(tmp_path):
+    hours_across_0018(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+
+
+def test_activities_get_their_default_hours_on_postgresql(empty_postgres_database):
+    hours_across_0018(empty_postgres_database)

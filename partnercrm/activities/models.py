@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,6 +66,7 @@ class Activity(Model):
         sa.CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_on_after_start"),
         sa.CheckConstraint("NOT all_day OR ends_on IS NOT NULL", name="all_day_has_last_day"),
+        sa.CheckConstraint("hours > 0 AND hours <= 100", name="hours_range"),
         # Indicator queries filter held activities by local start date.
         sa.Index("ix_activity_status_starts_on", "status", "starts_on"),
         # Lists show the newest first (starts_at, then id, descending): the first page is read
@@ -96,6 +98,8 @@ class Activity(Model):
         str_enum(ActivityStatus, "activity_status"), default=ActivityStatus.PLANNED
     )
     public: Mapped[bool] = mapped_column(default=False)
+    # Профминимум hours each named participant gets (DESIGN §8); None for parent meetings.
+    hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     # The cooperation agreement this activity was carried out under, if any.
     agreement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agreement.id", ondelete="SET NULL"), index=True

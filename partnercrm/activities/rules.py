@@ -6,6 +6,7 @@ What depends on a kind's spec (default plan items, hosts, participants) is in ``
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from partnercrm.errors import N_
@@ -60,6 +61,35 @@ def held_too_early(status: ActivityStatus, starts_at: datetime, now: datetime) -
     """Is ``status`` "held" for an activity starting after ``now``? (An all-day activity starts
     at local midnight of its first day.) Such a record would count as done before it was."""
     return status is ActivityStatus.HELD and starts_at > now
+
+
+# Профминимум hours an activity gives each named participant (DESIGN §8): 0 < hours ≤ 100.
+MAX_HOURS = Decimal(100)
+HOURS_PER_DAY = 6
+HOURS_OUT_OF_RANGE = N_("Hours must be more than 0 and at most 100.")
+
+
+def hours_in_range(hours: Decimal) -> bool:
+    return Decimal(0) < hours <= MAX_HOURS
+
+
+def default_hours(
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> Decimal:
+    """The hours of an activity nobody gave hours to (DESIGN §8): an all-day one (first and
+    last day) 6 per day; a timed one its duration rounded half up to a whole hour; at least 1
+    (a start without an end is 1), at most 100."""
+    if first_day is not None and last_day is not None:
+        hours = Decimal(HOURS_PER_DAY * ((last_day - first_day).days + 1))
+    elif starts_at is not None and ends_at is not None:
+        seconds = Decimal(int((ends_at - starts_at).total_seconds()))
+        hours = (seconds / 3600).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    else:
+        hours = Decimal(1)
+    return min(max(hours, Decimal(1)), MAX_HOURS)
 
 
 def grade_band(grade: int) -> str:

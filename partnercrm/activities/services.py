@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -33,12 +34,15 @@ from partnercrm.activities.models import (
 from partnercrm.activities.rules import (
     ACTIVITY_DATES,
     HELD_BEFORE_START,
+    HOURS_OUT_OF_RANGE,
     NO_GRADE,
     ActivityKind,
     ActivityStatus,
     CampType,
     can_move,
+    default_hours,
     held_too_early,
+    hours_in_range,
 )
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
@@ -57,6 +61,7 @@ class ActivityError(UserError):
 
 
 NOT_ADMITTED = N_("%(name)s is not an approved employer yet.")
+NO_HOURS_FOR_PARENTS = N_("Parent meetings give students no hours.")
 
 
 # --- activities ---
@@ -83,6 +88,8 @@ class ActivityData:
     ref: str | None = None
     # A camp shift's type, when it is given with the activity: its host must fit it.
     camp_type: CampType | None = None
+    # Профминимум hours (DESIGN §8); None: the default of its duration (rules.default_hours).
+    hours: Decimal | None = None
 
 
 def check_activity(data: ActivityData, activity: Activity | None = None) -> None:
@@ -116,6 +123,11 @@ def check_activity(data: ActivityData, activity: Activity | None = None) -> None
     starts_at = data.starts_at or first
     if starts_at is not None and held_too_early(data.status, starts_at, utcnow()):
         refusals.add(ActivityError(HELD_BEFORE_START, "status"))
+    if data.hours is not None:
+        if not KINDS[data.kind].students_take_part:
+            refusals.add(ActivityError(NO_HOURS_FOR_PARENTS, "hours"))
+        elif not hours_in_range(data.hours):
+            refusals.add(ActivityError(HOURS_OUT_OF_RANGE, "hours"))
     if any(school.kind is not OrganizationKind.SCHOOL for school in data.schools or []):
         refusals.add(ActivityError("Only schools can be visiting schools.", "schools"))
     camp_type = data.camp_type
@@ -192,8 +204,17 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
         assert data.starts_at is not None, "check_activity requires a start"
         activity.set_time(data.starts_at, data.ends_at)
     activity.schools = list(data.schools or [])
+    activity.hours = _hours(data)
     numbers = KINDS[data.kind].default_plan_items if data.plan_items is None else data.plan_items
     activity.plan_items = plan_items_by_number(list(numbers))
+
+
+def _hours(data: ActivityData) -> Decimal | None:
+    if not KINDS[data.kind].students_take_part:
+        return None
+    if data.hours is not None:
+        return data.hours
+    return default_hours(data.starts_at, data.ends_at, data.first_day, data.last_day)
 
 
 def participant_total(activity: Activity) -> int:

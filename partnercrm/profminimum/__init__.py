@@ -1,0 +1,1 @@
+"""Профминимум (DESIGN §8): career-guidance hours per student against the school's level."""
