@@ -321,3 +321,47 @@ def test_two_programmes_in_force_need_the_programme_column(runner, codes, tmp_pa
         "row 3: programme: программа kgd-2024-2030 действует с 01.09.2024 по 31.12.2030, "
         "а мероприятие — 01.10.2021",
     ]
+
+
+# --- pages that named an item by its number alone ---
+
+
+def test_only_the_roadmaps_item_4_shows_the_agreements(world, browser):
+    """Item 4 of the roadmap is "cooperation agreements"; item 4 of another programme is not."""
+    next_programme = db.session.scalar(sa.select(Programme).where(Programme.code == NEXT))
+    db.session.add(
+        PlanItem(
+            programme=next_programme,
+            section=next_programme.sections[0],
+            number=4,
+            title="Другое",
+            responsible="—",
+            deadline="—",
+            expected_result="—",
+        )
+    )
+    db.session.commit()
+    sign_in(browser, world.admin)
+    heading = "Agreements signed per year and municipality"
+    assert heading in browser.get(f"/roadmap/items/4?programme={ROADMAP}").get_data(True)
+    assert heading not in browser.get(f"/roadmap/items/4?programme={NEXT}").get_data(True)
+
+
+def test_an_activitys_items_link_to_their_programmes_pages(world, browser):
+    activity = services.create_activity(
+        services.ActivityData(
+            kind=ActivityKind.EXCURSION,
+            title="Экскурсия",
+            host=world.employer,
+            organizer=world.school1,
+            starts_at=to_utc(datetime(2024, 3, 15, 10, 0)),
+        )
+    )
+    db.session.commit()
+    sign_in(browser, world.admin)
+    page = browser.get(f"/activities/{activity.id}").get_data(True)
+    assert f"/roadmap/items/1?programme={NEXT}" in page
+    # The list's filter names an item by its id.
+    item = activity.plan_items[0]
+    listed = browser.get(f"/activities/?plan_item={item.id}").get_data(True)
+    assert "Экскурсия" in listed and f'<optgroup label="{NEXT}">' in listed
