@@ -17,11 +17,11 @@ from partnercrm.activities.rules import ActivityKind
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.localtime import to_utc
-from partnercrm.roadmap.models import PlanItem, PlanSection, Programme
+from partnercrm.roadmap.models import PlanItem, Programme
 from tests.activity_factories import build_world, scoped_client, sign_in
 from tests.conftest import csrf_token
 from tests.factories import OrganizationFactory
-from tests.programme_factories import add_next_programme
+from tests.programme_factories import add_next_programme, add_programme
 from tests.test_imports import failed, ok, run, write
 
 ROADMAP, NEXT = "kgd-2020-2022", "kgd-2023-2025"
@@ -226,27 +226,9 @@ def imported(ref: str) -> list[tuple[str, int]]:
 
 def overlapping() -> Programme:
     """kgd-2024-2030 from 1 September 2024: two programmes are in force until 2025 ends."""
-    programme = Programme(
-        code="kgd-2024-2030",
-        title="Программа 2024–2030",
-        valid_from=date(2024, 9, 1),
-        valid_to=date(2030, 12, 31),
+    return add_programme(
+        "kgd-2024-2030", date(2024, 9, 1), date(2030, 12, 31), {1: None, 2: ["excursion"]}
     )
-    section = PlanSection(programme=programme, number=1, title="Раздел")
-    for number in (1, 2):
-        PlanItem(
-            programme=programme,
-            section=section,
-            number=number,
-            title=f"Пункт {number}",
-            responsible="—",
-            deadline="—",
-            expected_result="—",
-            activity_kinds=["excursion"] if number == 2 else None,
-        )
-    db.session.add(programme)
-    db.session.commit()
-    return programme
 
 
 def test_import_numbers_are_of_the_programme_of_each_rows_date(runner, codes, tmp_path):
