@@ -43,7 +43,6 @@ from bench.indicators import DEFAULT_PG_URL, KALININGRAD, analyze, generate, log
 from partnercrm.accounts.models import User  # noqa: E402
 from partnercrm.accounts.passwords import hash_password  # noqa: E402
 from partnercrm.accounts.rules import Role  # noqa: E402
-from partnercrm.activities.kinds import KINDS  # noqa: E402
 from partnercrm.activities.models import (  # noqa: E402
     Activity,
     Participation,
@@ -100,14 +99,16 @@ def cached(engine: sa.Engine, wanted: str) -> bool:
 
 
 def link_plan_items(connection: sa.Connection) -> int:
-    """Each activity linked to the plan items its kind gets by default in the interface."""
-    for kind, spec in KINDS.items():
-        numbers = spec.default_plan_items
+    """Each activity linked to the roadmap's items of its kind (their ``activity_kinds``),
+    whatever its date: the pages are timed with many links."""
+    items = connection.execute(sa.select(PlanItem.id, PlanItem.activity_kinds)).all()
+    for kind in ActivityKind:
+        ids = [item_id for item_id, kinds in items if kind.value in (kinds or ())]
         connection.execute(
             activity_plan_item.insert().from_select(
                 ["activity_id", "plan_item_id"],
                 sa.select(Activity.id, PlanItem.id)
-                .join(PlanItem, PlanItem.number.in_(numbers))
+                .join(PlanItem, PlanItem.id.in_(ids))
                 .where(Activity.kind == kind),
             )
         )

@@ -78,3 +78,24 @@ def add_next_programme():
     db.session.add(IndicatorValue(indicator=programme.indicators[2], year=2024, value=0))
     db.session.commit()
     return programme, kgd, sov
+
+
+def add_programme(code: str, valid_from: date, valid_to: date, kinds: dict) -> Programme:
+    """A programme of one section whose items (number → activity kinds or None) have no
+    texts to speak of; committed."""
+    programme = Programme(code=code, title=code, valid_from=valid_from, valid_to=valid_to)
+    section = PlanSection(programme=programme, number=1, title="Раздел")
+    for number, activity_kinds in kinds.items():
+        PlanItem(
+            programme=programme,
+            section=section,
+            number=number,
+            title=f"Пункт {number}",
+            responsible="—",
+            deadline="—",
+            expected_result="—",
+            activity_kinds=activity_kinds,
+        )
+    db.session.add(programme)
+    db.session.commit()
+    return programme

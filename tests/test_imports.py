@@ -354,7 +354,7 @@ def test_bad_values_each_reported_with_spreadsheet_row_numbers(runner, world, tm
     assert errors[0].startswith("row 3: starts_at: неверные дата и время «2021-02-30 10:00»")
     assert errors[1].startswith("row 5: kind: неизвестный вид мероприятия «factory»")
     assert errors[2].startswith("row 6: status: неизвестный статус «done»")
-    assert errors[3] == "row 7: plan_items: нет такого пункта плана: 99"
+    assert errors[3] == "row 7: plan_items: нет такого пункта плана в программе kgd-2020-2022: 99"
     assert errors[4] == "row 8: ends_at: окончание раньше начала"
     assert errors[5].startswith("row 9: starts_at: неверные дата и время «15.03.2021»")
     assert errors[6] == "row 10: ends_at: последний день раньше первого"
@@ -726,7 +726,7 @@ def test_every_kind_has_its_design_columns():
         "organizations": "code kind name short_name municipality inn address email phone",
         "students": "school_code local_id full_name grade class_letter birth_date ovz",
         "activities": "ref kind title starts_at ends_at all_day location host_code "
-        "organizer_code school_code status plan_items public",
+        "organizer_code school_code status plan_items public programme",
         "participants": "activity_ref school_code local_id",
         "headcounts": "activity_ref school_code grade count ovz_count",
     }

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from partnercrm import data
-from partnercrm.activities.kinds import KINDS
+from partnercrm.activities import services
+from partnercrm.activities.rules import ActivityKind
 from partnercrm.indicators.rules import Count, ManualType, RuleError, parse_rule, rule_problems
 from partnercrm.roadmap.models import Programme
 from partnercrm.roadmap.queries import choose_programme
@@ -191,11 +192,19 @@ def test_the_programme_of_a_day():
     assert choose_programme([], date(2021, 1, 1)) is None
 
 
-def test_the_roadmaps_item_kinds_are_the_kinds_default_items():
-    """Until new activities take their default items from the programme (issue #16), the
-    roadmap's items name the same kinds as activities/kinds.py's default plan items."""
-    by_kind: dict[str, set[int]] = {}
-    for item in data.roadmap_programme()["items"]:
-        for kind in item.get("activity_kinds") or ():
-            by_kind.setdefault(kind, set()).add(item["number"])
-    assert by_kind == {kind.value: set(spec.default_plan_items) for kind, spec in KINDS.items()}
+def test_the_seeded_roadmaps_kind_defaults_are_unchanged(seeded):
+    """A new activity of 2020–2022 links to the items its kind had in activities/kinds.py
+    before they became the roadmap's data (its items' ``activity_kinds``)."""
+    day = date(2021, 3, 15)
+    defaults = {
+        kind: [item.number for item in services.plan_items_on(day, kind, None)]
+        for kind in ActivityKind
+    }
+    assert defaults == {
+        ActivityKind.EXCURSION: [5, 23],
+        ActivityKind.PARENT_MEETING: [6, 17],
+        ActivityKind.CAMP_SHIFT: [10],
+        ActivityKind.OPEN_DAY: [24],
+        ActivityKind.PROFPROBA: [9],
+        ActivityKind.CAREER_EVENT: [15],
+    }

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from partnercrm.accounts.rules import Role
 from partnercrm.activities import services
-from partnercrm.activities.kinds import KINDS
 from partnercrm.activities.models import Headcount, Participation
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.audit.models import AuditAction, AuditEntry
@@ -45,7 +44,7 @@ def activity(kind, host, organizer, day: date, status=ActivityStatus.HELD, hour=
         status=status,
         starts_at=to_utc(datetime.combine(day, datetime.min.time().replace(hour=hour))),
         starts_on=day,
-        plan_items=services.plan_items_by_number(list(KINDS[kind].default_plan_items)),
+        plan_items=services.plan_items_on(day, kind, None),
     )
 
 

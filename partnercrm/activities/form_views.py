@@ -49,12 +49,13 @@ def _kind(value: str) -> ActivityKind:
 
 def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> Activity | None:
     """Create (``activity`` None) or update from the submitted form; None when the form is not
-    valid, looks like an activity that exists (until the user confirms it is another), or a
+    valid, its date is in another programme than the plan items it offered (they are offered
+    again), it looks like an activity that exists (until the user confirms it is another), or a
     service refused (shown on the form), to show the form again."""
     if not kind_form.validate(form):
         return None
     data = kind_form.activity_data(form, kind, activity)
-    if data is None:
+    if data is None or kind_form.programme_moved(form, kind, data):
         return None
     if activity is None and not form.save_anyway.data:
         form.look_alikes = _look_alikes(data)

@@ -13,6 +13,7 @@ from wtforms import (
     DateField,
     FieldList,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -36,6 +37,7 @@ from partnercrm.activities.labels import CAMP_TYPE_LABELS, STATUS_LABELS
 from partnercrm.activities.rules import ACTIVITY_DATES, ActivityStatus, CampType
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
+from partnercrm.roadmap.models import Programme
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 from partnercrm.web.form_tokens import FormTokenField
 from partnercrm.web.forms import CheckboxesField, Form, SubForm, WithinBounds
@@ -121,6 +123,11 @@ class ActivityForm(Form):
     plan_items = CheckboxesField(
         _l("Roadmap plan items"), coerce=int, message=_l("Unknown roadmap plan item.")
     )
+    # The code of the programme whose items the form offers (empty: none is in force): when the
+    # date entered is in another one, the form asks again (kind_form.programme_moved).
+    programme = HiddenField()
+    plan_programme: Programme | None = None  # that programme (kind_form._offer)
+    programme_note: str | None = None  # why the form offers other items than before
     # A new activity only: its one-time token, and the confirmation of a look-alike.
     form_token = FormTokenField()
     look_alikes: tuple | list = ()

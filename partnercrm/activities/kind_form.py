@@ -11,7 +11,7 @@ refusal such as a camp at the wrong kind of host lands on the host field.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import abort
@@ -44,8 +44,10 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label, pickable_organizations
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
-from partnercrm.localtime import local_date, to_local, to_utc
-from partnercrm.roadmap.models import PlanItem
+from partnercrm.localtime import local_date, local_today, to_local, to_utc
+from partnercrm.plausible import DATE_FORMAT
+from partnercrm.roadmap.models import PlanItem, Programme
+from partnercrm.roadmap.queries import kind_plan_items
 
 TIMED_FIELDS = ("day", "start", "end")
 DAY_FIELDS = ("first_day", "last_day")
@@ -120,12 +122,77 @@ def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None)
         allowed = {activity.status, *TRANSITIONS[activity.status]}
         statuses = [s for s in ActivityStatus if s in allowed]
     form.status.choices = [(s.value, STATUS_LABELS[s]) for s in statuses]
-    form.plan_items.choices = [
-        (number, f"{number}. {title}")
-        for number, title in db.session.execute(
-            sa.select(PlanItem.number, PlanItem.title).order_by(PlanItem.number)
+    _offer(form, _shown_programme(form, activity))
+
+
+def _entered_day(form: ActivityForm) -> date | None:
+    """The local start date entered (None: none, or not a date)."""
+    return form.day.data if "day" in form else form.first_day.data
+
+
+def _shown_programme(form: ActivityForm, activity: Activity | None) -> Programme | None:
+    """The programme whose items the form offers: the one the page showed (its hidden code), or
+    for a client that sends no code (a script) the one of the date it sends; on a page just
+    opened, the one of the activity's date (of today for a new one)."""
+    if form.is_submitted():
+        if form.programme.raw_data:
+            code = form.programme.data
+            return db.session.scalar(sa.select(Programme).where(Programme.code == code))
+        day = _entered_day(form)
+    else:
+        day = activity.starts_on if activity is not None else None
+    return services.linked_programme(day or local_today())
+
+
+def _offer(form: ActivityForm, programme: Programme | None) -> None:
+    """Offer the plan items of ``programme`` (None: none is in force)."""
+    form.plan_programme = programme
+    form.programme.data = programme.code if programme is not None else ""
+    items: list[PlanItem] = programme.items if programme is not None else []
+    form.plan_items.choices = [(item.number, f"{item.number}. {item.title}") for item in items]
+
+
+def _tick_kind_items(form: ActivityForm, kind: ActivityKind) -> None:
+    programme = form.plan_programme
+    items = kind_plan_items(programme, kind.value) if programme is not None else []
+    form.plan_items.data = [item.number for item in items]
+
+
+def _offered(programme: Programme | None, day: date) -> str:
+    """What the form offers on ``day`` after the programme changed."""
+    shown = day.strftime(DATE_FORMAT)
+    if programme is None:
+        return _(
+            "No programme is in force on %(day)s: the activity will link to no plan items; "
+            "save to confirm.",
+            day=shown,
         )
-    ]
+    return _(
+        "Programme %(code)s is in force on %(day)s: its plan items are offered, the kind's "
+        "ticked; check them and save.",
+        code=programme.code,
+        day=shown,
+    )
+
+
+def programme_moved(form: ActivityForm, kind: ActivityKind, data: services.ActivityData) -> bool:
+    """Is the date entered in another programme than the one whose items the form offered?
+    Then the form offers the new one's items, the kind's ticked, and says so; nothing is saved
+    until the user saves again."""
+    if data.first_day is not None:
+        day = data.first_day
+    else:
+        assert data.starts_at is not None, "activity_data gives a start or a first day"
+        day = local_date(data.starts_at)
+    programme = services.linked_programme(day)
+    if programme == form.plan_programme:
+        return False
+    _offer(form, programme)
+    _tick_kind_items(form, kind)
+    form.programme_note = (
+        _("The date entered is in another programme.") + " " + _offered(programme, day)
+    )
+    return True
 
 
 def fill(form: ActivityForm, activity: Activity) -> None:
@@ -162,15 +229,26 @@ def fill(form: ActivityForm, activity: Activity) -> None:
     form.description.data = activity.description
     form.status.data = activity.status.value
     form.public.data = activity.public
-    form.plan_items.data = [item.number for item in activity.plan_items]
+    shown = form.plan_programme
+    if all(item.programme == shown for item in activity.plan_items):
+        form.plan_items.data = [item.number for item in activity.plan_items]
+    else:
+        # Linked before its programme was loaded, or by number to the roadmap that expired.
+        _tick_kind_items(form, activity.kind)
+        form.programme_note = (
+            _("Its plan items are of a programme not in force on its date.")
+            + " "
+            + _offered(shown, activity.starts_on)
+        )
 
 
 def defaults(form: ActivityForm, kind: ActivityKind) -> None:
-    """A new activity of ``kind``: the kind's plan items, today, the own host; held for a day
-    that has come, planned otherwise (``activities.js`` follows a changed date)."""
+    """A new activity of ``kind``: the kind's plan items (of today's programme), today, the own
+    host; held for a day that has come, planned otherwise (``activities.js`` follows a changed
+    date)."""
     spec = KINDS[kind]
     form.status.data = ActivityStatus.PLANNED.value
-    form.plan_items.data = list(spec.default_plan_items)
+    _tick_kind_items(form, kind)
     own = own_organization()
     if "host" in form and own is not None and spec.own_host_offered and spec.host_fits(own.kind):
         form.host.data = organization_label(own)

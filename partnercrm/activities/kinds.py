@@ -38,8 +38,6 @@ class KindSpec:
     kind: ActivityKind
     # Roles that may create it.
     creators: frozenset[Role]
-    # The plan items a new record links to unless the user changes them (DESIGN §2).
-    default_plan_items: tuple[int, ...]
     # Organization kinds that may host it; None: any.
     host_kinds: frozenset[OrganizationKind] | None = None
     # The refusal of a host of another kind (a msgid).
@@ -90,14 +88,12 @@ KINDS: dict[ActivityKind, KindSpec] = {
         KindSpec(
             ActivityKind.EXCURSION,
             creators=EVERY_ROLE,
-            default_plan_items=(5, 23),
             own_premises_for=ORGANIZATION_ROLES,
             own_host_offered=False,
         ),
         KindSpec(
             ActivityKind.PARENT_MEETING,
             creators=STAFF_ROLES | {Role.SCHOOL},
-            default_plan_items=(6, 17),
             # At the school, or off site at an enterprise or college («выездное родительское
             # собрание»): any host, but a school holds it (MEETING_WITHOUT_SCHOOL).
             details="parent_meeting",
@@ -106,7 +102,6 @@ KINDS: dict[ActivityKind, KindSpec] = {
         KindSpec(
             ActivityKind.CAMP_SHIFT,
             creators=STAFF_ROLES | {Role.SCHOOL},
-            default_plan_items=(10,),
             host_kinds=frozenset(CAMP_HOST_KIND.values()),
             host_refusal=N_(
                 "A camp shift takes place at a camp, or at a school for a school day camp."
@@ -118,18 +113,15 @@ KINDS: dict[ActivityKind, KindSpec] = {
         KindSpec(
             ActivityKind.OPEN_DAY,
             creators=STAFF_ROLES | ORGANIZATION_ROLES,
-            default_plan_items=(24,),
             own_premises_for=ORGANIZATION_ROLES,
         ),
         KindSpec(
             ActivityKind.PROFPROBA,
             creators=STAFF_ROLES | ORGANIZATION_ROLES,
-            default_plan_items=(9,),
         ),
         KindSpec(
             ActivityKind.CAREER_EVENT,
             creators=EVERY_ROLE,
-            default_plan_items=(15,),
         ),
     )
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 
 import sqlalchemy as sa
 from flask import render_template, request
@@ -20,7 +22,7 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import all_municipalities, find_organization, organization_label
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
-from partnercrm.roadmap.models import PlanItem
+from partnercrm.roadmap.models import PlanItem, Programme
 from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate
 
@@ -35,7 +37,7 @@ class ListFilters:
     organizer: Organization | None = None
     date_from: date | None = None
     date_to: date | None = None
-    plan_item: int | None = None
+    plan_item: int | None = None  # a plan item's id
     q: str = ""
     # The typed text of the organization filters, shown back in the form.
     text: dict = field(default_factory=dict)
@@ -125,9 +127,9 @@ def filter_activities(query: sa.Select, filters: ListFilters) -> sa.Select:
     if filters.plan_item is not None:
         query = query.where(
             Activity.id.in_(
-                sa.select(activity_plan_item.c.activity_id)
-                .join(PlanItem, PlanItem.id == activity_plan_item.c.plan_item_id)
-                .where(PlanItem.number == filters.plan_item)
+                sa.select(activity_plan_item.c.activity_id).where(
+                    activity_plan_item.c.plan_item_id == filters.plan_item
+                )
             )
         )
     if filters.q:
@@ -153,8 +155,11 @@ def index():
     query = filter_activities(activities_scope(current_user), filters)
     page, counts = activity_page(query)
     municipalities = all_municipalities()
+    # By id: numbers repeat across programmes. The newest programme first.
     plan_items = db.session.execute(
-        sa.select(PlanItem.number, PlanItem.title).order_by(PlanItem.number)
+        sa.select(Programme.code, PlanItem.id, PlanItem.number, PlanItem.title)
+        .join(Programme, Programme.id == PlanItem.programme_id)
+        .order_by(Programme.valid_from.desc(), Programme.id, PlanItem.number)
     ).all()
     return render_template(
         "activities/index.html",
@@ -162,7 +167,7 @@ def index():
         counts=counts,
         filters=filters,
         municipalities=municipalities,
-        plan_items=plan_items,
+        plan_items=[(code, list(rows)) for code, rows in groupby(plan_items, key=itemgetter(0))],
         kinds=list(ActivityKind),
         statuses=list(ActivityStatus),
         creatable=creatable_activity_kinds(current_user),

@@ -1,6 +1,6 @@
 """Pure rules of activities (no Flask): kinds, statuses and their moves, grade bands.
 
-What depends on a kind's spec (default plan items, hosts, participants) is in ``kinds.py``.
+What depends on a kind's spec (hosts, participants) is in ``kinds.py``.
 """
 
 from __future__ import annotations

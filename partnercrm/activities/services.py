@@ -50,8 +50,9 @@ from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import N_, Refusals, UserError
 from partnercrm.extensions import db
 from partnercrm.localtime import start_of_local_day
-from partnercrm.plausible import check_date
-from partnercrm.roadmap.models import PlanItem
+from partnercrm.plausible import DATE_FORMAT, check_date
+from partnercrm.roadmap.models import PlanItem, Programme
+from partnercrm.roadmap.queries import kind_plan_items, plan_items_of, programmes_in_force
 from partnercrm.students.models import Student
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
@@ -62,6 +63,7 @@ class ActivityError(UserError):
 
 NOT_ADMITTED = N_("%(name)s is not an approved employer yet.")
 NO_HOURS_FOR_PARENTS = N_("Parent meetings give students no hours.")
+NO_PROGRAMME = N_("No programme is in force on %(day)s: the activity links to no plan items.")
 
 
 # --- activities ---
@@ -83,7 +85,7 @@ class ActivityData:
     schools: list[Organization] | None = None
     status: ActivityStatus = ActivityStatus.PLANNED
     public: bool = False
-    # Plan item numbers; None: the kind's defaults.
+    # Plan item numbers in the programme in force on its date; None: the kind's items there.
     plan_items: list[int] | None = None
     ref: str | None = None
     # A camp shift's type, when it is given with the activity: its host must fit it.
@@ -156,13 +158,24 @@ def check_admitted(organization: Organization, field: str, current=()) -> None:
         raise ActivityError(NOT_ADMITTED, field, name=organization.name)
 
 
-def plan_items_by_number(numbers: list[int]) -> list[PlanItem]:
-    # In the roadmap's order, as the relationship loads them, so a fresh object reads the same.
-    items = list(
-        db.session.scalars(
-            sa.select(PlanItem).where(PlanItem.number.in_(numbers)).order_by(PlanItem.number)
-        )
-    )
+def linked_programme(day: date) -> Programme | None:
+    """The programme whose items an activity starting on ``day`` (local) links to: the one in
+    force (of two, the later to start; an import may name the other), None when none is."""
+    in_force = programmes_in_force(db.session, day)
+    return in_force[0] if in_force else None
+
+
+def plan_items_on(day: date, kind: ActivityKind, numbers: list[int] | None) -> list[PlanItem]:
+    """The items numbered ``numbers`` (None: those of ``kind``) of the programme in force on
+    ``day``. On a day without a programme there are none, and numbers are refused."""
+    programme = linked_programme(day)
+    if programme is None:
+        if numbers:
+            raise ActivityError(NO_PROGRAMME, "plan_items", day=day.strftime(DATE_FORMAT))
+        return []
+    if numbers is None:
+        return kind_plan_items(programme, kind.value)
+    items = plan_items_of(programme, numbers)
     if len(items) != len(set(numbers)):
         raise ActivityError("Unknown roadmap plan item.", "plan_items")
     return items
@@ -205,8 +218,7 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
         activity.set_time(data.starts_at, data.ends_at)
     activity.schools = list(data.schools or [])
     activity.hours = _hours(data)
-    numbers = KINDS[data.kind].default_plan_items if data.plan_items is None else data.plan_items
-    activity.plan_items = plan_items_by_number(list(numbers))
+    activity.plan_items = plan_items_on(activity.starts_on, data.kind, data.plan_items)
 
 
 def _hours(data: ActivityData) -> Decimal | None:

@@ -5,7 +5,7 @@
   agreements, for users who see agreements at all;
 - ``registration-organization`` (a registration's page in the approval queue): the agreements
   the organization is a party to — how many the viewer may see, and the latest few;
-- ``plan-item-summary`` (the roadmap's page of plan item 4, "cooperation agreements"): the
+- ``plan-item-summary`` (the page of the 2020–2022 roadmap's item 4, "cooperation agreements"): the
   agreements signed per year and municipality.
 
 ``create_app`` calls :func:`register`.
@@ -26,7 +26,8 @@ from partnercrm.roadmap.models import PlanItem
 from partnercrm.web.hooks import add_template_hook
 
 AGREEMENTS_SHOWN = 10
-AGREEMENTS_PLAN_ITEM = 4
+# Item 4 of the 2020–2022 roadmap, "cooperation agreements": numbers repeat in later programmes.
+AGREEMENTS_PLAN_ITEM = ("kgd-2020-2022", 4)
 
 
 def organization_agreements_link(organization: Organization, **context: object) -> str:
@@ -65,7 +66,7 @@ def registration_agreements(organization: Organization, **context: object) -> st
 
 
 def plan_item_agreements(item: PlanItem) -> str:
-    if item.number != AGREEMENTS_PLAN_ITEM:
+    if (item.programme.code, item.number) != AGREEMENTS_PLAN_ITEM:
         return ""
     stats = signed_per_year_and_municipality(db.session, sa.select(Agreement))
     return render_template("agreements/_plan_item.html", stats=stats)

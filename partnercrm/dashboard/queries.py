@@ -23,6 +23,7 @@ from partnercrm.extensions import db
 from partnercrm.localtime import local_today, school_year_of
 from partnercrm.portal.models import Registration
 from partnercrm.roadmap.models import Indicator, PlanItem
+from partnercrm.roadmap.queries import programme_for
 from partnercrm.students.models import Student
 
 
@@ -119,12 +120,13 @@ def dashboard_numbers(user: User, school_year: bool = False) -> list[Number]:
                     "directory.municipalities",
                 )
             )
-        numbers.append(
-            Number(_l("Roadmap plan items"), _count(sa.select(PlanItem.id)), "roadmap.index")
-        )
-        numbers.append(
-            Number(_l("Indicators"), _count(sa.select(Indicator.id)), "roadmap.indicators")
-        )
+        # Those of the programme the roadmap pages show today.
+        programme = programme_for(db.session, local_today())
+        programme_id = programme.id if programme is not None else None
+        items = sa.select(PlanItem.id).where(PlanItem.programme_id == programme_id)
+        indicators = sa.select(Indicator.id).where(Indicator.programme_id == programme_id)
+        numbers.append(Number(_l("Roadmap plan items"), _count(items), "roadmap.index"))
+        numbers.append(Number(_l("Indicators"), _count(indicators), "roadmap.indicators"))
         return numbers
     if user.organization_id is None or not employer_may_act(user):
         return []  # an employer awaiting approval: its dashboard says what it may do

@@ -3,14 +3,18 @@
 Every row must fit its kind's spec through the same check as the interface's form
 (:func:`~partnercrm.activities.services.check_activity`: where it may take place, a camp shift's
 host, visiting schools); the user must be allowed to organize it and, for an existing one, to
-change it; its kind cannot change and its status moves as in the interface.
+change it; its kind cannot change and its status moves as in the interface. Its plan items
+are numbers of the programme in force on its date (DESIGN §7), or of the one its ``programme``
+column names where two are.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from partnercrm.access.activities import (
     can_create_activity,
@@ -39,8 +43,9 @@ from partnercrm.imports.importer import (
     quoted,
 )
 from partnercrm.localtime import local_date, start_of_local_day, to_utc
-from partnercrm.plausible import DATE_OUT_OF_BOUNDS
-from partnercrm.roadmap.models import PlanItem
+from partnercrm.plausible import DATE_FORMAT, DATE_OUT_OF_BOUNDS
+from partnercrm.roadmap.models import PlanItem, Programme
+from partnercrm.roadmap.queries import kind_plan_items, plan_items_of
 
 # The services' refusals (English msgids) as the import reports them, and their columns.
 RUSSIAN = {
@@ -83,7 +88,9 @@ class ActivityImporter(Importer):
             if row.values.get(column)
         )
         activities = activities_by_ref((row.values["ref"] for row in rows), full=True)
-        plan_items = {item.number: item for item in db.session.scalars(sa.select(PlanItem))}
+        programmes = list(
+            db.session.scalars(sa.select(Programme).options(selectinload(Programme.items)))
+        )
         for row in rows:
             values = row.values
             activity = activities.get(values["ref"])
@@ -92,7 +99,7 @@ class ActivityImporter(Importer):
             school = self.organization(row, "school_code", organizations, school=True)
             known = host is not None and organizer is not None
             known = known and (school is not None or not values.get("school_code"))
-            items = self._plan_items(row, plan_items, activity is None)
+            items = self._plan_items(row, programmes, activity)
             good = known and items is not None
             fits = host is not None and self._fits_its_kind(row, activity, host, organizer, school)
             if host is not None and not fits:
@@ -106,24 +113,89 @@ class ActivityImporter(Importer):
                 self.plan.append((row, (activity, host, organizer, school, items)))
 
     def _plan_items(
-        self, row: Row, plan_items: dict[int, PlanItem], new: bool
+        self, row: Row, programmes: list[Programme], activity: Activity | None
     ) -> list[PlanItem] | None:
-        """The row's plan items (empty or absent: the kind's defaults); None after an error.
+        """The row's plan items: numbers of the programme in force on its date (empty: the
+        kind's items there); None after an error.
 
-        An absent column leaves an existing activity's plan items as they are.
+        An absent column leaves an existing activity's plan items as they are, unless its new
+        date moves it into another programme: then the row must say them.
         """
-        if "plan_items" not in row.values and not new:
+        values = row.values
+        day = _start_day(values["starts_at"])
+        needed = activity is None or "plan_items" in values
+        programme, good = self._programme(row, programmes, day, needed)
+        if not good:
+            return None
+        if not needed:
+            assert activity is not None, "a new activity needs its plan items"
+            if _in_force(programmes, day) != _in_force(programmes, activity.starts_on):
+                self.error(
+                    row,
+                    "plan_items",
+                    "новая дата переносит мероприятие в другую программу: укажите его пункты "
+                    "плана (пустая ячейка — пункты его вида)",
+                )
+                return None
             return []
-        numbers = row.values.get("plan_items") or list(KINDS[row.values["kind"]].default_plan_items)
-        unknown = [number for number in numbers if number not in plan_items]
+        numbers = values.get("plan_items") or []
+        if programme is None:
+            if numbers:
+                self.error(
+                    row,
+                    "plan_items",
+                    f"на {day.strftime(DATE_FORMAT)} не действует ни одна программа: "
+                    "пункты плана указать нельзя",
+                )
+                return None
+            return []
+        if not numbers:
+            return kind_plan_items(programme, values["kind"].value)
+        items = plan_items_of(programme, numbers)
+        unknown = [number for number in numbers if number not in {i.number for i in items}]
         if unknown:
             self.error(
                 row,
                 "plan_items",
-                "нет такого пункта плана: " + ", ".join(str(number) for number in unknown),
+                f"нет такого пункта плана в программе {programme.code}: "
+                + ", ".join(str(number) for number in unknown),
             )
             return None
-        return sorted((plan_items[number] for number in numbers), key=lambda item: item.number)
+        return items
+
+    def _programme(
+        self, row: Row, programmes: list[Programme], day: date, needed: bool
+    ) -> tuple[Programme | None, bool]:
+        """The programme the row's plan items are numbers of, and whether the row is good: the
+        one its ``programme`` column names, which must be in force on ``day``, else the one in
+        force (of two, the column must name one, when the plan items are ``needed``)."""
+        code = row.values.get("programme")
+        shown = day.strftime(DATE_FORMAT)
+        if code is not None:
+            named = next((p for p in programmes if p.code == code.lower()), None)
+            if named is None:
+                self.error(row, "programme", f"нет программы с кодом {quoted(code)}")
+                return None, False
+            if not named.in_force_on(day):
+                self.error(
+                    row,
+                    "programme",
+                    f"программа {named.code} действует с {named.valid_from.strftime(DATE_FORMAT)}"
+                    f" по {named.valid_to.strftime(DATE_FORMAT)}, а мероприятие — {shown}",
+                )
+                return None, False
+            return named, True
+        in_force = [p for p in programmes if p.in_force_on(day)]
+        if len(in_force) > 1 and needed:
+            self.error(
+                row,
+                "programme",
+                f"на {shown} действуют программы "
+                + ", ".join(p.code for p in in_force)
+                + ": укажите программу в колонке programme",
+            )
+            return None, False
+        return (in_force[0] if in_force else None), True
 
     def _fits_its_kind(
         self,
@@ -267,3 +339,12 @@ def _activity_values(values: dict[str, Any], new: bool) -> dict[str, Any]:
     elif new:
         result["status"] = ActivityStatus.PLANNED
     return result
+
+
+def _start_day(starts: date | datetime) -> date:
+    """The local start date of a row: its ``starts_at`` is a date (all day) or a local time."""
+    return starts.date() if isinstance(starts, datetime) else starts
+
+
+def _in_force(programmes: list[Programme], day: date) -> set[int]:
+    return {programme.id for programme in programmes if programme.in_force_on(day)}

@@ -283,6 +283,8 @@ ACTIVITIES = Kind(
             aliases=("пункты плана", "мероприятия дорожной карты"),
         ),
         Column("public", v.boolean, empty=False, aliases=("публичное", "опубликовать")),
+        # The programme whose numbers plan_items are; needed only where two are in force.
+        Column("programme", CODE, aliases=("программа", "код программы")),
     ),
     keys=("ref",),
     finish=_activity_timing,

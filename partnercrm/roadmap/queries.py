@@ -1,14 +1,15 @@
-"""Which programme a report counts by (DESIGN §7); no Flask import."""
+"""Which programme a report counts by and which an activity links to (DESIGN §7); no Flask
+import."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
 
 from partnercrm.database import SessionLike
-from partnercrm.roadmap.models import Programme
+from partnercrm.roadmap.models import PlanItem, Programme
 
 
 def choose_programme(programmes: Sequence[Programme], day: date) -> Programme | None:
@@ -24,3 +25,27 @@ def choose_programme(programmes: Sequence[Programme], day: date) -> Programme | 
 def programme_for(session: SessionLike, day: date) -> Programme | None:
     """:func:`choose_programme` among the programmes in the database."""
     return choose_programme(session.scalars(sa.select(Programme)).all(), day)
+
+
+def programmes_in_force(session: SessionLike, day: date) -> list[Programme]:
+    """The programmes in force on ``day``, the later to start first: an activity of that day
+    links to items of one of them (DESIGN §7)."""
+    return list(
+        session.scalars(
+            sa.select(Programme)
+            .where(Programme.valid_from <= day, Programme.valid_to >= day)
+            .order_by(Programme.valid_from.desc(), Programme.id.desc())
+        )
+    )
+
+
+def plan_items_of(programme: Programme, numbers: Iterable[int]) -> list[PlanItem]:
+    """The items of ``programme`` numbered ``numbers``, in its order (missing ones left out)."""
+    wanted = set(numbers)
+    return [item for item in programme.items if item.number in wanted]
+
+
+def kind_plan_items(programme: Programme, kind: str) -> list[PlanItem]:
+    """The items of ``programme`` that a new record of activity ``kind`` (its value) defaults
+    to: those naming it in their ``activity_kinds``."""
+    return [item for item in programme.items if kind in (item.activity_kinds or ())]
