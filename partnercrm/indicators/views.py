@@ -298,7 +298,7 @@ def report():
     form = read(ReportForm, request.args)
     chosen = None if _invalid(form) else _choose(form)
     programmes = None if chosen is None else _programmes(form)
-    results: list[queries.IndicatorResult] = []
+    results = []
     number = None
     if programmes is not None:
         assert chosen is not None
