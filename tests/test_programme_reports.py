@@ -27,7 +27,7 @@ from partnercrm.activities.rules import ActivityKind
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
-from partnercrm.roadmap.models import PlanItem, PlanSection, Programme
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
 from partnercrm.roadmap.queries import carried_on, previous_programme
 from tests.factories import UserFactory
 from tests.feed_factories import agreement_between
@@ -295,3 +295,30 @@ def test_records_follow_continues_through_every_programme_between(world):
         "agreements",
         "job_places",
     }
+
+
+def test_a_programme_that_counts_no_students_has_no_drill_down_figures(world):
+    """Its pages say so (and answer 200), rather than failing on a missing indicator."""
+    programme = Programme(
+        code="kgd-manual",
+        title="Только ручные показатели",
+        valid_from=date(2023, 1, 1),
+        valid_to=date(2023, 12, 31),
+    )
+    programme.indicators = [
+        Indicator(
+            number=1,
+            goal="g",
+            name="Ручной",
+            unit="да/нет",
+            rule={"count": "manual", "type": "yes_no"},
+        )
+    ]
+    db.session.add(programme)
+    db.session.commit()
+    client, kgd, school = world["client"], world["kgd"], world["school"]
+    none = "В программе нет показателя, который считает школьников."
+    for path in (f"/reports/municipalities/{kgd.id}", f"/reports/schools/{school.id}"):
+        assert none in _html(client, path, year=2024, programme="kgd-manual", indicator=1)
+    report = _html(client, "/reports/", year=2024, programme="kgd-manual")
+    assert "Ручной" in report and "data-trend" not in report

@@ -2,7 +2,7 @@
 (:class:`~partnercrm.web.periods.PeriodForm`), a programme, a scope, an indicator, an export
 format. Read from ``request.args`` with :func:`~partnercrm.web.periods.read` (GET forms, no
 CSRF). Which indicators a page may show depends on the programme, so the view checks the
-indicator against it (:data:`UNKNOWN_INDICATOR`)."""
+indicator against it."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from partnercrm.indicators.export import FORMATS, ROADMAP_FORMATS
 from partnercrm.web.forms import blank_to_none
 from partnercrm.web.integers import id_range
 from partnercrm.web.periods import PeriodForm
-
-UNKNOWN_INDICATOR = _l("Choose one of the indicators %(values)s.")
-UNKNOWN_PROGRAMME = _l("There is no such programme.")
-NO_STUDENT_INDICATORS = _l("The programme has no indicator that counts students.")
 
 
 class ProgrammePeriodForm(PeriodForm):

@@ -137,9 +137,9 @@ def _student_indicators(programme: Programme | None) -> list[Indicator]:
 
 def _check_indicator(form, numbers: list[int], default: int | None = None) -> int | None:
     """The indicator asked for among ``numbers`` (none asked: ``default``, else the first);
-    None, with a form error, for another one."""
+    None, with a form error, for another one; None if there are none (the page says so)."""
     number = form.indicator.data
-    if number is None:
+    if number is None or not numbers:
         return default if default is not None else next(iter(numbers), None)
     if number not in numbers:
         form.indicator.errors.append(
