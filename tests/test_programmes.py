@@ -86,9 +86,11 @@ def test_the_report_pages_show_the_programme_of_the_period(two_programmes, clien
     assert "Количество школьников, посетивших" in client.get("/reports/?year=2021").get_data(
         as_text=True
     )
-    # Until the drill-downs go by programme (issue #16), a period whose programme does not
-    # count the roadmap's indicators 2, 3, 4 and 6 has none.
-    assert client.get(f"/reports/municipalities/{kgd.id}?year=2024").status_code == 404
+    # The drill-downs show the indicators of the period's programme that count students
+    # (tests/test_programme_reports.py).
+    assert 'data-indicator="1"' in client.get(
+        f"/reports/municipalities/{kgd.id}?year=2024"
+    ).get_data(as_text=True)
     assert client.get(f"/reports/municipalities/{kgd.id}?year=2021").status_code == 200
     # The live roadmap shows the plan items of the period's programme.
     live = client.get("/reports/roadmap?year=2024").get_data(as_text=True)

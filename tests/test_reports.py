@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
+from partnercrm import data
 from partnercrm.accounts.rules import Role
 from partnercrm.activities import services
 from partnercrm.activities.models import Headcount, Participation
@@ -26,6 +27,7 @@ from tests.activity_factories import ActivityFactory, StudentFactory
 from tests.factories import MunicipalityFactory, OrganizationFactory, UserFactory
 from tests.spreadsheets import caption, csv_rows, sheet_table, workbook
 
+ROADMAP_TITLE = data.load("plan.json")["title"]
 STUDENT_NAME = "Ученик Тестовый"  # StudentFactory's names all start so
 
 
@@ -587,6 +589,7 @@ def test_live_roadmap_exports_one_value_column_per_figure(as_user, scenario):
     sheet = workbook(response.data).active
     assert caption(sheet) == [
         "Live roadmap",
+        f"Programme: {ROADMAP_TITLE} (kgd-2020-2022)",
         "Period: 01.01.2021 – 31.12.2021",
         f"Scope: {kgd.name}",
     ]
@@ -636,11 +639,12 @@ def test_export_json_csv_xlsx_hold_the_same_numbers(as_user, scenario):
     book = workbook(response.data)
     assert caption(book.worksheets[0]) == [
         "Показатели дорожной карты",
+        f"Программа: {ROADMAP_TITLE} (kgd-2020-2022)",
         "Период: 01.01.2021 – 31.12.2021",
         "Территория: Калининградская область",
     ]
     assert book.worksheets[0].column_dimensions["B"].width == 60
-    assert book.worksheets[0]["B5"].alignment.wrap_text
+    assert book.worksheets[0]["B6"].alignment.wrap_text
     sheet_rows = sheet_table(book.worksheets[0])
     by_number = {r[0]: r for r in sheet_rows[1:]}
     assert by_number[2][3] == 34 and by_number[3][3] == 2 and by_number[7][3] == "да"
@@ -692,6 +696,7 @@ def test_every_export_is_audited(as_user, scenario):
         "from": "2021-01-01",
         "to": "2021-12-31",
         "municipality": None,
+        "programme": "kgd-2020-2022",
     }
     assert second.object_id == scenario["kgd"].id
     assert second.details["municipality"] == "Калининград"

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db
-from partnercrm.indicators import queries
+from partnercrm.indicators import queries, reports
 from partnercrm.localtime import Period, start_of_local_day
 from partnercrm.roadmap.models import Indicator, Programme
+from partnercrm.roadmap.queries import programme_for
 from partnercrm.students.models import Student
 from tests.programme_factories import add_next_programme
 
@@ -358,6 +359,24 @@ def test_each_period_is_counted_by_its_own_programme(two_programmes):
         ("8–9", 1)
     ]
     assert [p.value for p in queries.by_grade_band(db.session, 2, Period.year(2021))] == [1, 1]
+    # Or by a chosen programme: the new rule over 2021 (the ninth-grader), the roadmap's over
+    # 2024 (both students), in every drill-down and in the monthly trend.
+    programme, roadmap = two_programmes[0], programme_for(db.session, date(2021, 1, 1))
+    year_2021, year_2024 = Period.year(2021), Period.year(2024)
+    assert [p.value for p in queries.by_school(db.session, 1, year_2021, programme=programme)] == [
+        1
+    ]
+    assert [
+        p.value for p in queries.by_organization(db.session, 2, year_2024, programme=roadmap)
+    ] == [2]
+    march = date(2024, 3, 1)
+    assert {p.key: p.value for p in reports.monthly(db.session, 1, year_2024, queries.REGION)}[
+        march
+    ] == 1
+    trend = reports.monthly(db.session, 2, year_2024, queries.REGION, programme=roadmap)
+    assert {p.key: p.value for p in trend}[march] == 2
+    with pytest.raises(queries.NoStudentIndicator):  # the roadmap's 1 counts plans
+        queries.by_school(db.session, 1, year_2024, programme=roadmap)
     # A year after every programme counts by the latest (DESIGN §7); 2026 has no activities.
     assert sorted(r.number for r in queries.compute(db.session, Period.year(2026))) == [1, 2, 3, 4]
 

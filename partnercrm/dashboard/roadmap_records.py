@@ -1,6 +1,7 @@
-"""The live roadmap's figures of agreements (plan item 4) and holiday jobs (item 7), and the
-registration of every record source of the roadmap (docs/counting-rules.md, "Plan items fed by
-other records").
+"""The live roadmap's figures of agreements (plan item 4 of the 2020–2022 roadmap) and holiday
+jobs (item 7), and the registration of every record source of the roadmap (docs/counting-rules.md,
+"Plan items fed by other records"). The sources name the roadmap's items; a later programme shows
+them under the items that continue those (``indicators.roadmap_records``).
 
 The roadmap belongs to the indicators package, which imports neither agreements nor jobs; this
 roof module, which may import every domain, contributes their figures. A fixed number of

@@ -25,7 +25,7 @@ from partnercrm.indicators.programmes import (
 from partnercrm.indicators.queries import REGION, Scope, compute
 from partnercrm.localtime import Period, PeriodError, local_today
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
-from partnercrm.roadmap.queries import choose_programme
+from partnercrm.roadmap.queries import choose_programme, programme_for
 from partnercrm.web.unit_of_work import unit_of_work
 
 programme_cli = AppGroup("programme", help="The programmes: the plans in force (DESIGN §7).")
@@ -70,13 +70,14 @@ def indicators_command(year, start, end, municipality, code, fmt, output) -> Non
         if municipality_id is None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
-    programme = None
     if code is not None:
         programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
         if programme is None:
             raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
-    results = compute(db.session, period, scope, programme=programme)
-    content = render(results, period, municipality, fmt)
+    else:
+        programme = programme_for(db.session, period.end)
+    results = compute(db.session, period, scope, programme=programme) if programme else []
+    content = render(results, period, municipality, fmt, programme)
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
     _write(content, output, "indicators")

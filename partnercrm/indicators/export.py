@@ -7,13 +7,24 @@ import json
 
 from partnercrm.indicators.queries import IndicatorResult
 from partnercrm.localtime import Period
+from partnercrm.roadmap.models import Programme
 from partnercrm.spreadsheets import Sheet, to_csv, to_xlsx
 
 FORMATS = ("json", "csv", "xlsx")
 ROADMAP_FORMATS = ("csv", "xlsx")
 
 
-def as_dict(results: list[IndicatorResult], period: Period, municipality: str | None) -> dict:
+def programme_dict(programme: Programme | None) -> dict | None:
+    return None if programme is None else {"code": programme.code, "title": programme.title}
+
+
+def as_dict(
+    results: list[IndicatorResult],
+    period: Period,
+    municipality: str | None,
+    programme: Programme | None,
+) -> dict:
+    """DESIGN §4.4: the indicators of ``programme`` (the one ``results`` were counted by)."""
     indicators = []
     for result in results:
         item = {
@@ -39,6 +50,7 @@ def as_dict(results: list[IndicatorResult], period: Period, municipality: str | 
         indicators.append(item)
     return {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "programme": programme_dict(programme),
         "municipality": municipality,
         "indicators": indicators,
     }
@@ -94,22 +106,34 @@ def composition_table(results: list[IndicatorResult]) -> tuple[list, list[list]]
 
 
 def render(
-    results: list[IndicatorResult], period: Period, municipality: str | None, fmt: str
+    results: list[IndicatorResult],
+    period: Period,
+    municipality: str | None,
+    fmt: str,
+    programme: Programme | None,
 ) -> bytes:
+    """The export of ``results``, counted by ``programme``, in ``fmt``. The CSV is the bare
+    ministry table; JSON and the XLSX captions name the programme."""
     if fmt == "json":
-        data = as_dict(results, period, municipality)
+        data = as_dict(results, period, municipality, programme)
         return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt == "csv":
         return to_csv(*ministry_table(results))
     if fmt == "xlsx":
-        caption = caption_lines("Показатели дорожной карты", period, municipality)
         return to_xlsx(
             [
-                Sheet("Показатели", *ministry_table(results), caption=caption, wrap=(1,)),
+                Sheet(
+                    "Показатели",
+                    *ministry_table(results),
+                    caption=caption_lines(
+                        "Показатели дорожной карты", period, municipality, programme
+                    ),
+                    wrap=(1,),
+                ),
                 Sheet(
                     "Состав",
                     *composition_table(results),
-                    caption=caption_lines("Состав показателей", period, municipality),
+                    caption=caption_lines("Состав показателей", period, municipality, programme),
                 ),
             ]
         )
@@ -119,13 +143,23 @@ def render(
 REGION_NAME = "Калининградская область"
 
 
-def caption_lines(title: str, period: Period, scope: str | None) -> list[str]:
-    """The caption of an XLSX sheet: title, period, scope (the region when None)."""
-    return [
-        title,
+def caption_lines(
+    title: str, period: Period, scope: str | None, programme: Programme | None = None
+) -> list[str]:
+    """The caption of an XLSX sheet: title, the programme counted (if given), period, scope
+    (the region when None)."""
+    lines = [title]
+    if programme is not None:
+        lines.append(programme_line(programme))
+    lines += [
         f"Период: {period.start:%d.%m.%Y} – {period.end:%d.%m.%Y}",
         f"Территория: {scope or REGION_NAME}",
     ]
+    return lines
+
+
+def programme_line(programme: Programme) -> str:
+    return f"Программа: {programme.title} ({programme.code})"
 
 
 def render_table(

@@ -1,27 +1,42 @@
 """Query-string parameters of the report pages: a year or a from/to period
-(:class:`~partnercrm.web.periods.PeriodForm`), a scope, an indicator, an export format. Read
-from ``request.args`` with :func:`~partnercrm.web.periods.read` (GET forms, no CSRF)."""
+(:class:`~partnercrm.web.periods.PeriodForm`), a programme, a scope, an indicator, an export
+format. Read from ``request.args`` with :func:`~partnercrm.web.periods.read` (GET forms, no
+CSRF). Which indicators a page may show depends on the programme, so the view checks the
+indicator against it."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField
-from wtforms.validators import AnyOf, Optional
+from wtforms.validators import AnyOf, Length, Optional
 
 from partnercrm.indicators.export import FORMATS, ROADMAP_FORMATS
 from partnercrm.web.forms import blank_to_none
 from partnercrm.web.integers import id_range
 from partnercrm.web.periods import PeriodForm
 
-# Indicators a chart or a drill-down can show: those with a value per municipality (1) or
-# computed from activities (2, 3, 4, 6).
-CHART_NUMBERS = (1, 2, 3, 4, 6)
-ACTIVITY_NUMBERS = (2, 3, 4, 6)
-UNKNOWN_INDICATOR = _l("Choose one of the indicators %(values)s.")
+
+class ProgrammePeriodForm(PeriodForm):
+    """A period and the programme counted over it (a code; none: the period's, DESIGN §7)."""
+
+    programme = StringField(
+        _l("Programme"), filters=[blank_to_none], validators=[Optional(), Length(max=50)]
+    )
+
+    def report_args(self) -> dict:
+        """The query arguments that give the same period and programme again (for links
+        between the report pages and their downloads)."""
+        return self.period_args() | {"programme": self.programme.data}
 
 
-class ReportForm(PeriodForm):
-    """The report page: period, scope (municipality, school) and the chart's indicator."""
+def _indicator_field() -> IntegerField:
+    """A number of an indicator of the programme; none: the page's first."""
+    return IntegerField(_l("Indicator"), validators=[Optional(), id_range()])
+
+
+class ReportForm(ProgrammePeriodForm):
+    """The report page: period, programme, scope (municipality, school) and the chart's
+    indicator."""
 
     municipality = IntegerField(
         _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
@@ -29,22 +44,18 @@ class ReportForm(PeriodForm):
     school = IntegerField(
         _l("School"), filters=[blank_to_none], validators=[Optional(), id_range()]
     )
-    indicator = IntegerField(
-        _l("Indicator"), default=2, validators=[AnyOf(CHART_NUMBERS, message=UNKNOWN_INDICATOR)]
-    )
+    indicator = _indicator_field()
 
 
-class DrillDownForm(PeriodForm):
-    indicator = IntegerField(
-        _l("Indicator"), default=2, validators=[AnyOf(ACTIVITY_NUMBERS, message=UNKNOWN_INDICATOR)]
-    )
+class DrillDownForm(ProgrammePeriodForm):
+    indicator = _indicator_field()
 
 
 UNKNOWN_FORMAT = _l("Unknown format; choose one of %(values)s.")
 
 
-class RoadmapForm(PeriodForm):
-    """The live roadmap: period, municipality and, for a download, the format."""
+class RoadmapForm(ProgrammePeriodForm):
+    """The live roadmap: period, programme, municipality and, for a download, the format."""
 
     municipality = IntegerField(
         _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
@@ -56,7 +67,7 @@ class RoadmapForm(PeriodForm):
     )
 
 
-class ExportForm(PeriodForm):
+class ExportForm(ProgrammePeriodForm):
     municipality = IntegerField(
         _l("Municipality"), filters=[blank_to_none], validators=[Optional(), id_range()]
     )

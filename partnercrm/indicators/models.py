@@ -13,7 +13,8 @@ from partnercrm.roadmap.models import Indicator
 
 
 class MunicipalPlan(Model):
-    """A municipality's approved career-guidance plan or programme for a year (indicator 1)."""
+    """A municipality's approved career-guidance plan or programme for a year (what a
+    ``municipal_plans`` rule counts; the roadmap's indicator 1)."""
 
     __tablename__ = "municipal_plan"
     __audited__ = True
@@ -35,7 +36,7 @@ class MunicipalPlan(Model):
 
 
 class IndicatorValue(Model):
-    """A yearly value entered by the ministry: a number (indicator 5) or yes/no (indicator 7)."""
+    """A yearly value of a ``manual`` indicator, entered by the ministry: a number or yes/no."""
 
     __tablename__ = "indicator_value"
     __audited__ = True

@@ -87,6 +87,16 @@ class IndicatorResult:
         """Its value is entered by the ministry for the year."""
         return self.rule is not None and self.rule.count is Count.MANUAL
 
+    @property
+    def counts_plans(self) -> bool:
+        """Its value is the municipalities with an approved plan: 1 or 0 for each."""
+        return self.rule is not None and self.rule.count is Count.MUNICIPAL_PLANS
+
+    @property
+    def by_place(self) -> bool:
+        """It has a figure for each municipality (the report's chart): all but entered ones."""
+        return self.rule is not None and not self.entered
+
 
 # --- the rule compiler ---
 
@@ -321,13 +331,16 @@ def _activities_by_municipality(
 
 
 class NoStudentIndicator(LookupError):
-    """The programme of a period has no indicator of that number that counts students."""
+    """The programme has no indicator of that number that counts students."""
 
 
-def student_rule(session: SessionLike, number: int, period: Period) -> Rule:
-    """The rule of indicator ``number`` of the programme that counts ``period`` (DESIGN §7),
-    which must count students; else :class:`NoStudentIndicator`."""
-    programme = programme_for(session, period.end)
+def student_rule(
+    session: SessionLike, number: int, period: Period, programme: Programme | None = None
+) -> Rule:
+    """The rule of indicator ``number`` of ``programme`` (by default the one that counts
+    ``period``, DESIGN §7), which must count students; else :class:`NoStudentIndicator`."""
+    if programme is None:
+        programme = programme_for(session, period.end)
     stored = None
     if programme is not None:
         stored = session.scalar(
@@ -342,11 +355,10 @@ def student_rule(session: SessionLike, number: int, period: Period) -> Rule:
 
 
 def _grouped(
-    session: SessionLike, number: int, period: Period, scope: Scope, named_key, head_key
+    session: SessionLike, rule: Rule, period: Period, scope: Scope, named_key, head_key
 ) -> tuple[dict, dict]:
-    """Named distinct students and headcounts of indicator ``number`` grouped by a column of
+    """Named distinct students and headcounts of a ``students`` rule grouped by a column of
     each row set."""
-    rule = student_rule(session, number, period)
     named = named_rows(rule, period, scope).subquery()
     heads = headcount_rows(rule, period, scope).subquery()
     nk, hk = named_key(named.c), head_key(heads.c)
@@ -392,11 +404,20 @@ def _organization_parts(session: SessionLike, named: dict, heads: dict) -> list[
     return _parts(named, heads, labels)
 
 
+# The drill-downs take the number of a ``students`` indicator of ``programme``, by default of
+# the programme that counts the period (:func:`student_rule`).
+
+
 def by_school(
-    session: SessionLike, number: int, period: Period, scope: Scope = REGION
+    session: SessionLike,
+    number: int,
+    period: Period,
+    scope: Scope = REGION,
+    programme: Programme | None = None,
 ) -> list[Part]:
+    rule = student_rule(session, number, period, programme)
     named, heads = _grouped(
-        session, number, period, scope, lambda c: c.school_id, lambda c: c.school_id
+        session, rule, period, scope, lambda c: c.school_id, lambda c: c.school_id
     )
     return _organization_parts(session, named, heads)
 
@@ -409,11 +430,15 @@ def grade_band_expression(grade):
 
 
 def by_grade_band(
-    session: SessionLike, number: int, period: Period, scope: Scope = REGION
+    session: SessionLike,
+    number: int,
+    period: Period,
+    scope: Scope = REGION,
+    programme: Programme | None = None,
 ) -> list[Part]:
     named, heads = _grouped(
         session,
-        number,
+        student_rule(session, number, period, programme),
         period,
         scope,
         lambda c: grade_band_expression(c.grade),
@@ -428,12 +453,17 @@ def by_grade_band(
 
 
 def by_organization(
-    session: SessionLike, number: int, period: Period, scope: Scope = REGION, role: str = "host"
+    session: SessionLike,
+    number: int,
+    period: Period,
+    scope: Scope = REGION,
+    role: str = "host",
+    programme: Programme | None = None,
 ) -> list[Part]:
     """Per host (or organizer) organization. A student who went to two hosts counts under
     each, so these parts may add up to more than the indicator's value."""
     column = Activity.host_id if role == "host" else Activity.organizer_id
-    rule = student_rule(session, number, period)
+    rule = student_rule(session, number, period, programme)
     named_subq = named_rows(rule, period, scope).subquery()
     heads_subq = headcount_rows(rule, period, scope).subquery()
     named = dict(

@@ -19,6 +19,7 @@ from partnercrm.directory.models import Organization
 from partnercrm.indicators.queries import Part, Scope, headcount_rows, named_rows, student_rule
 from partnercrm.indicators.rules import Rule
 from partnercrm.localtime import Period
+from partnercrm.roadmap.models import Programme
 
 # --- monthly trend ---
 
@@ -33,14 +34,21 @@ def months_of(period: Period) -> list[tuple[int, int]]:
     return months
 
 
-def monthly(session: SessionLike, number: int, period: Period, scope: Scope) -> list[Part]:
-    """Indicator ``number`` per calendar month of ``period`` (clipped to the period), each
-    month by distinct student on its own; two queries. ``Part.key`` is ``date(year, month, 1)``.
+def monthly(
+    session: SessionLike,
+    number: int,
+    period: Period,
+    scope: Scope,
+    programme: Programme | None = None,
+) -> list[Part]:
+    """The ``students`` indicator ``number`` of ``programme`` (by default the period's) per
+    calendar month of ``period`` (clipped to the period), each month by distinct student on
+    its own; two queries. ``Part.key`` is ``date(year, month, 1)``.
 
     The months add up to more than the period's value when a student took part in several
     months, as they should.
     """
-    rule = student_rule(session, number, period)
+    rule = student_rule(session, number, period, programme)
     named = named_rows(rule, period, scope).subquery()
     heads = headcount_rows(rule, period, scope).subquery()
     year = sa.extract("year", Activity.starts_on).label("y")
@@ -187,11 +195,31 @@ def _counts(rows) -> dict:
     }
 
 
+def continued_links(pairs: list[tuple[int, int]]) -> sa.Subquery:
+    """Links ``(plan_item_id, activity_id)`` that file the activities of earlier items under
+    the items that continue them: ``pairs`` are (item id, id of an item it continues)."""
+    continued = sa.union_all(
+        *[
+            sa.select(
+                sa.literal(item_id, sa.Integer).label("item_id"),
+                sa.literal(old_id, sa.Integer).label("old_id"),
+            )
+            for item_id, old_id in pairs
+        ]
+    ).subquery("continued")
+    return (
+        sa.select(continued.c.item_id.label("plan_item_id"), activity_plan_item.c.activity_id)
+        .join(activity_plan_item, activity_plan_item.c.plan_item_id == continued.c.old_id)
+        .subquery("continued_links")
+    )
+
+
 def roadmap_counts(
     session: SessionLike,
     period: Period,
     municipality_ids: list[int] | None = None,
     school_id: int | None = None,
+    links: sa.FromClause = activity_plan_item,
 ) -> RoadmapCounts:
     """Activities linked to each plan item in ``period``, held and planned (cancelled ones never
     count): for the region (each activity once), per municipality (an activity is in every
@@ -199,10 +227,12 @@ def roadmap_counts(
     to more than the region) — for ``municipality_ids`` only if given, none if ``[]`` — and,
     with ``school_id``, for activities that school hosted, organized or visited.
 
-    At most three ``GROUP BY`` queries.
+    ``links`` (``plan_item_id``, ``activity_id``) are the links counted, by default the
+    activities' own (:func:`continued_links`: those of the items an item continues, each
+    activity once under it). At most three ``GROUP BY`` queries.
     """
     result = RoadmapCounts()
-    link = activity_plan_item
+    link = links
     region = _in_period(
         sa.select(link.c.plan_item_id, Activity.status, sa.func.count(sa.distinct(Activity.id)))
         .select_from(link)

@@ -2,11 +2,15 @@
 docs/counting-rules.md, "Plan items fed by other records").
 
 Some plan items are carried out with records of packages this one does not import: cooperation
-agreements (item 4), holiday jobs (7), the monitoring campaign (33–35). Each such package's
-figures are a :data:`RecordSource`, registered on the app by ``create_app``
-(:func:`register_record_source`); the roadmap shows every source's rows under their plan items,
-beside the activities linked to the same items (``reports.roadmap_counts``) and never added to
-them. A source runs a fixed number of queries, whatever the amount of data.
+agreements (item 4 of the 2020–2022 roadmap), holiday jobs (7), the monitoring campaign
+(33–35). Each such package's figures are a :data:`RecordSource`, registered on the app by
+``create_app`` (:func:`register_record_source`); the roadmap shows every source's rows under
+their plan items, beside the activities linked to the same items (``reports.roadmap_counts``)
+and never added to them. A source runs a fixed number of queries, whatever the amount of data.
+
+A source names the items of the roadmap (:data:`ROADMAP`) its rows belong to; in a later
+programme they go under the items that carry those on (``continues``, followed back through the
+programmes between, ``roadmap.queries.carried_on``), so a new programme needs no code.
 """
 
 from __future__ import annotations
@@ -20,8 +24,12 @@ from partnercrm.accounts.models import User
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality
 from partnercrm.localtime import Period
+from partnercrm.roadmap.models import Programme
+from partnercrm.roadmap.queries import carried_on, programme_for
 
 _EXTENSION = "partnercrm.roadmap_record_sources"
+# The programme whose item numbers the sources name.
+ROADMAP = "kgd-2020-2022"
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,7 @@ class Records:
     whose region figure is above zero marks the item done, as a held activity does."""
 
     source: str  # the row's key on the page (``data-records``)
-    items: tuple[int, ...]
+    items: tuple[int, ...]  # numbers of the items of the roadmap (ROADMAP)
     label: str  # translated where shown (a lazy string)
     figure: Figure
     # The page behind each cell, {"region" | municipality id | "school": URL}, for the cells
@@ -72,13 +80,18 @@ def register_record_source(app: Flask, source: RecordSource) -> None:
 @dataclass(frozen=True)
 class RecordCounts:
     rows: list[Records]
+    # For each item number of the programme shown, the roadmap's item numbers it is or
+    # carries on.
+    roadmap_items: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def figures(self) -> dict[str, Figure]:
         return {row.source: row.figure for row in self.rows}
 
     def of_item(self, number: int) -> list[Records]:
-        return [row for row in self.rows if number in row.items]
+        """The rows under item ``number`` of the programme shown."""
+        carried = self.roadmap_items.get(number, frozenset())
+        return [row for row in self.rows if carried.intersection(row.items)]
 
     def done(self, number: int) -> bool:
         rows = self.of_item(number)
@@ -90,10 +103,14 @@ def record_counts(
     period: Period,
     municipalities: Sequence[Municipality],
     school_id: int | None = None,
+    programme: Programme | None = None,
 ) -> RecordCounts:
     """The rows of every registered source for the region, each of ``municipalities`` (the
-    roadmap's columns) and, with ``school_id``, that school."""
+    roadmap's columns) and, with ``school_id``, that school, under the items of
+    ``programme`` (by default the one that counts the period)."""
     sources = current_app.extensions.get(_EXTENSION, [])
+    programme = programme or programme_for(session, period.end)
     return RecordCounts(
-        [row for source in sources for row in source(session, period, municipalities, school_id)]
+        [row for source in sources for row in source(session, period, municipalities, school_id)],
+        carried_on(session, programme, ROADMAP) if programme is not None else {},
     )

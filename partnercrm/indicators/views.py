@@ -1,7 +1,12 @@
-"""Report pages (DESIGN §3.2; docs/counting-rules.md): the seven indicators for a year or a
+"""Report pages (DESIGN §3.2; docs/counting-rules.md): a programme's indicators for a year or a
 period and a scope, a chart by municipality, the monthly trend, the drill-down from a
 municipality to its schools and on to the activities behind a number, the live roadmap, and the
 indicator exports.
+
+Each page counts one programme (DESIGN §7): the one in force for the period, or another chosen
+with ``?programme=CODE``, which the links between the pages and the downloads keep. Which
+indicators a chart, a trend or a drill-down shows follows from their rules: the chart those
+with a figure per municipality, the trend and the drill-downs those that count students.
 
 Scope (partnercrm/access/reports.py): admins the region, any municipality or school;
 coordinators their municipality (another one in the URL answers 403); school staff their own
@@ -10,7 +15,7 @@ school. Reports show counts, never student names. Every page runs a fixed number
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -44,16 +49,17 @@ from partnercrm.extensions import db
 from partnercrm.indicators import export as indicator_export
 from partnercrm.indicators import queries, reports
 from partnercrm.indicators.forms import (
-    ACTIVITY_NUMBERS,
-    CHART_NUMBERS,
     DrillDownForm,
     ExportForm,
+    ProgrammePeriodForm,
     ReportForm,
     RoadmapForm,
 )
 from partnercrm.indicators.roadmap_records import Page, record_counts
-from partnercrm.roadmap.models import Indicator, PlanSection
-from partnercrm.roadmap.queries import programme_for
+from partnercrm.indicators.rules import Count, parse_rule
+from partnercrm.localtime import Period
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.queries import choose_programme, previous_programme
 from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE
 from partnercrm.web.errors import render_error
 from partnercrm.web.pagination import paginate
@@ -61,20 +67,17 @@ from partnercrm.web.periods import PeriodForm, read, year_bounds
 
 bp = Blueprint("indicators", __name__, url_prefix="/reports")
 
-TREND_NUMBERS = (2, 6)
 MAX_TREND_MONTHS = 24
 SCHOOLS_PER_PAGE = 50
 MIME_TYPES = {"json": "application/json", "csv": CSV_MIME_TYPE, "xlsx": XLSX_MIME_TYPE}
 UNKNOWN_MUNICIPALITY = _l("There is no such municipality.")
 UNKNOWN_SCHOOL = _l("There is no such school.")
+UNKNOWN_PROGRAMME = _l("There is no such programme.")
 
 
 @bp.context_processor
 def _report_globals() -> dict:
-    return {
-        "activity_numbers": ACTIVITY_NUMBERS,
-        **year_bounds(),
-    }
+    return year_bounds()
 
 
 def _invalid(form: PeriodForm) -> bool:
@@ -87,6 +90,63 @@ def _errors(form: PeriodForm) -> str:
     if found:
         return "; ".join(found)
     return str(_("The request could not be understood. Reload the page and try again."))
+
+
+# --- programme ---
+
+
+@dataclass(frozen=True)
+class Programmes:
+    """The programme a page counts, the one in force for its period, and the picker's
+    choices."""
+
+    counted: Programme | None  # None: there is no programme at all
+    default: Programme | None
+    offered: list[Programme]
+
+
+def _programmes(form: ProgrammePeriodForm) -> Programmes | None:
+    """The programme named by the form, else the one that counts its period (DESIGN §7); None,
+    with a form error, for an unknown code. Call with a valid form; one query."""
+    offered = list(
+        db.session.scalars(sa.select(Programme).order_by(Programme.valid_from, Programme.id))
+    )
+    default = choose_programme(offered, form.period.end)
+    code = form.programme.data
+    if code is None:
+        return Programmes(default, default, offered)
+    for programme in offered:
+        if programme.code == code:
+            return Programmes(programme, default, offered)
+    form.programme.errors.append(UNKNOWN_PROGRAMME)
+    return None
+
+
+def _student_indicators(programme: Programme | None) -> list[Indicator]:
+    """The indicators of ``programme`` whose rule counts students (those of the drill-downs),
+    in its order."""
+    if programme is None:
+        return []
+    indicators = db.session.scalars(
+        sa.select(Indicator)
+        .where(Indicator.programme_id == programme.id)
+        .order_by(Indicator.number)
+    )
+    return [i for i in indicators if parse_rule(i.rule).count is Count.STUDENTS]
+
+
+def _check_indicator(form, numbers: list[int], default: int | None = None) -> int | None:
+    """The indicator asked for among ``numbers`` (none asked: ``default``, else the first);
+    None, with a form error, for another one; None if there are none (the page says so)."""
+    number = form.indicator.data
+    if number is None or not numbers:
+        return default if default is not None else next(iter(numbers), None)
+    if number not in numbers:
+        form.indicator.errors.append(
+            _("Choose one of the indicators %(values)s.", values=", ".join(map(str, numbers)))
+        )
+        return None
+    return number
 
 
 # --- scope ---
@@ -237,39 +297,61 @@ def report():
     require(can_see_reports(current_user))
     form = read(ReportForm, request.args)
     chosen = None if _invalid(form) else _choose(form)
-    if chosen is None:
+    programmes = None if chosen is None else _programmes(form)
+    results = []
+    number = None
+    if programmes is not None:
+        assert chosen is not None
+        period, scope = form.period, chosen.scope
+        results = queries.compute(
+            db.session,
+            period,
+            scope,
+            with_municipalities=chosen.school is None,
+            programme=programmes.counted,
+        )
+        chart_results = [result for result in results if result.by_place]
+        # The chart opens on the first indicator that counts students, else the first one.
+        first = next((result.number for result in results if result.counts_students), None)
+        number = _check_indicator(form, [result.number for result in chart_results], first)
+        if number is None and form.indicator.errors:
+            programmes = None
+    if chosen is None or programmes is None:
         return (
-            render_template("indicators/report.html", form=form, chosen=None, **_choices(None)),
+            render_template(
+                "indicators/report.html",
+                form=form,
+                chosen=None,
+                programmes=programmes,
+                **_choices(None),
+            ),
             400,
         )
-    period = form.period
-    scope = chosen.scope
-    results = queries.compute(db.session, period, scope, with_municipalities=chosen.school is None)
     if chosen.school is not None:
         results = [result for result in results if not result.region_only]
     by_number = {result.number: result for result in results}
-    number = form.indicator.data
     months = reports.months_of(period)
     trends = {}
     if len(months) <= MAX_TREND_MONTHS:
-        # The trend of the roadmap's indicators 2 and 6, where the programme counts students.
-        for trend_number in TREND_NUMBERS:
-            if not (trend_number in by_number and by_number[trend_number].counts_students):
-                continue
-            trends[trend_number] = _columns(
-                reports.monthly(db.session, trend_number, period, scope)
-            )
+        for result in results:
+            if result.counts_students:
+                trends[result.number] = _columns(
+                    reports.monthly(
+                        db.session, result.number, period, scope, programme=programmes.counted
+                    )
+                )
     export_municipality = chosen.municipality.id if chosen.municipality else None
     return render_template(
         "indicators/report.html",
         form=form,
         chosen=chosen,
+        programmes=programmes,
         period=period,
-        period_args=form.period_args(),
+        report_args=form.report_args(),
         results=results,
         chart_number=number,
-        chart_result=by_number.get(number),
-        chart_numbers=CHART_NUMBERS,
+        chart_result=by_number.get(number) if number is not None else None,
+        chart_numbers=[result.number for result in chart_results],
         bars=_bars(by_number[number].by_municipality) if number in by_number else [],
         trends=trends,
         trend_width=TREND_WIDTH,
@@ -283,32 +365,42 @@ def report():
     )
 
 
-def _indicator_names() -> dict[int, str]:
-    return dict(db.session.execute(sa.select(Indicator.number, Indicator.name)).all())
+def _drill_down(form: DrillDownForm) -> tuple[Programmes | None, list[Indicator], int | None]:
+    """The programme of a drill-down page, its indicators that count students and the one
+    asked for (none asked: the first); the programme is None for a bad request."""
+    programmes = None if _invalid(form) else _programmes(form)
+    if programmes is None:
+        return None, [], None
+    indicators = _student_indicators(programmes.counted)
+    number = _check_indicator(form, [indicator.number for indicator in indicators])
+    if form.indicator.errors:
+        return None, indicators, None
+    return programmes, indicators, number
 
 
 @bp.route("/municipalities/<int:municipality_id>")
 @login_required
 def municipality(municipality_id: int):
-    """A municipality's schools, each with indicators 2, 3, 4 and 6 (zeros included)."""
+    """A municipality's schools, each with the programme's indicators that count students
+    (zeros included)."""
     require(can_report_on_municipalities(current_user))
     place = db.get_or_404(Municipality, municipality_id)
     require(can_report_on_municipality(current_user, place.id))
     form = read(DrillDownForm, request.args)
-    if _invalid(form):
+    programmes, indicators, number = _drill_down(form)
+    if programmes is None:
         return render_template("indicators/municipality.html", form=form, place=place), 400
     period = form.period
     scope = queries.Scope(municipality_id=place.id)
-    try:
-        by_school = {
-            number: {
-                part.key: part for part in queries.by_school(db.session, number, period, scope)
-            }
-            for number in ACTIVITY_NUMBERS
+    by_school = {
+        indicator.number: {
+            part.key: part
+            for part in queries.by_school(
+                db.session, indicator.number, period, scope, programme=programmes.counted
+            )
         }
-    except queries.NoStudentIndicator:
-        # The period's programme does not count the roadmap's indicators 2, 3, 4 and 6.
-        abort(404)
+        for indicator in indicators
+    }
     totals = {
         number: queries.Part(
             number,
@@ -331,10 +423,11 @@ def municipality(municipality_id: int):
         "indicators/municipality.html",
         form=form,
         place=place,
+        programmes=programmes,
         period=period,
-        period_args=form.period_args(),
-        number=form.indicator.data,
-        names=_indicator_names(),
+        report_args=form.report_args(),
+        number=number,
+        indicators=indicators,
         by_school=by_school,
         totals=totals,
         page=page,
@@ -350,20 +443,29 @@ def school(school_id: int):
         abort(404)
     require(can_report_on_school(current_user, school))
     form = read(DrillDownForm, request.args)
-    if _invalid(form):
+    programmes, indicators, number = _drill_down(form)
+    if programmes is None:
         return render_template("indicators/school.html", form=form, school=school), 400
     period = form.period
-    number = form.indicator.data
+    context = {
+        "form": form,
+        "school": school,
+        "programmes": programmes,
+        "period": period,
+        "report_args": form.report_args(),
+        "number": number,
+        "can_open_municipality": can_report_on_municipality(current_user, school.municipality_id),
+    }
+    if number is None:  # the programme counts no students
+        return render_template("indicators/school.html", **context)
     results = queries.compute(
         db.session,
         period,
         queries.Scope(municipality_id=school.municipality_id, school_id=school.id),
         with_municipalities=False,
+        programme=programmes.counted,
     )
-    try:
-        rule = queries.student_rule(db.session, number, period)
-    except queries.NoStudentIndicator:
-        abort(404)
+    rule = queries.student_rule(db.session, number, period, programmes.counted)
     page = paginate(
         reports.school_activities(rule, period, school.id).options(
             sa.orm.joinedload(Activity.host), sa.orm.joinedload(Activity.organizer)
@@ -374,47 +476,112 @@ def school(school_id: int):
     )
     return render_template(
         "indicators/school.html",
-        form=form,
-        school=school,
-        period=period,
-        period_args=form.period_args(),
-        number=number,
-        results={r.number: r for r in results if r.number in ACTIVITY_NUMBERS},
+        **context,
+        results={r.number: r for r in results if r.counts_students},
         page=page,
         counts=counts,
         kind_labels=ACTIVITY_KIND_LABELS,
         activity_link="activities.detail" in current_app.view_functions,
-        can_open_municipality=can_report_on_municipality(current_user, school.municipality_id),
     )
+
+
+@dataclass(frozen=True)
+class Continued:
+    """The figures of the items an item of the programme continues, over the previous
+    programme's period (DESIGN §7 ``continues``): held activities linked to any of them."""
+
+    previous: Programme | None = None
+    counts: reports.RoadmapCounts = field(default_factory=reports.RoadmapCounts)
+
+    @property
+    def years(self) -> str:
+        assert self.previous is not None
+        first, last = self.previous.valid_from.year, self.previous.valid_to.year
+        return str(first) if first == last else f"{first}–{last}"
+
+    def of_item(self, item: PlanItem) -> bool:
+        return self.previous is not None and bool(item.continues)
+
+    def held(self, item_id: int, key: int | str) -> int:
+        """Held activities of the items ``item_id`` continues, in the region, a municipality
+        (its id) or the school."""
+        if key == "region":
+            count = self.counts.region.get(item_id)
+        elif key == "school":
+            count = self.counts.school.get(item_id)
+        else:
+            count = self.counts.by_municipality.get((item_id, int(key)))
+        return count.held if count else 0
+
+
+def _continued(
+    programmes: Programmes, items: list[PlanItem], municipality_ids, school_id
+) -> Continued:
+    """The activities of the previous programme's items that ``items`` continue, in that
+    programme's period, filed under the items that continue them: two to four queries."""
+    programme = programmes.counted
+    continuing = [item for item in items if item.continues]
+    previous = previous_programme(programmes.offered, programme) if programme else None
+    if previous is None or not continuing:
+        return Continued()
+    numbers = {number for item in continuing for number in item.continues or ()}
+    ids = dict(
+        db.session.execute(
+            sa.select(PlanItem.number, PlanItem.id).where(
+                PlanItem.programme_id == previous.id, PlanItem.number.in_(numbers)
+            )
+        ).all()
+    )
+    pairs = [
+        (item.id, ids[number])
+        for item in continuing
+        for number in item.continues or ()
+        if number in ids
+    ]
+    if not pairs:
+        return Continued(previous)
+    counts = reports.roadmap_counts(
+        db.session,
+        Period(previous.valid_from, previous.valid_to),
+        municipality_ids=municipality_ids,
+        school_id=school_id,
+        links=reports.continued_links(pairs),
+    )
+    return Continued(previous, counts)
 
 
 @bp.route("/roadmap")
 @login_required
 def roadmap():
-    """The live roadmap: activities linked to each of the 37 plan items in the period, held
-    and planned, for the region and per municipality (host, organizer or visiting school); and
-    for the items fed by other records (agreements, holiday jobs, monitoring) their figures."""
+    """The live roadmap: activities linked to each plan item of the programme in the period,
+    held and planned, for the region and per municipality (host, organizer or visiting school);
+    for the items fed by other records (agreements, holiday jobs, monitoring) their figures;
+    and for an item that continues items of the previous programme, their figures over its
+    years."""
     require(can_see_reports(current_user))
     form = read(RoadmapForm, request.args)
     user = current_user
     chosen = None if _invalid(form) else _choose(form)
+    programmes = None if chosen is None else _programmes(form)
     municipalities = all_municipalities() if can_choose_report_municipality(user) else []
-    if chosen is None:
+    if chosen is None or programmes is None:
         return (
-            render_template("indicators/roadmap.html", form=form, municipalities=municipalities),
+            render_template(
+                "indicators/roadmap.html",
+                form=form,
+                municipalities=municipalities,
+                programmes=programmes,
+            ),
             400,
         )
+    programme = programmes.counted
     period, period_args = form.period, form.period_args()
     columns = [chosen.municipality] if chosen.municipality is not None else municipalities
+    municipality_ids = [m.id for m in columns] if chosen.municipality is not None else None
     school_id = chosen.school.id if chosen.school else None
     counts = reports.roadmap_counts(
-        db.session,
-        period,
-        municipality_ids=[m.id for m in columns] if chosen.municipality is not None else None,
-        school_id=school_id,
+        db.session, period, municipality_ids=municipality_ids, school_id=school_id
     )
-    # The sections of the programme that counts the period (DESIGN §7).
-    programme = programme_for(db.session, period.end)
     sections = db.session.scalars(
         sa.select(PlanSection)
         .where(PlanSection.programme_id == (programme.id if programme else None))
@@ -422,40 +589,46 @@ def roadmap():
         .order_by(PlanSection.number)
     ).all()
     items = [item for section in sections for item in section.items]
-    records = record_counts(db.session, period, columns, school_id)
+    records = record_counts(db.session, period, columns, school_id, programme)
+    continued = _continued(programmes, items, municipality_ids, school_id)
     done = {
         item.id
         for item in items
         if (item.id in counts.region and counts.region[item.id].done) or records.done(item.number)
     }
     if form.format.data:
-        table = _roadmap_table(chosen, columns, counts, records, sections, done)
-        return _roadmap_download(form, chosen, table)
+        table = _roadmap_table(chosen, columns, counts, records, continued, sections, done)
+        return _roadmap_download(form, chosen, programme, table)
     page = Page(user, columns, school_id, period_args)
     return render_template(
         "indicators/roadmap.html",
         form=form,
+        programmes=programmes,
         period=period,
-        period_args=period_args,
+        report_args=form.report_args(),
         chosen=chosen,
         municipalities=municipalities,
         columns=columns,
         counts=counts,
         records=records,
         record_links={row.source: row.links(page) for row in records.rows},
+        continued=continued,
+        continued_label=continued_label,
         sections=sections,
         done=done,
         item_total=len(items),
-        export_args={**period_args, "municipality": form.municipality.data},
+        export_args={**form.report_args(), "municipality": form.municipality.data},
         empty=reports.ItemCount(),
     )
 
 
-def _roadmap_table(chosen: Chosen, columns, counts, records, sections, done) -> tuple[list, list]:
+def _roadmap_table(
+    chosen: Chosen, columns, counts, records, continued: Continued, sections, done
+) -> tuple[list, list]:
     """The live roadmap as one table: a plan item per row, and for the region, each
     municipality column and the school two value columns, held and planned; the records rows
-    ("↳") hold their figure in the held column."""
-    scopes: list[tuple[str, dict, object]] = [(_("Region"), counts.region, "region")]
+    and the continued items' row ("↳") hold their figure in the held column."""
+    scopes: list[tuple[str, dict, int | str]] = [(_("Region"), counts.region, "region")]
     scopes += [(m.name, counts.by_municipality, m.id) for m in columns]
     if chosen.school is not None:
         scopes.append((_("Your school"), counts.school, "school"))
@@ -481,15 +654,37 @@ def _roadmap_table(chosen: Chosen, columns, counts, records, sections, done) -> 
                 if chosen.school is not None:
                     line += ["" if figure.school is None else figure.school, ""]
                 rows.append(line)
+            if continued.of_item(item):
+                line = [item.number, f"↳ {continued_label(item, continued)}", ""]
+                for _name, _by_key, key in scopes:
+                    line += [continued.held(item.id, key), ""]
+                rows.append(line)
     return header, rows
 
 
-def _roadmap_download(form: RoadmapForm, chosen: Chosen, table: tuple[list, list]) -> Response:
+def continued_label(item: PlanItem, continued: Continued) -> str:
+    assert continued.previous is not None
+    return _(
+        "continues items %(numbers)s of %(code)s: held in %(years)s",
+        numbers=", ".join(map(str, item.continues or ())),
+        code=continued.previous.code,
+        years=continued.years,
+    )
+
+
+def _roadmap_download(
+    form: RoadmapForm, chosen: Chosen, programme: Programme | None, table: tuple[list, list]
+) -> Response:
     period, fmt = form.period, form.format.data
     place = chosen.school.display_name if chosen.school else None
     place = place or (chosen.municipality.name if chosen.municipality else None)
     caption = [
         _("Live roadmap"),
+        *(
+            [_("Programme: %(title)s (%(code)s)", title=programme.title, code=programme.code)]
+            if programme is not None
+            else []
+        ),
         _(
             "Period: %(start)s – %(end)s",
             start=format_date(period.start, "dd.MM.yyyy"),
@@ -550,10 +745,15 @@ def export():
         if place is None:
             return render_error(400, UNKNOWN_MUNICIPALITY)
     require(can_export_indicators(user, municipality_id))
+    programmes = _programmes(form)
+    if programmes is None:
+        return render_error(400, _errors(form))
+    programme = programmes.counted
     period, fmt = form.period, form.format.data
     scope = queries.Scope(municipality_id=place.id) if place else queries.REGION
+    results = queries.compute(db.session, period, scope, programme=programme) if programme else []
     content = indicator_export.render(
-        queries.compute(db.session, period, scope), period, place.name if place else None, fmt
+        results, period, place.name if place else None, fmt, programme
     )
     record(
         AuditAction.EXPORT,
@@ -564,6 +764,7 @@ def export():
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),
             "municipality": place.name if place else None,
+            "programme": programme.code if programme else None,
         },
     )
     ascii_name, full_name = _download_name(form, place)

@@ -4,7 +4,7 @@ import."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -49,3 +49,41 @@ def kind_plan_items(programme: Programme, kind: str) -> list[PlanItem]:
     """The items of ``programme`` that a new record of activity ``kind`` (its value) defaults
     to: those naming it in their ``activity_kinds``."""
     return [item for item in programme.items if kind in (item.activity_kinds or ())]
+
+
+def previous_programme(programmes: Sequence[Programme], programme: Programme) -> Programme | None:
+    """The programme whose items ``programme``'s ``continues`` name: of those that started
+    before it, the one in force on its eve, else the latest to start; None for the first."""
+    earlier = [p for p in programmes if p.valid_from < programme.valid_from]
+    if not earlier:
+        return None
+    return choose_programme(earlier, programme.valid_from - timedelta(days=1))
+
+
+def carried_on(
+    session: SessionLike, programme: Programme, origin: str
+) -> dict[int, frozenset[int]]:
+    """For each item number of ``programme``, the numbers of the items of programme ``origin``
+    (a code) it is or carries on, following ``continues`` back through the programmes between
+    them; empty when ``origin`` does not come before ``programme``. Two queries."""
+    programmes = session.scalars(sa.select(Programme)).all()
+    chain = [programme]
+    while chain[-1].code != origin:
+        previous = previous_programme(programmes, chain[-1])
+        if previous is None:
+            return {}
+        chain.append(previous)
+    items: dict[int, list[tuple[int, list[int] | None]]] = {p.id: [] for p in chain}
+    for programme_id, number, continues in session.execute(
+        sa.select(PlanItem.programme_id, PlanItem.number, PlanItem.continues).where(
+            PlanItem.programme_id.in_(items)
+        )
+    ).all():
+        items[programme_id].append((number, continues))
+    numbers = {number: frozenset({number}) for number, _ in items[chain[-1].id]}
+    for later in reversed(chain[:-1]):
+        numbers = {
+            number: frozenset().union(*(numbers.get(n, frozenset()) for n in continues or ()))
+            for number, continues in items[later.id]
+        }
+    return numbers

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from partnercrm import data
 from partnercrm.accounts.rules import Role
 from partnercrm.activities import services
 from partnercrm.directory.rules import OrganizationKind
@@ -38,10 +39,11 @@ def test_coordinator_downloads_and_prints_the_reports(seeded, live_server, brows
         sheet = workbook(download(page, "XLSX")).worksheets[0]
         assert caption(sheet) == [
             "Показатели дорожной карты",
+            f"Программа: {data.load('plan.json')['title']} (kgd-2020-2022)",
             "Период: 01.01.2025 – 31.12.2025",
             f"Территория: {coordinator.municipality.name}",
         ]
-        assert sheet.freeze_panes == "A6"
+        assert sheet.freeze_panes == "A7"
         assert sheet_table(sheet)[0][0] == "№"
 
         page.goto(live_server + "/reports/roadmap?year=2025")
@@ -55,7 +57,7 @@ def test_coordinator_downloads_and_prints_the_reports(seeded, live_server, brows
         ]
         sheet = workbook(download(page, "XLSX")).active
         assert caption(sheet)[0] == "Исполнение дорожной карты"
-        assert sheet.freeze_panes == "A6"
+        assert sheet.freeze_panes == "A7"
         assert len([row for row in sheet_table(sheet)[1:] if isinstance(row[0], int)]) >= 37
 
         assert page.get_by_role("button", name="Печать").is_visible()
