@@ -1,8 +1,7 @@
 """Monitoring pages (docs/monitoring.md): the yearly campaign, municipal plans and the
 ministry's values (the indicators a programme counts as ``manual``), each by the indicators of
-a programme. Admins and coordinators only; every write is a POST
-with CSRF, checked against the user's scope on the server, and committed once by the request's
-unit of work."""
+a programme. Admins and coordinators only; every write is a POST with CSRF, checked against the
+user's scope on the server, and committed once by the request's unit of work."""
 
 from __future__ import annotations
 
