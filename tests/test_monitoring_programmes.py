@@ -44,7 +44,7 @@ RULES = {
 }
 
 
-def add_programme(code, valid_from, valid_to, rules) -> Programme:
+def programme_with_indicators(code, valid_from, valid_to, rules) -> Programme:
     programme = Programme(
         code=code, title=f"Программа {code}", valid_from=valid_from, valid_to=valid_to
     )
@@ -65,7 +65,7 @@ def add_programme(code, valid_from, valid_to, rules) -> Programme:
 
 @pytest.fixture
 def next_programme(people):
-    return add_programme(NEXT, date(2023, 1, 1), date(2025, 12, 31), RULES)
+    return programme_with_indicators(NEXT, date(2023, 1, 1), date(2025, 12, 31), RULES)
 
 
 def by_number(year: int) -> dict:
@@ -160,7 +160,7 @@ def test_values_of_an_indicator_counted_from_records_are_refused_in_russian(
 
 @time_machine.travel(DECEMBER_2024, tick=False)
 def test_overlapping_programmes_are_picked_on_the_values_page(web, people, next_programme):
-    later = add_programme(
+    later = programme_with_indicators(
         "kgd-2024-2030", date(2024, 9, 1), date(2030, 12, 31), {4: RULES[9], 6: RULES[2]}
     )
     assert services.year_programmes(2024) == [later, next_programme]
@@ -236,7 +236,7 @@ def test_a_campaign_keeps_its_programme_and_2021_keeps_the_roadmap(web, people, 
 
     # A later programme in force on 31 December 2024 is the year's default from now on, but the
     # open campaign still collects the indicators it was opened with.
-    add_programme("kgd-2024-2030", date(2024, 9, 1), date(2030, 12, 31), {4: RULES[9]})
+    programme_with_indicators("kgd-2024-2030", date(2024, 9, 1), date(2030, 12, 31), {4: RULES[9]})
     admin = web(people["admin"])
     table = admin.get(f"/monitoring/campaigns/{campaign_2024.id}").get_data(as_text=True)
     assert f"Показатель 9 программы {NEXT}" in table and "kgd-2024-2030" not in table
@@ -246,7 +246,9 @@ def test_a_campaign_keeps_its_programme_and_2021_keeps_the_roadmap(web, people, 
 
 @time_machine.travel(DECEMBER_2024, tick=False)
 def test_the_campaigns_programme_is_one_of_the_year(web, people, next_programme):
-    later = add_programme("kgd-2024-2030", date(2024, 9, 1), date(2030, 12, 31), {4: RULES[9]})
+    later = programme_with_indicators(
+        "kgd-2024-2030", date(2024, 9, 1), date(2030, 12, 31), {4: RULES[9]}
+    )
     admin = web(people["admin"])
     with admin.session_transaction() as session:
         session["lang"] = "ru"
