@@ -33,12 +33,8 @@ STATUS_ROW, SUBMITTER_ROW, TIME_ROW, COMMENT_ROW = (
 )
 
 
-def _value_cell(value, yes_no: bool):
-    if value is None:
-        return ""
-    if yes_no:
-        return "да" if value else "нет"
-    return value
+def _cell(value):
+    return "" if value is None else value
 
 
 def _state_label(row) -> str:
@@ -57,18 +53,16 @@ def _submitted(row):
 
 
 def ministry_table(indicators, rows) -> tuple[list, list[list]]:
-    """``indicators``: the campaign's programme's, in its order (objects with number, name,
-    unit and ``yes_no``); ``rows``: MunicipalityRow list."""
+    """``indicators``: the campaign's programme's, in its order (objects with number, name and
+    unit); ``rows``: MunicipalityRow list. A municipality's cell of a ``manual`` indicator is
+    empty: the ministry's values are the region's (yes/no ones too, so no cell says «да»)."""
     header = ["№", "Показатель", "Единица измерения", *[r.municipality.name for r in rows]]
     table = [
         [
             indicator.number,
             indicator.name,
             indicator.unit,
-            *[
-                _value_cell(row.frozen(indicator.number), indicator.yes_no) if row.submitted else ""
-                for row in rows
-            ],
+            *[_cell(row.frozen(indicator.number)) if row.submitted else "" for row in rows],
         ]
         for indicator in indicators
     ]
