@@ -560,9 +560,12 @@ def _build_shared(world: World, admin) -> None:
     from partnercrm.jobs.models import SchoolHoliday
     from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
     from partnercrm.monitoring.rules import ReportStatus
-    from partnercrm.roadmap.models import Indicator
+    from partnercrm.roadmap.models import Indicator, Programme
 
-    campaign = MonitoringCampaign(year=2026, deadline=date(2027, 2, 1), opened_by_id=admin.id)
+    roadmap = db.session.scalar(sa.select(Programme).where(Programme.code == "kgd-2020-2022"))
+    campaign = MonitoringCampaign(
+        year=2026, deadline=date(2027, 2, 1), opened_by_id=admin.id, programme=roadmap
+    )
     campaign.reports.append(
         MunicipalReport(
             municipality_id=world.a.municipality,

@@ -357,14 +357,15 @@ def test_malformed_json_is_refused(seeded, runner, tmp_path):
 def test_the_ministry_enters_values_into_the_indicators_of_the_years_programme(two_programmes):
     programme, _kgd, _sov = two_programmes
     admin = UserFactory(role=Role.ADMIN)
-    value = monitoring.set_indicator_value(5, 2021, 1500, None, admin)
+    roadmap = db.session.scalar(sa.select(Programme).where(Programme.code == "kgd-2020-2022"))
+    value = monitoring.set_indicator_value(roadmap, 5, 2021, 1500, None, admin)
     assert value.indicator.programme.code == "kgd-2020-2022"
     # 2024 is counted by the new programme, which has no indicator 5.
     with pytest.raises(monitoring.MonitoringError):
-        monitoring.set_indicator_value(5, 2024, 10, None, admin)
+        monitoring.set_indicator_value(programme, 5, 2024, 10, None, admin)
     # Its own indicator 3 has a value for 2024 (0); the roadmap's 7 of 2024 is not its.
-    assert {n: v.value for n, v in monitoring.entered_values(2024).items()} == {3: 0}
-    assert {n: v.value for n, v in monitoring.entered_values(2021).items()} == {5: 1500}
+    assert {n: v.value for n, v in monitoring.entered_values(2024, programme).items()} == {3: 0}
+    assert {n: v.value for n, v in monitoring.entered_values(2021, roadmap).items()} == {5: 1500}
     assert programme.code == "kgd-2023-2025"
 
 

@@ -41,7 +41,7 @@ from partnercrm.jobs.rules import ApplicationStatus
 from partnercrm.localtime import local_date, local_today, to_utc
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
-from partnercrm.roadmap.models import Indicator, PlanItem
+from partnercrm.roadmap.models import Indicator, PlanItem, Programme
 from partnercrm.web.pagination import PER_PAGE
 from tests.activity_factories import ActivityFactory, StudentFactory, build_world, sign_in
 from tests.conftest import request_scoped_client
@@ -264,7 +264,10 @@ def _campaigns(w, n):
     years = range(first, first + n)
     for year in years:
         campaign = MonitoringCampaign(
-            year=year, deadline=date(year + 1, 2, 1), status=CampaignStatus.CLOSED
+            year=year,
+            deadline=date(year + 1, 2, 1),
+            status=CampaignStatus.CLOSED,
+            programme=_roadmap(),
         )
         campaign.reports = [
             MunicipalReport(municipality=w.m1, status=ReportStatus.SUBMITTED, frozen_values={})
@@ -274,8 +277,12 @@ def _campaigns(w, n):
     return []
 
 
+def _roadmap() -> Programme:
+    return db.session.scalar(sa.select(Programme).where(Programme.code == "kgd-2020-2022"))
+
+
 def _set_campaign(w):
-    w.campaign = MonitoringCampaign(year=YEAR, deadline=date(YEAR + 1, 2, 1))
+    w.campaign = MonitoringCampaign(year=YEAR, deadline=date(YEAR + 1, 2, 1), programme=_roadmap())
     db.session.add(w.campaign)
     db.session.flush()
 

@@ -39,7 +39,7 @@ from partnercrm.monitoring.roadmap_records import campaigns_in
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
 from partnercrm.offers import bookings as offer_bookings
 from partnercrm.offers.rules import BookingStatus
-from partnercrm.roadmap.models import PlanItem
+from partnercrm.roadmap.models import PlanItem, Programme
 from tests.activity_factories import ActivityFactory, build_world, sign_in
 from tests.conftest import request_scoped_client
 from tests.factories import OrganizationFactory
@@ -109,13 +109,14 @@ def world(seeded):
     old_job = job(w.m2, places=4, first_day=date(2025, 7, 1), last_day=date(2025, 7, 14))
     apply(old_job, ApplicationStatus.HIRED)
 
-    w.campaign = MonitoringCampaign(year=2026, deadline=date(2027, 2, 1))
+    roadmap = db.session.scalar(sa.select(Programme).where(Programme.code == "kgd-2020-2022"))
+    w.campaign = MonitoringCampaign(year=2026, deadline=date(2027, 2, 1), programme=roadmap)
     w.campaign.reports = [
         MunicipalReport(municipality=w.m1, status=ReportStatus.SUBMITTED),
         MunicipalReport(municipality=w.m2, status=ReportStatus.REOPENED),
     ]
     w.old_campaign = MonitoringCampaign(
-        year=2025, deadline=date(2026, 2, 1), status=CampaignStatus.CLOSED
+        year=2025, deadline=date(2026, 2, 1), status=CampaignStatus.CLOSED, programme=roadmap
     )
     w.old_campaign.reports = [
         MunicipalReport(municipality=m, status=ReportStatus.SUBMITTED) for m in (w.m1, w.m2)

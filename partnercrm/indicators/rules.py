@@ -185,10 +185,3 @@ def _grades(value: object, place: str, problems: list[str]) -> tuple[int, int] |
         problems.append(f"{place}: from {value[0]} is above to {value[1]}")
         return None
     return value[0], value[1]
-
-
-# --- The 2020–2022 roadmap's numbers, as the monitoring campaign still reads them; the
-# counting (queries.py) and the report page go by each indicator's rule. ---
-COMPUTED_FROM_ACTIVITIES = (2, 3, 4, 6)
-ENTERED_BY_MINISTRY = (5, 7)
-ALL_NUMBERS = (1, 2, 3, 4, 5, 6, 7)

@@ -1,21 +1,22 @@
 """The consolidated table of a campaign in the ministry's layout, as CSV and XLSX (no Flask).
 
-Sheet «Сводная»: №, Показатель, Единица измерения, then one column per municipality with the
-value frozen in its submitted report (empty while it is not submitted), followed by the rows
-«Статус отчёта», «Отправил», «Дата и время отправки», «Комментарий». The XLSX adds the sheet
-«Отчёты», one row per municipality, and captions both sheets. Text cells are neutralised against
-formula injection; the files' form: partnercrm/spreadsheets.py.
+Sheet «Сводная»: №, Показатель, Единица измерения — a row per indicator of the campaign's
+programme, in its order — then one column per municipality with the value frozen in its
+submitted report (empty while it is not submitted), followed by the rows «Статус отчёта»,
+«Отправил», «Дата и время отправки», «Комментарий». The XLSX adds the sheet «Отчёты», one row
+per municipality, and captions both sheets, naming the programme. Text cells are neutralised
+against formula injection; the files' form: partnercrm/spreadsheets.py.
 """
 
 from __future__ import annotations
 
 from partnercrm.indicators.export import caption_lines
 from partnercrm.localtime import Period, to_local
+from partnercrm.monitoring.models import MonitoringCampaign
 from partnercrm.monitoring.rules import ReportState
 from partnercrm.spreadsheets import Sheet, to_csv, to_xlsx
 
 FORMATS = ("csv", "xlsx")
-YES_NO_UNIT = "да/нет"
 
 STATE_LABELS = {
     ReportState.SUBMITTED: "представлен",
@@ -32,12 +33,8 @@ STATUS_ROW, SUBMITTER_ROW, TIME_ROW, COMMENT_ROW = (
 )
 
 
-def _value_cell(value, unit: str):
-    if value is None:
-        return ""
-    if unit == YES_NO_UNIT:
-        return "да" if value else "нет"
-    return value
+def _cell(value):
+    return "" if value is None else value
 
 
 def _state_label(row) -> str:
@@ -56,17 +53,16 @@ def _submitted(row):
 
 
 def ministry_table(indicators, rows) -> tuple[list, list[list]]:
-    """``indicators``: objects with number, name, unit; ``rows``: MunicipalityRow list."""
+    """``indicators``: the campaign's programme's, in its order (objects with number, name and
+    unit); ``rows``: MunicipalityRow list. A municipality's cell of a ``manual`` indicator is
+    empty: the ministry's values are the region's (yes/no ones too, so no cell says «да»)."""
     header = ["№", "Показатель", "Единица измерения", *[r.municipality.name for r in rows]]
     table = [
         [
             indicator.number,
             indicator.name,
             indicator.unit,
-            *[
-                _value_cell(row.frozen(indicator.number), indicator.unit) if row.submitted else ""
-                for row in rows
-            ],
+            *[_cell(row.frozen(indicator.number)) if row.submitted else "" for row in rows],
         ]
         for indicator in indicators
     ]
@@ -113,25 +109,26 @@ def filename(year: int, fmt: str) -> str:
     return f"monitoring-{year}.{fmt}"
 
 
-def render(year: int, indicators, rows, fmt: str) -> bytes:
+def render(campaign: MonitoringCampaign, indicators, rows, fmt: str) -> bytes:
     if fmt == "csv":
         return to_csv(*ministry_table(indicators, rows))
     if fmt == "xlsx":
+        year, programme = campaign.year, campaign.programme
         period = Period.year(year)
+
+        def caption(title: str) -> list[str]:
+            lines = caption_lines(f"Мониторинг {year}: {title}", period, None)
+            return [*lines, f"Программа: {programme.title} ({programme.code})"]
+
         return to_xlsx(
             [
                 Sheet(
                     "Сводная",
                     *ministry_table(indicators, rows),
-                    caption=caption_lines(f"Мониторинг {year}: сводная таблица", period, None),
+                    caption=caption("сводная таблица"),
                     wrap=(1,),
                 ),
-                Sheet(
-                    "Отчёты",
-                    *reports_table(rows),
-                    caption=caption_lines(f"Мониторинг {year}: отчёты", period, None),
-                    wrap=(4,),
-                ),
+                Sheet("Отчёты", *reports_table(rows), caption=caption("отчёты"), wrap=(4,)),
             ]
         )
     raise ValueError(f"unknown format {fmt!r}")

@@ -17,6 +17,7 @@ from partnercrm.monitoring.services import (
     MAX_VALUE,
     REASON_REQUIRED,
     REASON_TOO_LONG,
+    ProgrammeIndicator,
 )
 from partnercrm.web.forms import Form, WithinBounds, blank_to_none
 from partnercrm.web.integers import optional_record_id
@@ -55,32 +56,58 @@ class PlanForm(Form):
     submit = SubmitField(_l("Save"))
 
 
-class IndicatorValuesForm(Form):
-    """The ministry's values of one year: indicator 5 (a number) and 7 (yes/no)."""
+def indicator_values_form(indicators: list[ProgrammeIndicator]) -> type[Form]:
+    """The form of the ministry's values of one year for ``indicators`` (those of a programme
+    whose rule counts ``manual``): ``value_<number>`` by the rule's type — a whole number, or
+    yes/no as "1"/"0" — and ``comment_<number>``."""
 
-    value_5 = IntegerField(
-        _l("Value"),
-        validators=[
-            Optional(),
-            NumberRange(0, MAX_VALUE, message=_l("Enter a whole number from 0 to 10,000,000.")),
-        ],
-    )
-    comment_5 = TextAreaField(
-        _l("Comment"), filters=[blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
-    )
-    value_7 = SelectField(
-        _l("Value"),
-        choices=[SelectChoice("", "—"), SelectChoice("1", _l("yes")), SelectChoice("0", _l("no"))],
-        validate_choice=True,
-    )
-    comment_7 = TextAreaField(
-        _l("Comment"), filters=[blank_to_none], validators=[Optional(), Length(max=MAX_COMMENT)]
-    )
-    submit = SubmitField(_l("Save"))
+    class IndicatorValuesForm(Form):
+        submit = SubmitField(_l("Save"))
+
+    for indicator in indicators:
+        if indicator.yes_no:
+            value = SelectField(
+                _l("Value"),
+                choices=[
+                    SelectChoice("", "—"),
+                    SelectChoice("1", _l("yes")),
+                    SelectChoice("0", _l("no")),
+                ],
+                validate_choice=True,
+            )
+        else:
+            value = IntegerField(
+                _l("Value"),
+                validators=[
+                    Optional(),
+                    NumberRange(
+                        0, MAX_VALUE, message=_l("Enter a whole number from 0 to 10,000,000.")
+                    ),
+                ],
+            )
+        setattr(IndicatorValuesForm, f"value_{indicator.number}", value)
+        setattr(
+            IndicatorValuesForm,
+            f"comment_{indicator.number}",
+            TextAreaField(
+                _l("Comment"),
+                filters=[blank_to_none],
+                validators=[Optional(), Length(max=MAX_COMMENT)],
+            ),
+        )
+    return IndicatorValuesForm
 
 
 class CampaignForm(Form):
     year = _year_field(_l("Year of the data"))
+    # Choices: the view's (0: the programme that counts the year); the service checks that a
+    # chosen one is in force in the year.
+    programme_id = SelectField(
+        _l("Programme"),
+        coerce=optional_record_id,
+        default=0,
+        description=_l("Whose indicators are collected; by default the one of the year."),
+    )
     deadline = DateField(
         _l("Deadline"),
         validators=[InputRequired(message=DATE_MESSAGE), WithinBounds(DEADLINE_DATES)],

@@ -10,16 +10,20 @@ from partnercrm.database import UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import Model
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+from partnercrm.roadmap.models import Programme
 
 
 class MonitoringCampaign(Model):
-    """The ministry's collection of a year's indicator values from the municipalities."""
+    """The ministry's collection of a year's indicator values from the municipalities, by the
+    indicators of one programme, fixed when the campaign opens (docs/monitoring.md): the frozen
+    values are keyed by that programme's indicator numbers."""
 
     __tablename__ = "monitoring_campaign"
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(unique=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programme.id"))
     deadline: Mapped[date]
     status: Mapped[CampaignStatus] = mapped_column(
         str_enum(CampaignStatus, "campaign_status"), default=CampaignStatus.OPEN
@@ -27,6 +31,7 @@ class MonitoringCampaign(Model):
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    programme: Mapped[Programme] = relationship()
     reports: Mapped[list[MunicipalReport]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"
     )
@@ -48,7 +53,8 @@ class MunicipalReport(Model):
     )
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
     status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus, "report_status"))
-    # {"2": {"value": 34, "named": 4, "headcount": 30}, …} as computed at submission.
+    # {"2": {"value": 34, "named": 4, "headcount": 30}, …} as computed at submission, keyed by
+    # the numbers of the campaign's programme's indicators.
     frozen_values: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     comment: Mapped[str | None] = mapped_column(sa.Text)
     submitted_by_id: Mapped[int | None] = mapped_column(

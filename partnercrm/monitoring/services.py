@@ -1,5 +1,6 @@
-"""Writes and reads of the monitoring area: municipal plans (indicator 1), the ministry's
-values (indicators 5 and 7) and the yearly campaign (plan items 33–35).
+"""Writes and reads of the monitoring area: municipal plans, the ministry's values (the
+indicators whose rule counts ``manual``) and the yearly campaign, each by the indicators of a
+programme (DESIGN §7; docs/monitoring.md).
 
 Services flush; the request's unit of work commits once. Refusals raise :class:`MonitoringError`
 with an English msgid the view translates and, where they concern one, the form field; the
@@ -21,7 +22,7 @@ from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
-from partnercrm.indicators.rules import ALL_NUMBERS, COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
+from partnercrm.indicators.rules import Count, ManualType, Rule, parse_rule
 from partnercrm.localtime import Period, local_date, local_today
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import (
@@ -35,8 +36,8 @@ from partnercrm.monitoring.rules import (
     submitted_late,
 )
 from partnercrm.plausible import check_date
-from partnercrm.roadmap.models import Indicator
-from partnercrm.roadmap.queries import programme_for
+from partnercrm.roadmap.models import Indicator, Programme
+from partnercrm.roadmap.queries import choose_programme
 
 PLAN_DOCUMENTS = "municipal_plans"  # the upload area of plan PDFs
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -48,7 +49,13 @@ FUTURE_APPROVAL = N_("The approval date cannot be in the future.")
 DUPLICATE_PLAN = N_("This municipality already has a plan for this year. Edit that plan instead.")
 BAD_VALUE = N_("The value must be a whole number from 0 to 10,000,000.")
 BAD_YES_NO = N_("Choose yes or no.")
-NOT_ENTERED_BY_MINISTRY = N_("Only indicators 5 and 7 are entered by the ministry.")
+NOT_ENTERED_BY_MINISTRY = N_(
+    "Indicator %(number)d of %(programme)s is counted from the records, not entered by the"
+    " ministry."
+)
+NO_SUCH_INDICATOR = N_("Programme %(programme)s has no indicator %(number)d.")
+NOT_IN_FORCE = N_("Programme %(programme)s is not in force in %(year)d.")
+NO_PROGRAMME = N_("There is no programme whose indicators could be collected for %(year)d.")
 COMMENT_TOO_LONG = N_("The comment is too long (at most 2000 characters).")
 REASON_REQUIRED = N_("Enter the reason for returning the report.")
 REASON_TOO_LONG = N_("The reason is too long (at most 2000 characters).")
@@ -78,7 +85,7 @@ def _clean_comment(comment: str | None, too_long: str = COMMENT_TOO_LONG) -> str
     return comment
 
 
-# --- municipal plans (indicator 1) ---
+# --- municipal plans (counted by a ``municipal_plans`` rule) ---
 
 
 def _check_plan(plan: MunicipalPlan | None, municipality_id: int, year: int, approved_on: date):
@@ -145,7 +152,7 @@ def delete_plan(plan: MunicipalPlan) -> str | None:
 class PlanRow:
     municipality: Municipality
     plan: MunicipalPlan | None
-    counted: bool  # counts for indicator 1 of the year: approved by the year's end
+    counted: bool  # counts for the year: approved by the year's end
 
 
 def plans_by_municipality(year: int) -> list[PlanRow]:
@@ -165,68 +172,127 @@ def plans_by_municipality(year: int) -> list[PlanRow]:
     ]
 
 
-# --- values entered by the ministry (indicators 5 and 7) ---
+# --- the programmes of a year and their indicators ---
 
 
-def ministry_indicators() -> dict[int, Indicator]:
-    return {
-        indicator.number: indicator
-        for indicator in db.session.scalars(
-            sa.select(Indicator).where(Indicator.number.in_(ENTERED_BY_MINISTRY))
+def year_programmes(year: int) -> list[Programme]:
+    """The programmes whose indicators may be collected for ``year``: first the one that counts
+    the year (DESIGN §7: in force on 31 December, of two the later to start, else the latest
+    that started before), then any other in force on some day of the year. Empty without
+    programmes."""
+    programmes = db.session.scalars(
+        sa.select(Programme).order_by(Programme.valid_from, Programme.id)
+    ).all()
+    period = Period.year(year)
+    default = choose_programme(programmes, period.end)
+    if default is None:
+        return []
+    others = [
+        programme
+        for programme in programmes
+        if programme is not default
+        and programme.valid_from <= period.end
+        and period.start <= programme.valid_to
+    ]
+    return [default, *others]
+
+
+def _check_programme(programme: Programme, year: int) -> None:
+    if programme not in year_programmes(year):
+        raise MonitoringError(NOT_IN_FORCE, "programme_id", programme=programme.code, year=year)
+
+
+@dataclass(frozen=True)
+class ProgrammeIndicator:
+    """An indicator of a programme with its rule read, as the monitoring pages show it."""
+
+    number: int
+    name: str
+    unit: str
+    rule: Rule
+
+    @property
+    def entered(self) -> bool:
+        """Entered by the ministry for the region: no municipality has a value of its own."""
+        return self.rule.count is Count.MANUAL
+
+    @property
+    def yes_no(self) -> bool:
+        """Entered as yes (1) or no (0)."""
+        return self.rule.type is ManualType.YES_NO
+
+
+def programme_indicators(programme: Programme) -> list[ProgrammeIndicator]:
+    """The programme's indicators in its order."""
+    return [
+        ProgrammeIndicator(
+            indicator.number, indicator.name, indicator.unit, parse_rule(indicator.rule)
         )
-    }
+        for indicator in db.session.scalars(
+            sa.select(Indicator)
+            .where(Indicator.programme_id == programme.id)
+            .order_by(Indicator.number)
+        )
+    ]
 
 
-def _programme_id(year: int) -> int | None:
-    """The programme that counts ``year`` (DESIGN §7), whose indicators hold its values."""
-    programme = programme_for(db.session, date(year, 12, 31))
-    return programme.id if programme is not None else None
+# --- values entered by the ministry (indicators counted by a ``manual`` rule) ---
 
 
-def entered_values(year: int) -> dict[int, IndicatorValue]:
-    """The ministry's values of ``year`` by indicator number (of the year's programme)."""
+def ministry_indicators(programme: Programme) -> list[ProgrammeIndicator]:
+    return [indicator for indicator in programme_indicators(programme) if indicator.entered]
+
+
+def entered_values(year: int, programme: Programme) -> dict[int, IndicatorValue]:
+    """The ministry's values of ``year`` by indicator number of ``programme``."""
     rows = db.session.execute(
         sa.select(Indicator.number, IndicatorValue)
         .join(IndicatorValue, IndicatorValue.indicator_id == Indicator.id)
-        .where(IndicatorValue.year == year, Indicator.programme_id == _programme_id(year))
+        .where(IndicatorValue.year == year, Indicator.programme_id == programme.id)
     ).all()
     return dict(rows)
 
 
-def entered_history() -> list[IndicatorValue]:
-    return list(
-        db.session.scalars(
-            sa.select(IndicatorValue)
-            .options(sa.orm.joinedload(IndicatorValue.indicator))
-            .options(sa.orm.joinedload(IndicatorValue.entered_by))
-            .order_by(IndicatorValue.year.desc(), IndicatorValue.indicator_id)
-        )
+def entered_history() -> list[tuple[IndicatorValue, bool]]:
+    """Every entered value, newest year first, each with whether it is a yes/no."""
+    values = db.session.scalars(
+        sa.select(IndicatorValue)
+        .options(sa.orm.joinedload(IndicatorValue.indicator).joinedload(Indicator.programme))
+        .options(sa.orm.joinedload(IndicatorValue.entered_by))
+        .order_by(IndicatorValue.year.desc(), IndicatorValue.indicator_id)
     )
+    return [(value, parse_rule(value.indicator.rule).type is ManualType.YES_NO) for value in values]
 
 
 def set_indicator_value(
-    number: int, year: int, value: int | None, comment: str | None, actor: User
+    programme: Programme,
+    number: int,
+    year: int,
+    value: int | None,
+    comment: str | None,
+    actor: User,
 ) -> IndicatorValue | None:
-    """Enter, change or (no value and no comment) remove the ministry's value of an indicator.
-
-    Indicator 7 ("да/нет") takes 1 or 0.
-    """
-    if number not in ENTERED_BY_MINISTRY:
-        raise MonitoringError(NOT_ENTERED_BY_MINISTRY)
+    """Enter, change or (no value and no comment) remove the ministry's value of indicator
+    ``number`` of ``programme`` for ``year``: a programme of the year, an indicator whose rule
+    counts ``manual``; a ``yes_no`` one takes 1 or 0."""
     _check_year(year)
+    _check_programme(programme, year)
     comment = _clean_comment(comment)
+    indicator = db.session.scalar(
+        sa.select(Indicator).where(
+            Indicator.programme_id == programme.id, Indicator.number == number
+        )
+    )
+    if indicator is None:
+        raise MonitoringError(NO_SUCH_INDICATOR, programme=programme.code, number=number)
+    rule = parse_rule(indicator.rule)
+    if rule.count is not Count.MANUAL:
+        raise MonitoringError(NOT_ENTERED_BY_MINISTRY, programme=programme.code, number=number)
     if value is not None:
-        if number == 7 and value not in (0, 1):
+        if rule.type is ManualType.YES_NO and value not in (0, 1):
             raise MonitoringError(BAD_YES_NO)
         if not 0 <= value <= MAX_VALUE:
             raise MonitoringError(BAD_VALUE)
-    indicator = db.session.scalar(
-        sa.select(Indicator).where(
-            Indicator.number == number, Indicator.programme_id == _programme_id(year)
-        )
-    )
-    if indicator is None:  # the year's programme has no such indicator
-        raise MonitoringError(NOT_ENTERED_BY_MINISTRY)
     row = db.session.scalar(
         sa.select(IndicatorValue).where(
             IndicatorValue.indicator_id == indicator.id, IndicatorValue.year == year
@@ -250,7 +316,11 @@ def set_indicator_value(
 # --- the campaign ---
 
 
-def open_campaign(year: int, deadline: date, actor: User) -> MonitoringCampaign:
+def open_campaign(
+    year: int, deadline: date, actor: User, programme: Programme | None = None
+) -> MonitoringCampaign:
+    """A campaign collecting the indicators of ``programme`` (None: the one that counts the
+    year), which must be a programme of the year (:func:`year_programmes`)."""
     _check_year(year)
     if deadline < local_today():
         raise MonitoringError(PAST_DEADLINE, "deadline")
@@ -260,8 +330,18 @@ def open_campaign(year: int, deadline: date, actor: User) -> MonitoringCampaign:
     )
     if exists is not None:
         raise MonitoringError(DUPLICATE_CAMPAIGN, "year")
+    if programme is None:
+        programme = next(iter(year_programmes(year)), None)
+        if programme is None:
+            raise MonitoringError(NO_PROGRAMME, "year", year=year)
+    else:
+        _check_programme(programme, year)
     campaign = MonitoringCampaign(
-        year=year, deadline=deadline, status=CampaignStatus.OPEN, opened_by_id=actor.id
+        year=year,
+        deadline=deadline,
+        status=CampaignStatus.OPEN,
+        opened_by_id=actor.id,
+        programme=programme,
     )
     db.session.add(campaign)
     try:
@@ -291,46 +371,49 @@ def close_campaign(campaign: MonitoringCampaign) -> None:
 
 
 def frozen_form(results: list[queries.IndicatorResult]) -> dict:
-    """Results as they are frozen in a report: {"2": {"value", "named", "headcount"}, …}."""
+    """Results as they are frozen in a report: {"2": {"value", "named", "headcount"}, …};
+    named and headcount where the rule counts students."""
     return {
         str(result.number): {
             "value": result.value,
-            "named": result.named if result.number in COMPUTED_FROM_ACTIVITIES else None,
-            "headcount": result.headcount if result.number in COMPUTED_FROM_ACTIVITIES else None,
+            "named": result.named if result.counts_students else None,
+            "headcount": result.headcount if result.counts_students else None,
         }
         for result in results
     }
 
 
-def live_values(year: int, municipality_id: int) -> dict:
-    """The municipality's indicators 1–7 for ``year`` as computed now (frozen form).
+def live_values(campaign: MonitoringCampaign, municipality_id: int) -> dict:
+    """The municipality's values of the campaign's indicators as computed now (frozen form).
 
-    Indicators 5 and 7 are regional values of the ministry; for a municipality they are None.
+    The ministry's entered values are the region's; for a municipality they are None.
     """
     results = queries.compute(
         db.session,
-        Period.year(year),
+        Period.year(campaign.year),
         queries.Scope(municipality_id=municipality_id),
         with_municipalities=False,
+        programme=campaign.programme,
     )
     return frozen_form(results)
 
 
-def live_values_by_municipality(year: int) -> dict[int, dict]:
+def live_values_by_municipality(campaign: MonitoringCampaign) -> dict[int, dict]:
     """:func:`live_values` of every municipality at once, from one regional computation with
     breakdowns (a fixed number of queries, whatever the number of municipalities)."""
-    results = queries.compute(db.session, Period.year(year), queries.REGION)
+    results = queries.compute(
+        db.session, Period.year(campaign.year), queries.REGION, programme=campaign.programme
+    )
     live: dict[int, dict] = {}
     for result in results:
-        computed = result.number in COMPUTED_FROM_ACTIVITIES
         for part in result.by_municipality:
             assert isinstance(part.key, int), "keyed by municipality id"
             live.setdefault(part.key, {})[str(result.number)] = {
                 "value": part.value,
-                "named": part.named if computed else None,
-                "headcount": part.headcount if computed else None,
+                "named": part.named if result.counts_students else None,
+                "headcount": part.headcount if result.counts_students else None,
             }
-    numbers = [str(number) for number in ALL_NUMBERS]
+    numbers = [str(result.number) for result in results]
     for municipality_id in db.session.scalars(sa.select(Municipality.id)):
         values = live.setdefault(municipality_id, {})
         for number in numbers:
@@ -368,7 +451,7 @@ def submit_report(
     )
     if report is not None and report.status is ReportStatus.SUBMITTED:
         raise MonitoringError(ALREADY_SUBMITTED)
-    values = live_values(campaign.year, municipality_id)
+    values = live_values(campaign, municipality_id)
     changes = {
         "status": ReportStatus.SUBMITTED,
         "frozen_values": values,  # a new dict, so the JSON column sees the change
@@ -470,13 +553,9 @@ def consolidated(campaign: MonitoringCampaign) -> list[MunicipalityRow]:
             )
         )
     }
-    live = live_values_by_municipality(campaign.year)
+    live = live_values_by_municipality(campaign)
     on = local_today()
     return [
         report_row(campaign, municipality, reports.get(municipality.id), live[municipality.id], on)
         for municipality in db.session.scalars(sa.select(Municipality).order_by(Municipality.name))
     ]
-
-
-def indicators() -> list[Indicator]:
-    return list(db.session.scalars(sa.select(Indicator).order_by(Indicator.number)))

@@ -1,7 +1,7 @@
-"""Monitoring pages (docs/monitoring.md): the yearly campaign, municipal plans (indicator 1) and
-the ministry's values (indicators 5 and 7). Admins and coordinators only; every write is a POST
-with CSRF, checked against the user's scope on the server, and committed once by the request's
-unit of work."""
+"""Monitoring pages (docs/monitoring.md): the yearly campaign, municipal plans and the
+ministry's values (the indicators a programme counts as ``manual``), each by the indicators of
+a programme. Admins and coordinators only; every write is a POST with CSRF, checked against the
+user's scope on the server, and committed once by the request's unit of work."""
 
 from __future__ import annotations
 
@@ -41,21 +41,21 @@ from partnercrm.audit.services import record
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.indicators.models import MunicipalPlan
-from partnercrm.indicators.rules import COMPUTED_FROM_ACTIVITIES, ENTERED_BY_MINISTRY
 from partnercrm.localtime import local_today
 from partnercrm.monitoring import export, services
 from partnercrm.monitoring.forms import (
     CampaignForm,
     ConfirmForm,
     DeadlineForm,
-    IndicatorValuesForm,
     PlanForm,
     ReturnReportForm,
     SubmitReportForm,
+    indicator_values_form,
 )
 from partnercrm.monitoring.labels import STATE_CLASSES, STATE_LABELS
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import CampaignStatus, ReportStatus
+from partnercrm.roadmap.models import Programme
 from partnercrm.spreadsheets import CSV_MIME_TYPE, XLSX_MIME_TYPE
 from partnercrm.web.integers import record_id
 from partnercrm.web.unit_of_work import refusal_shown
@@ -68,8 +68,6 @@ def _context() -> dict:
     return {
         "ReportStatus": ReportStatus,
         "CampaignStatus": CampaignStatus,
-        "COMPUTED_FROM_ACTIVITIES": COMPUTED_FROM_ACTIVITIES,
-        "ENTERED_BY_MINISTRY": ENTERED_BY_MINISTRY,
         "can_enter_indicator_values": can_enter_indicator_values,
         "state_labels": STATE_LABELS,
         "state_classes": STATE_CLASSES,
@@ -105,7 +103,11 @@ def _year_arg() -> int:
 
 def _campaigns() -> list[MonitoringCampaign]:
     return list(
-        db.session.scalars(sa.select(MonitoringCampaign).order_by(MonitoringCampaign.year.desc()))
+        db.session.scalars(
+            sa.select(MonitoringCampaign)
+            .options(sa.orm.joinedload(MonitoringCampaign.programme))
+            .order_by(MonitoringCampaign.year.desc())
+        )
     )
 
 
@@ -132,7 +134,21 @@ def index():
     return render_template("monitoring/index.html", rows=rows, today=today, form=None)
 
 
+def _programme_choices(form: CampaignForm) -> None:
+    programmes = db.session.scalars(
+        sa.select(Programme).order_by(Programme.valid_from, Programme.id)
+    )
+    form.programme_id.choices = [SelectChoice(0, _("The programme of the year"))] + [
+        SelectChoice(
+            programme.id,
+            f"{programme.code} ({programme.valid_from:%d.%m.%Y}–{programme.valid_to:%d.%m.%Y})",
+        )
+        for programme in programmes
+    ]
+
+
 def _admin_index(form: CampaignForm, status: int = 200):
+    _programme_choices(form)
     counts = dict(
         db.session.execute(
             sa.select(MunicipalReport.campaign_id, sa.func.count())
@@ -155,9 +171,17 @@ def _admin_index(form: CampaignForm, status: int = 200):
 @campaign_manager
 def open_campaign():
     form = CampaignForm()
+    _programme_choices(form)
     if form.validate_on_submit():
         with refusal_shown(form):
-            campaign = services.open_campaign(form.year.data, form.deadline.data, current_user)
+            programme = (
+                db.session.get(Programme, form.programme_id.data)
+                if form.programme_id.data
+                else None
+            )
+            campaign = services.open_campaign(
+                form.year.data, form.deadline.data, current_user, programme
+            )
             flash(_("The campaign has been opened."), "success")
             return redirect(url_for("monitoring.campaign", campaign_id=campaign.id))
     return _admin_index(form, 400)
@@ -181,7 +205,7 @@ def campaign(campaign_id: int):
         "monitoring/campaign.html",
         campaign=campaign,
         rows=rows,
-        indicators=services.indicators(),
+        indicators=services.programme_indicators(campaign.programme),
         submitted=sum(row.submitted for row in rows),
         deadline_form=DeadlineForm(formdata=None, deadline=campaign.deadline),
         today=local_today(),
@@ -219,7 +243,12 @@ def export_campaign(campaign_id: int, fmt: str):
     if fmt not in export.FORMATS:
         abort(404)
     campaign = db.get_or_404(MonitoringCampaign, campaign_id)
-    body = export.render(campaign.year, services.indicators(), services.consolidated(campaign), fmt)
+    body = export.render(
+        campaign,
+        services.programme_indicators(campaign.programme),
+        services.consolidated(campaign),
+        fmt,
+    )
     record(
         AuditAction.EXPORT,
         "monitoring_campaign",
@@ -254,7 +283,7 @@ def report(campaign_id: int, municipality_id: int):
 
 def _render_report(campaign, municipality, form=None, status=200, return_form=None):
     report = services.find_report(campaign, municipality.id)
-    live = services.live_values(campaign.year, municipality.id)
+    live = services.live_values(campaign, municipality.id)
     row = services.report_row(campaign, municipality, report, live)
     can_submit = (
         can_submit_municipal_report(current_user, municipality.id)
@@ -277,7 +306,7 @@ def _render_report(campaign, municipality, form=None, status=200, return_form=No
         municipality=municipality,
         report=report,
         row=row,
-        indicators=services.indicators(),
+        indicators=services.programme_indicators(campaign.programme),
         form=form if can_submit else None,
         return_form=return_form if can_reopen else None,
     ), status
@@ -322,7 +351,7 @@ def reopen_report(campaign_id: int, municipality_id: int):
     )
 
 
-# --- municipal plans (indicator 1) ---
+# --- municipal plans ---
 
 
 @bp.route("/plans")
@@ -442,47 +471,62 @@ def plan_document(plan_id: int):
     )
 
 
-# --- indicators 5 and 7 ---
+# --- the ministry's values ---
 
 
 @bp.route("/values", methods=["GET", "POST"])
 @_allowed_if(can_enter_indicator_values)
 def values():
+    """The ministry's values of a year for the indicators of one of the year's programmes
+    (``?programme=CODE``, by default the one that counts the year) whose rule counts
+    ``manual``."""
     year = _year_arg()
-    entered = services.entered_values(year)
+    programmes = services.year_programmes(year)
+    code = request.args.get("programme")
+    programme = next((p for p in programmes if p.code == code), None)
+    if programme is None and programmes:
+        programme = programmes[0]
+    indicators = services.ministry_indicators(programme) if programme else []
+    form_class = indicator_values_form(indicators)
+    entered = services.entered_values(year, programme) if programme else {}
     if request.method == "POST":
-        form = IndicatorValuesForm()
+        form = form_class()
     else:
-        five, seven = entered.get(5), entered.get(7)
-        form = IndicatorValuesForm(
-            formdata=None,
-            value_5=five.value if five else None,
-            comment_5=five.comment if five else None,
-            value_7="" if seven is None or seven.value is None else str(seven.value),
-            comment_7=seven.comment if seven else None,
-        )
+        data = {}
+        for indicator in indicators:
+            current = entered.get(indicator.number)
+            value = current.value if current else None
+            if indicator.yes_no:
+                value = "" if value is None else str(value)
+            data[f"value_{indicator.number}"] = value
+            data[f"comment_{indicator.number}"] = current.comment if current else None
+        form = form_class(formdata=None, data=data)
     status = 200
     if form.is_submitted():
-        if form.validate():
+        if programme is not None and indicators and form.validate():
             with refusal_shown():
-                services.set_indicator_value(
-                    5, year, form.value_5.data, form.comment_5.data, current_user
-                )
-                services.set_indicator_value(
-                    7,
-                    year,
-                    int(form.value_7.data) if form.value_7.data else None,
-                    form.comment_7.data,
-                    current_user,
-                )
+                for indicator in indicators:
+                    value = form[f"value_{indicator.number}"].data
+                    if indicator.yes_no:
+                        value = int(value) if value else None
+                    services.set_indicator_value(
+                        programme,
+                        indicator.number,
+                        year,
+                        value,
+                        form[f"comment_{indicator.number}"].data,
+                        current_user,
+                    )
                 flash(_("The values have been saved."), "success")
-                return redirect(url_for("monitoring.values", year=year))
+                return redirect(url_for("monitoring.values", year=year, programme=programme.code))
         status = 400
     return render_template(
         "monitoring/values.html",
         year=year,
+        programme=programme,
+        programmes=programmes,
         form=form,
-        indicators=services.ministry_indicators(),
-        entered=services.entered_values(year),
+        indicators=indicators,
+        entered=services.entered_values(year, programme) if programme else {},
         history=services.entered_history(),
     ), status
