@@ -1,7 +1,7 @@
 """Monitoring per programme (issue #16, DESIGN §7): the ministry's values are the indicators a
 programme counts as ``manual``, whatever their numbers; a campaign collects the indicators of
 its programme, fixed when it opens, and exports them; the 2020–2022 roadmap keeps its own; the
-monitoring row of the live roadmap stays under the roadmap's items."""
+monitoring row of the live roadmap goes under the items that carry the roadmap's on."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from partnercrm import create_app
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue
+from partnercrm.indicators.roadmap_records import record_counts
 from partnercrm.localtime import Period
 from partnercrm.monitoring import services
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
-from partnercrm.monitoring.roadmap_records import municipal_reports
-from partnercrm.roadmap.models import Indicator, Programme
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
 from tests import test_monitoring
 from tests.activity_factories import StudentFactory
 from tests.spreadsheets import caption, csv_rows, sheet_table, workbook
@@ -277,18 +277,40 @@ def test_the_campaigns_programme_is_one_of_the_year(web, people, next_programme)
 
 
 @time_machine.travel(DECEMBER_2024, tick=False)
-def test_the_monitoring_row_stays_under_the_roadmaps_items(app, people, next_programme):
-    """Its item numbers 33–35 are the roadmap's: a period counted by another programme gets
-    no row (that programme's items 33–35, if any, are other items)."""
+def test_the_monitoring_row_goes_under_the_items_that_carry_the_roadmaps_on(
+    app, people, next_programme
+):
+    """Its item numbers 33–35 are the roadmap's: a later programme shows it under its items
+    that continue them, and under no other (its own numbers 33–35, if any, are other items)."""
+    section = PlanSection(programme=next_programme, number=1, title="Раздел")
+    db.session.add_all(
+        [
+            PlanItem(
+                programme=next_programme,
+                section=section,
+                number=number,
+                title="t",
+                responsible="r",
+                deadline="d",
+                expected_result="e",
+                continues=continues,
+            )
+            for number, continues in ((2, [33, 34]), (33, None))
+        ]
+    )
     for year in (2021, 2024):
         campaign = services.open_campaign(year, date(2024, 12, 20), people["admin"])
         services.submit_report(campaign, people["kgd"].id, people["coord_a"], None)
     db.session.commit()
     municipalities = [people["kgd"], people["sov"]]
     with app.test_request_context():
-        (row,) = municipal_reports(db.session, Period.year(2021), municipalities, None)
-        assert (row.items, row.figure.region) == ((33, 34, 35), 1)
-        assert municipal_reports(db.session, Period.year(2024), municipalities, None) == []
+        roadmap_counts = record_counts(db.session, Period.year(2021), municipalities)
+        (row,) = roadmap_counts.of_item(33)
+        assert row.source == "municipal_reports" and row.figure.region == 1
+        later = record_counts(db.session, Period.year(2024), municipalities)
+        (row,) = later.of_item(2)
+        assert row.source == "municipal_reports" and row.figure.region == 1
+        assert later.of_item(33) == [] and later.of_item(1) == []
 
 
 # --- the migration ---

@@ -2,9 +2,9 @@
 submitted to the monitoring campaigns of the period's years. Two queries.
 
 Items 34 (analysis) and 35 (recommendations) have no record of their own: they show the
-campaign whose results they work on. The numbers are those of the 2020–2022 roadmap's items, so
-the row is given only when the period's programme is the roadmap (the live roadmap shows the
-items of that programme, DESIGN §7); other programmes have no monitoring row yet.
+campaign whose results they work on. The numbers are those of the 2020–2022 roadmap's items; a
+later programme shows the row under the items that carry them on (``continues``, as
+``indicators.roadmap_records`` maps every source's rows).
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from partnercrm.indicators.roadmap_records import Figure, Page, Records
 from partnercrm.localtime import Period
 from partnercrm.monitoring.models import MonitoringCampaign, MunicipalReport
 from partnercrm.monitoring.rules import ReportStatus
-from partnercrm.roadmap.queries import programme_for
 
 SOURCE = "municipal_reports"
-PROGRAMME, ITEMS = "kgd-2020-2022", (33, 34, 35)
+ITEMS = (33, 34, 35)
 
 
 @dataclass(frozen=True)
@@ -107,9 +106,6 @@ def municipal_reports(
     school_id: int | None,
 ) -> list[Records]:
     """The roadmap's record source of the monitoring (see ``indicators.roadmap_records``)."""
-    programme = programme_for(session, period.end)
-    if programme is None or programme.code != PROGRAMME:
-        return []
     campaigns = campaigns_in(session, period)
     if campaigns:
         years = ", ".join(str(campaign.year) for campaign in campaigns)
