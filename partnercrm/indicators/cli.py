@@ -15,10 +15,15 @@ from partnercrm.extensions import db
 from partnercrm.indicators.export import FORMATS, render
 from partnercrm.indicators.programme_import import import_programme, preview, read_file
 from partnercrm.indicators.programme_sheets import to_workbook
-from partnercrm.indicators.programmes import ProgrammeError, programme_document, to_json
+from partnercrm.indicators.programmes import (
+    ProgrammeError,
+    programme_document,
+    programme_sizes,
+    to_json,
+)
 from partnercrm.indicators.queries import REGION, Scope, compute
 from partnercrm.localtime import Period, PeriodError, local_today
-from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.models import Programme
 from partnercrm.roadmap.queries import choose_programme
 from partnercrm.web.unit_of_work import unit_of_work
 
@@ -93,24 +98,10 @@ def programme_list_command() -> None:
     reports count by today is marked with *."""
     programmes = db.session.scalars(sa.select(Programme).order_by(Programme.valid_from)).all()
     current = choose_programme(programmes, local_today())
-    counts = {
-        model: dict(
-            db.session.execute(
-                sa.select(model.programme_id, sa.func.count()).group_by(model.programme_id)
-            ).all()
-        )
-        for model in (PlanSection, PlanItem, Indicator)
-    }
+    counts = programme_sizes(db.session)
     for programme in programmes:
         mark = "*" if programme is current else " "
-        sizes = ", ".join(
-            f"{counts[model].get(programme.id, 0)} {name}"
-            for model, name in (
-                (PlanSection, "sections"),
-                (PlanItem, "items"),
-                (Indicator, "indicators"),
-            )
-        )
+        sizes = ", ".join(f"{by_id.get(programme.id, 0)} {part}" for part, by_id in counts.items())
         click.echo(
             f"{mark} {programme.code}  {programme.valid_from} … {programme.valid_to}  {sizes}"
             f"  {programme.title}"

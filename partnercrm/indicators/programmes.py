@@ -61,6 +61,23 @@ def programme_document(session: SessionLike, programme: Programme) -> dict:
     }
 
 
+def programme_sizes(session: SessionLike) -> dict[str, dict[int, int]]:
+    """How many sections, items and indicators each programme has: part → programme id →
+    count (a programme without any is absent); three grouped counts."""
+    return {
+        part: dict(
+            session.execute(
+                sa.select(model.programme_id, sa.func.count()).group_by(model.programme_id)
+            ).all()
+        )
+        for part, model in (
+            ("sections", PlanSection),
+            ("items", PlanItem),
+            ("indicators", Indicator),
+        )
+    }
+
+
 def _item(item: PlanItem, section: int) -> dict:
     data: dict[str, object] = {"number": item.number, "section": section}
     data |= {key: getattr(item, key) for key in ITEM_TEXTS}
