@@ -389,6 +389,9 @@ def test_the_admin_cannot_move_a_plan_item_into_another_programme(two_programmes
         "expected_result": item.expected_result,
         "csrf_token": csrf_token(client, edit),
     }
+    # Only the item's own programme's sections are offered, and no other is taken.
+    form = client.get(edit).get_data(as_text=True)
+    assert f'value="{own}"' in form and f'value="{other}"' not in form
     moved = client.post(edit, data=fields | {"section": str(other)}, follow_redirects=True)
     assert "Выберите раздел программы, к которой относится мероприятие." in moved.get_data(
         as_text=True

@@ -4,10 +4,12 @@
 1. The upload: the file is read and checked, and :func:`~partnercrm.indicators.programme_import.
    preview` says what it would change; nothing is written. The file's bytes go back to the
    browser inside a **sealed token** (:func:`seal`): signed with the app's secret key, bound to
-   the uploading administrator, valid for an hour, with a fingerprint of the previewed changes.
-   Nothing is kept on the server between the two steps, so there is nothing to clean up.
-2. Publishing posts the token back: :func:`publish` imports exactly the sealed bytes and refuses
-   if the changes are no longer those previewed (someone published or edited in between).
+   the uploading administrator, valid for an hour, with a digest of the programme as it was
+   when previewed. Nothing is kept on the server between the two steps, so there is nothing to
+   clean up.
+2. Publishing posts the token back: :func:`publish` imports exactly the sealed bytes, into the
+   programme as previewed — the import is deterministic, so it changes exactly what the preview
+   showed — and refuses if someone published or edited the programme in between.
 
 Files are limited to 1 MB (the roadmap's JSON is about 60 KB), so that a token fits a form.
 """
@@ -31,6 +33,7 @@ from partnercrm.database import savepoint
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 from partnercrm.indicators.programme_import import Changes, import_programme, read_file
+from partnercrm.indicators.programmes import programme_document
 from partnercrm.roadmap.models import Programme
 from partnercrm.roadmap.queries import choose_programme
 from partnercrm.uploads import FileTooLarge, read_upload
@@ -70,7 +73,7 @@ class Sealed:
 
     user_id: int
     content: bytes
-    fingerprint: str
+    state: str  # programme_state() when previewed
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -79,19 +82,16 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=SALT)
 
 
-def fingerprint(changes: Changes) -> str:
-    """A digest of what an import changes, row by row."""
-    data = [changes.code, changes.programme, changes.rows, changes.removed]
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+def programme_state(code: str) -> str:
+    """A digest of the programme ``code`` as an import finds it (nothing: not yet added)."""
+    programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
+    document = programme_document(db.session, programme) if programme is not None else None
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-def seal(user_id: int, content: bytes, changes: Changes) -> str:
+def seal(user_id: int, content: bytes, state: str) -> str:
     return _serializer().dumps(
-        {
-            "user": user_id,
-            "file": base64.b64encode(content).decode("ascii"),
-            "changes": fingerprint(changes),
-        }
+        {"user": user_id, "file": base64.b64encode(content).decode("ascii"), "state": state}
     )
 
 
@@ -99,7 +99,7 @@ def unseal(token: str) -> Sealed:
     """The token's contents, or :class:`UploadRefused` if it is forged, damaged or too old."""
     try:
         data = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
-        return Sealed(data["user"], base64.b64decode(data["file"]), data["changes"])
+        return Sealed(data["user"], base64.b64decode(data["file"]), data["state"])
     except SignatureExpired as error:
         raise UploadRefused(EXPIRED) from error
     except (BadSignature, KeyError, TypeError, ValueError) as error:
@@ -109,13 +109,13 @@ def unseal(token: str) -> Sealed:
 def publish(sealed: Sealed) -> Changes:
     """Import the sealed file, all or nothing, with an audit entry naming the file; refused
     (:class:`~partnercrm.indicators.programmes.ProgrammeError`, :class:`UploadRefused`) with
-    nothing written if it no longer changes exactly what was previewed."""
+    nothing written if the programme is no longer as previewed."""
     document = read_file(sealed.content)
+    if programme_state(document["code"]) != sealed.state:
+        raise UploadRefused(CHANGED)
     # A savepoint: a refusal after the first rows were written takes them back.
     with savepoint(db.session):
         changes = import_programme(document)
-        if fingerprint(changes) != sealed.fingerprint:
-            raise UploadRefused(CHANGED)
         programme_id = db.session.scalar(
             sa.select(Programme.id).where(Programme.code == changes.code)
         )

@@ -114,10 +114,11 @@ def upload():
         return _index_page(form, 400)
     try:
         document = read_file(content)
+        state = services.programme_state(document["code"])
         changes = preview(document)
     except ProgrammeError as refused:
         return _refused_page(refused)
-    token = services.seal(current_user.id, content, changes)
+    token = services.seal(current_user.id, content, state)
     return render_template(
         "programmes/preview.html",
         document=document,
