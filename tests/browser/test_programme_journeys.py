@@ -17,8 +17,8 @@ from partnercrm.roadmap.models import Programme
 from tests.browser.pages import log_in
 from tests.browser.test_layout_journeys import overflow
 from tests.factories import UserFactory
-from tests.test_programme_admin import NEW, RULE_IN_RUSSIAN
 from tests.spreadsheets import workbook
+from tests.test_programme_admin import NEW, RULE_IN_RUSSIAN
 
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "ru-RU", "accept_downloads": True}
 
