@@ -61,7 +61,9 @@ class Changes:
     @property
     def changed(self) -> bool:
         return self.programme != "unchanged" or any(
-            counts[what] for counts in self.counts.values() for what in WHAT[:3]
+            counts[what]
+            for counts in self.counts.values()
+            for what in ("added", "updated", "removed")
         )
 
     def summary(self) -> str:
