@@ -349,3 +349,17 @@ def test_flask_admin_shows_and_filters_by_programme_and_never_edits_a_rule(admin
     db.session.expire_all()
     changed = db.session.get(Indicator, indicator.id)
     assert changed.name == "Другое имя" and changed.rule["count"] == "students"
+
+
+def test_the_template_filled_in_is_published_from_xlsx(admin, client):
+    template = client.get("/programmes/template.xlsx").data
+    page = upload(client, template, "programme.xlsx").get_data(as_text=True)
+    assert f"Предпросмотр программы {EXAMPLE['code']}" in page
+    assert RULE_IN_RUSSIAN in page
+    assert publish(client, token_of(page)).status_code == 302
+    published = db.session.scalar(sa.select(Programme).where(Programme.code == EXAMPLE["code"]))
+    assert published.title == EXAMPLE["title"]
+    # Its item's page names the programme and links the roadmap's items it continues.
+    item = client.get(f"/roadmap/{EXAMPLE['code']}/items/1").get_data(as_text=True)
+    assert EXAMPLE["items"][0]["title"] in item
+    assert 'href="/roadmap/kgd-2020-2022/items/5"' in item
