@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.monitoring.views import bp as monitoring_bp
     from partnercrm.offers.views import bp as offers_bp
     from partnercrm.portal.views import bp as portal_bp
+    from partnercrm.programmes.views import bp as programmes_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
     from partnercrm.students.views import bp as students_bp
     from partnercrm.web.views import bp as web_bp
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
         imports_bp,
         indicators_bp,
         monitoring_bp,
+        programmes_bp,
         offers_bp,
         feeds_bp,
         portal_bp,

@@ -666,6 +666,7 @@ URL_SAMPLES = {
     "application_id": lambda c: c.tenant.application,
     "registration_id": lambda c: c.tenant.registration,
     "number": lambda c: 5,  # a plan item
+    "programme": lambda c: "kgd-2020-2022",  # the seeded roadmap's code
     "kind": lambda c: "excursion",
     "fmt": lambda c: "csv",
     "export_type": lambda c: "csv",
@@ -682,6 +683,7 @@ ENDPOINT_SAMPLES: dict[str, dict] = {
     "offers.end_booking": {"action": lambda c: "cancel"},
     "offers.answer_speaker_request": {"action": lambda c: "decline"},
     "imports.template": {"kind": lambda c: "students"},
+    "programmes.export": {"fmt": lambda c: "json"},
 }
 
 

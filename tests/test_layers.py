@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "partnercrm"
 LAYERS: dict[str, set[str]] = {
     "entry": {"__init__", "cli", "models", "gunicorn_conf"},
     "roof": {"admin", "demo", "feeds", "operations", "dashboard"},
-    "reports": {"indicators", "monitoring", "profminimum"},
+    "reports": {"indicators", "monitoring", "profminimum", "programmes"},
     "partners": {"offers", "jobs", "portal", "agreements"},
     "records": {"activities", "students", "imports"},
     "base": {"accounts", "directory", "roadmap", "audit", "access.base"},

@@ -39,15 +39,21 @@ def test_the_roadmap_pages_show_one_programme(two_programmes, client, login):
     assert "Экскурсии" in page and "Сопровождение профессионального" not in page
     old = client.get("/roadmap/?programme=kgd-2020-2022").get_data(as_text=True)
     assert "kgd-2020-2022" in old and "Сопровождение профессионального" in old
-    assert "/roadmap/items/5?programme=kgd-2020-2022" in old
+    assert "/roadmap/kgd-2020-2022/items/5" in old
     assert client.get("/roadmap/?programme=nothing").status_code == 404
 
-    item = client.get("/roadmap/items/1?programme=kgd-2023-2025").get_data(as_text=True)
+    # A plan item's page names its programme: numbers repeat across programmes.
+    item = client.get("/roadmap/kgd-2023-2025/items/1").get_data(as_text=True)
     assert "Экскурсии" in item and "/roadmap/?programme=kgd-2023-2025" in item
-    assert "Разработка и утверждение" in client.get(
-        "/roadmap/items/1?programme=kgd-2020-2022"
-    ).get_data(as_text=True)
-    assert client.get("/roadmap/items/5").status_code == 404  # not in the new programme
+    old_item = client.get("/roadmap/kgd-2020-2022/items/1").get_data(as_text=True)
+    assert "Разработка и утверждение" in old_item
+    assert client.get("/roadmap/kgd-2023-2025/items/5").status_code == 404
+    assert client.get("/roadmap/nothing/items/1").status_code == 404
+    # Links made before programmes name the roadmap's items, with or without ?programme.
+    assert "Разработка и утверждение" in client.get("/roadmap/items/1").get_data(as_text=True)
+    assert "Экскурсии" in client.get("/roadmap/items/1?programme=kgd-2023-2025").get_data(
+        as_text=True
+    )
 
     indicators = client.get("/roadmap/indicators").get_data(as_text=True)
     assert "Новый показатель 4" in indicators and "мониторинге профессиональных" not in indicators
@@ -59,15 +65,17 @@ def test_each_indicator_shows_its_rule_in_words(two_programmes, client, login):
     login(UserFactory(role=Role.SCHOOL))
     new = client.get("/roadmap/indicators").get_data(as_text=True)
     assert "Как считается" in new
-    assert "Школьники (каждый один раз, плюс численность) на проведённых мероприятиях" in new
-    assert "площадки: Работодатель" in new and "8–11 классы" in new
-    assert "Проведённые мероприятия" in new
-    assert "виды мероприятий: Родительское собрание, День открытых дверей" in new
+    assert (
+        "Школьники 8–11 классов, участвовавшие в проведённых мероприятиях на площадках: "
+        "работодатель (каждый один раз, плюс численность без списка; родительские собрания не "
+        "в счёт)"
+    ) in new
+    assert "Проведённые мероприятия видов: родительское собрание, день открытых дверей" in new
     assert "Вносит Министерство за год: да или нет" in new
     old = client.get("/roadmap/indicators?programme=kgd-2020-2022").get_data(as_text=True)
-    assert "площадки: Колледж (ПОО), Вуз (ВО), Работодатель, Центр занятости" in old
-    assert "только обучающиеся с инвалидностью и ОВЗ" in old
-    assert "организаторы или площадки: Колледж (ПОО), Вуз (ВО)" in old
+    assert "на площадках: колледж (ПОО), вуз (ВО), работодатель, центр занятости" in old
+    assert "Школьники с инвалидностью или ОВЗ, участвовавшие в проведённых мероприятиях" in old
+    assert "организаторы или площадки: колледж (ПОО), вуз (ВО)" in old
     assert "Муниципалитеты с утверждённым планом профориентации на год" in old
 
 
@@ -384,6 +392,9 @@ def test_the_admin_cannot_move_a_plan_item_into_another_programme(two_programmes
         "expected_result": item.expected_result,
         "csrf_token": csrf_token(client, edit),
     }
+    # Only the item's own programme's sections are offered, and no other is taken.
+    form = client.get(edit).get_data(as_text=True)
+    assert f'value="{own}"' in form and f'value="{other}"' not in form
     moved = client.post(edit, data=fields | {"section": str(other)}, follow_redirects=True)
     assert "Выберите раздел программы, к которой относится мероприятие." in moved.get_data(
         as_text=True

@@ -12,7 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, flash
+import sqlalchemy as sa
+from flask import Flask, abort, current_app, flash, has_app_context, request
 from flask_admin import Admin, AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -33,8 +34,10 @@ from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db, login_manager
+from partnercrm.indicators.labels import rule_sentence
+from partnercrm.indicators.rules import parse_rule
 from partnercrm.jobs.models import SchoolHoliday
-from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
 from partnercrm.web.integers import MAX_ID, record_id
 from partnercrm.web.pagination import MAX_PAGE
 from partnercrm.web.security import csp_nonce
@@ -286,26 +289,57 @@ class MunicipalityView(BaseModelView):
     form_columns = ("name", "full_name", "kind")
 
 
+class ProgrammeFilter(FilterEqual):
+    """A programme chosen by its code, compared by id (no join). The codes are read each time
+    the list is shown (:meth:`RoadmapView._get_filter_groups`), so a newly published programme
+    is there at once; Flask-Admin also asks when the view is made, outside any request."""
+
+    def __init__(self, column) -> None:
+        super().__init__(column, _l("Programme"))
+
+    def get_options(self, view):
+        if not has_app_context():
+            return None
+        rows = db.session.execute(
+            sa.select(Programme.id, Programme.code).order_by(Programme.valid_from, Programme.id)
+        ).all()
+        return [(str(id_), code) for id_, code in rows]
+
+    def validate(self, value: str) -> bool:
+        return _is_record_id(value)
+
+    def clean(self, value: str) -> int:
+        return int(value)
+
+
 class RoadmapView(BaseModelView):
-    """The roadmap is an approved document, seeded verbatim: admins correct its text, never add
-    to it, remove from it or renumber it (the app finds plan items and indicators by number)."""
+    """The programmes are approved documents, published whole (docs/programmes.md: by import,
+    which alone adds, removes, renumbers and sets rules): admins correct their text here. Every
+    row shows its programme and stays in it."""
 
     can_create = False
-    column_default_sort = "number"
+    column_default_sort = [("programme.valid_from", False), ("number", False)]
+    column_sortable_list = (("programme", "programme.valid_from"), "number")
+
+    def _get_filter_groups(self):
+        self._refresh_filters_cache()
+        return super()._get_filter_groups()
 
 
 class PlanSectionView(RoadmapView):
-    column_list = ("number", "title")
+    column_list = ("programme", "number", "title")
     column_searchable_list = ("title",)
-    column_labels = {"number": _l("No."), "title": _l("Title")}
+    column_filters = (ProgrammeFilter(PlanSection.programme_id),)
+    column_labels = {"programme": _l("Programme"), "number": _l("No."), "title": _l("Title")}
     form_columns = ("title",)
 
 
 class PlanItemView(RoadmapView):
-    column_list = ("number", "section", "title", "responsible", "deadline")
+    column_list = ("programme", "number", "section", "title", "responsible", "deadline")
     column_searchable_list = ("title", "responsible", "expected_result")
-    column_filters = ("section.number",)
+    column_filters = (ProgrammeFilter(PlanItem.programme_id), "section.number")
     column_labels = {
+        "programme": _l("Programme"),
         "number": _l("No."),
         "section": _l("Section"),
         "section.number": _l("Section"),
@@ -316,20 +350,44 @@ class PlanItemView(RoadmapView):
     }
     form_columns = ("section", "title", "responsible", "deadline", "expected_result")
 
+    def edit_form(self, obj: PlanItem | None = None):
+        """The form offers the sections of the item's own programme only; a posted section is
+        checked by :meth:`on_model_change` (with its own message, not a bare "invalid
+        choice")."""
+        form = super().edit_form(obj)
+        if obj is not None and request.method == "GET":
+            form.section.query_factory = lambda: db.session.scalars(
+                sa.select(PlanSection)
+                .where(PlanSection.programme_id == obj.programme_id)
+                .order_by(PlanSection.number)
+            ).all()
+        return form
+
     def on_model_change(self, form, model: PlanItem, is_created: bool) -> None:
         """An item stays in its programme (its number is unique there)."""
         if model.section.programme_id != model.programme_id:
             raise ValidationError(_l("Choose a section of the plan item's own programme."))
 
 
+def _rule_in_words(view, context, model: Indicator, name: str) -> str:
+    return rule_sentence(parse_rule(model.rule, f"indicator {model.number}"))
+
+
 class IndicatorView(RoadmapView):
-    column_list = ("number", "name", "unit")
+    # The rule is shown, never edited: it changes only by publishing the programme again.
+    column_list = ("programme", "number", "name", "unit", "rule")
+    column_details_list = ("programme", "number", "goal", "name", "unit", "rule")
+    can_view_details = True
     column_searchable_list = ("name", "goal")
+    column_filters = (ProgrammeFilter(Indicator.programme_id),)
+    column_formatters = column_formatters_detail = {"rule": _rule_in_words}
     column_labels = {
+        "programme": _l("Programme"),
         "number": _l("No."),
         "goal": _l("Goal"),
         "name": _l("Name"),
         "unit": _l("Unit"),
+        "rule": _l("How it is counted"),
     }
     form_columns = ("goal", "name", "unit")
 

@@ -15,6 +15,7 @@ from partnercrm.access.imports import can_use_imports
 from partnercrm.access.jobs import can_see_jobs
 from partnercrm.access.monitoring import can_use_monitoring
 from partnercrm.access.portal import can_edit_sign_up_data, can_see_approvals
+from partnercrm.access.programmes import can_manage_programmes
 from partnercrm.access.reports import can_see_reports
 from partnercrm.access.students import can_manage_roster
 from partnercrm.web.templating import NavGroup, NavLink
@@ -60,6 +61,7 @@ MENU: tuple[NavLink | NavGroup, ...] = (
             NavLink("accounts.users", _l("Users"), can_manage_users),
             NavLink("portal.approvals", _l("Approvals"), can_see_approvals),
             NavLink("imports.index", _l("Import"), can_use_imports),
+            NavLink("programmes.index", _l("Programmes"), can_manage_programmes),
             NavLink("admin.index", _l("Administration"), is_admin),
         ),
     ),

@@ -12,19 +12,18 @@ from flask.cli import AppGroup
 
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
-from partnercrm.imports.readers import ZIP_MAGIC
 from partnercrm.indicators.export import FORMATS, render
-from partnercrm.indicators.programme_import import Changes, import_programme
-from partnercrm.indicators.programme_sheets import read_workbook, to_workbook
+from partnercrm.indicators.programme_import import import_programme, preview, read_file
+from partnercrm.indicators.programme_sheets import to_workbook
 from partnercrm.indicators.programmes import (
     ProgrammeError,
     programme_document,
-    read_document,
+    programme_sizes,
     to_json,
 )
 from partnercrm.indicators.queries import REGION, Scope, compute
 from partnercrm.localtime import Period, PeriodError, local_today
-from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.models import Programme
 from partnercrm.roadmap.queries import choose_programme, programme_for
 from partnercrm.web.unit_of_work import unit_of_work
 
@@ -100,24 +99,10 @@ def programme_list_command() -> None:
     reports count by today is marked with *."""
     programmes = db.session.scalars(sa.select(Programme).order_by(Programme.valid_from)).all()
     current = choose_programme(programmes, local_today())
-    counts = {
-        model: dict(
-            db.session.execute(
-                sa.select(model.programme_id, sa.func.count()).group_by(model.programme_id)
-            ).all()
-        )
-        for model in (PlanSection, PlanItem, Indicator)
-    }
+    counts = programme_sizes(db.session)
     for programme in programmes:
         mark = "*" if programme is current else " "
-        sizes = ", ".join(
-            f"{counts[model].get(programme.id, 0)} {name}"
-            for model, name in (
-                (PlanSection, "sections"),
-                (PlanItem, "items"),
-                (Indicator, "indicators"),
-            )
-        )
+        sizes = ", ".join(f"{by_id.get(programme.id, 0)} {part}" for part, by_id in counts.items())
         click.echo(
             f"{mark} {programme.code}  {programme.valid_from} … {programme.valid_to}  {sizes}"
             f"  {programme.title}"
@@ -141,11 +126,6 @@ def programme_export_command(code, fmt, output) -> None:
     _write(to_json(document) if fmt == "json" else to_workbook(document), output, "programme")
 
 
-class _DryRun(Exception):
-    def __init__(self, changes: Changes) -> None:
-        self.changes = changes
-
-
 @programme_cli.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
@@ -155,21 +135,14 @@ def programme_import_command(path, dry_run) -> None:
     with open(path, "rb") as f:
         content = f.read()
     try:
-        document = (
-            read_workbook(content) if content.startswith(ZIP_MAGIC) else read_document(content)
-        )
-        # One unit of work: a refusal or a dry run rolls all of it back.
+        document = read_file(content)
+        # One unit of work: a refusal rolls all of it back; a dry run keeps nothing.
         with unit_of_work():
-            changes = import_programme(document)
-            if dry_run:
-                raise _DryRun(changes)
+            changes = (preview if dry_run else import_programme)(document)
     except ProgrammeError as refused:
         for problem in refused.problems:
             click.echo(f"{path}: {problem}", err=True)
         raise click.ClickException(
             f"{len(refused.problems)} problem(s); nothing was imported"
         ) from refused
-    except _DryRun as dry:
-        click.echo(dry.changes.summary() + " (dry run: nothing was written)")
-        return
-    click.echo(changes.summary())
+    click.echo(changes.summary() + (" (dry run: nothing was written)" if dry_run else ""))

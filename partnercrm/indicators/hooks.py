@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 
-from partnercrm.indicators.labels import rule_lines
+from partnercrm.indicators.labels import rule_sentence
 from partnercrm.indicators.rules import parse_rule
 from partnercrm.roadmap.models import Indicator
 from partnercrm.web.hooks import add_template_hook
 
 
 def indicator_rule(indicator: Indicator) -> str:
-    lines = rule_lines(parse_rule(indicator.rule, f"indicator {indicator.number}"))
-    return render_template("indicators/_rule.html", lines=lines)
+    sentence = rule_sentence(parse_rule(indicator.rule, f"indicator {indicator.number}"))
+    return render_template("indicators/_rule.html", sentence=sentence)
 
 
 def register(app: Flask) -> None:

@@ -2,22 +2,28 @@
 the sheets «Программа», «Разделы», «Мероприятия» and «Показатели», one column per key of the
 document (lists as comma-separated text), an indicator's rule as columns (``grades`` as
 ``8-11``, ``ovz_only`` as ``да``). Reading checks it as JSON is checked and names each problem
-by sheet and row (``Показатели, row 5: host_kinds[1]: unknown kind "factory"``). No Flask."""
+by sheet and row (``Показатели, row 5: host_kinds[1]: unknown kind "factory"``). No Flask.
+
+:func:`template` is the empty workbook an administrator fills in: the four sheets with their
+header and one example row each."""
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
+from partnercrm.errors import N_
 from partnercrm.imports.readers import FileProblem, Limits, check_workbook
 from partnercrm.indicators.programmes import (
     INDICATOR_TEXTS,
     ITEM_TEXTS,
     ProgrammeError,
     check_document,
+    refused,
 )
-from partnercrm.indicators.rules import KIND_FILTERS
+from partnercrm.indicators.rules import KIND_FILTERS, Place, Problem, Problems
 from partnercrm.spreadsheets import FORMULA_TRIGGERS, Sheet, to_xlsx
 
 TITLES = {
@@ -72,6 +78,42 @@ def to_workbook(document: dict) -> bytes:
     )
 
 
+# The template's one example row per sheet: a programme that reads without a problem.
+EXAMPLE = {
+    "code": "kgd-2026-2030",
+    "title": "Программа профориентации на 2026–2030 годы",
+    "valid_from": "2026-01-01",
+    "valid_to": "2030-12-31",
+    "sections": [{"number": 1, "title": "Профессиональные пробы и экскурсии"}],
+    "items": [
+        {
+            "number": 1,
+            "section": 1,
+            "title": "Экскурсии обучающихся на предприятия региона",
+            "responsible": "Министерство образования, ОМСУ",
+            "deadline": "ежегодно",
+            "expected_result": "Не менее 50% обучающихся 8–11 классов",
+            "activity_kinds": ["excursion"],
+            "continues": [5],
+        }
+    ],
+    "indicators": [
+        {
+            "number": 1,
+            "goal": "Знакомство обучающихся с предприятиями региона",
+            "name": "Количество обучающихся 8–11 классов, посетивших предприятия",
+            "unit": "человек",
+            "rule": {"count": "students", "host_kinds": ["employer"], "grades": [8, 11]},
+        }
+    ],
+}
+
+
+def template() -> bytes:
+    """The workbook to fill in: every sheet with its header and one example row."""
+    return to_workbook(EXAMPLE)
+
+
 def _cell(value, key: str = ""):
     if value is None:
         return ""
@@ -90,38 +132,44 @@ def _cell(value, key: str = ""):
 def read_workbook(content: bytes) -> dict:
     """The checked programme of an XLSX file; :class:`ProgrammeError` names sheet and row."""
     sheets = _read_sheets(content)
-    problems: list[str] = []
-    places: dict[str, str] = {}
+    problems = Problems()
+    # The document's places (a row, a key of the programme) → their sheet and row.
+    places: dict[str, Place] = {}
     data: dict = {}
     for what, title in TITLES.items():
         rows = sheets.get(title)
         if rows is None:
-            problems.append(f"no sheet «{title}»")
+            problems.add(Place(), N_("no sheet «%(sheet)s»"), sheet=title)
             continue
         header, records = rows
-        missing = [column for column in COLUMNS[what] if column not in header]
-        unknown = [column for column in header if column and column not in COLUMNS[what]]
-        problems += [f'{title}: no column "{column}"' for column in missing]
-        problems += [f'{title}: unknown column "{column}"' for column in unknown]
+        for column in COLUMNS[what]:
+            if column not in header:
+                problems.add(Place(sheet=title), N_('no column "%(column)s"'), column=column)
+        for column in header:
+            if column and column not in COLUMNS[what]:
+                problems.add(Place(sheet=title), N_('unknown column "%(column)s"'), column=column)
         if what == "programme":
             if len(records) != 1:
-                problems.append(f"{title}: give one row under the header")
+                problems.add(Place(sheet=title), N_("give one row under the header"))
                 continue
             number, cells = records[0]
             for key in COLUMNS[what]:
-                places[key] = f"{title}, row {number}: {key}"
+                places[key] = Place(key, title, number)
             data |= {key: _value(key, cells.get(key)) for key in COLUMNS[what] if key in cells}
             continue
+        places[what] = Place(sheet=title)
         data[what] = []
         for index, (number, cells) in enumerate(records):
-            places[f"{what}[{index}]"] = f"{title}, row {number}"
+            places[f"{what}[{index}]"] = Place(sheet=title, row=number)
             data[what].append(_row(what, cells))
     if problems:
         raise ProgrammeError(problems)
     try:
         return check_document(data)
-    except ProgrammeError as refused:
-        raise ProgrammeError([_placed(problem, places) for problem in refused.problems]) from None
+    except ProgrammeError as error:
+        raise ProgrammeError(
+            [problem.moved(lambda place: _placed(place, places)) for problem in error.found]
+        ) from None
 
 
 def _read_sheets(content: bytes) -> dict[str, tuple[list[str], list[tuple[int, dict]]]]:
@@ -132,9 +180,9 @@ def _read_sheets(content: bytes) -> dict[str, tuple[list[str], list[tuple[int, d
         check_workbook(content, Limits())
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except FileProblem as problem:
-        raise ProgrammeError([str(problem)]) from problem
+        raise refused(str(problem)) from problem  # already Russian
     except Exception as error:  # openpyxl raises many kinds of errors on damaged files
-        raise ProgrammeError(["not an XLSX workbook that can be read"]) from error
+        raise refused(N_("not an XLSX workbook that can be read")) from error
     sheets = {}
     try:
         for sheet in workbook.worksheets:
@@ -143,7 +191,15 @@ def _read_sheets(content: bytes) -> dict[str, tuple[list[str], list[tuple[int, d
             records = []
             for number, values in enumerate(rows, start=2):
                 if number > MAX_ROWS + 1:
-                    raise ProgrammeError([f"{sheet.title}: more than {MAX_ROWS} rows"])
+                    raise ProgrammeError(
+                        [
+                            Problem(
+                                Place(sheet=sheet.title),
+                                N_("more than %(rows)d rows"),
+                                {"rows": MAX_ROWS},
+                            )
+                        ]
+                    )
                 if all(value is None or str(value).strip() == "" for value in values):
                     continue
                 records.append(
@@ -208,22 +264,13 @@ def _value(key: str, cell):
     return text
 
 
-_PLACE = re.compile(r"^((?:sections|items|indicators)\[\d+\])(?:\.rule)?(?:\.|(?=:))(.*)$")
-_ALSO = re.compile(r"(?:sections|items|indicators)\[\d+\]")
+_ROW = re.compile(r"^((?:sections|items|indicators)\[\d+\])(?:\.rule)?\.?(.*)$")
 
 
-def _placed(problem: str, places: dict[str, str]) -> str:
-    """``items[3].section: …`` → ``Мероприятия, row 5: section: …``."""
-    found = _PLACE.match(problem)
+def _placed(place: Place, places: dict[str, Place]) -> Place:
+    """``items[3].section`` → ``Мероприятия, row 5: section``; ``valid_to`` → ``Программа,
+    row 2: valid_to``; ``sections`` → ``Разделы``."""
+    found = _ROW.match(place.path)
     if found and found[1] in places:
-        rest = _ALSO.sub(lambda m: places.get(m[0], m[0]), found[2]).lstrip(".")
-        return (
-            f"{places[found[1]]}: {rest}" if not rest.startswith(":") else places[found[1]] + rest
-        )
-    key = problem.split(":", 1)[0]
-    if key in places:
-        return places[key] + problem[len(key) :]
-    for what, title in TITLES.items():
-        if problem.startswith(f"{what}:"):
-            return title + problem[len(what) :]
-    return problem
+        return replace(places[found[1]], path=found[2])
+    return places.get(place.path, place)

@@ -13,7 +13,15 @@ import sqlalchemy as sa
 
 from partnercrm.activities.rules import ActivityKind
 from partnercrm.database import SessionLike
-from partnercrm.indicators.rules import parse_rule, read_kinds, rule_problems
+from partnercrm.errors import N_
+from partnercrm.indicators.rules import (
+    Place,
+    Problem,
+    Problems,
+    check_rule,
+    parse_rule,
+    read_kinds,
+)
 from partnercrm.plausible import code_point, control_character
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
 
@@ -53,6 +61,23 @@ def programme_document(session: SessionLike, programme: Programme) -> dict:
     }
 
 
+def programme_sizes(session: SessionLike) -> dict[str, dict[int, int]]:
+    """How many sections, items and indicators each programme has: part → programme id →
+    count (a programme without any is absent); three grouped counts."""
+    return {
+        part: dict(
+            session.execute(
+                sa.select(model.programme_id, sa.func.count()).group_by(model.programme_id)
+            ).all()
+        )
+        for part, model in (
+            ("sections", PlanSection),
+            ("items", PlanItem),
+            ("indicators", Indicator),
+        )
+    }
+
+
 def _item(item: PlanItem, section: int) -> dict:
     data: dict[str, object] = {"number": item.number, "section": section}
     data |= {key: getattr(item, key) for key in ITEM_TEXTS}
@@ -84,11 +109,18 @@ MAY_BE_EMPTY = {"responsible", "deadline", "expected_result", "goal"}
 
 
 class ProgrammeError(ValueError):
-    """A programme file or change that is refused whole; ``problems`` name their places."""
+    """A programme file or change that is refused whole: ``found`` the problems, each with its
+    place; ``problems`` them in English (the command line)."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, found: list[Problem]) -> None:
+        self.found = found
+        self.problems = [str(problem) for problem in found]
+        super().__init__("; ".join(self.problems))
+
+
+def refused(message: str, **params: object) -> ProgrammeError:
+    """A refusal of the whole file, at no place."""
+    return ProgrammeError([Problem(Place(), message, params)])
 
 
 def read_document(content: bytes) -> dict:
@@ -97,17 +129,20 @@ def read_document(content: bytes) -> dict:
     try:
         data = json.loads(content.decode("utf-8-sig"))  # a BOM is allowed
     except UnicodeDecodeError as error:
-        raise ProgrammeError([f"the file is not UTF-8 text: {error.reason}"]) from error
+        raise refused(N_("the file is not UTF-8 text: %(reason)s"), reason=error.reason) from error
     except json.JSONDecodeError as error:
-        raise ProgrammeError(
-            [f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"]
+        raise refused(
+            N_("not JSON: %(error)s (line %(line)d, column %(column)d)"),
+            error=error.msg,
+            line=error.lineno,
+            column=error.colno,
         ) from error
     return check_document(data)
 
 
 def check_document(data: object) -> dict:
     """The checked programme of a document as JSON gives it (see :func:`read_document`)."""
-    problems: list[str] = []
+    problems = Problems()
     document = _Reader(problems).programme(data)
     if problems or document is None:
         raise ProgrammeError(problems)
@@ -115,23 +150,21 @@ def check_document(data: object) -> dict:
 
 
 class _Reader:
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: Problems) -> None:
         self.problems = problems
-
-    def problem(self, place: str, message: str) -> None:
-        self.problems.append(f"{place}: {message}")
+        self.problem = problems.add
 
     def mapping(self, value: object, what: str, place: str) -> dict | None:
         if not isinstance(value, dict):
-            self.problem(place, "must be an object")
+            self.problem(place, N_("must be an object"))
             return None
         known = KEYS[what]
         for key in value:
             if key not in known:
-                self.problem(f"{place}.{key}" if place else key, "unknown")
+                self.problem(f"{place}.{key}" if place else key, N_("unknown"))
         for key in known:
             if key not in value and key not in OPTIONAL:
-                self.problem(f"{place}.{key}" if place else key, "missing")
+                self.problem(f"{place}.{key}" if place else key, N_("missing"))
         return value
 
     def text(self, data: dict, key: str, place: str, limit: int | None = None) -> str | None:
@@ -140,13 +173,14 @@ class _Reader:
             return None
         if not isinstance(value, str) or (key not in MAY_BE_EMPTY and not value.strip()):
             self.problem(
-                place, "must be a text" if key in MAY_BE_EMPTY else "must be a non-empty text"
+                place,
+                N_("must be a text") if key in MAY_BE_EMPTY else N_("must be a non-empty text"),
             )
             return None
         if (char := control_character(value, multiline=True)) is not None:
-            self.problem(place, f"holds the control character {code_point(char)}")
+            self.problem(place, N_("holds the control character %(char)s"), char=code_point(char))
         if limit is not None and len(value) > limit:
-            self.problem(place, f"longer than {limit} characters")
+            self.problem(place, N_("longer than %(limit)d characters"), limit=limit)
         return value
 
     def number(self, data: dict, key: str, place: str) -> int | None:
@@ -156,7 +190,7 @@ class _Reader:
 
     def whole(self, value: object, place: str) -> int | None:
         if type(value) is not int or not 1 <= value <= 9999:
-            self.problem(place, f"{value!r} is not a number from 1 to 9999")
+            self.problem(place, N_("%(value)s is not a number from 1 to 9999"), value=repr(value))
             return None
         return value
 
@@ -171,10 +205,16 @@ class _Reader:
             except ValueError:
                 day = None
         if day is None:
-            self.problem(key, f"{value!r} is not a date YYYY-MM-DD")
+            self.problem(key, N_("%(value)s is not a date YYYY-MM-DD"), value=repr(value))
             return None
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            self.problem(key, f"{value} is not from {FIRST_YEAR} to {LAST_YEAR}")
+            self.problem(
+                key,
+                N_("%(day)s is not from %(first)d to %(last)d"),
+                day=value,
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
             return None
         return day
 
@@ -183,7 +223,7 @@ class _Reader:
         if what not in data:
             return []
         if not isinstance(value, list) or not value:
-            self.problem(what, "must be a list of one or more")
+            self.problem(what, N_("must be a list of one or more"))
             return []
         rows = []
         for index, row in enumerate(value):
@@ -199,7 +239,12 @@ class _Reader:
             if number is None:
                 continue
             if number in seen:
-                self.problem(f"{place}.number", f"{number} is given twice (also {seen[number]})")
+                self.problem(
+                    f"{place}.number",
+                    N_("%(number)d is given twice (also %(also)s)"),
+                    number=number,
+                    also=Place(seen[number]),
+                )
             else:
                 seen[number] = place
         by_place = dict(rows)
@@ -211,11 +256,17 @@ class _Reader:
         assert isinstance(data, dict)
         code = self.text(data, "code", "code", CODE_LENGTH)
         if code is not None and not CODE.match(code):
-            self.problem("code", f'"{code}": use small latin letters, digits, "-", "." and "_"')
+            self.problem(
+                "code",
+                N_('"%(code)s": use small latin letters, digits, "-", "." and "_"'),
+                code=code,
+            )
         title = self.text(data, "title", "title")
         start, end = self.day(data, "valid_from"), self.day(data, "valid_to")
         if start is not None and end is not None and start > end:
-            self.problem("valid_to", f"{end} is before valid_from {start}")
+            self.problem(
+                "valid_to", N_("%(end)s is before valid_from %(start)s"), end=end, start=start
+            )
         sections = self.numbered(self.rows(data, "sections"))
         items = self.numbered(self.rows(data, "items"))
         indicators = self.numbered(self.rows(data, "indicators"))
@@ -241,7 +292,9 @@ class _Reader:
         item: dict = {"number": number}
         section = self.number(row, "section", f"{place}.section")
         if section is not None and section not in sections:
-            self.problem(f"{place}.section", f"no section {section} in sections")
+            self.problem(
+                f"{place}.section", N_("no section %(section)d in sections"), section=section
+            )
         item["section"] = section
         for key in ITEM_TEXTS:
             item[key] = self.text(row, key, f"{place}.{key}")
@@ -256,7 +309,7 @@ class _Reader:
         if "continues" in row:
             value = row["continues"]
             if not isinstance(value, list) or not value:
-                self.problem(f"{place}.continues", "must be a list of one or more item numbers")
+                self.problem(f"{place}.continues", N_("must be a list of one or more item numbers"))
             else:
                 for index, previous in enumerate(value):
                     self.whole(previous, f"{place}.continues[{index}]")
@@ -270,7 +323,7 @@ class _Reader:
             indicator[key] = self.text(row, key, f"{place}.{key}", limit)
         rule = None
         if "rule" in row:
-            problems = rule_problems(row["rule"], f"{place}.rule")
+            problems = check_rule(row["rule"], f"{place}.rule")
             self.problems.extend(problems)
             if not problems:
                 rule = parse_rule(row["rule"]).as_dict()
