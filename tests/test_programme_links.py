@@ -325,8 +325,8 @@ def test_only_the_roadmaps_item_4_shows_the_agreements(world, browser):
     db.session.commit()
     sign_in(browser, world.admin)
     heading = "Agreements signed per year and municipality"
-    assert heading in browser.get(f"/roadmap/items/4?programme={ROADMAP}").get_data(True)
-    assert heading not in browser.get(f"/roadmap/items/4?programme={NEXT}").get_data(True)
+    assert heading in browser.get(f"/roadmap/{ROADMAP}/items/4").get_data(True)
+    assert heading not in browser.get(f"/roadmap/{NEXT}/items/4").get_data(True)
 
 
 def test_an_activitys_items_link_to_their_programmes_pages(world, browser):
@@ -342,7 +342,7 @@ def test_an_activitys_items_link_to_their_programmes_pages(world, browser):
     db.session.commit()
     sign_in(browser, world.admin)
     page = browser.get(f"/activities/{activity.id}").get_data(True)
-    assert f"/roadmap/items/1?programme={NEXT}" in page
+    assert f"/roadmap/{NEXT}/items/1" in page
     # The list's filter names an item by its id.
     item = activity.plan_items[0]
     listed = browser.get(f"/activities/?plan_item={item.id}").get_data(True)
