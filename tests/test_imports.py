@@ -782,6 +782,7 @@ def test_the_examples_in_docs_import_in_order(runner, seeded, tmp_path):
         "activities",
         "participants",
         "headcounts",
+        "profminimum_levels",
     ]
     for kind, text in examples:
         path = write(tmp_path, text, f"{kind}.csv")
