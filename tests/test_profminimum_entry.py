@@ -17,6 +17,7 @@ import time_machine
 from partnercrm.activities.models import Activity
 from partnercrm.audit.models import AuditEntry
 from partnercrm.extensions import db
+from partnercrm.profminimum.importer import LEVELS
 from partnercrm.profminimum.levels import level_of, levels_of
 from partnercrm.profminimum.models import ProfminimumLevel
 from partnercrm.profminimum.rules import Level
@@ -321,6 +322,11 @@ def test_a_year_out_of_range_is_refused(world, browser):
 
 
 # --- levels: the import ---
+
+
+def test_the_levels_kind_has_its_design_columns():
+    assert LEVELS.column_names == ["school_code", "school_year", "level"]
+    assert LEVELS.keys == ("school_code", "school_year")
 
 
 def test_the_levels_import_takes_both_spellings(world, browser):

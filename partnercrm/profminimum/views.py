@@ -65,14 +65,14 @@ def level():
     ]
     form.level.choices = [
         (
-            level.value,
+            choice.value,
             _(
                 "%(level)s: %(hours)s a year",
-                level=LEVEL_LABELS[level],
-                hours=quantity(TARGET_HOURS[level], HOURS),
+                level=LEVEL_LABELS[choice],
+                hours=quantity(TARGET_HOURS[choice], HOURS),
             ),
         )
-        for level in Level
+        for choice in Level
     ]
     if request.method == "GET":
         school = _chosen_school(schools)
