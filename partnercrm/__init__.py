@@ -101,9 +101,11 @@ def register_imports(app: Flask) -> None:
     """The import kinds: the engine's own, then those kept in other packages."""
     from partnercrm.agreements.importer import register as register_agreements_import
     from partnercrm.imports.services import register as register_import_engine
+    from partnercrm.profminimum.importer import register as register_levels_import
 
     register_import_engine(app)
     register_agreements_import(app)
+    register_levels_import(app)
 
 
 def register_hooks(app: Flask) -> None:
@@ -137,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.monitoring.views import bp as monitoring_bp
     from partnercrm.offers.views import bp as offers_bp
     from partnercrm.portal.views import bp as portal_bp
+    from partnercrm.profminimum.views import bp as profminimum_bp
     from partnercrm.programmes.views import bp as programmes_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
     from partnercrm.students.views import bp as students_bp
@@ -155,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
         indicators_bp,
         monitoring_bp,
         programmes_bp,
+        profminimum_bp,
         offers_bp,
         feeds_bp,
         portal_bp,

@@ -52,6 +52,7 @@ from partnercrm.access.offers import (
     can_see_offer_record,
 )
 from partnercrm.access.portal import can_decide_registration
+from partnercrm.access.profminimum import can_set_level
 from partnercrm.access.reports import can_report_on_municipality, can_report_on_school
 from partnercrm.access.students import can_see_student
 from partnercrm.accounts.models import User
@@ -207,6 +208,8 @@ CONTRACTS: tuple[Contract, ...] = (
         MunicipalReport,
         lambda user, report: can_see_municipal_report(user, report.municipality_id),
     ),
+    # профминимум levels
+    Contract("profminimum.level_schools_scope", Organization, can_set_level),
     # portal
     Contract("portal.registrations_scope", Registration, can_decide_registration),
     Contract("portal.registration_visibility", Registration, can_decide_registration),

@@ -38,6 +38,8 @@ from partnercrm.monitoring.models import MunicipalReport
 from partnercrm.monitoring.rules import ReportStatus
 from partnercrm.offers.models import Booking
 from partnercrm.offers.rules import BookingStatus
+from partnercrm.profminimum.models import ProfminimumLevel
+from partnercrm.profminimum.rules import Level
 from partnercrm.students.models import Student
 from tests.conftest import csrf_token, request_scoped_client
 
@@ -89,6 +91,18 @@ def test_seed_then_demo_through_the_cli_prints_what_was_added(demo):
     assert f"{len(ACTIVITIES)} activities added" in demo.output
     assert re.search(r"\b\d{3} named participants added", demo.output)
     assert re.search(r"\b\d+ headcounts added", demo.output)
+    # The lyceum advanced, school No. 49 main: for 2025/26 and the current school year.
+    assert re.search(r"\b[24] profminimum levels added", demo.output)
+
+
+def test_demo_schools_have_their_levels(demo):
+    levels = {
+        (row.school.code, row.school_year): row.level
+        for row in db.session.scalars(sa.select(ProfminimumLevel))
+    }
+    assert levels[("school-kgd-lyceum-18", 2025)] is Level.ADVANCED
+    assert levels[("school-kgd-49", 2025)] is Level.MAIN
+    assert {code for code, _year in levels} == {"school-kgd-lyceum-18", "school-kgd-49"}
 
 
 def test_demo_twice_adds_nothing(demo, runner):
@@ -99,6 +113,7 @@ def test_demo_twice_adds_nothing(demo, runner):
     assert "0 students added" in second.output
     assert "0 activities added" in second.output
     assert "0 named participants added" in second.output
+    assert "0 profminimum levels added" in second.output
     db.session.expire_all()
     assert {table: count(table) for table in TABLES} == before
     assert count(AuditEntry) == audit

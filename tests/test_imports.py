@@ -726,17 +726,18 @@ def test_every_kind_has_its_design_columns():
         "organizations": "code kind name short_name municipality inn address email phone",
         "students": "school_code local_id full_name grade class_letter birth_date ovz",
         "activities": "ref kind title starts_at ends_at all_day location host_code "
-        "organizer_code school_code status plan_items public programme",
+        "organizer_code school_code status plan_items public programme hours",
         "participants": "activity_ref school_code local_id",
         "headcounts": "activity_ref school_code grade count ovz_count",
     }
-    # Kinds beyond DESIGN §4.3 (agreements) are registered by their package and tested there.
+    # Kinds registered by their package (agreements, profminimum_levels) are tested there.
     assert {kind.name: " ".join(kind.column_names) for kind in columns.BUILT_IN} == design
 
 
 def test_the_app_registers_its_import_kinds_and_agreements(app):
     """create_app gives each app its own registry: the five kinds, then the agreements kind of
-    the agreements package; school staff may import every kind but organizations."""
+    the agreements package and the levels of the profminimum package; school staff may import
+    every kind but organizations."""
     engine = import_engine(app)
     assert engine.names() == [
         "organizations",
@@ -745,6 +746,7 @@ def test_the_app_registers_its_import_kinds_and_agreements(app):
         "participants",
         "headcounts",
         "agreements",
+        "profminimum_levels",
     ]
     assert [kind.name for kind in engine if not kind.schools_may_import] == ["organizations"]
     agreements = engine.kind("agreements")
@@ -782,6 +784,7 @@ def test_the_examples_in_docs_import_in_order(runner, seeded, tmp_path):
         "activities",
         "participants",
         "headcounts",
+        "profminimum_levels",
     ]
     for kind, text in examples:
         path = write(tmp_path, text, f"{kind}.csv")

@@ -535,6 +535,7 @@ QUERY_SCOPES = {
         lambda t: {"municipality": t.municipality},
         lambda t: {"municipality": t.municipality, "format": "csv"},
     ],
+    "profminimum.level": [lambda t: {"school": t.school}],
 }
 
 

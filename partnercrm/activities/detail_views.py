@@ -26,6 +26,7 @@ from partnercrm.activities.roster import own_participants
 from partnercrm.activities.rules import TRANSITIONS, ActivityStatus, held_too_early
 from partnercrm.database import utcnow
 from partnercrm.extensions import db
+from partnercrm.roadmap.labels import HOURS
 from partnercrm.web.unit_of_work import refusal_shown
 
 
@@ -57,6 +58,7 @@ def detail(activity_id: int):
             and not held_too_early(s, activity.starts_at, utcnow())
         ],
         status_form=StatusForm(),
+        hours_unit=HOURS,
     )
 
 

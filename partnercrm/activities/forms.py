@@ -7,6 +7,7 @@ its :class:`~partnercrm.activities.kinds.KindSpec` says.
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -34,7 +35,13 @@ from wtforms.validators import (
 
 from partnercrm.activities.kinds import PRESENTER_KINDS
 from partnercrm.activities.labels import CAMP_TYPE_LABELS, STATUS_LABELS
-from partnercrm.activities.rules import ACTIVITY_DATES, ActivityStatus, CampType
+from partnercrm.activities.rules import (
+    ACTIVITY_DATES,
+    HOURS_FORMAT,
+    ActivityStatus,
+    CampType,
+    parse_hours,
+)
 from partnercrm.directory.fields import OrganizationField
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.roadmap.models import Programme
@@ -73,6 +80,24 @@ class Entered:
         if not field.raw_data or not str(field.raw_data[0]).strip():
             field.errors[:] = []
             raise StopValidation(self.message)
+
+
+class HoursField(StringField):
+    """Профминимум hours: «2», «1,5» or «1.5»; empty is None (the default of the activity's
+    times). The range is the service's check, shown on this field."""
+
+    def process_formdata(self, valuelist) -> None:
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = parse_hours(self.raw) if self.raw else None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_decimal(self.data) if self.data is not None else ""
+
+    def pre_validate(self, form) -> None:
+        if getattr(self, "raw", "") and self.data is None:
+            raise StopValidation(_l(HOURS_FORMAT))
 
 
 class ActivityForm(Form):
@@ -116,6 +141,8 @@ class ActivityForm(Form):
     absent = SelectMultipleField(_l("Who was absent"), coerce=record_id, validate_choice=False)
     roster: tuple | list = ()
     schools = SelectMultipleField(_l("Visiting schools"), coerce=record_id, validate_choice=False)
+    # Not for parent meetings (kind_form.configure).
+    hours = HoursField(_l("Career guidance hours"))
     location = StringField(_l("Address or room"), validators=[Optional(), Length(max=500)])
     description = TextAreaField(_l("Description"), validators=[Optional()])
     status = RadioField(_l("Status"), choices=[(s.value, STATUS_LABELS[s]) for s in ActivityStatus])

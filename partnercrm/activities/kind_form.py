@@ -12,9 +12,11 @@ refusal such as a camp at the wrong kind of host lands on the host field.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,6 +41,7 @@ from partnercrm.activities.rules import (
     ActivityKind,
     ActivityStatus,
     CampType,
+    default_hours,
 )
 from partnercrm.directory.models import Organization
 from partnercrm.directory.queries import organization_label, pickable_organizations
@@ -86,6 +89,17 @@ def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None)
         if details != spec.details:
             for name in names:
                 delattr(form, name)
+    if spec.students_take_part:
+        form.hours.description = (
+            _("Empty: 6 per day.")
+            if spec.day_based
+            else _("Empty: the length rounded to a whole hour (at least 1).")
+        )
+        if activity is not None:
+            default = format_decimal(default_hours_of(activity))
+            form.hours.render_kw = {"placeholder": _("default: %(hours)s", hours=default)}
+    else:
+        del form.hours
     if hosts_on_own_premises(current_user, kind):
         del form.host
     else:
@@ -225,6 +239,9 @@ def fill(form: ActivityForm, activity: Activity) -> None:
         form.professions.data = activity.parent_meeting.professions
     if "schools" in form:
         form.schools.data = [s.id for s in activity.schools]
+    if "hours" in form and activity.hours != default_hours_of(activity):
+        # A value equal to the default is left empty: the default follows changed times.
+        form.hours.data = activity.hours
     form.location.data = activity.location
     form.description.data = activity.description
     form.status.data = activity.status.value
@@ -240,6 +257,13 @@ def fill(form: ActivityForm, activity: Activity) -> None:
             + " "
             + _offered(shown, activity.starts_on)
         )
+
+
+def default_hours_of(activity: Activity) -> Decimal:
+    """The hours ``activity`` would have by default with its stored times."""
+    if activity.all_day:
+        return default_hours(None, None, activity.starts_on, activity.ends_on)
+    return default_hours(activity.starts_at, activity.ends_at)
 
 
 def defaults(form: ActivityForm, kind: ActivityKind) -> None:
@@ -339,6 +363,7 @@ def activity_data(
         plan_items=list(form.plan_items.data or []),
         ref=activity.ref if activity is not None else None,
         camp_type=camp_type,
+        hours=form.hours.data if "hours" in form else None,
     )
     if "day" in form:
         data.starts_at = to_utc(datetime.combine(form.day.data, form.start.data))

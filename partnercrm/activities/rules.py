@@ -5,6 +5,7 @@ What depends on a kind's spec (hosts, participants) is in ``kinds.py``.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -69,8 +70,21 @@ HOURS_PER_DAY = 6
 HOURS_OUT_OF_RANGE = N_("Hours must be more than 0 and at most 100.")
 
 
+HOURS_FORMAT = N_("Write the hours as a number, such as 2 or 1,5 (at most two decimals).")
+_HOURS = re.compile(r"^[+-]?\d{1,6}(?:[.,]\d{1,2})?$")
+
+
 def hours_in_range(hours: Decimal) -> bool:
     return Decimal(0) < hours <= MAX_HOURS
+
+
+def parse_hours(text: str) -> Decimal | None:
+    """Hours as people write them: «2», «1,5» or «1.5» (the column keeps two decimals); None
+    when ``text`` is no such number. The range is checked apart (:func:`hours_in_range`)."""
+    value = text.strip()
+    if not _HOURS.match(value):
+        return None
+    return Decimal(value.replace(",", "."))
 
 
 def default_hours(

@@ -217,16 +217,27 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
         assert data.starts_at is not None, "check_activity requires a start"
         activity.set_time(data.starts_at, data.ends_at)
     activity.schools = list(data.schools or [])
-    activity.hours = _hours(data)
+    activity.hours = activity_hours(
+        data.kind, data.hours, data.starts_at, data.ends_at, data.first_day, data.last_day
+    )
     activity.plan_items = plan_items_on(activity.starts_on, data.kind, data.plan_items)
 
 
-def _hours(data: ActivityData) -> Decimal | None:
-    if not KINDS[data.kind].students_take_part:
+def activity_hours(
+    kind: ActivityKind,
+    hours: Decimal | None,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> Decimal | None:
+    """The hours an activity stores (DESIGN §8): those given, else the default of its times;
+    none for a kind students take no part in (parent meetings). The form and the import both."""
+    if not KINDS[kind].students_take_part:
         return None
-    if data.hours is not None:
-        return data.hours
-    return default_hours(data.starts_at, data.ends_at, data.first_day, data.last_day)
+    if hours is not None:
+        return hours
+    return default_hours(starts_at, ends_at, first_day, last_day)
 
 
 def participant_total(activity: Activity) -> int:

@@ -29,7 +29,13 @@ from partnercrm.activities.rules import (
     ActivityStatus,
     can_move,
 )
-from partnercrm.activities.services import ActivityData, ActivityError, check_activity
+from partnercrm.activities.services import (
+    NO_HOURS_FOR_PARENTS,
+    ActivityData,
+    ActivityError,
+    activity_hours,
+    check_activity,
+)
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.imports.columns import Row
@@ -64,6 +70,7 @@ RUSSIAN = {
     "Only schools can be visiting schools.": "организация — не школа",
     HELD_BEFORE_START: "мероприятие ещё не началось: статус held нельзя, укажите planned",
     DATE_OUT_OF_BOUNDS: "дата вне допустимых пределов: с %(earliest)s по %(latest)s",
+    NO_HOURS_FOR_PARENTS: "родительское собрание не даёт школьникам часов: оставьте пустым",
 }
 REFUSAL_COLUMNS = {
     "host": "host_code",
@@ -75,6 +82,7 @@ REFUSAL_COLUMNS = {
     "end": "ends_at",
     "schools": "school_code",
     "status": "status",
+    "hours": "hours",
 }
 
 
@@ -215,6 +223,7 @@ class ActivityImporter(Importer):
             # Its scope is checked apart (_in_scope); here what the kind needs of it.
             organizer=organizer or host,
             schools=[school] if school is not None else [],
+            hours=values.get("hours"),
         )
         status = values.get("status") or (activity.status if activity is not None else None)
         if status is not None:
@@ -334,6 +343,16 @@ def _activity_values(values: dict[str, Any], new: bool) -> dict[str, Any]:
     for key in ("location", "public"):
         if key in values:
             result[key] = values[key]
+    # An absent column keeps an existing activity's hours; an empty cell is the default.
+    if "hours" in values or new:
+        result["hours"] = activity_hours(
+            values["kind"],
+            values.get("hours"),
+            result["starts_at"],
+            result["ends_at"],
+            result["starts_on"] if result["all_day"] else None,
+            result["ends_on"],
+        )
     if values.get("status") is not None:
         result["status"] = values["status"]
     elif new:

@@ -50,7 +50,8 @@ class Column:
     aliases: tuple[str, ...] = ()
     # The cell of the import template's example row (imports/templates.py): text in which
     # ``{school}``, ``{partner}``, ``{municipality}``, ``{student}``, ``{activity}`` and
-    # ``{date}`` (a day two weeks ahead) are the user's own or the other templates' values.
+    # ``{date}`` (a day two weeks ahead) are the user's own or the other templates' values;
+    # ``{school_year}`` is the current school year's first year.
     example: str = ""
 
 
@@ -285,6 +286,8 @@ ACTIVITIES = Kind(
         Column("public", v.boolean, empty=False, aliases=("публичное", "опубликовать")),
         # The programme whose numbers plan_items are; needed only where two are in force.
         Column("programme", CODE, aliases=("программа", "код программы")),
+        # Empty: the default of the activity's times (DESIGN §8); none for parent meetings.
+        Column("hours", v.hours, aliases=("часы", "часы профминимума"), example="1,5"),
     ),
     keys=("ref",),
     finish=_activity_timing,

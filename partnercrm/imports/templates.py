@@ -20,7 +20,7 @@ from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.imports.columns import EXAMPLE_ORGANIZATION, Kind
-from partnercrm.localtime import local_today
+from partnercrm.localtime import local_today, school_year_of
 from partnercrm.spreadsheets import Sheet, to_csv, to_xlsx
 
 FORMATS = ("csv", "xlsx")
@@ -68,6 +68,7 @@ def example_values(user: User) -> dict[str, str]:
         "activity": EXAMPLE_ACTIVITY,
         "date": (today + timedelta(days=14)).isoformat(),
         "today": today.isoformat(),
+        "school_year": str(school_year_of(today)),
     }
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 
+from partnercrm.activities.rules import MAX_HOURS, hours_in_range, parse_hours
 from partnercrm.directory.rules import is_valid_inn
 from partnercrm.localtime import local_date
 from partnercrm.plausible import DateBounds, code_point, control_character
@@ -200,6 +202,19 @@ def plan_items(cell: Cell) -> list[int]:
         )
     numbers = [int(part) for part in re.split(r"[;,]", value) if part.strip()]
     return list(dict.fromkeys(numbers))
+
+
+def hours(cell: Cell) -> Decimal:
+    """Профминимум hours of an activity: «2», «1,5» or «1.5», more than 0 and at most 100."""
+    value = parse_hours(text(cell))
+    if value is None:
+        raise ValueProblem(
+            f"{shown(cell)} — ожидается число часов, например 2 или 1,5 (не больше двух знаков "
+            "после запятой)"
+        )
+    if not hours_in_range(value):
+        raise ValueProblem(f"{shown(cell)} — часов должно быть больше 0 и не больше {MAX_HOURS}")
+    return value
 
 
 def inn(cell: Cell) -> str:

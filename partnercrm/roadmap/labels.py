@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import gettext, ngettext
+from flask_babel import format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 YES_NO = "да/нет"
 PEOPLE = "человек"
 UNITS = "единиц"
+# Профминимум hours (DESIGN §8): «1 час», «1,5 часа», «40 часов».
+HOURS = "часов"
 
-UNIT_LABELS = {PEOPLE: _l("people"), UNITS: _l("units"), YES_NO: _l("yes/no")}
+UNIT_LABELS = {
+    PEOPLE: _l("people"),
+    UNITS: _l("units"),
+    HOURS: _l("hours"),
+    YES_NO: _l("yes/no"),
+}
 
 
 def unit_label(unit: str) -> str:
@@ -29,4 +36,8 @@ def quantity(value: int | float | Decimal, unit: str) -> str:
         return ngettext("%(value)s person", "%(value)s people", count, value=value)
     if unit == UNITS:
         return ngettext("%(value)s unit", "%(value)s units", count, value=value)
+    if unit == HOURS:
+        return ngettext(
+            "%(value)s hour", "%(value)s hours", count, value=format_decimal(Decimal(value))
+        )
     return f"{value} {unit}"
