@@ -114,12 +114,14 @@ def register_hooks(app: Flask) -> None:
     from partnercrm.imports.hooks import register as register_import_hooks
     from partnercrm.indicators.hooks import register as register_indicator_hooks
     from partnercrm.offers.hooks import register as register_offer_hooks
+    from partnercrm.profminimum.hooks import register as register_profminimum_hooks
 
     register_activity_hooks(app)
     register_agreement_hooks(app)
     register_import_hooks(app)
     register_offer_hooks(app)
     register_indicator_hooks(app)
+    register_profminimum_hooks(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -137,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.monitoring.views import bp as monitoring_bp
     from partnercrm.offers.views import bp as offers_bp
     from partnercrm.portal.views import bp as portal_bp
+    from partnercrm.profminimum.views import bp as profminimum_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
     from partnercrm.students.views import bp as students_bp
     from partnercrm.web.views import bp as web_bp
@@ -152,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
         students_bp,
         imports_bp,
         indicators_bp,
+        profminimum_bp,
         monitoring_bp,
         offers_bp,
         feeds_bp,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 
 from partnercrm.localtime import Period
-from partnercrm.profminimum.queries import StudentHours, Summary
+from partnercrm.profminimum.queries import By, StudentHours, Summary
 from partnercrm.profminimum.rules import BANDS, school_year_label
 from partnercrm.spreadsheets import Sheet, to_csv, to_xlsx
 
@@ -16,6 +17,17 @@ TABLE_FORMATS = ("csv", "xlsx")
 REGION_NAME = "Калининградская область"
 
 BAND_HEADERS = [f"{name} ч" for name, _lowest in BANDS]
+FIRST_COLUMNS = {
+    By.MUNICIPALITY: "Муниципальное образование",
+    By.SCHOOL: "Школа",
+    By.CLASS: "Класс",
+}
+
+
+def number(value: Decimal) -> Decimal | int:
+    """Hours as a spreadsheet shows them: whole ones as integers, others without trailing
+    zeros (42.5, not 42.50)."""
+    return int(value) if value == value.to_integral_value() else value.normalize()
 
 
 def _bands(summary: Summary) -> dict[str, int]:
@@ -47,24 +59,24 @@ def as_dict(
 
 
 def summary_table(
-    first_column: str, whole: Summary, parts: Sequence[Summary], unnamed: bool = True
+    by: By, whole: Summary, parts: Sequence[Summary], unnamed: bool = True
 ) -> tuple[list, list[list]]:
     """One line per part and the total: students, reached, below, the bands, and (unless a
     class breakdown) the student-hours without names."""
-    header = [first_column, "Учащихся", "Достигли цели", "Не достигли", *BAND_HEADERS]
+    header = [FIRST_COLUMNS[by], "Учащихся", "Достигли цели", "Не достигли", *BAND_HEADERS]
     if unnamed:
         header.append("Человеко-часы без имён")
     rows = []
-    for part in [*parts, whole]:
+    for part, label in [*((part, part.label) for part in parts), (whole, "Всего")]:
         row = [
-            part.label or "Всего",
+            label,
             part.students,
             part.reached,
             part.below,
             *_bands(part).values(),
         ]
         if unnamed:
-            row.append(part.unnamed_hours)
+            row.append(number(part.unnamed_hours))
         rows.append(row)
     return header, rows
 
@@ -73,7 +85,7 @@ def class_table(students: Sequence[StudentHours]) -> tuple[list, list[list]]:
     """A class's students with their hours (names: the own school only)."""
     header = ["Учащийся", "Класс", "Часов", "Цель", "Не хватает"]
     rows = [
-        [item.full_name, item.class_name, item.hours, item.target, item.missing]
+        [item.full_name, item.class_name, number(item.hours), item.target, number(item.missing)]
         for item in students
     ]
     return header, rows
@@ -112,7 +124,7 @@ def render_report(
         return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return render_table(
         fmt,
-        summary_table("Муниципальное образование", whole, parts),
+        summary_table(By.MUNICIPALITY, whole, parts),
         "Профминимум",
         caption("Профминимум: часы учащихся 6–11 классов", first_year, municipality),
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -68,7 +69,8 @@ class Summary:
     """Students counted, those who reached their target, the bands of hours, and the
     student-hours of headcount rows (never any student's) of one part of a breakdown."""
 
-    key: int | tuple[int, str | None] | None
+    # A municipality's or school's id, a class's (grade, letter); None for a total.
+    key: Any
     label: str
     students: int
     reached: int
@@ -133,11 +135,15 @@ class StudentYear:
     def missing(self) -> Decimal:
         return max(Decimal(self.target) - self.hours, Decimal(0))
 
+    @property
+    def percent(self) -> int:
+        return min(100, int(self.hours * 100 / self.target)) if self.target else 100
+
 
 # --- building blocks ---
 
 
-def target_hours(level: sa.ColumnElement) -> sa.ColumnElement[int]:
+def target_hours(level: sa.orm.QueryableAttribute[Any]) -> sa.ColumnElement[int]:
     """The target of a school whose level for the year is ``level`` (NULL: the default)."""
     return sa.case(
         *[
@@ -358,25 +364,41 @@ def classes_behind(
 # --- one school's names (the own school's staff only) ---
 
 
+class Order(StrEnum):
+    """How a class table is sorted."""
+
+    MISSING = "missing"  # below the target first, the most missing first
+    NAME = "name"
+    HOURS = "hours"  # the most hours first
+
+
 def class_hours(
-    session: SessionLike, first_year: int, school_id: int, grade: int, letter: str | None
+    session: SessionLike,
+    first_year: int,
+    school_id: int,
+    grade: int,
+    letter: str | None,
+    order: Order = Order.MISSING,
 ) -> list[StudentHours]:
-    """The students of one class with their hours and target, those below the target first
-    (the most missing first), then by name; one statement."""
+    """The students of one class with their hours and target in ``order`` (then by name); one
+    statement."""
     rows = counted_students(first_year, Scope(school_id=school_id)).subquery("counted")
     letter_matches = (
         rows.c.class_letter.is_(None) if letter is None else rows.c.class_letter == letter
     )
-    missing = rows.c.target - rows.c.hours
+    sort: list[sa.ColumnElement[Any]] = []
+    if order is Order.MISSING:
+        sort = [
+            sa.case((rows.c.hours >= rows.c.target, 1), else_=0),
+            (rows.c.target - rows.c.hours).desc(),
+        ]
+    elif order is Order.HOURS:
+        sort = [rows.c.hours.desc()]
     result = session.execute(
-        sa.select(Student.full_name, rows)
+        sa.select(Student.full_name, *rows.c)
         .join(rows, rows.c.student_id == Student.id)
         .where(rows.c.grade == grade, letter_matches)
-        .order_by(
-            sa.case((rows.c.hours >= rows.c.target, 1), else_=0),
-            missing.desc(),
-            Student.full_name,
-        )
+        .order_by(*sort, Student.full_name, Student.id)
     ).all()
     return [
         StudentHours(
