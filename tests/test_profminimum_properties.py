@@ -202,6 +202,9 @@ def test_sql_matches_an_independent_count(seeded, students, activities, levels):
             students, counted, lambda s, m=index: ROSTER_MUNICIPALITY[s["roster"]] == m
         )
         assert (part.students, part.reached, part.bands) == expected
+        # The municipality's page by school sums to the same.
+        schools = summaries(db.session, YEAR, Scope(municipalities[index].id), By.SCHOOL)
+        assert (sum(s.students for s in schools), sum(s.reached for s in schools)) == expected[:2]
         assert part.unnamed_hours == sum(
             (v for r, v in unnamed.items() if ROSTER_MUNICIPALITY[r] == index),
             Decimal(0),

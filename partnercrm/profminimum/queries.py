@@ -166,16 +166,28 @@ def giving_hours(period: Period) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-def hours_by_student(period: Period) -> sa.Subquery:
-    """``student_id, hours``: each named participant's hours in ``period`` (only students with
-    some; the others have 0)."""
-    return (
+def hours_by_student(period: Period, scope: Scope = REGION) -> sa.Subquery:
+    """``student_id, hours``: the hours in ``period`` of each named participant (only students
+    with some; the others have 0), of the students of ``scope``'s schools: a school's or a
+    municipality's page sums its own students' participations, not the region's."""
+    query = (
         sa.select(Participation.student_id, sa.func.sum(Activity.hours).label("hours"))
         .join(Activity, Activity.id == Participation.activity_id)
         .where(*giving_hours(period))
         .group_by(Participation.student_id)
-        .subquery("student_hours")
     )
+    if scope.school_id is not None:
+        query = query.join(Student, Student.id == Participation.student_id).where(
+            Student.school_id == scope.school_id
+        )
+    elif scope.municipality_id is not None:
+        school = aliased(Organization)
+        query = (
+            query.join(Student, Student.id == Participation.student_id)
+            .join(school, school.id == Student.school_id)
+            .where(school.municipality_id == scope.municipality_id)
+        )
+    return query.subquery("student_hours")
 
 
 def _school_scope(school: type[Organization], scope: Scope) -> list[sa.ColumnElement[bool]]:
@@ -191,7 +203,7 @@ def counted_students(first_year: int, scope: Scope = REGION) -> sa.Select:
     """The students counted in the school year starting in ``first_year``, one row each:
     ``student_id, school_id, municipality_id, grade, class_letter, hours`` (0 when none),
     ``target``."""
-    hours = hours_by_student(school_year_period(first_year))
+    hours = hours_by_student(school_year_period(first_year), scope)
     school = aliased(Organization)
     return (
         sa.select(

@@ -86,7 +86,13 @@ class HoursForm(Form):
     sort = StringField(
         _l("Order"),
         filters=[blank_to_none],
-        validators=[Optional(), AnyOf([order.value for order in Order])],
+        validators=[
+            Optional(),
+            AnyOf(
+                [order.value for order in Order],
+                message=_l("Unknown order; choose one of %(values)s."),
+            ),
+        ],
     )
 
     @property
