@@ -317,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="interleaved timed rounds")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--keep", action="store_true", help="keep the data afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="SQLite: time the data of an earlier run (bench/results/hours-<scale>.sqlite3)",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("PARTNERCRM_ENV", "development")
@@ -325,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     from partnercrm.extensions import db
     from partnercrm.roadmap.services import seed_roadmap
 
-    schema = None
+    schema, reuse = None, False
     if args.db == "postgresql":
         base_url = args.url or DEFAULT_PG_URL
         schema = f"bench_hours_{os.getpid()}"
@@ -334,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         results = ROOT / "bench" / "results"
         results.mkdir(parents=True, exist_ok=True)
         path = results / f"hours-{args.scale:g}.sqlite3"
-        if not args.url:
+        reuse = args.reuse and path.exists()
+        if not args.url and not reuse:
             path.unlink(missing_ok=True)
         url = args.url or f"sqlite:///{path}"
     os.environ.setdefault("PARTNERCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="partnercrm-bench-"))
@@ -355,20 +361,24 @@ def main(argv: list[str] | None = None) -> int:
 
                 engine.dispose()
             started = time.perf_counter()
-            db.create_all()
-            seed_roadmap()
-            seed_municipalities()
-            db.session.commit()
-            log("generating …")
-            with engine.begin() as connection:
-                counts = generate(
-                    connection, scale=args.scale, year=args.year, seed=args.seed
-                ).counts
-                counts |= generate_hours(connection, year=args.year, seed=args.seed)
-            analyze(engine)
-            report["generated"] = counts
-            report["generation_s"] = round(time.perf_counter() - started, 1)
-            log(f"generated in {report['generation_s']} s: {counts}")
+            if args.db == "sqlite" and reuse:
+                log("reusing the data of an earlier run")
+                report["generated"], report["generation_s"] = {"reused": 1}, 0.0
+            else:
+                db.create_all()
+                seed_roadmap()
+                seed_municipalities()
+                db.session.commit()
+                log("generating …")
+                with engine.begin() as connection:
+                    counts = generate(
+                        connection, scale=args.scale, year=args.year, seed=args.seed
+                    ).counts
+                    counts |= generate_hours(connection, year=args.year, seed=args.seed)
+                analyze(engine)
+                report["generated"] = counts
+                report["generation_s"] = round(time.perf_counter() - started, 1)
+                log(f"generated in {report['generation_s']} s: {counts}")
 
             session = db.session
             numbers = compare(session, args.year)
