@@ -139,10 +139,12 @@ def test_the_region_summary_and_its_exports(app, world):
 
 def test_class_export_has_names_for_the_own_school(app, world):
     client = _client(app, world.school1_user)
-    csv = client.get(
+    response = client.get(
         f"/profminimum/hours/school/{world.school1.id}/class?grade=8&letter=А&format=csv"
-    ).data.decode("utf-8-sig")
-    assert "Иванов Иван;8А;42.5;40;0" in csv
+    )
+    assert "Иванов Иван;8А;42.5;40;0" in response.data.decode("utf-8-sig")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.isascii() and "filename*=UTF-8''" in disposition
 
 
 def test_bad_school_year_is_refused_clearly(app, world):

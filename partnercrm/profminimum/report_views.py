@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from decimal import Decimal
+from urllib.parse import quote
 
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
@@ -142,9 +143,13 @@ def _download(form: HoursForm, table, sheet: str, title: str, scope: str | None,
         details={"format": fmt, "school_year": form.first_year, "what": name},
     )
     response = Response(content, content_type=MIME_TYPES[fmt])
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="profminimum-{form.first_year}-{name}.{fmt}"'
-    )
+    full_name = f"profminimum-{form.first_year}-{name}.{fmt}"
+    # A class letter is Cyrillic: the plain name keeps ASCII, filename* has the letter.
+    ascii_name = full_name.encode("ascii", "replace").decode().replace("?", "_")
+    disposition = f'attachment; filename="{ascii_name}"'
+    if full_name != ascii_name:
+        disposition += f"; filename*=UTF-8''{quote(full_name, safe='')}"
+    response.headers["Content-Disposition"] = disposition
     return response
 
 
