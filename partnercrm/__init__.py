@@ -116,12 +116,14 @@ def register_hooks(app: Flask) -> None:
     from partnercrm.imports.hooks import register as register_import_hooks
     from partnercrm.indicators.hooks import register as register_indicator_hooks
     from partnercrm.offers.hooks import register as register_offer_hooks
+    from partnercrm.profminimum.hooks import register as register_profminimum_hooks
 
     register_activity_hooks(app)
     register_agreement_hooks(app)
     register_import_hooks(app)
     register_offer_hooks(app)
     register_indicator_hooks(app)
+    register_profminimum_hooks(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -156,9 +158,9 @@ def register_blueprints(app: Flask) -> None:
         students_bp,
         imports_bp,
         indicators_bp,
+        profminimum_bp,
         monitoring_bp,
         programmes_bp,
-        profminimum_bp,
         offers_bp,
         feeds_bp,
         portal_bp,

@@ -27,9 +27,11 @@ def register(app: Flask) -> None:
     from partnercrm.imports.cli import import_command
     from partnercrm.indicators.cli import indicators_command, programme_cli
     from partnercrm.operations.cli import backup_command, restore_command, retention_command
+    from partnercrm.profminimum.cli import hours_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(indicators_command)
+    app.cli.add_command(hours_command)
     app.cli.add_command(programme_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)

@@ -53,6 +53,7 @@ from partnercrm.access.offers import (
 )
 from partnercrm.access.portal import can_decide_registration
 from partnercrm.access.profminimum import can_set_level
+from partnercrm.access.profminimum_reports import can_see_hours_by_name, can_see_school_hours
 from partnercrm.access.reports import can_report_on_municipality, can_report_on_school
 from partnercrm.access.students import can_see_student
 from partnercrm.accounts.models import User
@@ -195,6 +196,13 @@ CONTRACTS: tuple[Contract, ...] = (
         "reports.reportable_municipalities_scope",
         Municipality,
         lambda user, municipality: can_report_on_municipality(user, municipality.id),
+    ),
+    # профминимум hours
+    Contract("profminimum_reports.hours_schools_scope", Organization, can_see_school_hours),
+    Contract(
+        "profminimum_reports.named_hours_schools_scope",
+        Organization,
+        lambda user, school: can_see_hours_by_name(user, school.id),
     ),
     # monitoring
     Contract("monitoring.municipal_plans_scope", MunicipalPlan, can_manage_municipal_plan),

@@ -109,6 +109,47 @@ def plan_item(number: int) -> PlanItem:
     return db.session.scalar(sa.select(PlanItem).where(PlanItem.number == number))
 
 
+def _hours_activity(students, title=None):
+    """A held activity of this school year giving ``students`` one hour each."""
+    today = local_today()
+    values = {"title": title} if title else {}
+    activity = ActivityFactory(
+        starts_at=to_utc(datetime(today.year, today.month, today.day, 0, 30)),
+        starts_on=today,
+        hours=Decimal(1),
+        **values,
+    )
+    db.session.add_all(Participation(activity=activity, student=s) for s in students)
+    db.session.flush()
+    return activity
+
+
+def _class_students(w, n):
+    """More students of class 7Я of school 1, each with an hour this school year."""
+    students = [StudentFactory(school=w.school1, grade=7, class_letter="Я") for _ in range(n)]
+    _hours_activity(students)
+    return [s.full_name for s in students]
+
+
+def _set_student(w):
+    w.student = StudentFactory(school=w.school1, grade=9)
+
+
+def _student_hours(w, n):
+    """More activities that gave ``w.student`` hours."""
+    return [_hours_activity([w.student]).title for _ in range(n)]
+
+
+def _hours_schools(w, n):
+    """More schools of municipality 1, each with a student of grade 8 with an hour."""
+    names = []
+    for _ in range(n):
+        school = organization(municipality=w.m1)
+        _hours_activity([StudentFactory(school=school)])
+        names.append(school.name)
+    return names
+
+
 # --- the pages ---
 
 
@@ -623,6 +664,32 @@ PAGES = [
             "employer_user",
             "center_user",
         )
+    ),
+    # Профминимум
+    Page(
+        "profminimum class table",
+        "school1_user",
+        lambda w: f"/profminimum/hours/school/{w.school1.id}/class?grade=7&letter=Я",
+        _class_students,
+    ),
+    Page(
+        "profminimum student page",
+        "school1_user",
+        lambda w: f"/students/{w.student.id}",
+        _student_hours,
+        _set_student,
+    ),
+    Page(
+        "profminimum municipality",
+        "coordinator",
+        lambda w: f"/profminimum/hours/municipality/{w.m1.id}",
+        _hours_schools,
+    ),
+    Page(
+        "profminimum school",
+        "school1_user",
+        lambda w: f"/profminimum/hours/school/{w.school1.id}",
+        counted_only(_class_students),
     ),
     # Roadmap
     Page("roadmap", "school1_user", lambda w: "/roadmap/", counted_only(_roadmap_activities)),

@@ -129,6 +129,9 @@ CROSS_TENANT: dict[str, Cross] = {
     "directory.edit_organization": REFUSED,
     "indicators.municipality": REFUSED,
     "indicators.school": REFUSED,
+    "profminimum.municipality_hours": REFUSED,
+    "profminimum.school_hours": REFUSED,
+    "profminimum.class_table": REFUSED,
     "monitoring.campaign": Cross(
         frozenset({Role.COORDINATOR}),
         "campaigns are the region's; a coordinator is sent on to the own municipality's report",
@@ -342,6 +345,8 @@ NOT_FOR_ADMINS = {
     "activities.trip_list": 403,
     "activities.trip_escort": 403,
     "activities.trip_list_xlsx": 403,
+    # A class's hours name its students (docs/profminimum.md, "Pages and exports").
+    "profminimum.class_table": 403,
     # Schools book and ask for speakers for themselves (docs/offers.md).
     "offers.book": 403,
     "offers.request_speaker": 403,

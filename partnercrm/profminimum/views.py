@@ -104,3 +104,7 @@ def level():
         target_hours=TARGET_HOURS,
         hours_unit=HOURS,
     ), 400 if request.method == "POST" else 200
+
+
+# The hours pages' routes attach to ``bp`` when imported.
+from partnercrm.profminimum import report_views  # noqa: E402, F401

@@ -1,0 +1,57 @@
+"""``partnercrm hours``: the профминимум report of DESIGN §8 on the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+
+from partnercrm.directory.models import Municipality
+from partnercrm.extensions import db
+from partnercrm.profminimum.export import FORMATS, render_report
+from partnercrm.profminimum.queries import REGION, By, Scope, summaries, total
+from partnercrm.profminimum.rules import parse_school_year, school_year_period
+
+
+def _school_year(ctx, param, value: str) -> int:
+    first_year = parse_school_year(value)
+    if first_year is None:
+        raise click.BadParameter("write it as 2025 or 2025/26")
+    return first_year
+
+
+@click.command("hours")
+@click.option(
+    "--school-year",
+    "first_year",
+    required=True,
+    callback=_school_year,
+    help="School year: 2025 or 2025/26 (1 September 2025 – 31 August 2026).",
+)
+@click.option("--municipality", help="Municipality name as in municipalities.json.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
+def hours_command(first_year: int, municipality: str | None, fmt: str, output: str | None) -> None:
+    """Профминимум hours of the school year: students of grades 6–11, those who reached their
+    school's target, and the bands of hours, for the region (or one municipality) and by
+    municipality."""
+    scope = REGION
+    if municipality:
+        municipality_id = db.session.scalar(
+            sa.select(Municipality.id).where(Municipality.name == municipality)
+        )
+        if municipality_id is None:
+            raise click.UsageError(f"no municipality named {municipality!r}")
+        scope = Scope(municipality_id=municipality_id)
+    if not output and fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE")
+    parts = summaries(db.session, first_year, scope, By.MUNICIPALITY)
+    content = render_report(
+        fmt, first_year, school_year_period(first_year), municipality, total(parts), parts
+    )
+    # "-" is standard output, in binary.
+    with click.open_file(output or "-", "wb") as f:
+        f.write(content)
+    if output:
+        click.echo(f"hours: written to {output}", err=True)
