@@ -193,7 +193,7 @@ class ActivityImporter(Importer):
                 row,
                 "programme",
                 f"на {shown} действуют программы "
-                + ", ".join(p.code for p in linkable)
+                + ", ".join(p.code for p in reversed(linkable))
                 + ": укажите программу в колонке programme",
             )
             return None, False
@@ -353,7 +353,7 @@ def _linked_there(linkable: list[Programme]) -> str:
     if not linkable:
         return ""
     whose = "программы" if len(linkable) == 1 else "программ"
-    return f"; на эту дату — пункты {whose} " + ", ".join(p.code for p in linkable)
+    return f"; на эту дату — пункты {whose} " + ", ".join(p.code for p in reversed(linkable))
 
 
 def _linkable(programmes: list[Programme], day: date) -> set[int]:
