@@ -42,6 +42,7 @@ from partnercrm.profminimum.models import ProfminimumLevel
 from partnercrm.profminimum.rules import Level
 from partnercrm.students.models import Student
 from tests.conftest import csrf_token, request_scoped_client
+from tests.test_roadmap_records import roadmap
 
 TABLES = (
     Organization,
@@ -180,8 +181,9 @@ def test_a_school_year_of_every_kind_mostly_held(demo):
             assert activity.starts_on > today, activity.ref
             continue
         assert date(2025, 9, 1) <= activity.starts_on <= date(2026, 6, 30), activity.ref
-        # No programme is in force in 2025/26 (the roadmap ended with 2022): no plan items.
-        assert not activity.plan_items, activity.ref
+        # The roadmap ended with 2022 but governs until the next programme is published.
+        assert activity.plan_items, activity.ref
+        assert {item.programme.code for item in activity.plan_items} == {"kgd-2020-2022"}
         if activity.starts_on >= date(2026, 6, 1):
             assert activity.kind is ActivityKind.CAMP_SHIFT
             assert activity.all_day and activity.ends_on > activity.starts_on
@@ -190,6 +192,31 @@ def test_a_school_year_of_every_kind_mostly_held(demo):
             assert 9 <= to_local(activity.starts_at).hour <= 19, activity.ref
     held = [a for a in activities if a.status is ActivityStatus.HELD]
     assert all(a.starts_on < date(2026, 5, 1) for a in held)
+
+
+def test_the_live_roadmap_of_the_demos_year_shows_its_activities(demo, client):
+    """The demo's activities of 2026 link to the roadmap's items (the latest programme that
+    started), and the live roadmap of 2026, which counts by it, shows them."""
+    year = sa.extract("year", Activity.starts_on) == 2026
+    excursions = sa.select(sa.func.count()).where(
+        year, Activity.kind == ActivityKind.EXCURSION, Activity.status == ActivityStatus.HELD
+    )
+    held_excursions = db.session.scalar(excursions)
+    assert held_excursions
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    client.post(
+        "/login",
+        data={
+            "email": "admin@demo.partnercrm.ru",
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    page = roadmap(client, year=2026)
+    # Items 5 and 23 are the excursions' (kgd-2020-2022).
+    assert page.activities[(5, "region")][0] == held_excursions
+    assert page.activities[(23, "region")][0] == held_excursions
 
 
 def test_held_activities_have_named_participants_and_headcounts(demo):

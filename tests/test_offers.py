@@ -7,7 +7,7 @@ import html
 import re
 import sqlite3
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
@@ -42,7 +42,6 @@ from tests.offer_factories import (
     SpeakerOfferFactory,
     SpeakerRequestFactory,
 )
-from tests.programme_factories import add_programme
 
 NO_SEATS = "No seats left"
 
@@ -97,8 +96,6 @@ def seats_booked(slot_id: int) -> tuple[int, int]:
 
 
 def test_offer_booking_confirmation_and_cancellation_through_the_pages(app, world, outbox):
-    # The programme of 2026: excursions go to its item 2.
-    add_programme("kgd-2026", date(2026, 1, 1), date(2026, 12, 31), {1: None, 2: ["excursion"]})
     employer = client_for(app, world.employer_user)
     day = to_local(NOW + timedelta(days=14)).date()
     page = employer.get("/offers/new?kind=excursion").get_data(as_text=True)
@@ -180,7 +177,7 @@ def test_offer_booking_confirmation_and_cancellation_through_the_pages(app, worl
     assert [school.id for school in activity.schools] == [world.school1.id]
     assert activity.starts_at == slot.starts_at
     assert activity.location == "г. Калининград, ул. Гагарина, 1"
-    assert [(i.programme.code, i.number) for i in activity.plan_items] == [("kgd-2026", 2)]
+    assert [item.number for item in activity.plan_items] == [5, 23]
     assert outbox[-1].to == [world.school1_user.email]
 
     # The school cancels with a reason: the seats come back, the excursion is cancelled.
@@ -618,10 +615,6 @@ def test_colleges_offer_too_and_admins_pick_the_organization(app, world):
 
 
 def test_speaker_request_accepted_makes_the_parent_meeting(app, world, outbox):
-    # The programme of 2026: parent meetings go to its item 2.
-    add_programme(
-        "kgd-2026", date(2026, 1, 1), date(2026, 12, 31), {1: None, 2: ["parent_meeting"]}
-    )
     offer = SpeakerOfferFactory(organization=world.employer, profession="Докер")
     db.session.commit()
     school = client_for(app, world.school1_user)
@@ -654,7 +647,7 @@ def test_speaker_request_accepted_makes_the_parent_meeting(app, world, outbox):
     assert [p.id for p in meeting.parent_meeting.presenters] == [world.employer.id]
     assert meeting.parent_meeting.professions == "Докер"
     assert (meeting.title, meeting.location) == ("Профессии порта", "Актовый зал")
-    assert [(i.programme.code, i.number) for i in meeting.plan_items] == [("kgd-2026", 2)]
+    assert [item.number for item in meeting.plan_items] == [6, 17]
     assert outbox[-1].to == [world.school1_user.email]
 
     # Withdrawn by the school: the meeting is cancelled and the speaker told.

@@ -1,9 +1,11 @@
-"""Linking (DESIGN §7, issue #16): an activity links to items of the programme in force on its
-date — through the form, which asks again when the date moves into another programme, through
-the services, and through the import, whose ``programme`` column names one of two in force."""
+"""Linking (DESIGN §7, issue #16): an activity links to items of the programme of its date —
+the one in force, else the latest that started before it, as the reports count — through the
+form, which asks again when the date moves into another programme, through the services, and
+through the import, whose ``programme`` column names one of two in force."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime
 
@@ -100,12 +102,33 @@ def test_new_activities_link_to_the_items_of_their_dates_programme(world):
     assert links(create(date(2024, 3, 15), [1])) == [(NEXT, 1)]
     with pytest.raises(services.ActivityError, match="Unknown roadmap plan item"):
         create(date(2024, 3, 15), [5])
-    # No programme in force: no items, and numbers are refused.
-    assert links(create(date(2026, 3, 15))) == []
-    with pytest.raises(services.ActivityError) as refused:
+    # After the last programme ended, its items until the next is published.
+    assert links(create(date(2026, 3, 15))) == [(NEXT, 1)]
+    assert links(create(date(2026, 3, 15), [1])) == [(NEXT, 1)]
+    with pytest.raises(services.ActivityError, match="Unknown roadmap plan item"):
         create(date(2026, 3, 15), [5])
+    # Before every programme: no items, and numbers are refused.
+    assert links(create(date(2019, 3, 15))) == []
+    with pytest.raises(services.ActivityError) as refused:
+        create(date(2019, 3, 15), [5])
     assert refused.value.message == services.NO_PROGRAMME
-    assert refused.value.params == {"day": "15.03.2026"}
+    assert refused.value.params == {"day": "15.03.2019"}
+
+
+def test_with_the_roadmap_alone_an_excursion_of_2026_links_to_its_items_5_and_23(seeded):
+    """A real database holds only kgd-2020-2022: what is logged after 2022 links to its items,
+    as the reports of those years count by it."""
+    world = build_world()
+    activity = services.create_activity(
+        services.ActivityData(
+            kind=ActivityKind.EXCURSION,
+            title="Экскурсия",
+            host=world.employer,
+            organizer=world.school1,
+            starts_at=to_utc(datetime(2026, 12, 6, 10, 0)),
+        )
+    )
+    assert links(activity) == [(ROADMAP, 5), (ROADMAP, 23)]
 
 
 # --- the form ---
@@ -142,15 +165,32 @@ def test_the_form_offers_the_items_of_the_programme_of_its_date(world, browser):
 
 
 @time_machine.travel(datetime(2026, 12, 6, 10, 0, tzinfo=UTC), tick=False)
-def test_a_date_without_programme_offers_no_items(world, browser):
+def test_after_the_last_programme_the_form_offers_its_items_and_says_so(world, browser):
     sign_in(browser, world.school1_user)
     form = browser.get("/activities/new/excursion")
-    assert "No programme is in force on this date" in form.get_data(True)
-    assert 'name="plan_items"' not in form.get_data(True)
-    saved = post(browser, "/activities/new/excursion", excursion(world, "2026-12-06", "", []))
+    assert (
+        f"Programme {NEXT} was in force until 31.12.2025; new activities link to its plan items "
+        "until the next one is published." in form.get_data(True)
+    )
+    assert ticked(form) == ["1"]
+    saved = post(browser, "/activities/new/excursion", excursion(world, "2026-12-06", NEXT, ["1"]))
     assert saved.status_code == 302
     (activity,) = activities(world)
-    assert links(activity) == []
+    assert links(activity) == [(NEXT, 1)]
+
+
+@time_machine.travel(datetime(2026, 12, 6, 10, 0, tzinfo=UTC), tick=False)
+def test_the_notice_of_the_roadmap_that_ended_in_russian(seeded, browser):
+    world = build_world()
+    sign_in(browser, world.school1_user)
+    with browser.session_transaction() as session:
+        session["lang"] = "ru"
+    form = browser.get("/activities/new/excursion")
+    assert (
+        f"Программа {ROADMAP} действовала до 31.12.2022; новые мероприятия связываются с её "
+        "пунктами, пока не опубликована следующая." in html.unescape(form.get_data(True))
+    )
+    assert ticked(form) == ["5", "23"]
 
 
 def test_moving_an_activity_into_another_programme_asks_for_its_items(world, browser):
@@ -175,12 +215,30 @@ def test_moving_an_activity_into_another_programme_asks_for_its_items(world, bro
     assert activity.starts_on == date(2024, 3, 15)
     assert links(activity) == [(NEXT, 1)]
 
+    # After kgd-2023-2025 ended the date still links to it: saved without asking.
+    assert post(browser, edit, excursion(world, "2026-03-15", NEXT, ["1"])).status_code == 302
+    (activity,) = activities(world)
+    assert activity.starts_on == date(2026, 3, 15)
+    assert links(activity) == [(NEXT, 1)]
+    form = browser.get(edit).get_data(True)
+    assert f"Programme {NEXT} was in force until 31.12.2025" in form
+
     # Before every programme: asked again, then it links to nothing.
     gone = post(browser, edit, excursion(world, "2019-03-15", NEXT, ["1"]))
-    assert "No programme is in force on 15.03.2019" in gone.get_data(True)
+    assert "No programme had started by 15.03.2019" in gone.get_data(True)
     assert links(activities(world)[0]) == [(NEXT, 1)]
     last = post(browser, edit, excursion(world, "2019-03-15", "", []))
     assert last.status_code == 302
+    assert links(activities(world)[0]) == []
+    form = browser.get(edit).get_data(True)
+    assert "No programme had started by this date" in form
+    assert 'name="plan_items"' not in form
+
+    # From before every programme to after the last: asked, offered the last one's items.
+    back = post(browser, edit, excursion(world, "2026-03-15", "", []))
+    assert f"Programme {NEXT} was in force until 31.12.2025" in back.get_data(True)
+    assert "Its items are offered" in back.get_data(True)
+    assert ticked(back) == ["1"]
     assert links(activities(world)[0]) == []
 
 
@@ -203,7 +261,7 @@ def test_an_activity_linked_to_another_programme_is_offered_its_dates(world, bro
     db.session.commit()
     sign_in(browser, world.school1_user)
     form = browser.get(f"/activities/{activity.id}/edit")
-    assert "Its plan items are of a programme not in force on its date." in form.get_data(True)
+    assert "Its plan items are not of the programme of its date." in form.get_data(True)
     assert ticked(form) == ["1"]
 
 
@@ -239,22 +297,29 @@ def test_import_numbers_are_of_the_programme_of_each_rows_date(runner, codes, tm
         "A-2024,excursion,Экскурсия,2024-03-15 10:00,EMP-1,SCH-1,held,\n"
         "B-2024,excursion,Экскурсия,2024-03-16 10:00,EMP-1,SCH-1,held,1\n"
         "A-2026,excursion,Экскурсия,2026-03-16 10:00,EMP-1,SCH-1,held,\n"
+        "B-2026,excursion,Экскурсия,2026-03-17 10:00,EMP-1,SCH-1,held,1\n"
+        "A-2019,excursion,Экскурсия,2019-03-16 10:00,EMP-1,SCH-1,held,\n"
     )
-    assert "5 created" in ok(run(runner, "activities", write(tmp_path, text)))
+    assert "7 created" in ok(run(runner, "activities", write(tmp_path, text)))
     assert imported("A-2021") == [(ROADMAP, 5), (ROADMAP, 23)]
     assert imported("B-2021") == [(ROADMAP, 9)]
     assert imported("A-2024") == [(NEXT, 1)]
     assert imported("B-2024") == [(NEXT, 1)]
-    assert imported("A-2026") == []
+    # After kgd-2023-2025 ended, its items; before every programme, none.
+    assert imported("A-2026") == [(NEXT, 1)]
+    assert imported("B-2026") == [(NEXT, 1)]
+    assert imported("A-2019") == []
 
     bad = (
         f"{HEADER}\n"
         "C-2024,excursion,Экскурсия,2024-03-17 10:00,EMP-1,SCH-1,held,5\n"
         "C-2026,excursion,Экскурсия,2026-03-17 10:00,EMP-1,SCH-1,held,5\n"
+        "C-2019,excursion,Экскурсия,2019-03-17 10:00,EMP-1,SCH-1,held,5\n"
     )
     assert failed(run(runner, "activities", write(tmp_path, bad))) == [
         f"row 2: plan_items: нет такого пункта плана в программе {NEXT}: 5",
-        "row 3: plan_items: на 17.03.2026 не действует ни одна программа: пункты плана указать "
+        f"row 3: plan_items: нет такого пункта плана в программе {NEXT}: 5",
+        "row 4: plan_items: к 17.03.2019 не началась ни одна программа: пункты плана указать "
         "нельзя",
     ]
     # Moved from 2021 into kgd-2023-2025 without saying its items.
@@ -267,6 +332,31 @@ def test_import_numbers_are_of_the_programme_of_each_rows_date(runner, codes, tm
         "пункты плана (пустая ячейка — пункты его вида)"
     ]
     assert imported("A-2021") == [(ROADMAP, 5), (ROADMAP, 23)]
+    # Moved past the end of kgd-2023-2025: the same programme, its items kept.
+    later = (
+        "ref,kind,title,starts_at,host_code,organizer_code\n"
+        "B-2024,excursion,Экскурсия,2026-05-15 10:00,EMP-1,SCH-1\n"
+    )
+    assert "1 updated" in ok(run(runner, "activities", write(tmp_path, later)))
+    assert imported("B-2024") == [(NEXT, 1)]
+
+
+def test_the_programme_column_names_one_in_force_or_the_one_after_the_last(runner, codes, tmp_path):
+    rows = (
+        f"{HEADER},programme\n"
+        f"A-1,excursion,Экскурсия,2026-03-15 10:00,EMP-1,SCH-1,held,,{NEXT}\n"
+        f"A-2,excursion,Экскурсия,2026-03-16 10:00,EMP-1,SCH-1,held,,{ROADMAP}\n"
+        f"A-3,excursion,Экскурсия,2019-03-16 10:00,EMP-1,SCH-1,held,,{ROADMAP}\n"
+    )
+    assert failed(run(runner, "activities", write(tmp_path, rows))) == [
+        f"row 3: programme: программа {ROADMAP} действует с 01.01.2020 по 31.12.2022, а "
+        f"мероприятие — 16.03.2026; на эту дату — пункты программы {NEXT}",
+        f"row 4: programme: программа {ROADMAP} действует с 01.01.2020 по 31.12.2022, а "
+        "мероприятие — 16.03.2019",
+    ]
+    good = "\n".join(rows.splitlines()[:2]) + "\n"
+    assert "1 created" in ok(run(runner, "activities", write(tmp_path, good)))
+    assert imported("A-1") == [(NEXT, 1)]
 
 
 def test_two_programmes_in_force_need_the_programme_column(runner, codes, tmp_path):
@@ -301,7 +391,7 @@ def test_two_programmes_in_force_need_the_programme_column(runner, codes, tmp_pa
     assert failed(run(runner, "activities", write(tmp_path, wrong))) == [
         "row 2: programme: нет программы с кодом «nope»",
         "row 3: programme: программа kgd-2024-2030 действует с 01.09.2024 по 31.12.2030, "
-        "а мероприятие — 01.10.2021",
+        f"а мероприятие — 01.10.2021; на эту дату — пункты программы {ROADMAP}",
     ]
 
 

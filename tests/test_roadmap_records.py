@@ -139,11 +139,6 @@ def world(seeded):
         status=BookingStatus.REQUESTED,
     )
     offer_bookings.confirm_booking(booking, None, NOW)
-    # No programme is in force in 2026, so the booking's excursion links to no item by itself;
-    # linked by hand to the roadmap's excursion items, which the live roadmap of 2026 shows.
-    booking.activity.plan_items = list(
-        db.session.scalars(sa.select(PlanItem).where(PlanItem.number.in_([5, 23])))
-    )
     db.session.commit()
     return w
 

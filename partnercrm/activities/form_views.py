@@ -49,7 +49,7 @@ def _kind(value: str) -> ActivityKind:
 
 def _save(form: ActivityForm, kind: ActivityKind, activity: Activity | None) -> Activity | None:
     """Create (``activity`` None) or update from the submitted form; None when the form is not
-    valid, its date is in another programme than the plan items it offered (they are offered
+    valid, its date links to another programme than the plan items it offered (they are offered
     again), it looks like an activity that exists (until the user confirms it is another), or a
     service refused (shown on the form), to show the form again."""
     if not kind_form.validate(form):

@@ -150,10 +150,11 @@ class ActivityForm(Form):
     plan_items = CheckboxesField(
         _l("Roadmap plan items"), coerce=int, message=_l("Unknown roadmap plan item.")
     )
-    # The code of the programme whose items the form offers (empty: none is in force): when the
-    # date entered is in another one, the form asks again (kind_form.programme_moved).
+    # The code of the programme whose items the form offers (empty: none had started): when the
+    # date entered links to another one, the form asks again (kind_form.programme_moved).
     programme = HiddenField()
     plan_programme: Programme | None = None  # that programme (kind_form._offer)
+    plan_programme_ended: str | None = None  # that it ended before the date, still linked
     programme_note: str | None = None  # why the form offers other items than before
     # A new activity only: its one-time token, and the confirmation of a look-alike.
     form_token = FormTokenField()

@@ -50,7 +50,7 @@ from partnercrm.extensions import db
 from partnercrm.localtime import local_date, local_today, to_local, to_utc
 from partnercrm.plausible import DATE_FORMAT
 from partnercrm.roadmap.models import PlanItem, Programme
-from partnercrm.roadmap.queries import kind_plan_items
+from partnercrm.roadmap.queries import kind_plan_items, linked_programme
 
 TIMED_FIELDS = ("day", "start", "end")
 DAY_FIELDS = ("first_day", "last_day")
@@ -136,7 +136,7 @@ def configure(form: ActivityForm, kind: ActivityKind, activity: Activity | None)
         allowed = {activity.status, *TRANSITIONS[activity.status]}
         statuses = [s for s in ActivityStatus if s in allowed]
     form.status.choices = [(s.value, STATUS_LABELS[s]) for s in statuses]
-    _offer(form, _shown_programme(form, activity))
+    _offer(form, *_shown_programme(form, activity))
 
 
 def _entered_day(form: ActivityForm) -> date | None:
@@ -144,23 +144,30 @@ def _entered_day(form: ActivityForm) -> date | None:
     return form.day.data if "day" in form else form.first_day.data
 
 
-def _shown_programme(form: ActivityForm, activity: Activity | None) -> Programme | None:
-    """The programme whose items the form offers: the one the page showed (its hidden code), or
-    for a client that sends no code (a script) the one of the date it sends; on a page just
-    opened, the one of the activity's date (of today for a new one)."""
+def _shown_programme(
+    form: ActivityForm, activity: Activity | None
+) -> tuple[Programme | None, date | None]:
+    """The programme whose items the form offers, and the date it is offered for (None: not a
+    date): the one the page showed (its hidden code), or for a client that sends no code (a
+    script) the one of the date it sends; on a page just opened, the one of the activity's date
+    (of today for a new one)."""
     if form.is_submitted():
+        day = _entered_day(form)
         if form.programme.raw_data:
             code = form.programme.data
-            return db.session.scalar(sa.select(Programme).where(Programme.code == code))
-        day = _entered_day(form)
+            return db.session.scalar(sa.select(Programme).where(Programme.code == code)), day
     else:
-        day = activity.starts_on if activity is not None else None
-    return services.linked_programme(day or local_today())
+        day = activity.starts_on if activity is not None else local_today()
+    return linked_programme(db.session, day or local_today()), day
 
 
-def _offer(form: ActivityForm, programme: Programme | None) -> None:
-    """Offer the plan items of ``programme`` (None: none is in force)."""
+def _offer(form: ActivityForm, programme: Programme | None, day: date | None) -> None:
+    """Offer the plan items of ``programme`` (None: none had started by ``day``), saying when
+    it ended before ``day``."""
     form.plan_programme = programme
+    form.plan_programme_ended = None
+    if programme is not None and day is not None and programme.valid_to < day:
+        form.plan_programme_ended = _ended(programme)
     form.programme.data = programme.code if programme is not None else ""
     items: list[PlanItem] = programme.items if programme is not None else []
     form.plan_items.choices = [(item.number, f"{item.number}. {item.title}") for item in items]
@@ -172,14 +179,29 @@ def _tick_kind_items(form: ActivityForm, kind: ActivityKind) -> None:
     form.plan_items.data = [item.number for item in items]
 
 
+def _ended(programme: Programme) -> str:
+    return _(
+        "Programme %(code)s was in force until %(day)s; new activities link to its plan items "
+        "until the next one is published.",
+        code=programme.code,
+        day=programme.valid_to.strftime(DATE_FORMAT),
+    )
+
+
 def _offered(programme: Programme | None, day: date) -> str:
     """What the form offers on ``day`` after the programme changed."""
     shown = day.strftime(DATE_FORMAT)
     if programme is None:
         return _(
-            "No programme is in force on %(day)s: the activity will link to no plan items; "
+            "No programme had started by %(day)s: the activity will link to no plan items; "
             "save to confirm.",
             day=shown,
+        )
+    if programme.valid_to < day:
+        return (
+            _ended(programme)
+            + " "
+            + _("Its items are offered, the kind's ticked; check them and save.")
         )
     return _(
         "Programme %(code)s is in force on %(day)s: its plan items are offered, the kind's "
@@ -190,7 +212,7 @@ def _offered(programme: Programme | None, day: date) -> str:
 
 
 def programme_moved(form: ActivityForm, kind: ActivityKind, data: services.ActivityData) -> bool:
-    """Is the date entered in another programme than the one whose items the form offered?
+    """Does the date entered link to another programme than the one whose items the form offered?
     Then the form offers the new one's items, the kind's ticked, and says so; nothing is saved
     until the user saves again."""
     if data.first_day is not None:
@@ -198,10 +220,10 @@ def programme_moved(form: ActivityForm, kind: ActivityKind, data: services.Activ
     else:
         assert data.starts_at is not None, "activity_data gives a start or a first day"
         day = local_date(data.starts_at)
-    programme = services.linked_programme(day)
+    programme = linked_programme(db.session, day)
     if programme == form.plan_programme:
         return False
-    _offer(form, programme)
+    _offer(form, programme, day)
     _tick_kind_items(form, kind)
     form.programme_note = (
         _("The date entered is in another programme.") + " " + _offered(programme, day)
@@ -250,10 +272,10 @@ def fill(form: ActivityForm, activity: Activity) -> None:
     if all(item.programme == shown for item in activity.plan_items):
         form.plan_items.data = [item.number for item in activity.plan_items]
     else:
-        # Linked before its programme was loaded, or by number to the roadmap that expired.
+        # Linked before its programme was loaded.
         _tick_kind_items(form, activity.kind)
         form.programme_note = (
-            _("Its plan items are of a programme not in force on its date.")
+            _("Its plan items are not of the programme of its date.")
             + " "
             + _offered(shown, activity.starts_on)
         )

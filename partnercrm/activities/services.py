@@ -51,8 +51,8 @@ from partnercrm.errors import N_, Refusals, UserError
 from partnercrm.extensions import db
 from partnercrm.localtime import start_of_local_day
 from partnercrm.plausible import DATE_FORMAT, check_date
-from partnercrm.roadmap.models import PlanItem, Programme
-from partnercrm.roadmap.queries import kind_plan_items, plan_items_of, programmes_in_force
+from partnercrm.roadmap.models import PlanItem
+from partnercrm.roadmap.queries import kind_plan_items, linked_programme, plan_items_of
 from partnercrm.students.models import Student
 from partnercrm.students.rules import MAX_GRADE, MIN_GRADE
 
@@ -63,7 +63,7 @@ class ActivityError(UserError):
 
 NOT_ADMITTED = N_("%(name)s is not an approved employer yet.")
 NO_HOURS_FOR_PARENTS = N_("Parent meetings give students no hours.")
-NO_PROGRAMME = N_("No programme is in force on %(day)s: the activity links to no plan items.")
+NO_PROGRAMME = N_("No programme had started by %(day)s: the activity links to no plan items.")
 
 
 # --- activities ---
@@ -85,7 +85,7 @@ class ActivityData:
     schools: list[Organization] | None = None
     status: ActivityStatus = ActivityStatus.PLANNED
     public: bool = False
-    # Plan item numbers in the programme in force on its date; None: the kind's items there.
+    # Plan item numbers in the programme linked on its date; None: the kind's items there.
     plan_items: list[int] | None = None
     ref: str | None = None
     # A camp shift's type, when it is given with the activity: its host must fit it.
@@ -158,17 +158,11 @@ def check_admitted(organization: Organization, field: str, current=()) -> None:
         raise ActivityError(NOT_ADMITTED, field, name=organization.name)
 
 
-def linked_programme(day: date) -> Programme | None:
-    """The programme whose items an activity starting on ``day`` (local) links to: the one in
-    force (of two, the later to start; an import may name the other), None when none is."""
-    in_force = programmes_in_force(db.session, day)
-    return in_force[0] if in_force else None
-
-
 def plan_items_on(day: date, kind: ActivityKind, numbers: list[int] | None) -> list[PlanItem]:
-    """The items numbered ``numbers`` (None: those of ``kind``) of the programme in force on
-    ``day``. On a day without a programme there are none, and numbers are refused."""
-    programme = linked_programme(day)
+    """The items numbered ``numbers`` (None: those of ``kind``) of the programme linked on
+    ``day`` (:func:`~partnercrm.roadmap.queries.linked_programme`). Before every programme
+    there are none, and numbers are refused."""
+    programme = linked_programme(db.session, day)
     if programme is None:
         if numbers:
             raise ActivityError(NO_PROGRAMME, "plan_items", day=day.strftime(DATE_FORMAT))

@@ -4,8 +4,8 @@ Every row must fit its kind's spec through the same check as the interface's for
 (:func:`~partnercrm.activities.services.check_activity`: where it may take place, a camp shift's
 host, visiting schools); the user must be allowed to organize it and, for an existing one, to
 change it; its kind cannot change and its status moves as in the interface. Its plan items
-are numbers of the programme in force on its date (DESIGN §7), or of the one its ``programme``
-column names where two are.
+are numbers of the programme linked on its date (DESIGN §7: the one in force, else the latest
+that started before it), or of the one its ``programme`` column names where two are in force.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from partnercrm.imports.importer import (
 from partnercrm.localtime import local_date, start_of_local_day, to_utc
 from partnercrm.plausible import DATE_FORMAT, DATE_OUT_OF_BOUNDS
 from partnercrm.roadmap.models import PlanItem, Programme
-from partnercrm.roadmap.queries import kind_plan_items, plan_items_of
+from partnercrm.roadmap.queries import kind_plan_items, linkable_programmes, plan_items_of
 
 # The services' refusals (English msgids) as the import reports them, and their columns.
 RUSSIAN = {
@@ -123,8 +123,8 @@ class ActivityImporter(Importer):
     def _plan_items(
         self, row: Row, programmes: list[Programme], activity: Activity | None
     ) -> list[PlanItem] | None:
-        """The row's plan items: numbers of the programme in force on its date (empty: the
-        kind's items there); None after an error.
+        """The row's plan items: numbers of the programme linked on its date (empty: the kind's
+        items there); None after an error.
 
         An absent column leaves an existing activity's plan items as they are, unless its new
         date moves it into another programme: then the row must say them.
@@ -137,7 +137,7 @@ class ActivityImporter(Importer):
             return None
         if not needed:
             assert activity is not None, "a new activity needs its plan items"
-            if _in_force(programmes, day) != _in_force(programmes, activity.starts_on):
+            if _linkable(programmes, day) != _linkable(programmes, activity.starts_on):
                 self.error(
                     row,
                     "plan_items",
@@ -152,7 +152,7 @@ class ActivityImporter(Importer):
                 self.error(
                     row,
                     "plan_items",
-                    f"на {day.strftime(DATE_FORMAT)} не действует ни одна программа: "
+                    f"к {day.strftime(DATE_FORMAT)} не началась ни одна программа: "
                     "пункты плана указать нельзя",
                 )
                 return None
@@ -175,35 +175,37 @@ class ActivityImporter(Importer):
         self, row: Row, programmes: list[Programme], day: date, needed: bool
     ) -> tuple[Programme | None, bool]:
         """The programme the row's plan items are numbers of, and whether the row is good: the
-        one its ``programme`` column names, which must be in force on ``day``, else the one in
-        force (of two, the column must name one, when the plan items are ``needed``)."""
+        one its ``programme`` column names, which must be one ``day`` may link to (in force, or
+        the latest that started before it when none is), else the one linked (of two in force,
+        the column must name one, when the plan items are ``needed``)."""
         code = row.values.get("programme")
         shown = day.strftime(DATE_FORMAT)
+        linkable = linkable_programmes(programmes, day)
         if code is not None:
             named = next((p for p in programmes if p.code == code.lower()), None)
             if named is None:
                 self.error(row, "programme", f"нет программы с кодом {quoted(code)}")
                 return None, False
-            if not named.in_force_on(day):
+            if named not in linkable:
                 self.error(
                     row,
                     "programme",
                     f"программа {named.code} действует с {named.valid_from.strftime(DATE_FORMAT)}"
-                    f" по {named.valid_to.strftime(DATE_FORMAT)}, а мероприятие — {shown}",
+                    f" по {named.valid_to.strftime(DATE_FORMAT)}, а мероприятие — {shown}"
+                    + _linked_there(linkable),
                 )
                 return None, False
             return named, True
-        in_force = [p for p in programmes if p.in_force_on(day)]
-        if len(in_force) > 1 and needed:
+        if len(linkable) > 1 and needed:
             self.error(
                 row,
                 "programme",
                 f"на {shown} действуют программы "
-                + ", ".join(p.code for p in in_force)
+                + ", ".join(p.code for p in reversed(linkable))
                 + ": укажите программу в колонке programme",
             )
             return None, False
-        return (in_force[0] if in_force else None), True
+        return (linkable[0] if linkable else None), True
 
     def _fits_its_kind(
         self,
@@ -365,5 +367,13 @@ def _start_day(starts: date | datetime) -> date:
     return starts.date() if isinstance(starts, datetime) else starts
 
 
-def _in_force(programmes: list[Programme], day: date) -> set[int]:
-    return {programme.id for programme in programmes if programme.in_force_on(day)}
+def _linked_there(linkable: list[Programme]) -> str:
+    """Which programmes a date links to, for a refusal of another one named."""
+    if not linkable:
+        return ""
+    whose = "программы" if len(linkable) == 1 else "программ"
+    return f"; на эту дату — пункты {whose} " + ", ".join(p.code for p in reversed(linkable))
+
+
+def _linkable(programmes: list[Programme], day: date) -> set[int]:
+    return {programme.id for programme in linkable_programmes(programmes, day)}

@@ -12,31 +12,43 @@ from partnercrm.database import SessionLike
 from partnercrm.roadmap.models import PlanItem, Programme
 
 
+def _start(programme: Programme) -> tuple[date, int]:
+    return programme.valid_from, programme.id
+
+
+def linkable_programmes(programmes: Iterable[Programme], day: date) -> list[Programme]:
+    """The programmes whose items an activity of ``day`` may link to, the later to start
+    first: those in force, else the latest that started before it (its plan governs until the
+    next is published); none for a day before every programme (DESIGN §7)."""
+    started = sorted((p for p in programmes if p.valid_from <= day), key=_start, reverse=True)
+    return [p for p in started if day <= p.valid_to] or started[:1]
+
+
 def choose_programme(programmes: Sequence[Programme], day: date) -> Programme | None:
-    """The programme in force on ``day`` (of two, the later to start), else the latest that
-    started before it, else — for a day before every programme — the first."""
-    started = [p for p in programmes if p.valid_from <= day]
-    candidates = [p for p in started if day <= p.valid_to] or started
-    if candidates:
-        return max(candidates, key=lambda p: (p.valid_from, p.id))
-    return min(programmes, key=lambda p: (p.valid_from, p.id), default=None)
+    """The programme of ``day``: the first of :func:`linkable_programmes` (in force, of two the
+    later to start, else the latest that started before it), else — for a report of a day
+    before every programme — the first."""
+    linkable = linkable_programmes(programmes, day)
+    if linkable:
+        return linkable[0]
+    return min(programmes, key=_start, default=None)
 
 
 def programme_for(session: SessionLike, day: date) -> Programme | None:
-    """:func:`choose_programme` among the programmes in the database."""
-    return choose_programme(session.scalars(sa.select(Programme)).all(), day)
+    """:func:`choose_programme` among the programmes in the database: the one a report of
+    ``day`` counts by."""
+    return choose_programme(_all_programmes(session), day)
 
 
-def programmes_in_force(session: SessionLike, day: date) -> list[Programme]:
-    """The programmes in force on ``day``, the later to start first: an activity of that day
-    links to items of one of them (DESIGN §7)."""
-    return list(
-        session.scalars(
-            sa.select(Programme)
-            .where(Programme.valid_from <= day, Programme.valid_to >= day)
-            .order_by(Programme.valid_from.desc(), Programme.id.desc())
-        )
-    )
+def linked_programme(session: SessionLike, day: date) -> Programme | None:
+    """The programme whose items a new activity of ``day`` links to: :func:`choose_programme`
+    among those that started by then, None before every programme."""
+    linkable = linkable_programmes(_all_programmes(session), day)
+    return linkable[0] if linkable else None
+
+
+def _all_programmes(session: SessionLike) -> Sequence[Programme]:
+    return session.scalars(sa.select(Programme)).all()
 
 
 def plan_items_of(programme: Programme, numbers: Iterable[int]) -> list[PlanItem]:

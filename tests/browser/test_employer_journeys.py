@@ -17,7 +17,6 @@ from partnercrm.offers.rules import BookingStatus, OfferStatus
 from tests.browser.pages import log_in, log_out, open_menu_link
 from tests.factories import UserFactory
 from tests.portal_factories import valid_inn
-from tests.programme_factories import add_programme
 
 EMPLOYER_EMAIL = "hr@yantar-port.example"
 EMPLOYER_PASSWORD = "Янтарный-порт-2026"  # noqa: S105
@@ -126,10 +125,6 @@ def test_employer_signs_up_publishes_an_excursion_and_a_school_books_it(
     school_user = UserFactory(role=Role.SCHOOL)
     db.session.commit()
     day = local_today() + timedelta(days=14)
-    # The programme in force on that day: its item 2 is for excursions.
-    add_programme(
-        "kgd-next", day - timedelta(days=30), day + timedelta(days=30), {2: ["excursion"]}
-    )
 
     sign_up(phone, live_server, outbox, screenshot)
     approve(phone, live_server, coordinator, screenshot)
@@ -157,4 +152,4 @@ def test_employer_signs_up_publishes_an_excursion_and_a_school_books_it(
         day,
     )
     assert [school.id for school in excursion.schools] == [school_user.organization_id]
-    assert [(i.programme.code, i.number) for i in excursion.plan_items] == [("kgd-next", 2)]
+    assert [item.number for item in excursion.plan_items] == [5, 23]

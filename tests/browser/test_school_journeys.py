@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 
 from partnercrm.accounts.rules import Role
@@ -14,16 +12,9 @@ from partnercrm.extensions import db
 from tests.activity_factories import StudentFactory
 from tests.browser.pages import log_in
 from tests.factories import OrganizationFactory, UserFactory
-from tests.programme_factories import add_programme
-
-# A programme in force on the days logged (and on the day the tests run, until 2030): its item 2
-# is for excursions, 3 for parent meetings.
-PROGRAMME = ("kgd-2026-2030", date(2026, 1, 1), date(2030, 12, 31))
-KINDS = {1: None, 2: ["excursion"], 3: ["parent_meeting"]}
 
 
 def school_with_class():
-    add_programme(*PROGRAMME, KINDS)
     user = UserFactory(role=Role.SCHOOL)
     school = user.organization
     students = StudentFactory.create_batch(4, school=school, grade=8, class_letter="А")
@@ -59,7 +50,7 @@ def test_school_logs_a_held_excursion_with_a_whole_class(seeded, live_server, ph
         ActivityStatus.HELD,
         employer.id,
     )
-    assert [(i.programme.code, i.number) for i in activity.plan_items] == [("kgd-2026-2030", 2)]
+    assert [item.number for item in activity.plan_items] == [5, 23]
     named = set(db.session.scalars(sa.select(Participation.student_id)))
     assert named == {student.id for student in students}
 
@@ -86,4 +77,4 @@ def test_school_logs_a_parent_meeting_with_presenters(seeded, live_server, phone
     assert meeting.kind is ActivityKind.PARENT_MEETING and meeting.host_id == school.id
     assert meeting.parent_meeting.parents_count == 27
     assert [p.id for p in meeting.parent_meeting.presenters] == [college.id]
-    assert [(i.programme.code, i.number) for i in meeting.plan_items] == [("kgd-2026-2030", 3)]
+    assert [item.number for item in meeting.plan_items] == [6, 17]
