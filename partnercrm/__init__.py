@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.offers.views import bp as offers_bp
     from partnercrm.portal.views import bp as portal_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
+    from partnercrm.series.views import bp as series_bp
     from partnercrm.students.views import bp as students_bp
     from partnercrm.web.views import bp as web_bp
 
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         activities_bp,
         agreements_bp,
         students_bp,
+        series_bp,
         imports_bp,
         indicators_bp,
         monitoring_bp,

@@ -16,6 +16,7 @@ from partnercrm.access.jobs import can_see_jobs
 from partnercrm.access.monitoring import can_use_monitoring
 from partnercrm.access.portal import can_edit_sign_up_data, can_see_approvals
 from partnercrm.access.reports import can_see_reports
+from partnercrm.access.series import can_keep_series
 from partnercrm.access.students import can_manage_roster
 from partnercrm.web.templating import NavGroup, NavLink
 
@@ -31,6 +32,7 @@ MENU: tuple[NavLink | NavGroup, ...] = (
             NavLink("offers.index", _l("Offers"), employer_may_act),
             NavLink("jobs.index", _l("Holiday jobs"), can_see_jobs),
             NavLink("students.roster", _l("Students"), can_manage_roster),
+            NavLink("series.index", _l("Weekly series"), can_keep_series),
         ),
     ),
     NavGroup(
