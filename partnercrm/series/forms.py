@@ -57,9 +57,7 @@ class TimingForm(Form):
         validators=[Optional(), NumberRange(min=Decimal("0.01"), max=MAX_HOURS)],
         description=_l("Empty: the length rounded to whole hours, at least 1."),
     )
-    host = OrganizationField(
-        _l("Where (host organization)"), description=_l("Empty: your school.")
-    )
+    host = OrganizationField(_l("Where (host organization)"), description=_l("Empty: your school."))
     location = StringField(_l("Address or room"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Save"))
 
@@ -71,16 +69,12 @@ class SeriesForm(TimingForm):
         validators=[Entered(_l("Enter the first date.")), WithinBounds(ACTIVITY_DATES)],
     )
     weekday = SelectField(_l("Weekday"), choices=WEEKDAYS, coerce=int, default=4)
-    last_date = DateField(
-        _l("Last date"), validators=[Optional(), WithinBounds(ACTIVITY_DATES)]
-    )
+    last_date = DateField(_l("Last date"), validators=[Optional(), WithinBounds(ACTIVITY_DATES)])
     count = IntegerField(
         _l("or number of sessions"),
         validators=[Optional(), NumberRange(min=1, max=MAX_SESSIONS)],
     )
-    classes = CheckboxesField(
-        _l("Classes"), message=_l("There is no such class in your roster.")
-    )
+    classes = CheckboxesField(_l("Classes"), message=_l("There is no such class in your roster."))
     form_token = FormTokenField()
     preview = SubmitField(_l("Show the dates"))
     submit = SubmitField(_l("Create the series"))

@@ -6,12 +6,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from partnercrm.activities.models import Activity, Participation
+from partnercrm.database import SessionLike
 from partnercrm.series.models import ActivitySeries
-from partnercrm.series.services import class_members, series_classes
 from partnercrm.students.models import Student
+
+
+def class_members(school_id: int, classes) -> sa.Select:
+    """The ids of the current students of ``classes`` ((grade, letter) pairs) of the school."""
+    letter = sa.func.coalesce(Student.class_letter, "")
+    return sa.select(Student.id).where(
+        Student.school_id == school_id,
+        Student.archived_at.is_(None),
+        sa.or_(
+            sa.false(),
+            *(
+                sa.and_(Student.grade == grade, letter == (class_letter or ""))
+                for grade, class_letter in classes
+            ),
+        ),
+    )
+
+
+def series_classes(series: ActivitySeries) -> list[tuple[int, str | None]]:
+    return [(row.grade, row.letter or None) for row in series.classes]
 
 
 @dataclass(frozen=True)
@@ -20,7 +39,7 @@ class Attendance:
     absent: int
 
 
-def attendance_by_session(session: Session, series: ActivitySeries) -> dict[int, Attendance]:
+def attendance_by_session(session: SessionLike, series: ActivitySeries) -> dict[int, Attendance]:
     """Per session: its named participants, and the current students of the series' classes
     who are not among them (the absent)."""
     members = class_members(series.school_id, series_classes(series)).subquery()
@@ -42,7 +61,7 @@ def attendance_by_session(session: Session, series: ActivitySeries) -> dict[int,
     }
 
 
-def attendance_list(session: Session, series: ActivitySeries, activity: Activity):
+def attendance_list(session: SessionLike, series: ActivitySeries, activity: Activity):
     """The current students of the series' classes and the school's other participants of the
     session, in class order; and the ids of those present."""
     present = set(

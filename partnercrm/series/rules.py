@@ -58,15 +58,17 @@ def check_schedule(
     if not 1 <= weekday <= 7:
         refusals.add(SeriesError(N_("Pick the weekday."), "weekday"))
     if (last_date is None) == (count is None):
-        refusals.add(SeriesError(N_("Give either the last date or the number of sessions."), "count"))
+        refusals.add(
+            SeriesError(N_("Give either the last date or the number of sessions."), "count")
+        )
     if count is not None and not 1 <= count <= MAX_SESSIONS:
         refusals.add(
-            SeriesError(
-                N_("A series has from 1 to %(max)d sessions."), "count", max=MAX_SESSIONS
-            )
+            SeriesError(N_("A series has from 1 to %(max)d sessions."), "count", max=MAX_SESSIONS)
         )
     if last_date is not None and last_date < first_date:
-        refusals.add(SeriesError(N_("The last date must not be before the first date."), "last_date"))
+        refusals.add(
+            SeriesError(N_("The last date must not be before the first date."), "last_date")
+        )
     refusals.raise_any()
 
 

@@ -33,6 +33,7 @@ from partnercrm.extensions import db
 from partnercrm.jobs.models import SchoolHoliday
 from partnercrm.localtime import to_utc
 from partnercrm.series.models import ActivitySeries, SeriesClass
+from partnercrm.series.queries import class_members
 from partnercrm.series.rules import Holiday, Schedule, SeriesError, session_dates
 from partnercrm.students.models import Student
 
@@ -147,26 +148,6 @@ def plan_series(school: Organization, data: SeriesData) -> Schedule:
     refusals.raise_any()
     assert schedule is not None
     return schedule
-
-
-def class_members(school_id: int, classes) -> sa.Select:
-    """The ids of the current students of ``classes`` ((grade, letter) pairs) of the school."""
-    letter = sa.func.coalesce(Student.class_letter, "")
-    return sa.select(Student.id).where(
-        Student.school_id == school_id,
-        Student.archived_at.is_(None),
-        sa.or_(
-            sa.false(),
-            *(
-                sa.and_(Student.grade == grade, letter == (class_letter or ""))
-                for grade, class_letter in classes
-            ),
-        ),
-    )
-
-
-def series_classes(series: ActivitySeries) -> list[tuple[int, str | None]]:
-    return [(row.grade, row.letter or None) for row in series.classes]
 
 
 def create_series(

@@ -20,8 +20,8 @@ from partnercrm.activities.labels import KIND_LABELS
 from partnercrm.activities.models import Activity
 from partnercrm.activities.roster import class_key, school_classes
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
-from partnercrm.extensions import db
 from partnercrm.database import utcnow
+from partnercrm.extensions import db
 from partnercrm.series import services
 from partnercrm.series.forms import WEEKDAYS, AttendanceForm, SeriesForm, TimingForm
 from partnercrm.series.models import ActivitySeries
@@ -65,9 +65,10 @@ def _timing(form: TimingForm):
 
 
 def _class_pairs(keys) -> list[tuple[int, str | None]]:
-    by_key = {class_key(grade, letter): (grade, letter) for grade, letter in school_classes(
-        current_user.organization_id
-    )}
+    by_key = {
+        class_key(grade, letter): (grade, letter)
+        for grade, letter in school_classes(current_user.organization_id)
+    }
     return [by_key[key] for key in keys if key in by_key]
 
 
@@ -101,9 +102,9 @@ def new():
     form.kind.choices = [(kind.value, KIND_LABELS[kind]) for kind in kinds]
     if not form.is_submitted():
         form.kind.data = ActivityKind.CAREER_EVENT.value
-    classes = [class_key(grade, letter) for grade, letter in school_classes(
-        current_user.organization_id
-    )]
+    classes = [
+        class_key(grade, letter) for grade, letter in school_classes(current_user.organization_id)
+    ]
     form.classes.choices = [(key, key) for key in classes]
     if repeated := form_tokens.repeated_answer(form):
         return repeated
@@ -175,7 +176,10 @@ def edit(series_id: int):
         with refusal_shown(form):
             changed = services.update_series(series, services.Timing(**_timing(form)))
             flash(
-                _("The series has been changed; future sessions changed: %(count)d.", count=changed),
+                _(
+                    "The series has been changed; future sessions changed: %(count)d.",
+                    count=changed,
+                ),
                 "success",
             )
             return redirect(url_for("series.detail", series_id=series.id))
@@ -204,7 +208,9 @@ def attendance(series_id: int, activity_id: int):
             absent = set(form.absent.data or [])
             services.set_absent(series, session, set(form.shown.data or []), absent)
             flash(_("Attendance saved: %(count)d absent.", count=len(absent)), "success")
-            return redirect(url_for("series.attendance", series_id=series.id, activity_id=session.id))
+            return redirect(
+                url_for("series.attendance", series_id=series.id, activity_id=session.id)
+            )
     students, present = attendance_list(db.session, series, session)
     return render_template(
         "series/attendance.html",
