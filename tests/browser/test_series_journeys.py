@@ -48,7 +48,7 @@ def test_school_creates_a_series_and_marks_absentees_on_a_phone(seeded, live_ser
         phone.locator(f"label[for=absent-{student.id}]").click()
     phone.get_by_role("button", name="Сохранить").click()
     phone.get_by_text("Посещаемость сохранена. Отсутствовали: 2.").wait_for()
-    assert phone.locator("#absent-%d" % class_6a[0].id).is_checked()
+    assert phone.locator(f"#absent-{class_6a[0].id}").is_checked()
     # The page fits the phone: nothing wider than the screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
