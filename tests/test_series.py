@@ -187,7 +187,7 @@ def test_a_school_creates_a_series_of_its_classes_skipping_the_holidays(app, wor
     members = {s.id for s in world.class_6a + world.class_8b}
     assert all(participants(session) == members for session in sessions)
     page = client.get(f"/series/{series.id}").get_data(as_text=True)
-    assert "30.10.2025 — Осенние каникулы" in page
+    assert "30.10.2025 — Осенние каникулы" in page and "1 h per session" in page
 
 
 def test_a_count_and_given_hours(app, world):

@@ -21,6 +21,7 @@ from partnercrm.activities.models import Activity
 from partnercrm.activities.roster import class_key, school_classes
 from partnercrm.activities.rules import ActivityKind, ActivityStatus
 from partnercrm.database import utcnow
+from partnercrm.directory.queries import organization_label
 from partnercrm.extensions import db
 from partnercrm.series import services
 from partnercrm.series.forms import WEEKDAYS, AttendanceForm, SeriesForm, TimingForm
@@ -64,12 +65,12 @@ def _timing(form: TimingForm):
     }
 
 
-def _class_pairs(keys) -> list[tuple[int, str | None]]:
-    by_key = {
+def _own_classes() -> dict[str, tuple[int, str | None]]:
+    """The classes of the user's school by name («8А»)."""
+    return {
         class_key(grade, letter): (grade, letter)
         for grade, letter in school_classes(current_user.organization_id)
     }
-    return [by_key[key] for key in keys if key in by_key]
 
 
 @bp.route("/")
@@ -77,7 +78,9 @@ def _class_pairs(keys) -> list[tuple[int, str | None]]:
 def index():
     sessions = (
         sa.select(Activity.series_id, sa.func.count().label("sessions"))
-        .where(Activity.series_id.is_not(None))
+        .where(
+            Activity.series_id.in_(series_scope(current_user).with_only_columns(ActivitySeries.id))
+        )
         .group_by(Activity.series_id)
         .subquery()
     )
@@ -102,9 +105,7 @@ def new():
     form.kind.choices = [(kind.value, KIND_LABELS[kind]) for kind in kinds]
     if not form.is_submitted():
         form.kind.data = ActivityKind.CAREER_EVENT.value
-    classes = [
-        class_key(grade, letter) for grade, letter in school_classes(current_user.organization_id)
-    ]
+    classes = _own_classes()
     form.classes.choices = [(key, key) for key in classes]
     if repeated := form_tokens.repeated_answer(form):
         return repeated
@@ -117,7 +118,7 @@ def new():
             first_date=form.first_date.data,
             last_date=form.last_date.data,
             count=form.count.data,
-            classes=_class_pairs(form.classes.data or []),
+            classes=[classes[key] for key in form.classes.data or []],
         )
         with refusal_shown(form):
             if not form.submit.data:
@@ -138,7 +139,7 @@ def new():
                     "success",
                 )
                 return redirect(url)
-    return render_template("series/form.html", form=form, classes=classes, schedule=schedule)
+    return render_template("series/form.html", form=form, classes=list(classes), schedule=schedule)
 
 
 @bp.route("/<int:series_id>")
@@ -171,7 +172,7 @@ def edit(series_id: int):
         form.hours.data = series.hours
         form.location.data = series.location
         if series.host_id != series.school_id:
-            form.host.data = f"{series.host.name} [{series.host.code}]"
+            form.host.data = organization_label(series.host)
     if form.validate_on_submit():
         with refusal_shown(form):
             changed = services.update_series(series, services.Timing(**_timing(form)))
