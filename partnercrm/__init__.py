@@ -114,12 +114,14 @@ def register_hooks(app: Flask) -> None:
     from partnercrm.imports.hooks import register as register_import_hooks
     from partnercrm.indicators.hooks import register as register_indicator_hooks
     from partnercrm.offers.hooks import register as register_offer_hooks
+    from partnercrm.series.hooks import register as register_series_hooks
 
     register_activity_hooks(app)
     register_agreement_hooks(app)
     register_import_hooks(app)
     register_offer_hooks(app)
     register_indicator_hooks(app)
+    register_series_hooks(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -188,6 +188,9 @@ def test_a_school_creates_a_series_of_its_classes_skipping_the_holidays(app, wor
     assert all(participants(session) == members for session in sessions)
     page = client.get(f"/series/{series.id}").get_data(as_text=True)
     assert "30.10.2025 — Осенние каникулы" in page and "1 h per session" in page
+    # The session's own page leads back to the series and its absentees.
+    page = client.get(f"/activities/{first.id}").get_data(as_text=True)
+    assert f'href="/series/{series.id}/sessions/{first.id}"' in page
 
 
 def test_a_count_and_given_hours(app, world):
