@@ -14,6 +14,11 @@ from tests.browser.pages import log_in, open_menu_link
 from tests.factories import UserFactory
 
 
+def fits(page) -> bool:
+    """Nothing on the page is wider than the phone's screen."""
+    return page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def test_school_creates_a_series_and_marks_absentees_on_a_phone(seeded, live_server, phone):
     user = UserFactory(role=Role.SCHOOL)
     school = user.organization
@@ -36,12 +41,14 @@ def test_school_creates_a_series_and_marks_absentees_on_a_phone(seeded, live_ser
     phone.get_by_role("button", name="Показать даты").click()
     phone.get_by_text("30.10.2025 — Осенние каникулы").wait_for()
     assert phone.get_by_text("Занятий: 4").is_visible()
+    assert fits(phone)
 
     phone.get_by_role("button", name="Создать серию").click()
     phone.get_by_text("Серия создана. Занятий: 4, пропущено из-за каникул: 1.").wait_for()
     assert phone.get_by_text("30.10.2025 — Осенние каникулы").is_visible()
     row = phone.locator("tr[data-session='2025-10-16']")
     assert row.locator("[data-present]").inner_text() == "6"
+    assert fits(phone)
 
     row.get_by_role("link", name="Отсутствующие").click()
     for student in (class_6a[0], class_7a[2]):
@@ -49,8 +56,7 @@ def test_school_creates_a_series_and_marks_absentees_on_a_phone(seeded, live_ser
     phone.get_by_role("button", name="Сохранить").click()
     phone.get_by_text("Посещаемость сохранена. Отсутствовали: 2.").wait_for()
     assert phone.locator(f"#absent-{class_6a[0].id}").is_checked()
-    # The page fits the phone: nothing wider than the screen.
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert fits(phone)
 
     phone.get_by_role("link", name="Вернуться к серии").click()
     row = phone.locator("tr[data-session='2025-10-16']")
