@@ -366,3 +366,27 @@ def test_the_service_refuses_a_class_of_another_school(app, world):
     )
     with pytest.raises(SeriesError, match="no such class"):
         services.create_series(world.school1, data)
+
+
+def test_a_change_without_a_title_or_with_a_pending_employer_is_refused(app, world):
+    from partnercrm.directory.rules import ApprovalState, OrganizationKind
+    from partnercrm.errors import UserError
+    from tests.factories import OrganizationFactory
+
+    client = client_of(app, world.school1_user)
+    create(client, first_date="2028-09-04", last_date="2028-10-02")
+    series = only_series()
+    path = f"/series/{series.id}/edit"
+    data = {"title": " ", "start": "9:00", "length": "45", "csrf_token": csrf_token(client, path)}
+    response = client.post(path, data=data)
+    assert "The title is required." in response.get_data(as_text=True)
+    # The host picker offers no employer awaiting approval; the service refuses one anyway.
+    pending = OrganizationFactory(
+        kind=OrganizationKind.EMPLOYER, approval_state=ApprovalState.PENDING
+    )
+    timing = services.Timing("Серия", pending, time(9, 0), 45)
+    with pytest.raises(UserError, match="not an approved employer"):
+        services.update_series(db.session.get(ActivitySeries, series.id), timing)
+    db.session.rollback()
+    assert {s.starts_at.hour for s in sessions_of(series.id)} == {11}  # 13:30 local, in UTC
+    assert only_series().title == "Россия — мои горизонты"

@@ -93,7 +93,13 @@ def _session(school: Organization, timing: Timing, kind: ActivityKind, day: date
     )
 
 
-def check_timing(timing: Timing, refusals: Refusals) -> None:
+def check_timing(timing: Timing, refusals: Refusals, current=()) -> None:
+    """What a series and a change of it both check (the sessions' own checks follow, through
+    the activities' services); ``current``: the series' host, which stays allowed."""
+    if not timing.title.strip():
+        refusals.add(SeriesError(N_("The title is required."), "title"))
+    with refusals.check():
+        activities.check_admitted(timing.host, "host", current)
     if not 0 < timing.length_minutes <= MAX_LENGTH_MINUTES:
         refusals.add(
             SeriesError(
@@ -215,7 +221,7 @@ def update_series(series: ActivitySeries, timing: Timing) -> int:
     """Apply ``timing`` to the series and to its future not-cancelled sessions (the past ones
     keep what happened); how many sessions changed."""
     refusals = Refusals()
-    check_timing(timing, refusals)
+    check_timing(timing, refusals, (series.host,))
     refusals.raise_any()
     hours = session_hours(timing)
     sessions = future_sessions(series)
