@@ -74,7 +74,8 @@ def _moments(day: date, timing: Timing) -> tuple[datetime, datetime]:
 
 def session_hours(timing: Timing) -> Decimal:
     if timing.hours is not None:
-        return timing.hours
+        # As the column keeps it: two decimals.
+        return timing.hours.quantize(Decimal("0.01"))
     return default_hours(*_moments(date(2000, 1, 3), timing))
 
 
