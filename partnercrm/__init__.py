@@ -117,6 +117,7 @@ def register_hooks(app: Flask) -> None:
     from partnercrm.indicators.hooks import register as register_indicator_hooks
     from partnercrm.offers.hooks import register as register_offer_hooks
     from partnercrm.profminimum.hooks import register as register_profminimum_hooks
+    from partnercrm.series.hooks import register as register_series_hooks
 
     register_activity_hooks(app)
     register_agreement_hooks(app)
@@ -124,6 +125,7 @@ def register_hooks(app: Flask) -> None:
     register_offer_hooks(app)
     register_indicator_hooks(app)
     register_profminimum_hooks(app)
+    register_series_hooks(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -144,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from partnercrm.profminimum.views import bp as profminimum_bp
     from partnercrm.programmes.views import bp as programmes_bp
     from partnercrm.roadmap.views import bp as roadmap_bp
+    from partnercrm.series.views import bp as series_bp
     from partnercrm.students.views import bp as students_bp
     from partnercrm.web.views import bp as web_bp
 
@@ -156,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
         activities_bp,
         agreements_bp,
         students_bp,
+        series_bp,
         imports_bp,
         indicators_bp,
         profminimum_bp,

@@ -44,6 +44,7 @@ from partnercrm.offers.demo import load_demo_offers
 from partnercrm.portal.demo import load_demo_registration
 from partnercrm.profminimum.demo import load_demo_levels
 from partnercrm.roadmap.models import PlanItem
+from partnercrm.series.demo import load_demo_series
 from partnercrm.students.models import Student
 from partnercrm.students.services import StudentData, create_student, set_archived
 from partnercrm.web.hooks import add_template_hook
@@ -283,6 +284,7 @@ def load_demo() -> dict[str, int]:
     added.update(load_demo_agreements())
     added.update(load_demo_monitoring(SCHOOL_YEAR))
     added.update(load_demo_levels(SCHOOL_YEAR))
+    added.update(load_demo_series(SCHOOL_YEAR))
     return added
 
 

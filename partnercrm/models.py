@@ -33,6 +33,7 @@ from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.portal.models import Registration
 from partnercrm.profminimum.models import ProfminimumLevel
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
+from partnercrm.series.models import ActivitySeries, SeriesClass
 from partnercrm.students.models import Student
 from partnercrm.web.form_tokens import FormToken
 
@@ -73,5 +74,7 @@ __all__ = [
     "PlanItem",
     "PlanSection",
     "ProfminimumLevel",
+    "ActivitySeries",
+    "SeriesClass",
     "User",
 ]

@@ -89,6 +89,8 @@ ID_TABLES = {
     "parent_meeting": "activity",
     "camp_shift": "activity",
     "public_activity": "activity",
+    "series": "activity_series",
+    "series_session": "activity",
     **dict.fromkeys(("school", "employer", "college", "center", "camp"), "organization"),
     **dict.fromkeys(("pending_employer", "declined_employer"), "organization"),
     **dict.fromkeys(AWAITING_APPROVAL.values(), "user"),
@@ -278,6 +280,7 @@ def _build_tenant(key: str, admin, municipality=None) -> Tenant:
     )
     _build_agreement(t, orgs, users[Role.SCHOOL])
     _build_activities(t, orgs, student, users[Role.SCHOOL])
+    _build_series(t, orgs, student, users[Role.SCHOOL])
     _build_offers(t, orgs, users)
     _build_jobs(t, orgs, municipality, student, users[Role.EMPLOYMENT_CENTER])
     _build_registration(t, pending, declined)
@@ -391,6 +394,48 @@ def _build_activities(t: Tenant, orgs, student, author) -> None:
         camp_shift=camp.id,
         public_activity=open_day.id,
     )
+
+
+def _build_series(t: Tenant, orgs, student, author) -> None:
+    """A weekly series of the school's class 8А with one session, the student taking part."""
+    from partnercrm.activities.models import Activity, Participation
+    from partnercrm.activities.rules import ActivityKind, ActivityStatus
+    from partnercrm.localtime import to_utc
+    from partnercrm.series.models import ActivitySeries, SeriesClass
+
+    series = ActivitySeries(
+        title="Россия — мои горизонты",
+        kind=ActivityKind.CAREER_EVENT,
+        school=orgs.school,
+        host=orgs.school,
+        location="каб. 21",
+        weekday=4,
+        first_date=date(2026, 10, 15),
+        session_count=1,
+        starts_at=time(13, 30),
+        length_minutes=45,
+        hours=Decimal(1),
+        created_by=author,
+        classes=[SeriesClass(grade=8, letter="А")],
+    )
+    db.session.add(series)
+    db.session.flush()
+    session = Activity(
+        kind=ActivityKind.CAREER_EVENT,
+        title=series.title,
+        host=orgs.school,
+        organizer=orgs.school,
+        status=ActivityStatus.PLANNED,
+        schools=[orgs.school],
+        hours=Decimal(1),
+        series_id=series.id,
+        created_by=author,
+    )
+    session.set_time(to_utc(datetime(2026, 10, 15, 13, 30)), to_utc(datetime(2026, 10, 15, 14, 15)))
+    session.participations.append(Participation(student=student))
+    db.session.add(session)
+    db.session.flush()
+    t.ids.update(series=series.id, series_session=session.id)
 
 
 def _build_offers(t: Tenant, orgs, users) -> None:
@@ -649,6 +694,7 @@ def _confirmation_token(c: SampleContext) -> str:
 # entry here; tests/test_security_matrix.py fails, naming the endpoint, until it has one.
 URL_SAMPLES = {
     "activity_id": lambda c: c.tenant.activity,
+    "series_id": lambda c: c.tenant.series,
     "agreement_id": lambda c: c.tenant.agreement,
     "document_id": lambda c: c.tenant.document,
     "student_id": lambda c: c.tenant.student,
@@ -684,6 +730,10 @@ ENDPOINT_SAMPLES: dict[str, dict] = {
     "offers.answer_speaker_request": {"action": lambda c: "decline"},
     "imports.template": {"kind": lambda c: "students"},
     "programmes.export": {"fmt": lambda c: "json"},
+    **{
+        f"series.{endpoint}": {"activity_id": lambda c: c.tenant.series_session}
+        for endpoint in ("attendance", "mark_held", "cancel_session")
+    },
 }
 
 

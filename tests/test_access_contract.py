@@ -55,6 +55,7 @@ from partnercrm.access.portal import can_decide_registration
 from partnercrm.access.profminimum import can_set_level
 from partnercrm.access.profminimum_reports import can_see_hours_by_name, can_see_school_hours
 from partnercrm.access.reports import can_report_on_municipality, can_report_on_school
+from partnercrm.access.series import can_manage_series
 from partnercrm.access.students import can_see_student
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
@@ -67,6 +68,7 @@ from partnercrm.jobs.models import HolidayJob, JobApplication
 from partnercrm.monitoring.models import MunicipalReport
 from partnercrm.offers.models import Booking, Offer, OfferSlot, SpeakerRequest
 from partnercrm.portal.models import Registration
+from partnercrm.series.models import ActivitySeries
 from partnercrm.students.models import Student
 from tests import security_samples
 
@@ -156,6 +158,8 @@ CONTRACTS: tuple[Contract, ...] = (
     # activities
     Contract("activities.activities_scope", Activity, can_see_activity),
     Contract("activities.activity_visibility", Activity, can_see_activity),
+    # weekly series: the organizing school's
+    Contract("series.series_scope", ActivitySeries, can_manage_series),
     # agreements
     Contract("agreements.agreements_scope", Agreement, can_see_agreement),
     Contract("agreements.agreement_visibility", Agreement, can_see_agreement),

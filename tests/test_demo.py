@@ -166,7 +166,12 @@ def test_the_roster_is_the_same_on_every_run():
 def test_a_school_year_of_every_kind_mostly_held(demo):
     booked = sa.select(Booking.activity_id).where(Booking.activity_id.is_not(None))
     # The excursion a confirmed demo booking planned is the offers' (test_offers.py).
-    activities = list(db.session.scalars(sa.select(Activity).where(Activity.id.not_in(booked))))
+    # Sessions of the weekly series are the series' (test_the_demo_weekly_series).
+    activities = list(
+        db.session.scalars(
+            sa.select(Activity).where(Activity.id.not_in(booked), Activity.series_id.is_(None))
+        )
+    )
     assert 20 <= len(activities) <= 30
     assert all(a.ref and a.ref.startswith("demo-") for a in activities)
     assert {a.kind for a in activities} == set(ActivityKind)
@@ -350,3 +355,26 @@ def test_the_login_page_lists_the_demo_accounts_only_where_configured(make_app, 
     assert (DEMO_PASSWORD in page) is shown
     if shown:
         assert "<code>czn@demo.partnercrm.ru</code> — " in page
+
+
+def test_the_demo_weekly_series(demo):
+    """«Россия — мои горизонты» for grades 6–9 of the demo school, Thursdays of 2025/26 but the
+    holidays; the sessions held have their classes' students but a few absentees."""
+    from partnercrm.series.models import ActivitySeries
+
+    series = db.session.scalars(sa.select(ActivitySeries)).one()
+    assert series.title == "Россия — мои горизонты"
+    assert {row.grade for row in series.classes} == {6, 7, 8, 9}
+    sessions = list(db.session.scalars(sa.select(Activity).where(Activity.series_id == series.id)))
+    days = {session.starts_on for session in sessions}
+    assert len(sessions) == 34 and all(day.isoweekday() == 4 for day in days)
+    assert date(2025, 10, 30) not in days and date(2026, 1, 8) not in days  # holidays
+    members = count(Student)  # an upper bound: every student of the demo
+    for session in sessions:
+        present = db.session.scalar(
+            sa.select(sa.func.count()).where(Participation.activity_id == session.id)
+        )
+        assert 0 < present < members
+        assert session.status is (
+            ActivityStatus.HELD if session.starts_on < local_today() else ActivityStatus.PLANNED
+        )

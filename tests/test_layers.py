@@ -20,7 +20,7 @@ LAYERS: dict[str, set[str]] = {
     "entry": {"__init__", "cli", "models", "gunicorn_conf"},
     "roof": {"admin", "demo", "feeds", "operations", "dashboard"},
     "reports": {"indicators", "monitoring", "profminimum", "programmes"},
-    "partners": {"offers", "jobs", "portal", "agreements"},
+    "partners": {"offers", "jobs", "portal", "agreements", "series"},
     "records": {"activities", "students", "imports"},
     "base": {"accounts", "directory", "roadmap", "audit", "access.base"},
     "web": {"web"},

@@ -146,6 +146,12 @@ CROSS_TENANT: dict[str, Cross] = {
     "monitoring.delete_plan": REFUSED,
     "monitoring.plan_document": REFUSED,
     "students.edit_student": REFUSED,
+    "series.detail": REFUSED,
+    "series.edit": REFUSED,
+    "series.delete": REFUSED,
+    "series.attendance": REFUSED,
+    "series.mark_held": REFUSED,
+    "series.cancel_session": REFUSED,
     "students.archive_student": REFUSED,
     "students.unarchive_student": REFUSED,
     "portal.detail": REFUSED,
@@ -347,6 +353,12 @@ NOT_FOR_ADMINS = {
     "activities.trip_list_xlsx": 403,
     # A class's hours name its students (docs/profminimum.md, "Pages and exports").
     "profminimum.class_table": 403,
+    # A weekly series is its school's: its pages name the school's students (docs/profminimum.md).
+    "series.index": 403,
+    "series.new": 403,
+    "series.detail": 403,
+    "series.edit": 403,
+    "series.attendance": 403,
     # Schools book and ask for speakers for themselves (docs/offers.md).
     "offers.book": 403,
     "offers.request_speaker": 403,

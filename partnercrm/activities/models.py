@@ -104,6 +104,10 @@ class Activity(Model):
     agreement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agreement.id", ondelete="SET NULL"), index=True
     )
+    # The weekly series this activity is a session of (partnercrm/series), if any.
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("activity_series.id", ondelete="SET NULL"), index=True
+    )
     # Raised when time, place or status change, so calendar clients update the event (RFC 5545).
     sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

@@ -19,6 +19,7 @@ from partnercrm.access.profminimum import can_set_levels
 from partnercrm.access.profminimum_reports import can_see_hours
 from partnercrm.access.programmes import can_manage_programmes
 from partnercrm.access.reports import can_see_reports
+from partnercrm.access.series import can_keep_series
 from partnercrm.access.students import can_manage_roster
 from partnercrm.web.templating import NavGroup, NavLink
 
@@ -34,6 +35,7 @@ MENU: tuple[NavLink | NavGroup, ...] = (
             NavLink("offers.index", _l("Offers"), employer_may_act),
             NavLink("jobs.index", _l("Holiday jobs"), can_see_jobs),
             NavLink("students.roster", _l("Students"), can_manage_roster),
+            NavLink("series.index", _l("Weekly series"), can_keep_series),
         ),
     ),
     NavGroup(
