@@ -12,8 +12,6 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
-from email_validator import EmailNotValidError, validate_email
-
 from partnercrm.directory.rules import is_valid_inn
 from partnercrm.localtime import local_date
 from partnercrm.plausible import DateBounds, code_point, control_character
@@ -215,6 +213,9 @@ def email(cell: Cell) -> str:
     value = text(cell)
     if len(value) > 254:
         raise ValueProblem("адрес электронной почты длиннее 254 символов")
+    # Imported by the imports that have e-mail columns, not by every start of the app.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
