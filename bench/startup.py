@@ -16,6 +16,7 @@ verdict compares each command's median wall time with ``--target`` (0.5 s). The 
 in a temporary instance folder, made by ``partnercrm db upgrade`` and ``partnercrm seed``.
 
     python bench/startup.py [--rounds 7] [--target 0.5] [--year 2021] [--env development]
+                            [--output bench/results/startup.json]
 """
 
 from __future__ import annotations
@@ -170,11 +171,12 @@ def main() -> None:
     parser.add_argument(
         "--env", choices=("development", "production"), default="development", dest="env_name"
     )
+    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     results = measure(args.rounds, args.year, args.env_name)
     ok = report(results, args.target)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({**results, "target": args.target, "pass": ok}, indent=2))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({**results, "target": args.target, "pass": ok}, indent=2))
     sys.exit(0 if ok else 1)
 
 
