@@ -26,6 +26,7 @@ def test_the_startup_benchmark_runs(tmp_path):
     results = json.loads(output.read_text())
     assert set(results["processes"]) == {
         "python -c pass",
+        "frameworks alone",
         "partnercrm --help",
         "partnercrm indicators --year 2021",
         "worker start (create_app)",
