@@ -7,7 +7,7 @@ export FLASK_APP := partnercrm:create_app
 # errors whose messages views translate when they show them (tests/test_i18n.py reads this line).
 BABEL_KEYWORDS := _l lazy_gettext N_ UserError AccountError ActivityError StudentError AgreementError MonitoringError UploadError PeriodError RegistrationError OfferError JobError
 
-.PHONY: run test install translations messages lint clean
+.PHONY: run test install translations bytecode messages lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,11 +15,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) translations
+install: $(STAMP) translations bytecode
 
 # Catalogues are compiled by the build, never committed.
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d partnercrm/translations
+
+# The app's own bytecode, compiled here: where the app's user may not write the checkout
+# (docs/deployment.md) or PYTHONDONTWRITEBYTECODE is set, every command and worker would compile
+# every module again (docs/performance.md, "Start-up").
+bytecode: $(STAMP)
+	$(PY) -m compileall -q partnercrm migrations wsgi.py
 
 run: install
 	$(VENV)/bin/partnercrm db upgrade

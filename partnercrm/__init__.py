@@ -24,14 +24,15 @@ def create_app(config: dict | None = None) -> Flask:
     register_config(app, config)
     register_logging(app)
     register_extensions(app)
+    register_migrations(app)
     register_unit_of_work(app)
     register_models(app)
     register_imports(app)
     register_blueprints(app)
     register_hooks(app)
-    register_admin(app)
     register_errorhandlers(app)
     register_security(app)
+    register_admin(app, config)
     register_template_context(app)
     register_roadmap_records(app)
     register_demo(app)
@@ -64,11 +65,10 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from partnercrm.extensions import babel, bootstrap, csrf, db, limiter, mail, migrate
+    from partnercrm.extensions import babel, bootstrap, csrf, db, limiter, mail
     from partnercrm.web.i18n import select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -78,6 +78,38 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+
+
+def register_migrations(app: Flask) -> None:
+    """The ``db`` commands. Flask-Migrate imports alembic, a fifth of a second no other command
+    needs: outside tests the commands bind it when one of them runs (cli.MigrationCommands)."""
+    if app.config["LAZY_MIGRATIONS"]:
+        from partnercrm.cli import migration_commands
+
+        app.cli.add_command(migration_commands)
+    else:
+        bind_migrations(app)
+
+
+def bind_migrations(app: Flask) -> None:
+    """Flask-Migrate, once per app (it adds its own ``db`` group in place of the lazy one)."""
+    if "migrate" in app.extensions:
+        return
+    # Alembic announces each of its plugins on import, at INFO, which the app's log would show.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from flask_migrate import Migrate
+
+    from partnercrm.database import render_migration_item
+    from partnercrm.extensions import db
+
+    Migrate(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
 
 
 def register_unit_of_work(app: Flask) -> None:
@@ -175,10 +207,19 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
-def register_admin(app: Flask) -> None:
-    from partnercrm.admin.views import create_admin
+def register_admin(app: Flask, overrides: dict | None) -> None:
+    """Flask-Admin at /admin. Outside tests, requests for /admin go to a second app built with
+    the admin on the first of them (:class:`partnercrm.admin.AdminOnDemand`), so no command and
+    no worker builds its views; tests build it into the app, which is then the very app that
+    serves /admin. Last of the middleware: each app applies its own to its requests."""
+    if app.config["LAZY_ADMIN"]:
+        from partnercrm.admin import AdminOnDemand
 
-    create_admin(app)
+        AdminOnDemand.install(app, lambda: create_app({**(overrides or {}), "LAZY_ADMIN": False}))
+    else:
+        from partnercrm.admin.views import create_admin
+
+        create_admin(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

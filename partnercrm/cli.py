@@ -7,12 +7,30 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 
 from partnercrm.extensions import db
 from partnercrm.web.unit_of_work import unit_of_work
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+class MigrationCommands(click.Group):
+    """``partnercrm db``: Flask-Migrate's command group, imported (alembic with it) and bound to
+    the app only when a ``db`` command line is parsed, so no other command pays for them."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        from partnercrm import bind_migrations
+
+        assert parent is not None, "a subcommand of the app's command line"
+        app = parent.ensure_object(ScriptInfo).load_app()
+        bind_migrations(app)
+        # Flask-Migrate's own group, which it put in this one's place; click runs the command
+        # of the context it gets back.
+        return app.cli.commands["db"].make_context(info_name, args, parent=parent, **extra)
+
+
+migration_commands = MigrationCommands("db", help="Perform database migrations.")
 
 
 def main() -> None:

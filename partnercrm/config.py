@@ -81,6 +81,11 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 5 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
         "SHOW_DEMO_ACCOUNTS": env == "development",
+        # Flask-Admin and Flask-Migrate (with alembic) are set up when first needed, by the first
+        # request for /admin and by the `db` commands, not by every command and worker start;
+        # tests set them up at once (docs/performance.md, "Start-up").
+        "LAZY_ADMIN": env != "testing",
+        "LAZY_MIGRATIONS": env != "testing",
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Data rows of one import file: on the Import page (a request must end well within the
         # server's timeout), and by `partnercrm import` (its --max-rows overrides it).

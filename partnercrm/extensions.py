@@ -8,11 +8,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from partnercrm.database import Base, render_migration_item
+from partnercrm.database import Base
 
 db = SQLAlchemy(model_class=Base)
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 
-migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

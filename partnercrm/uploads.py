@@ -26,7 +26,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from partnercrm import pdfs
 from partnercrm.errors import N_, UserError
 from partnercrm.extensions import db
 
@@ -43,23 +42,23 @@ NOT_A_PDF = N_("The file is not a PDF document. Upload a PDF (a scan or an expor
 EMPTY_FILE = N_("The file is empty.")
 TOO_LARGE = N_("The file is too large: the limit is 10 MB.")
 NO_FILE = N_("Choose a file to upload.")
+# By the value of a pdfs.Problem: pdfs, with pypdf (a tenth of a second), is imported by the
+# check itself, not by every command and worker start.
 PDF_PROBLEMS = {
-    pdfs.Problem.DAMAGED: N_(
-        "The PDF file is damaged and cannot be read. Save or scan the document again."
-    ),
-    pdfs.Problem.TOO_COMPLEX: N_(
+    "damaged": N_("The PDF file is damaged and cannot be read. Save or scan the document again."),
+    "too complex": N_(
         "The PDF file has too many parts to be checked (over %(objects)d objects). Save it "
         "again smaller, e.g. print it to PDF or split it."
     ),
-    pdfs.Problem.PROTECTED: N_(
+    "protected": N_(
         "The PDF file is protected by a password. Save the document again without one."
     ),
-    pdfs.Problem.ACTIVE: N_(
+    "active": N_(
         "The PDF file contains scripts or actions that run by themselves (JavaScript, actions "
         "on opening, launching programs). Save the document again without them, e.g. print it "
         "to PDF."
     ),
-    pdfs.Problem.EMBEDDED: N_(
+    "embedded": N_(
         "The PDF file contains embedded files. Upload the document without attachments."
     ),
 }
@@ -90,10 +89,12 @@ def check_pdf(data: bytes, max_bytes: int = MAX_PDF_BYTES, field: str | None = N
         raise FileTooLarge(TOO_LARGE, field)
     if not data.startswith(PDF_HEADER) or PDF_EOF not in data[-EOF_WINDOW:]:
         raise UploadError(NOT_A_PDF, field)
+    from partnercrm import pdfs
+
     problem = pdfs.problem_of(data)
     if problem is not None:
         params = {"objects": pdfs.MAX_OBJECTS} if problem is pdfs.Problem.TOO_COMPLEX else {}
-        raise UploadError(PDF_PROBLEMS[problem], field, **params)
+        raise UploadError(PDF_PROBLEMS[problem.value], field, **params)
 
 
 def new_stored_name() -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from zxcvbn import zxcvbn
-
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.errors import N_
 
@@ -76,6 +74,9 @@ def password_problem(password: str) -> str | None:
     keyboard layout types."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return N_("The password must have at least 10 characters.")
+    # Its word lists take a twentieth of a second to load: only where passwords are chosen.
+    from zxcvbn import zxcvbn
+
     scored = password[:SCORED_CHARACTERS]
     for candidate in dict.fromkeys((scored, scored.translate(RUSSIAN_KEYBOARD))):
         if zxcvbn(candidate)["score"] < MIN_PASSWORD_SCORE:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from pypdf import PdfWriter
 
 from partnercrm import uploads
 from partnercrm.activities.models import Activity
@@ -71,6 +70,9 @@ DEMO_AGREEMENTS = (
 
 def demo_pdf(title: str) -> bytes:
     """A one-page PDF standing for the scan of an agreement."""
+    # Here, not at the top: the login page's demo card imports this module at every start.
+    from pypdf import PdfWriter
+
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     writer.add_metadata({"/Title": title})

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-
-from icalendar import Calendar, Timezone, TimezoneStandard, vDuration
+from typing import TYPE_CHECKING
 
 from partnercrm.localtime import REGION_TZ, start_of_local_day
+
+if TYPE_CHECKING:
+    from icalendar import Timezone
 
 PRODID = "-//PartnerCRM//Calendar feeds//RU"
 TZID = "Europe/Kaliningrad"
@@ -84,7 +86,10 @@ END_CALENDAR = b"END:VCALENDAR\r\n"
 
 
 def _frame(name: str) -> bytes:
-    """The calendar without events, by icalendar."""
+    """The calendar without events, by icalendar (imported by the feeds that use it, not by every
+    start of the app)."""
+    from icalendar import Calendar, vDuration
+
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
@@ -101,6 +106,8 @@ def _frame(name: str) -> bytes:
 
 
 def _timezone() -> Timezone:
+    from icalendar import Timezone, TimezoneStandard
+
     standard = TimezoneStandard()
     standard.add("dtstart", datetime(1970, 1, 1))
     standard.add("tzoffsetfrom", UTC_OFFSET)

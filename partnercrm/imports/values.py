@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from email_validator import EmailNotValidError, validate_email
-
 from partnercrm.activities.rules import MAX_HOURS, hours_in_range, parse_hours
 from partnercrm.directory.rules import is_valid_inn
 from partnercrm.localtime import local_date
@@ -230,6 +228,9 @@ def email(cell: Cell) -> str:
     value = text(cell)
     if len(value) > 254:
         raise ValueProblem("адрес электронной почты длиннее 254 символов")
+    # Imported by the imports that have e-mail columns, not by every start of the app.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
