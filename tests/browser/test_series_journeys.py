@@ -3,6 +3,8 @@ week skipped for the autumn holidays, and marks two absentees of a session in a 
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from partnercrm.accounts.rules import Role
@@ -64,7 +66,7 @@ def test_school_creates_a_series_and_marks_absentees_on_a_phone(seeded, live_ser
     assert row.locator("[data-absent]").inner_text() == "2"
 
     db.session.expire_all()
-    session = db.session.scalar(sa.select(Activity).where(Activity.starts_on == "2025-10-16"))
+    session = db.session.scalar(sa.select(Activity).where(Activity.starts_on == date(2025, 10, 16)))
     named = set(
         db.session.scalars(
             sa.select(Participation.student_id).where(Participation.activity_id == session.id)
