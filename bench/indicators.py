@@ -5,12 +5,15 @@ activities, 1,000,000 named participations plus headcounts) in SQLite or Postgre
 
 (a) the app's report: ``queries.compute(session, Period.year(Y), REGION)``, all seven
     indicators with their per-municipality breakdowns, and
-(b) ONE hand-written SQL query that computes the same numbers (indicator 1 and the named and
-    headcount parts of indicators 2, 3, 4 and 6, per municipality; the region's figures are the
-    sums of the municipalities', as every student belongs to one school),
+(b) ONE hand-written SQL query, the floor, that computes the same numbers (indicator 1 and the
+    named and headcount parts of indicators 2, 3, 4 and 6, per municipality; the region's
+    figures are the sums of the municipalities', as every student belongs to one school):
+    ``HAND_SQL`` on SQLite, ``HAND_SQL_POSTGRESQL`` on PostgreSQL,
 
-checks that both give identical numbers, and prints the medians and the ratio (a)/(b), for the
-region and for one municipality. Target: ratio ≤ 1.5.
+checks that both give identical numbers, then times them in interleaved rounds (app, floor, app,
+floor, …; bench/timing.py) and prints the best and the median of each and the ratios (a)/(b) of
+the medians and of the bests, for the region and for one municipality. Target: the region's
+ratio of the medians ≤ 1.5.
 
     python bench/indicators.py --db sqlite|postgresql [--url URL] [--scale 1.0] [--year 2021]
                                [--repeat 3] [--seed 2021] [--keep]
@@ -803,7 +806,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--year", type=int, default=2021)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved timed rounds")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--keep", action="store_true", help="keep the data afterwards")
     args = parser.parse_args(argv)
