@@ -30,11 +30,9 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -55,6 +53,7 @@ from bench.indicators import (  # noqa: E402
     generate,
     log,
 )
+from bench.timing import interleaved, stopwatch, summary  # noqa: E402
 from partnercrm.activities.models import Activity, Participation  # noqa: E402
 from partnercrm.directory.models import Organization  # noqa: E402
 from partnercrm.localtime import to_utc  # noqa: E402
@@ -294,20 +293,6 @@ def compare(session, first_year: int) -> list[tuple]:
     return app
 
 
-def interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
-    """Each function once per round, in turn (so a slow moment of the machine hits both), after
-    one warm-up each."""
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {label: [] for label in fns}
-    for _ in range(rounds):
-        for label, fn in fns.items():
-            started = time.perf_counter()
-            fn()
-            times[label].append(time.perf_counter() - started)
-    return times
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -385,19 +370,12 @@ def main(argv: list[str] | None = None) -> int:
             log("app and hand-written SQL agree")
             times = interleaved(
                 {
-                    "app": lambda: run_app(session, args.year),
-                    "hand": lambda: run_hand(session, args.year),
+                    "app": stopwatch(lambda: run_app(session, args.year)),
+                    "hand": stopwatch(lambda: run_hand(session, args.year)),
                 },
                 args.repeat,
             )
-            report["timings"] = {
-                label: {
-                    "best_s": round(min(runs), 4),
-                    "median_s": round(statistics.median(runs), 4),
-                    "runs_s": [round(t, 4) for t in runs],
-                }
-                for label, runs in times.items()
-            }
+            report["timings"] = {label: summary(runs) for label, runs in times.items()}
             t = report["timings"]
             report["ratio_median"] = round(t["app"]["median_s"] / t["hand"]["median_s"], 2)
             report["ratio_best"] = round(t["app"]["best_s"] / t["hand"]["best_s"], 2)

@@ -32,9 +32,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.timing import interleaved  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "startup.json"
 # Libraries a start should not import (the reason each is imported where it is used, or only by
 # the `db` commands or the first request for /admin: docs/performance.md, "Start-up").
@@ -112,17 +118,17 @@ def measure(rounds: int, year: int, env_name: str) -> dict:
             ],
             "worker start (create_app)": [sys.executable, "-c", WORKER_START],
         }
-        walls: dict[str, list[float]] = {name: [] for name in cases}
-        cpus: dict[str, list[float]] = {name: [] for name in cases}
-        inside: list[dict] = []
-        for number in range(1, rounds + 1):
-            log(f"round {number}/{rounds}")
-            for name, argv in cases.items():
-                wall, cpu, out = run(argv, env)
-                walls[name].append(wall)
-                cpus[name].append(cpu)
-                if name.startswith("worker"):
-                    inside.append(json.loads(out))
+        runs = interleaved(
+            {name: partial(run, argv, env) for name, argv in cases.items()},
+            rounds,
+            warm_up=False,  # a fresh process each time: no cache of ours to warm
+            progress=lambda number: log(f"round {number}/{rounds}"),
+        )
+        walls = {name: [wall for wall, _cpu, _out in runs[name]] for name in cases}
+        cpus = {name: [cpu for _wall, cpu, _out in runs[name]] for name in cases}
+        inside = [
+            json.loads(out) for name in cases if name.startswith("worker") for *_, out in runs[name]
+        ]
     return {
         "rounds": rounds,
         "env": env_name,
