@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 from datetime import datetime, timedelta
@@ -41,8 +42,8 @@ from bench.indicators import (  # noqa: E402
     _pg_schema_url,
     analyze,
     log,
-    median_time,
 )
+from bench.timing import interleaved, stopwatch  # noqa: E402
 from partnercrm.accounts.models import User, new_feed_secret, new_session_token  # noqa: E402
 from partnercrm.activities.models import Activity, activity_school  # noqa: E402
 from partnercrm.agreements.models import Agreement, AgreementParty  # noqa: E402
@@ -316,15 +317,18 @@ def main(argv: list[str] | None = None) -> int:
                 "  render iCalendar": lambda: render(feed.name, made),
                 "304: If-None-Match": lambda: client.get(feed_url, headers={"If-None-Match": etag}),
             }
-            timings = {}
-            for label, step in steps.items():
-                log(f"timing {label.strip()} …")
-                median, runs = median_time(step, args.repeat)
-                timings[label] = {
-                    "median_ms": round(median * 1000, 1),
-                    "best_ms": round(min(runs) * 1000, 1),
+            log(f"timing {len(steps)} steps in {args.repeat} interleaved rounds …")
+            runs = interleaved(
+                {label: stopwatch(step) for label, step in steps.items()}, args.repeat
+            )
+            db.session.rollback()
+            timings = {
+                label: {
+                    "median_ms": round(statistics.median(times) * 1000, 1),
+                    "best_ms": round(min(times) * 1000, 1),
                 }
-                db.session.rollback()
+                for label, times in runs.items()
+            }
             report.update(
                 feed_bytes=len(body),
                 feed_events=count,
