@@ -50,6 +50,7 @@ from bench.indicators import (  # noqa: E402
     _pg_drop_schema,
     _pg_schema_url,
     analyze,
+    fast_sqlite_writes,
     generate,
     log,
 )
@@ -336,14 +337,7 @@ def main(argv: list[str] | None = None) -> int:
             engine = db.engine
             log(f"database: {engine.dialect.name} {engine.dialect.server_version_info}")
             if engine.dialect.name == "sqlite":
-
-                @sa.event.listens_for(engine, "connect")
-                def _fast(dbapi_connection, _record):
-                    cursor = dbapi_connection.cursor()
-                    cursor.execute("PRAGMA journal_mode=WAL")
-                    cursor.execute("PRAGMA synchronous=OFF")
-                    cursor.close()
-
+                sa.event.listen(engine, "connect", fast_sqlite_writes)
                 engine.dispose()
             started = time.perf_counter()
             if args.db == "sqlite" and reuse:

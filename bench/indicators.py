@@ -553,7 +553,37 @@ def analyze(engine: sa.Engine) -> None:
 # (distinct student); ``heads`` sums the headcount rows of schools that named nobody at that
 # activity (named wins). Region figures are the sums of the municipalities'. (PostgreSQL's
 # floor up to issue 18: it flattered the app there, see HAND_SQL_POSTGRESQL.)
-HAND_SQL = """
+# Both floors end alike: headcount rows where the school named nobody, then one row per
+# municipality.
+_HEADCOUNT_ROWS_AND_ANSWER = """
+    FROM headcount hc
+    JOIN counted c ON c.activity_id = hc.activity_id
+    JOIN organization sc ON sc.id = hc.school_id
+    WHERE sc.kind = 'school' {school_scope}
+      AND NOT EXISTS (
+          SELECT 1 FROM participation p JOIN student s ON s.id = p.student_id
+          WHERE p.activity_id = hc.activity_id AND s.school_id = hc.school_id
+      )
+    GROUP BY sc.municipality_id
+)
+SELECT m.id,
+       CASE WHEN EXISTS (
+           SELECT 1 FROM municipal_plan mp
+           WHERE mp.municipality_id = m.id AND mp.year = :year AND mp.approved_on <= :end
+       ) THEN 1 ELSE 0 END AS i1,
+       COALESCE(n.n2, 0), COALESCE(h.h2, 0),
+       COALESCE(n.n3, 0), COALESCE(h.h3, 0),
+       COALESCE(n.n4, 0), COALESCE(h.h4, 0),
+       COALESCE(n.n6, 0), COALESCE(h.h6, 0)
+FROM municipality m
+LEFT JOIN named n ON n.municipality_id = m.id
+LEFT JOIN heads h ON h.municipality_id = m.id
+{municipality_scope}
+ORDER BY m.id
+"""
+
+HAND_SQL = (
+    """
 WITH counted AS (
     SELECT a.id AS activity_id,
            CASE WHEN a.kind <> 'parent_meeting'
@@ -593,31 +623,9 @@ heads AS (
            SUM(c.i3 * hc.count) AS h3,
            SUM(c.i4 * hc.ovz_count) AS h4,
            SUM(c.i6 * hc.count) AS h6
-    FROM headcount hc
-    JOIN counted c ON c.activity_id = hc.activity_id
-    JOIN organization sc ON sc.id = hc.school_id
-    WHERE sc.kind = 'school' {school_scope}
-      AND NOT EXISTS (
-          SELECT 1 FROM participation p JOIN student s ON s.id = p.student_id
-          WHERE p.activity_id = hc.activity_id AND s.school_id = hc.school_id
-      )
-    GROUP BY sc.municipality_id
-)
-SELECT m.id,
-       CASE WHEN EXISTS (
-           SELECT 1 FROM municipal_plan mp
-           WHERE mp.municipality_id = m.id AND mp.year = :year AND mp.approved_on <= :end
-       ) THEN 1 ELSE 0 END AS i1,
-       COALESCE(n.n2, 0), COALESCE(h.h2, 0),
-       COALESCE(n.n3, 0), COALESCE(h.h3, 0),
-       COALESCE(n.n4, 0), COALESCE(h.h4, 0),
-       COALESCE(n.n6, 0), COALESCE(h.h6, 0)
-FROM municipality m
-LEFT JOIN named n ON n.municipality_id = m.id
-LEFT JOIN heads h ON h.municipality_id = m.id
-{municipality_scope}
-ORDER BY m.id
 """
+    + _HEADCOUNT_ROWS_AND_ANSWER
+)
 
 
 # PostgreSQL's floor: one pass over the period's participations. The activities' flags are
@@ -625,7 +633,8 @@ ORDER BY m.id
 # the plan off parallel workers); participations are reduced to one row per student (parallel
 # partial aggregation) before the student and the school are joined, and the municipalities'
 # figures are FILTER aggregates over those rows.
-HAND_SQL_POSTGRESQL = """
+HAND_SQL_POSTGRESQL = (
+    """
 WITH counted AS NOT MATERIALIZED (
     SELECT a.id AS activity_id,
            a.kind <> 'parent_meeting'
@@ -666,31 +675,9 @@ heads AS (
            SUM(hc.count) FILTER (WHERE c.i3) AS h3,
            SUM(hc.ovz_count) FILTER (WHERE c.i4) AS h4,
            SUM(hc.count) FILTER (WHERE c.i6) AS h6
-    FROM headcount hc
-    JOIN counted c ON c.activity_id = hc.activity_id
-    JOIN organization sc ON sc.id = hc.school_id
-    WHERE sc.kind = 'school' {school_scope}
-      AND NOT EXISTS (
-          SELECT 1 FROM participation p JOIN student s ON s.id = p.student_id
-          WHERE p.activity_id = hc.activity_id AND s.school_id = hc.school_id
-      )
-    GROUP BY sc.municipality_id
-)
-SELECT m.id,
-       CASE WHEN EXISTS (
-           SELECT 1 FROM municipal_plan mp
-           WHERE mp.municipality_id = m.id AND mp.year = :year AND mp.approved_on <= :end
-       ) THEN 1 ELSE 0 END AS i1,
-       COALESCE(n.n2, 0), COALESCE(h.h2, 0),
-       COALESCE(n.n3, 0), COALESCE(h.h3, 0),
-       COALESCE(n.n4, 0), COALESCE(h.h4, 0),
-       COALESCE(n.n6, 0), COALESCE(h.h6, 0)
-FROM municipality m
-LEFT JOIN named n ON n.municipality_id = m.id
-LEFT JOIN heads h ON h.municipality_id = m.id
-{municipality_scope}
-ORDER BY m.id
 """
+    + _HEADCOUNT_ROWS_AND_ANSWER
+)
 
 
 def hand_query(
@@ -776,6 +763,14 @@ def compare(session, period: Period, scope: queries.Scope = queries.REGION) -> N
 # --------------------------------------------------------------------------------------------
 
 
+def fast_sqlite_writes(dbapi_connection, _record) -> None:
+    """A "connect" listener for bulk loading into SQLite: the bench's data can be made again."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
 def _pg_schema_url(url: str, schema: str) -> str:
     engine = sa.create_engine(url)
     with engine.begin() as connection:
@@ -843,14 +838,7 @@ def main(argv: list[str] | None = None) -> int:
             engine = db.engine
             log(f"database: {where} ({engine.dialect.name} {engine.dialect.server_version_info})")
             if engine.dialect.name == "sqlite":
-
-                @sa.event.listens_for(engine, "connect")
-                def _fast(dbapi_connection, _record):
-                    cursor = dbapi_connection.cursor()
-                    cursor.execute("PRAGMA journal_mode=WAL")
-                    cursor.execute("PRAGMA synchronous=OFF")
-                    cursor.close()
-
+                sa.event.listen(engine, "connect", fast_sqlite_writes)
                 engine.dispose()
             started = time.perf_counter()
             db.create_all()

@@ -39,7 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.indicators import DEFAULT_PG_URL, KALININGRAD, analyze, generate, log  # noqa: E402
+from bench.indicators import (  # noqa: E402
+    DEFAULT_PG_URL,
+    KALININGRAD,
+    analyze,
+    fast_sqlite_writes,
+    generate,
+    log,
+)
 from partnercrm.accounts.models import User  # noqa: E402
 from partnercrm.accounts.passwords import hash_password  # noqa: E402
 from partnercrm.accounts.rules import Role  # noqa: E402
@@ -376,13 +383,6 @@ def _postgresql_url(url: str, schema: str) -> str:
     )
 
 
-def _fast_sqlite_writes(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=OFF")
-    cursor.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -430,11 +430,11 @@ def main(argv: list[str] | None = None) -> int:
         mark = fingerprint(options)
         if args.rebuild or not cached(engine, mark):
             if engine.dialect.name == "sqlite":
-                sa.event.listen(engine, "connect", _fast_sqlite_writes)
+                sa.event.listen(engine, "connect", fast_sqlite_writes)
                 engine.dispose()
             report["build"] = build(engine, mark=mark, **options)
             if engine.dialect.name == "sqlite":
-                sa.event.remove(engine, "connect", _fast_sqlite_writes)
+                sa.event.remove(engine, "connect", fast_sqlite_writes)
                 engine.dispose()
         else:
             log("reusing the data set built earlier (--rebuild to build it afresh)")

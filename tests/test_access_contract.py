@@ -52,8 +52,7 @@ from partnercrm.access.offers import (
     can_see_offer_record,
 )
 from partnercrm.access.portal import can_decide_registration
-from partnercrm.access.profminimum import can_set_level
-from partnercrm.access.profminimum_reports import can_see_hours_by_name, can_see_school_hours
+from partnercrm.access.profminimum import can_see_hours_by_name, can_see_school_hours
 from partnercrm.access.reports import can_report_on_municipality, can_report_on_school
 from partnercrm.access.series import can_manage_series
 from partnercrm.access.students import can_see_student
@@ -202,9 +201,9 @@ CONTRACTS: tuple[Contract, ...] = (
         lambda user, municipality: can_report_on_municipality(user, municipality.id),
     ),
     # профминимум hours
-    Contract("profminimum_reports.hours_schools_scope", Organization, can_see_school_hours),
+    Contract("profminimum.hours_schools_scope", Organization, can_see_school_hours),
     Contract(
-        "profminimum_reports.named_hours_schools_scope",
+        "profminimum.named_hours_schools_scope",
         Organization,
         lambda user, school: can_see_hours_by_name(user, school.id),
     ),
@@ -220,8 +219,6 @@ CONTRACTS: tuple[Contract, ...] = (
         MunicipalReport,
         lambda user, report: can_see_municipal_report(user, report.municipality_id),
     ),
-    # профминимум levels
-    Contract("profminimum.level_schools_scope", Organization, can_set_level),
     # portal
     Contract("portal.registrations_scope", Registration, can_decide_registration),
     Contract("portal.registration_visibility", Registration, can_decide_registration),

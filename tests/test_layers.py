@@ -41,7 +41,7 @@ LAYERS: dict[str, set[str]] = {
 ENTRY = LAYERS["entry"]
 RANK = {node: rank for rank, nodes in enumerate(reversed(LAYERS.values())) for node in nodes}
 # access/<module>.py → the package whose rules it holds.
-ACCESS_HOME = {"reports": "indicators", "profminimum_reports": "profminimum"}
+ACCESS_HOME = {"reports": "indicators"}
 # The one cycle the layers allow: a user belongs to an organization, the directory's rules are
 # about users, and the shared access base reads both.
 BASE_CYCLE = {"access.base", "accounts", "directory"}

@@ -15,8 +15,7 @@ from partnercrm.access.imports import can_use_imports
 from partnercrm.access.jobs import can_see_jobs
 from partnercrm.access.monitoring import can_use_monitoring
 from partnercrm.access.portal import can_edit_sign_up_data, can_see_approvals
-from partnercrm.access.profminimum import can_set_levels
-from partnercrm.access.profminimum_reports import can_see_hours
+from partnercrm.access.profminimum import can_see_hours
 from partnercrm.access.programmes import can_manage_programmes
 from partnercrm.access.reports import can_see_reports
 from partnercrm.access.series import can_keep_series
@@ -57,7 +56,7 @@ MENU: tuple[NavLink | NavGroup, ...] = (
             NavLink("indicators.report", _l("Indicators"), can_see_reports),
             NavLink("profminimum.hours", _l("Profminimum"), can_see_hours),
             NavLink("monitoring.index", _l("Monitoring"), can_use_monitoring),
-            NavLink("profminimum.level", _l("Career guidance minimum levels"), can_set_levels),
+            NavLink("profminimum.level", _l("Career guidance minimum levels"), can_see_hours),
             NavLink("roadmap.index", _l("Roadmap"), employer_may_act),
         ),
     ),

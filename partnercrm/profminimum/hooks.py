@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_login import current_user
 
-from partnercrm.access.profminimum_reports import can_see_hours_by_name
+from partnercrm.access.profminimum import can_see_hours_by_name
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today, school_year_of
 from partnercrm.profminimum.queries import student_year

@@ -1,7 +1,7 @@
 """The профминимум hours pages (DESIGN §8, docs/profminimum.md "Pages and exports"): the
 region's summary by municipality, a municipality's by school, a school's by class, a class's
 table of students, each with its CSV/XLSX export (``?format=``). Who sees what:
-partnercrm/access/profminimum_reports.py; the numbers: partnercrm/profminimum/queries.py."""
+partnercrm/access/profminimum.py; the numbers: partnercrm/profminimum/queries.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from partnercrm.access.base import (
     require,
     roster_school_id,
 )
-from partnercrm.access.profminimum_reports import (
+from partnercrm.access.profminimum import (
     can_see_hours,
     can_see_hours_by_name,
     can_see_municipality_hours,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from partnercrm.access.base import permission_required, require
-from partnercrm.access.profminimum import can_set_level, can_set_levels, level_schools_scope
+from partnercrm.access.profminimum import can_see_hours, can_set_level, hours_schools_scope
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import db
 from partnercrm.localtime import local_today, school_year_of
@@ -47,11 +47,11 @@ def _chosen_school(schools: list[Organization]) -> Organization:
 
 
 @bp.route("/level", methods=["GET", "POST"])
-@permission_required(can_set_levels)
+@permission_required(can_see_hours)
 def level():
     schools = list(
         db.session.scalars(
-            level_schools_scope(current_user)
+            hours_schools_scope(current_user)
             .options(sa.orm.joinedload(Organization.municipality))
             .order_by(Organization.name, Organization.id)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -95,7 +96,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(can_keep_series)
-def new():
+def new() -> ResponseReturnValue:
     form = SeriesForm()
     kinds = [
         kind
