@@ -50,7 +50,7 @@ from partnercrm.extensions import db
 from partnercrm.localtime import local_date, local_today, to_local, to_utc
 from partnercrm.plausible import DATE_FORMAT
 from partnercrm.roadmap.models import PlanItem, Programme
-from partnercrm.roadmap.queries import kind_plan_items, linked_programme
+from partnercrm.roadmap.queries import kind_plan_items, linked_programme, programme_by_code
 
 TIMED_FIELDS = ("day", "start", "end")
 DAY_FIELDS = ("first_day", "last_day")
@@ -155,7 +155,7 @@ def _shown_programme(
         day = _entered_day(form)
         if form.programme.raw_data:
             code = form.programme.data
-            return db.session.scalar(sa.select(Programme).where(Programme.code == code)), day
+            return programme_by_code(db.session, code), day
     else:
         day = activity.starts_on if activity is not None else local_today()
     return linked_programme(db.session, day or local_today()), day

@@ -24,7 +24,7 @@ from partnercrm.indicators.programmes import (
 from partnercrm.indicators.queries import REGION, Scope, compute
 from partnercrm.localtime import Period, PeriodError, local_today
 from partnercrm.roadmap.models import Programme
-from partnercrm.roadmap.queries import choose_programme, programme_for
+from partnercrm.roadmap.queries import choose_programme, programme_by_code, programme_for
 from partnercrm.web.unit_of_work import unit_of_work
 
 programme_cli = AppGroup("programme", help="The programmes: the plans in force (DESIGN §7).")
@@ -69,17 +69,19 @@ def indicators_command(year, start, end, municipality, code, fmt, output) -> Non
         if municipality_id is None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
-    if code is not None:
-        programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
-        if programme is None:
-            raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
-    else:
-        programme = programme_for(db.session, period.end)
+    programme = _programme(code) if code is not None else programme_for(db.session, period.end)
     results = compute(db.session, period, scope, programme=programme) if programme else []
     content = render(results, period, municipality, fmt, programme)
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
     _write(content, output, "indicators")
+
+
+def _programme(code: str) -> Programme:
+    programme = programme_by_code(db.session, code)
+    if programme is None:
+        raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
+    return programme
 
 
 def _write(content: bytes, output: str | None, what: str) -> None:
@@ -117,9 +119,7 @@ def programme_list_command() -> None:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
 def programme_export_command(code, fmt, output) -> None:
     """Write programme CODE as JSON or XLSX (DESIGN §7), the formats `programme import` reads."""
-    programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
-    if programme is None:
-        raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
+    programme = _programme(code)
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
     document = programme_document(db.session, programme)

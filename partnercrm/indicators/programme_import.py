@@ -33,6 +33,7 @@ from partnercrm.indicators.programmes import (
 )
 from partnercrm.indicators.rules import Place, Problem
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.queries import programme_by_code
 
 PARTS = ("sections", "items", "indicators")
 WHAT = ("added", "updated", "removed", "unchanged")
@@ -91,7 +92,7 @@ def preview(document: dict) -> Changes:
 
 def import_programme(document: dict) -> Changes:
     changes = Changes(document["code"])
-    programme = db.session.scalar(sa.select(Programme).where(Programme.code == document["code"]))
+    programme = programme_by_code(db.session, document["code"])
     head = {key: document[key] for key in ("title", "valid_from", "valid_to")}
     if programme is None:
         programme = Programme(code=document["code"], **head)

@@ -35,7 +35,7 @@ from partnercrm.extensions import db
 from partnercrm.indicators.programme_import import Changes, import_programme, read_file
 from partnercrm.indicators.programmes import programme_document
 from partnercrm.roadmap.models import Programme
-from partnercrm.roadmap.queries import choose_programme
+from partnercrm.roadmap.queries import choose_programme, programme_by_code
 from partnercrm.uploads import FileTooLarge, read_upload
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -84,7 +84,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def programme_state(code: str) -> str:
     """A digest of the programme ``code`` as an import finds it (nothing: not yet added)."""
-    programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
+    programme = programme_by_code(db.session, code)
     document = programme_document(db.session, programme) if programme is not None else None
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 

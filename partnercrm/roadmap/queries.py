@@ -24,6 +24,10 @@ def linkable_programmes(programmes: Iterable[Programme], day: date) -> list[Prog
     return [p for p in started if day <= p.valid_to] or started[:1]
 
 
+def programme_by_code(session: SessionLike, code: str) -> Programme | None:
+    return session.scalar(sa.select(Programme).where(Programme.code == code))
+
+
 def choose_programme(programmes: Sequence[Programme], day: date) -> Programme | None:
     """The programme of ``day``: the first of :func:`linkable_programmes` (in force, of two the
     later to start, else the latest that started before it), else — for a report of a day

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from partnercrm import data
 from partnercrm.extensions import db
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.roadmap.queries import programme_by_code
 
 ITEM_TEXTS = ("title", "responsible", "deadline", "expected_result")
 INDICATOR_TEXTS = ("goal", "name", "unit")
@@ -21,7 +22,7 @@ def seed_roadmap() -> dict[str, int]:
 def insert_programme(document: dict) -> dict[str, int]:
     """Insert what is missing of a programme document (DESIGN §7) whose rules were checked:
     the programme by code, its sections, items and indicators by number. Never overwrites."""
-    programme = db.session.scalar(sa.select(Programme).where(Programme.code == document["code"]))
+    programme = programme_by_code(db.session, document["code"])
     added = {"programmes": 0}
     if programme is None:
         programme = Programme(
