@@ -119,14 +119,18 @@ def register_unit_of_work(app: Flask) -> None:
 
 
 def register_models(app: Flask) -> None:
-    """Import every model so metadata is complete; start the audit trail and the calendar
-    feeds' sequence numbers."""
+    """Import every model so metadata is complete; start the audit trail, the calendar
+    feeds' sequence numbers and the counters kept of the figures (issue #18)."""
     from partnercrm import models  # noqa: F401
+    from partnercrm.activities.changes import register_change_marking
     from partnercrm.audit.services import register_change_tracking
     from partnercrm.feeds.sequence import register_sequence_tracking
+    from partnercrm.indicators.counters import register as register_indicator_counters
 
     register_change_tracking()
     register_sequence_tracking()
+    register_change_marking()
+    register_indicator_counters()
 
 
 def register_imports(app: Flask) -> None:

@@ -59,3 +59,74 @@ class IndicatorValue(Model):
 
     def __str__(self) -> str:
         return f"indicator value {self.indicator_id}/{self.year}"
+
+
+# --- counters (issue #18): kept by indicators/counters.py in the transaction of every change ---
+# A month is the integer YYYYMM of an activity's local start date. Derived data: no audit, no
+# foreign key to the school (a student's school is copied so that reads need no student row).
+
+
+class StudentMonthCount(Model):
+    """A student counted by a ``students`` indicator in a month: a held activity of that
+    month counts them (their school and grade as they are now; the school's kind and
+    municipality are read with the figures)."""
+
+    __tablename__ = "indicator_student_month"
+    __table_args__ = (
+        sa.Index("ix_indicator_student_month_school", "indicator_id", "school_id", "month"),
+        sa.Index("ix_indicator_student_month_month", "indicator_id", "month"),
+    )
+
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("student.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    school_id: Mapped[int]
+    grade: Mapped[int]
+
+
+class SchoolMonthCount(Model):
+    """The distinct students of a school and grade counted by an indicator in a month."""
+
+    __tablename__ = "indicator_school_month"
+
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    school_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    grade: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    students: Mapped[int]
+
+
+class SchoolYearCount(Model):
+    """The distinct students of a school and grade counted by an indicator in a calendar
+    year (a student counted in several months once)."""
+
+    __tablename__ = "indicator_school_year"
+
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    school_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    grade: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    students: Mapped[int]
+
+
+class HeadcountMonthCount(Model):
+    """What the headcount rows of a school and grade (0: none given) add to an indicator in
+    a month: rows of activities it counts where the school named nobody."""
+
+    __tablename__ = "indicator_headcount_month"
+
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    school_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, index=True)
+    grade: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    amount: Mapped[int]

@@ -22,27 +22,27 @@ from sqlalchemy.orm import aliased
 
 from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
 from partnercrm.activities.queries import school_named_someone
-from partnercrm.activities.rules import GRADE_BANDS, ActivityKind, ActivityStatus
+from partnercrm.activities.rules import GRADE_BANDS
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
+from partnercrm.indicators import counters
+from partnercrm.indicators.compiler import (
+    REGION,
+    Scope,
+    counts_activity,
+    counts_headcount,
+    counts_student,
+    grade_band_expression,
+    headcount_amount,
+    held_in,
+)
 from partnercrm.indicators.models import IndicatorValue, MunicipalPlan
 from partnercrm.indicators.rules import Count, Rule, parse_rule
 from partnercrm.localtime import Period
 from partnercrm.roadmap.models import Indicator, Programme
 from partnercrm.roadmap.queries import programme_for
 from partnercrm.students.models import Student
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose students are counted: the region (both None), a municipality or one school."""
-
-    municipality_id: int | None = None
-    school_id: int | None = None
-
-
-REGION = Scope()
 
 
 @dataclass(frozen=True)
@@ -98,85 +98,19 @@ class IndicatorResult:
         return self.rule is not None and not self.entered
 
 
-# --- the rule compiler ---
-
-
-def _kinds(kinds: frozenset) -> list[str]:
-    return sorted(kind.value for kind in kinds)
-
-
-def _counts(rule: Rule, activity, host, organizer) -> sa.ColumnElement[bool]:
-    """Whether ``rule`` counts a held activity of the period, by its kind, host and organizer.
-    Parent meetings never count students (their participants are parents)."""
-    conditions = []
-    kinds = rule.activity_kinds
-    if rule.count is Count.STUDENTS:
-        if kinds is None:
-            conditions.append(activity.kind != ActivityKind.PARENT_MEETING)
-        else:
-            kinds = kinds - {ActivityKind.PARENT_MEETING}
-    if kinds is not None:
-        conditions.append(activity.kind.in_(_kinds(kinds)))
-    if rule.host_kinds is not None:
-        conditions.append(host.kind.in_(_kinds(rule.host_kinds)))
-    if rule.organizer_kinds is not None:
-        conditions.append(organizer.kind.in_(_kinds(rule.organizer_kinds)))
-    if rule.organizer_or_host_kinds is not None:
-        either = _kinds(rule.organizer_or_host_kinds)
-        conditions.append(sa.or_(host.kind.in_(either), organizer.kind.in_(either)))
-    return sa.and_(sa.true(), *conditions)
-
-
-def _student_counts(rule: Rule) -> sa.ColumnElement[bool] | None:
-    """Whether ``rule`` counts a participating student (None: every one)."""
-    conditions = []
-    if rule.ovz_only:
-        conditions.append(Student.ovz.is_(True))
-    if rule.grades is not None:
-        conditions.append(Student.grade.between(*rule.grades))
-    return sa.and_(*conditions) if conditions else None
-
-
-def _headcount_counts(rule: Rule) -> sa.ColumnElement[bool] | None:
-    """Whether ``rule`` counts a headcount row (None: every one): with grades, only a row whose
-    grade is given (0 is none) and in range."""
-    return Headcount.grade.between(*rule.grades) if rule.grades is not None else None
-
-
-def _headcount_amount(rule: Rule) -> sa.orm.InstrumentedAttribute[int]:
-    """What a counted headcount row adds: its ОВЗ part for ``ovz_only``, else its count."""
-    return Headcount.ovz_count if rule.ovz_only else Headcount.count
-
-
-def _held_in(period: Period) -> tuple[sa.Select, type[Organization], type[Organization]]:
-    """Held activities whose local start date lies in ``period``, with host and organizer."""
-    host = aliased(Organization)
-    organizer = aliased(Organization)
-    query = (
-        sa.select(Activity.id)
-        .join(host, host.id == Activity.host_id)
-        .join(organizer, organizer.id == Activity.organizer_id)
-        .where(
-            Activity.status == ActivityStatus.HELD,
-            Activity.starts_on.between(period.start, period.end),
-        )
-    )
-    return query, host, organizer
-
-
 def counted_activities(rule: Rule, period: Period) -> sa.Select:
     """Ids of the activities ``rule`` counts in ``period``."""
-    query, host, organizer = _held_in(period)
-    return query.where(_counts(rule, Activity, host, organizer))
+    query, host, organizer = held_in(period)
+    return query.where(counts_activity(rule, Activity, host, organizer))
 
 
 def _flags(period: Period, rules: list[Rule]) -> sa.Subquery:
     """Held activities of ``period``, each with a column ``c<i>`` that is 1 when ``rules[i]``
     counts it, else 0: one pass over the activities for all rules."""
-    query, host, organizer = _held_in(period)
+    query, host, organizer = held_in(period)
     return query.add_columns(
         *[
-            sa.case((_counts(rule, Activity, host, organizer), 1), else_=0).label(f"c{i}")
+            sa.case((counts_activity(rule, Activity, host, organizer), 1), else_=0).label(f"c{i}")
             for i, rule in enumerate(rules)
         ]
     ).subquery("counted")
@@ -208,7 +142,7 @@ def named_rows(rule: Rule, period: Period, scope: Scope = REGION) -> sa.Select:
         .where(Participation.activity_id.in_(counted_activities(rule, period)))
         .where(*_school_scope(school, scope))
     )
-    students = _student_counts(rule)
+    students = counts_student(rule)
     return query if students is None else query.where(students)
 
 
@@ -218,7 +152,7 @@ def headcount_rows(rule: Rule, period: Period, scope: Scope = REGION) -> sa.Sele
     school = aliased(Organization)
     query = (
         sa.select(
-            _headcount_amount(rule).label("n"),
+            headcount_amount(rule).label("n"),
             Headcount.activity_id,
             Headcount.school_id,
             Headcount.grade,
@@ -229,7 +163,7 @@ def headcount_rows(rule: Rule, period: Period, scope: Scope = REGION) -> sa.Sele
         .where(*_school_scope(school, scope))
         .where(~school_named_someone())
     )
-    rows = _headcount_counts(rule)
+    rows = counts_headcount(rule)
     return query if rows is None else query.where(rows)
 
 
@@ -250,7 +184,7 @@ def _students_by_municipality(
     school = aliased(Organization)
     per_student_flags = []
     for i, rule in enumerate(rules):
-        students = _student_counts(rule)
+        students = counts_student(rule)
         flag = flags.c[f"c{i}"]
         counted = flag if students is None else sa.case((students, flag), else_=0)
         per_student_flags.append(sa.func.max(counted).label(f"c{i}"))
@@ -274,7 +208,7 @@ def _students_by_municipality(
     heads_school = aliased(Organization)
     head_sums = []
     for i, rule in enumerate(rules):
-        rows, amount = _headcount_counts(rule), _headcount_amount(rule)
+        rows, amount = counts_headcount(rule), headcount_amount(rule)
         added = amount if rows is None else sa.case((rows, amount), else_=0)
         head_sums.append(sa.func.sum(flags.c[f"c{i}"] * added))
     head_rows_ = session.execute(
@@ -295,6 +229,23 @@ def _students_by_municipality(
     return result
 
 
+def _students_counted(
+    session: SessionLike, period: Period, scope: Scope, ids: list[int]
+) -> list[tuple[dict, dict]]:
+    """:func:`_students_by_municipality` read from the counters, for the indicators ``ids``."""
+    if not ids:
+        return []
+    named = counters.named_counts(session, ids, period, scope, "municipality")
+    heads = counters.headcount_counts(session, ids, period, scope, "municipality")
+    return [
+        (
+            {m: n for (i, m), n in named.items() if i == indicator_id},
+            {m: n for (i, m), n in heads.items() if i == indicator_id},
+        )
+        for indicator_id in ids
+    ]
+
+
 def _activities_by_municipality(
     session: SessionLike, period: Period, scope: Scope, rules: list[Rule]
 ) -> list[dict]:
@@ -303,7 +254,7 @@ def _activities_by_municipality(
     the school hosted, organized or visited."""
     if not rules:
         return []
-    query, host, organizer = _held_in(period)
+    query, host, organizer = held_in(period)
     if scope.school_id is not None:
         visited = sa.exists().where(
             activity_school.c.activity_id == Activity.id,
@@ -322,7 +273,7 @@ def _activities_by_municipality(
         query.with_only_columns(
             host.municipality_id,
             *[
-                sa.func.sum(sa.case((_counts(rule, Activity, host, organizer), 1), else_=0))
+                sa.func.sum(sa.case((counts_activity(rule, Activity, host, organizer), 1), else_=0))
                 for rule in rules
             ],
         ).group_by(host.municipality_id)
@@ -334,24 +285,41 @@ class NoStudentIndicator(LookupError):
     """The programme has no indicator of that number that counts students."""
 
 
-def student_rule(
+def student_indicator(
     session: SessionLike, number: int, period: Period, programme: Programme | None = None
-) -> Rule:
-    """The rule of indicator ``number`` of ``programme`` (by default the one that counts
-    ``period``, DESIGN §7), which must count students; else :class:`NoStudentIndicator`."""
+) -> tuple[int, Rule]:
+    """The id and rule of indicator ``number`` of ``programme`` (by default the one that
+    counts ``period``, DESIGN §7), which must count students; else :class:`NoStudentIndicator`."""
     if programme is None:
         programme = programme_for(session, period.end)
     stored = None
     if programme is not None:
-        stored = session.scalar(
-            sa.select(Indicator.rule).where(
+        stored = session.execute(
+            sa.select(Indicator.id, Indicator.rule).where(
                 Indicator.programme_id == programme.id, Indicator.number == number
             )
-        )
-    rule = parse_rule(stored) if stored is not None else None
-    if rule is None or rule.count is not Count.STUDENTS:
+        ).first()
+    rule = parse_rule(stored.rule) if stored is not None else None
+    if stored is None or rule is None or rule.count is not Count.STUDENTS:
         raise NoStudentIndicator(f"no indicator {number} counts students over {period}")
-    return rule
+    return stored.id, rule
+
+
+def student_rule(
+    session: SessionLike, number: int, period: Period, programme: Programme | None = None
+) -> Rule:
+    """The rule of :func:`student_indicator`."""
+    return student_indicator(session, number, period, programme)[1]
+
+
+def _counted(
+    session: SessionLike, indicator_id: int, period: Period, scope: Scope, key: str
+) -> tuple[dict, dict]:
+    """Named distinct students and headcounts of a ``students`` indicator per ``key``, from
+    the counters (``period`` of whole months)."""
+    named = counters.named_counts(session, [indicator_id], period, scope, key)
+    heads = counters.headcount_counts(session, [indicator_id], period, scope, key)
+    return {k: n for (_i, k), n in named.items()}, {k: n for (_i, k), n in heads.items()}
 
 
 def _grouped(
@@ -415,18 +383,14 @@ def by_school(
     scope: Scope = REGION,
     programme: Programme | None = None,
 ) -> list[Part]:
-    rule = student_rule(session, number, period, programme)
-    named, heads = _grouped(
-        session, rule, period, scope, lambda c: c.school_id, lambda c: c.school_id
-    )
+    indicator_id, rule = student_indicator(session, number, period, programme)
+    if counters.whole_months(period):
+        named, heads = _counted(session, indicator_id, period, scope, "school")
+    else:
+        named, heads = _grouped(
+            session, rule, period, scope, lambda c: c.school_id, lambda c: c.school_id
+        )
     return _organization_parts(session, named, heads)
-
-
-def grade_band_expression(grade):
-    """SQL CASE giving '1–5', '6–7', '8–9', '10–11' or '' (grade unknown)."""
-    return sa.case(
-        *[(grade.between(low, high), f"{low}–{high}") for low, high in GRADE_BANDS], else_=""
-    )
 
 
 def by_grade_band(
@@ -436,14 +400,18 @@ def by_grade_band(
     scope: Scope = REGION,
     programme: Programme | None = None,
 ) -> list[Part]:
-    named, heads = _grouped(
-        session,
-        student_rule(session, number, period, programme),
-        period,
-        scope,
-        lambda c: grade_band_expression(c.grade),
-        lambda c: grade_band_expression(c.grade),
-    )
+    indicator_id, rule = student_indicator(session, number, period, programme)
+    if counters.whole_months(period):
+        named, heads = _counted(session, indicator_id, period, scope, "grade_band")
+    else:
+        named, heads = _grouped(
+            session,
+            rule,
+            period,
+            scope,
+            lambda c: grade_band_expression(c.grade),
+            lambda c: grade_band_expression(c.grade),
+        )
     bands = [f"{low}–{high}" for low, high in GRADE_BANDS] + [""]
     return [
         Part(band, band, int(named.get(band, 0)), heads.get(band, 0))
@@ -509,9 +477,13 @@ def compute(
     scope: Scope = REGION,
     with_municipalities: bool = True,
     programme: Programme | None = None,
+    counted: bool = True,
 ) -> list[IndicatorResult]:
     """Every indicator of ``programme`` (by default the one that counts ``period``, DESIGN §7)
-    for ``period`` and ``scope``, in the programme's order, each counted by its rule."""
+    for ``period`` and ``scope``, in the programme's order, each counted by its rule.
+
+    ``students`` indicators are read from the counters when ``period`` is made of whole months
+    (``counters.py``), else, or with ``counted=False`` (``--verify``), counted from the rows."""
     if programme is None:
         programme = programme_for(session, period.end)
         if programme is None:
@@ -534,15 +506,14 @@ def compute(
     by_count: dict[Count, list[int]] = {count: [] for count in Count}
     for indicator in indicators:
         by_count[rules[indicator.id].count].append(indicator.id)
-    students = dict(
-        zip(
-            by_count[Count.STUDENTS],
-            _students_by_municipality(
-                session, period, scope, [rules[i] for i in by_count[Count.STUDENTS]]
-            ),
-            strict=True,
+    student_ids = by_count[Count.STUDENTS]
+    if counted and counters.whole_months(period):
+        per_indicator = _students_counted(session, period, scope, student_ids)
+    else:
+        per_indicator = _students_by_municipality(
+            session, period, scope, [rules[i] for i in student_ids]
         )
-    )
+    students = dict(zip(student_ids, per_indicator, strict=True))
     activities = dict(
         zip(
             by_count[Count.ACTIVITIES],

@@ -16,7 +16,14 @@ from partnercrm.activities.models import Activity, activity_plan_item, activity_
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Organization
-from partnercrm.indicators.queries import Part, Scope, headcount_rows, named_rows, student_rule
+from partnercrm.indicators import counters
+from partnercrm.indicators.queries import (
+    Part,
+    Scope,
+    headcount_rows,
+    named_rows,
+    student_indicator,
+)
 from partnercrm.indicators.rules import Rule
 from partnercrm.localtime import Period
 from partnercrm.roadmap.models import Programme
@@ -48,7 +55,10 @@ def monthly(
     The months add up to more than the period's value when a student took part in several
     months, as they should.
     """
-    rule = student_rule(session, number, period, programme)
+    indicator_id, rule = student_indicator(session, number, period, programme)
+    if counters.whole_months(period):
+        named_counts, head_counts = counters.monthly_counts(session, indicator_id, period, scope)
+        return _months(period, named_counts, head_counts)
     named = named_rows(rule, period, scope).subquery()
     heads = headcount_rows(rule, period, scope).subquery()
     year = sa.extract("year", Activity.starts_on).label("y")
@@ -69,13 +79,12 @@ def monthly(
             .group_by(year, month)
         ).all()
     }
+    return _months(period, named_counts, head_counts)
+
+
+def _months(period: Period, named: dict, heads: dict) -> list[Part]:
     return [
-        Part(
-            date(y, m, 1),
-            f"{m:02d}.{y}",
-            named_counts.get((y, m), 0),
-            head_counts.get((y, m), 0),
-        )
+        Part(date(y, m, 1), f"{m:02d}.{y}", named.get((y, m), 0), heads.get((y, m), 0))
         for y, m in months_of(period)
     ]
 

@@ -1,0 +1,193 @@
+"""Which counted figures a transaction may have moved, so that the counters kept of them
+(``indicators/counters.py``, ``profminimum/counters.py``; issue #18) move with it.
+
+Every flush marks the students whose counted participations may have changed (a participation
+added or removed; an activity's status, date, kind, host, organizer or hours; an organization's
+kind; the student's school, grade or ОВЗ flag), the schools whose headcounts may have (a
+headcount row; a change of its activity; a student of the school named or no longer named at
+an activity, since named wins) and the indicators whose rule changed. The packages that keep
+counters register a *settler*; :func:`settle` hands it the marks, and the settler recomputes
+the counters of those students, schools and indicators from their rows.
+
+Marks gather over the transaction's flushes and are settled before it commits (the
+``before_commit`` listener) and before any counter is read (readers call :func:`settle`), in
+the same transaction: an official figure is never behind the rows it counts. Recomputing a
+marked student from their rows is exact whatever changed, so marking more than needed only
+costs time, never correctness. Rows the database deletes by ON DELETE CASCADE (an activity's
+participations) are read before the flush that deletes them. Rows written behind the
+session's back (bulk loads, a restored backup) are not seen: ``partnercrm counters rebuild``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, scoped_session
+
+from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.database import SessionLike
+from partnercrm.directory.models import Organization
+from partnercrm.roadmap.models import Indicator
+from partnercrm.students.models import Student
+
+# The attributes whose change can move a figure (relationships too: setting ``host`` moves
+# ``host_id`` only during the flush).
+ACTIVITY_FIELDS = (
+    "status",
+    "starts_on",
+    "kind",
+    "host_id",
+    "host",
+    "organizer_id",
+    "organizer",
+    "hours",
+)
+STUDENT_FIELDS = ("school_id", "school", "grade", "ovz")
+ORGANIZATION_FIELDS = ("kind",)
+
+_MARKS = "partnercrm.counter_marks"
+CHUNK = 500
+
+
+@dataclass
+class Marks:
+    students: set[int] = field(default_factory=set)
+    schools: set[int] = field(default_factory=set)
+    indicators: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.students or self.schools or self.indicators)
+
+
+Settler = Callable[[Session, Marks], None]
+_SETTLERS: list[Settler] = []
+
+
+def register_settler(settler: Settler) -> None:
+    """``settler(session, marks)`` recomputes its counters of the marked students, schools
+    and indicators (a package's ``register`` calls this once per process)."""
+    if settler not in _SETTLERS:
+        _SETTLERS.append(settler)
+
+
+def register_change_marking() -> None:
+    """Listen once per process."""
+    if sa.event.contains(Session, "before_flush", _before_flush):
+        return
+    sa.event.listen(Session, "before_flush", _before_flush)
+    sa.event.listen(Session, "after_flush", _after_flush)
+    sa.event.listen(Session, "before_commit", _before_commit)
+
+
+def marks(session: Session) -> Marks:
+    return session.info.setdefault(_MARKS, Marks())
+
+
+def chunks(ids: Iterable, size: int = CHUNK) -> Iterable[list]:
+    """``ids`` sorted, in lists short enough for an ``IN``."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def settle(session: SessionLike) -> None:
+    """Bring every counter up to the rows this transaction changed: flush, then hand the
+    marks to each settler. Readers of counters call this first."""
+    if isinstance(session, scoped_session):
+        session = session()
+    session.flush()
+    pending = session.info.get(_MARKS)
+    if not pending:
+        return
+    # Named or no longer named, a student's school's headcounts may count or not.
+    for ids in chunks(pending.students):
+        pending.schools.update(
+            session.scalars(sa.select(Student.school_id).where(Student.id.in_(ids))).all()
+        )
+    for settler in _SETTLERS:
+        settler(session, pending)
+    # Marks settled inside a savepoint stay until the outer transaction settles them: if the
+    # savepoint rolls back, the counters written in it go too and must be written again.
+    if not session.in_nested_transaction():
+        session.info.pop(_MARKS, None)
+
+
+def _before_commit(session: Session) -> None:
+    settle(session)
+
+
+def _changed(obj: object, names: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _old(obj: object, name: str) -> list:
+    return [value for value in sa.inspect(obj).attrs[name].history.deleted if value is not None]
+
+
+def _mark_activities(session: Session, ids: list[int], found: Marks) -> None:
+    """Everyone counted at the activities ``ids``: their participants and headcount schools."""
+    for chunk in chunks(ids):
+        found.students.update(
+            session.scalars(
+                sa.select(Participation.student_id).where(Participation.activity_id.in_(chunk))
+            ).all()
+        )
+        found.schools.update(
+            session.scalars(
+                sa.select(Headcount.school_id).where(Headcount.activity_id.in_(chunk))
+            ).all()
+        )
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    """What the rows still in the database say: the activities deleted (their participations
+    go by cascade) or changed, and those of an organization whose kind changed."""
+    activities = [
+        obj.id for obj in session.deleted if isinstance(obj, Activity) and obj.id is not None
+    ]
+    activities += [
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Activity) and obj.id is not None and _changed(obj, ACTIVITY_FIELDS)
+    ]
+    organizations = [
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Organization) and _changed(obj, ORGANIZATION_FIELDS)
+    ]
+    if not activities and not organizations:
+        return
+    found = marks(session)
+    with session.no_autoflush:
+        for chunk in chunks(organizations):
+            activities += session.scalars(
+                sa.select(Activity.id).where(
+                    sa.or_(Activity.host_id.in_(chunk), Activity.organizer_id.in_(chunk))
+                )
+            ).all()
+        _mark_activities(session, activities, found)
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    """What the flushed objects say (their ids known now; history is still the flush's)."""
+    found = marks(session)
+    for group in ("new", "dirty", "deleted"):
+        for obj in getattr(session, group):
+            if isinstance(obj, Participation):
+                found.students.update([obj.student_id, *_old(obj, "student_id")])
+            elif isinstance(obj, Headcount):
+                found.schools.update([obj.school_id, *_old(obj, "school_id")])
+            elif isinstance(obj, Student):
+                # A new student has taken part in nothing yet.
+                if group == "new" or (group == "dirty" and not _changed(obj, STUDENT_FIELDS)):
+                    continue
+                found.students.add(obj.id)
+                found.schools.update([obj.school_id, *_old(obj, "school_id")])
+            elif isinstance(obj, Indicator) and (group != "dirty" or _changed(obj, ("rule",))):
+                # Deleted too: its counters go with it.
+                found.indicators.add(obj.id)
+    found.students.discard(None)
+    found.schools.discard(None)

@@ -1,0 +1,417 @@
+"""Counters of the ``students`` indicators (issue #18; docs/counting-rules.md «Counters»), kept
+in the transaction of every change and read by the reports instead of raw participations.
+
+Four tables (``models.py``), all derived from the rows ``queries.py`` counts, by the same
+compiled rule (``compiler.py``):
+
+- ``indicator_student_month``: each student an indicator counts in a month (YYYYMM), with the
+  student's school and grade; the distinct count of any run of whole months is a
+  ``COUNT(DISTINCT student_id)`` over it;
+- ``indicator_school_month`` and ``indicator_school_year``: the distinct students per school
+  and grade in a month and in a calendar year, summed from the first; a calendar year's report
+  adds a few hundred rows;
+- ``indicator_headcount_month``: the headcounts that count, per school, grade and month.
+
+Keeping them is recomputing: :func:`settle_counters` (the settler registered with
+``activities.changes``) recomputes the marked students' month rows from their participations,
+the marked schools' headcount rows, and the school summaries of the (school, month) pairs those
+touched; an indicator whose rule changed is rebuilt whole. :func:`rebuild` recomputes
+everything (``partnercrm counters rebuild``, the migration that made the tables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from partnercrm.activities.changes import Marks, chunks, register_settler, settle
+from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.activities.queries import school_named_someone
+from partnercrm.database import SessionLike
+from partnercrm.directory.models import Organization
+from partnercrm.directory.rules import OrganizationKind
+from partnercrm.indicators.compiler import (
+    Scope,
+    counts_activity,
+    counts_headcount,
+    counts_student,
+    grade_band_expression,
+    headcount_amount,
+    held_in,
+    month_key,
+)
+from partnercrm.indicators.models import (
+    HeadcountMonthCount,
+    SchoolMonthCount,
+    SchoolYearCount,
+    StudentMonthCount,
+)
+from partnercrm.indicators.rules import Count, Rule, parse_rule
+from partnercrm.localtime import Period
+from partnercrm.roadmap.models import Indicator
+from partnercrm.students.models import Student
+
+TABLES = (StudentMonthCount, SchoolMonthCount, SchoolYearCount, HeadcountMonthCount)
+Progress = Callable[[str], None]
+
+
+def register() -> None:
+    register_settler(settle_counters)
+
+
+def student_indicators(session: SessionLike) -> dict[int, Rule]:
+    """Every indicator of every programme that counts students, with its rule."""
+    rules = {
+        indicator_id: parse_rule(data)
+        for indicator_id, data in session.execute(sa.select(Indicator.id, Indicator.rule)).all()
+    }
+    return {key: rule for key, rule in rules.items() if rule.count is Count.STUDENTS}
+
+
+# --- what a rule counts, per student and month, per school and month ---
+
+
+def student_months(indicator_id: int, rule: Rule, *where: sa.ColumnElement[bool]) -> sa.Select:
+    """``indicator_student_month`` rows of ``rule`` (of the students ``where`` selects)."""
+    query, host, organizer = held_in()
+    conditions = [counts_activity(rule, Activity, host, organizer), *where]
+    students = counts_student(rule)
+    if students is not None:
+        conditions.append(students)
+    return (
+        query.with_only_columns(
+            sa.literal(indicator_id, sa.Integer),
+            Participation.student_id,
+            month_key(Activity.starts_on),
+            Student.school_id,
+            Student.grade,
+        )
+        .join(Participation, Participation.activity_id == Activity.id)
+        .join(Student, Student.id == Participation.student_id)
+        .where(*conditions)
+        .distinct()
+    )
+
+
+def headcount_months(indicator_id: int, rule: Rule, *where: sa.ColumnElement[bool]) -> sa.Select:
+    """``indicator_headcount_month`` rows of ``rule`` (of the headcounts ``where`` selects)."""
+    query, host, organizer = held_in()
+    conditions = [counts_activity(rule, Activity, host, organizer), ~school_named_someone(), *where]
+    rows = counts_headcount(rule)
+    if rows is not None:
+        conditions.append(rows)
+    month = month_key(Activity.starts_on)
+    return (
+        query.with_only_columns(
+            sa.literal(indicator_id, sa.Integer),
+            month,
+            Headcount.school_id,
+            Headcount.grade,
+            sa.func.sum(headcount_amount(rule)),
+        )
+        .join(Headcount, Headcount.activity_id == Activity.id)
+        .where(*conditions)
+        .group_by(month, Headcount.school_id, Headcount.grade)
+    )
+
+
+_STUDENT_COLUMNS = ["indicator_id", "student_id", "month", "school_id", "grade"]
+_HEADCOUNT_COLUMNS = ["indicator_id", "month", "school_id", "grade", "amount"]
+_SUMMARY_COLUMNS = ["indicator_id", "month", "school_id", "grade", "students"]
+_YEAR_COLUMNS = ["indicator_id", "year", "school_id", "grade", "students"]
+
+
+def _summarize(
+    session: Session,
+    ids: list[int],
+    schools: list[int] | None = None,
+    months: list[int] | None = None,
+) -> None:
+    """Write the school summaries of the month rows of ``ids`` (of ``schools`` in ``months``
+    and the years of those months, if given; their old summaries gone)."""
+    counted = StudentMonthCount
+    year = counted.month // 100
+    by_month, by_year = [counted.indicator_id.in_(ids)], [counted.indicator_id.in_(ids)]
+    if schools is not None and months is not None:
+        by_month += [counted.school_id.in_(schools), counted.month.in_(months)]
+        by_year += [counted.school_id.in_(schools), year.in_(sorted({m // 100 for m in months}))]
+    session.execute(
+        sa.insert(SchoolMonthCount).from_select(
+            _SUMMARY_COLUMNS,
+            sa.select(
+                counted.indicator_id,
+                counted.month,
+                counted.school_id,
+                counted.grade,
+                sa.func.count(),
+            )
+            .where(*by_month)
+            .group_by(counted.indicator_id, counted.month, counted.school_id, counted.grade),
+        )
+    )
+    session.execute(
+        sa.insert(SchoolYearCount).from_select(
+            _YEAR_COLUMNS,
+            sa.select(
+                counted.indicator_id,
+                year,
+                counted.school_id,
+                counted.grade,
+                sa.func.count(sa.distinct(counted.student_id)),
+            )
+            .where(*by_year)
+            .group_by(counted.indicator_id, year, counted.school_id, counted.grade),
+        )
+    )
+
+
+# --- keeping them ---
+
+
+def settle_counters(session: Session, marks: Marks) -> None:
+    """Recompute the counters of the marked indicators (whole), students and schools."""
+    rules = student_indicators(session)
+    if marks.indicators:
+        _drop(session, list(marks.indicators))
+        fresh = {key: rule for key, rule in rules.items() if key in marks.indicators}
+        if fresh:
+            _build(session, fresh)
+    rules = {key: rule for key, rule in rules.items() if key not in marks.indicators}
+    if not rules:
+        return
+    if marks.students:
+        _recount_students(session, rules, marks.students)
+    if marks.schools:
+        _recount_headcounts(session, rules, marks.schools)
+
+
+def _recount_students(session: Session, rules: dict[int, Rule], students: set[int]) -> None:
+    ids = list(rules)
+    counted = StudentMonthCount
+    touched: set[tuple[int, int]] = set()
+    for chunk in chunks(students):
+        mine = [counted.indicator_id.in_(ids), counted.student_id.in_(chunk)]
+        pairs = sa.select(counted.school_id, counted.month).where(*mine).distinct()
+        touched.update((school, month) for school, month in session.execute(pairs))
+        session.execute(sa.delete(counted).where(*mine))
+        for indicator_id, rule in rules.items():
+            session.execute(
+                sa.insert(counted).from_select(
+                    _STUDENT_COLUMNS,
+                    student_months(indicator_id, rule, Participation.student_id.in_(chunk)),
+                )
+            )
+        touched.update((school, month) for school, month in session.execute(pairs))
+    if not touched:
+        return
+    # Recount every (school, month) of the schools and months touched: a superset of the
+    # pairs, exact all the same.
+    schools = {school for school, _month in touched}
+    months = sorted({month for _school, month in touched})
+    years = sorted({month // 100 for month in months})
+    for chunk in chunks(schools):
+        session.execute(
+            sa.delete(SchoolMonthCount).where(
+                SchoolMonthCount.indicator_id.in_(ids),
+                SchoolMonthCount.school_id.in_(chunk),
+                SchoolMonthCount.month.in_(months),
+            )
+        )
+        session.execute(
+            sa.delete(SchoolYearCount).where(
+                SchoolYearCount.indicator_id.in_(ids),
+                SchoolYearCount.school_id.in_(chunk),
+                SchoolYearCount.year.in_(years),
+            )
+        )
+        _summarize(session, ids, chunk, months)
+
+
+def _recount_headcounts(session: Session, rules: dict[int, Rule], schools: set[int]) -> None:
+    for chunk in chunks(schools):
+        session.execute(
+            sa.delete(HeadcountMonthCount).where(
+                HeadcountMonthCount.indicator_id.in_(list(rules)),
+                HeadcountMonthCount.school_id.in_(chunk),
+            )
+        )
+        for indicator_id, rule in rules.items():
+            session.execute(
+                sa.insert(HeadcountMonthCount).from_select(
+                    _HEADCOUNT_COLUMNS,
+                    headcount_months(indicator_id, rule, Headcount.school_id.in_(chunk)),
+                )
+            )
+
+
+def _drop(session: Session, ids: Iterable[int]) -> None:
+    ids = list(ids)
+    for table in TABLES:
+        session.execute(sa.delete(table).where(table.indicator_id.in_(ids)))
+
+
+def _build(session: Session, rules: dict[int, Rule], progress: Progress | None = None) -> None:
+    """Write every counter of ``rules`` (none there yet)."""
+    for indicator_id, rule in rules.items():
+        if progress:
+            progress(f"indicator {indicator_id}: students by month")
+        session.execute(
+            sa.insert(StudentMonthCount).from_select(
+                _STUDENT_COLUMNS, student_months(indicator_id, rule)
+            )
+        )
+        if progress:
+            progress(f"indicator {indicator_id}: headcounts by month")
+        session.execute(
+            sa.insert(HeadcountMonthCount).from_select(
+                _HEADCOUNT_COLUMNS, headcount_months(indicator_id, rule)
+            )
+        )
+    if progress:
+        progress("schools by month and year")
+    _summarize(session, list(rules))
+
+
+def rebuild(session: Session, progress: Progress | None = None) -> None:
+    """Recompute every counter from the rows (flushes first; the caller commits)."""
+    settle(session)
+    for table in TABLES:
+        session.execute(sa.delete(table))
+    _build(session, student_indicators(session), progress)
+
+
+# --- reading them ---
+
+
+def calendar_year(period: Period) -> int | None:
+    """The year ``period`` is, if it is one whole calendar year."""
+    year = period.start.year
+    return year if (period.start, period.end) == (date(year, 1, 1), date(year, 12, 31)) else None
+
+
+def whole_months(period: Period) -> bool:
+    """``period`` runs from a first of the month to a last: the counters answer it."""
+    return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+
+
+def _month(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _keyed(school: type[Organization], grade, key: str):
+    return {
+        "municipality": school.municipality_id,
+        "school": school.id,
+        "grade_band": grade_band_expression(grade),
+    }[key]
+
+
+def _scoped(query: sa.Select, table, scope: Scope) -> tuple[sa.Select, type[Organization]]:
+    school = aliased(Organization)
+    query = query.join(school, school.id == table.school_id).where(
+        school.kind == OrganizationKind.SCHOOL
+    )
+    if scope.municipality_id is not None:
+        query = query.where(school.municipality_id == scope.municipality_id)
+    if scope.school_id is not None:
+        query = query.where(table.school_id == scope.school_id)
+    return query, school
+
+
+def named_counts(
+    session: Session, ids: list[int], period: Period, scope: Scope, key: str
+) -> dict[tuple[int, object], int]:
+    """Distinct students each of the indicators ``ids`` counts in ``period`` (whole months),
+    per ``key`` ("municipality", "school" or "grade_band"): ``{(indicator id, key): n}``. A
+    calendar year adds its school summaries; other runs of months count distinct students."""
+    settle(session)
+    year = calendar_year(period)
+    if year is not None:
+        table = SchoolYearCount
+        query = sa.select(table.indicator_id).where(table.year == year)
+        value = sa.func.sum(table.students)
+    else:
+        table = StudentMonthCount
+        query = sa.select(table.indicator_id).where(
+            table.month.between(_month(period.start), _month(period.end))
+        )
+        value = sa.func.count(sa.distinct(table.student_id))
+    query, school = _scoped(query.where(table.indicator_id.in_(ids)), table, scope)
+    group = _keyed(school, table.grade, key)
+    rows = session.execute(
+        query.add_columns(group, value).group_by(table.indicator_id, group)
+    ).all()
+    return {(indicator_id, part): int(n) for indicator_id, part, n in rows if n}
+
+
+def headcount_counts(
+    session: Session, ids: list[int], period: Period, scope: Scope, key: str
+) -> dict[tuple[int, object], int]:
+    """What headcounts add to each of the indicators ``ids`` in ``period`` (whole months), per
+    ``key``: ``{(indicator id, key): n}``."""
+    settle(session)
+    table = HeadcountMonthCount
+    query, school = _scoped(
+        sa.select(table.indicator_id).where(
+            table.indicator_id.in_(ids),
+            table.month.between(_month(period.start), _month(period.end)),
+        ),
+        table,
+        scope,
+    )
+    group = _keyed(school, table.grade, key)
+    rows = session.execute(
+        query.add_columns(group, sa.func.sum(table.amount)).group_by(table.indicator_id, group)
+    ).all()
+    return {(indicator_id, part): int(n or 0) for indicator_id, part, n in rows}
+
+
+def monthly_counts(
+    session: Session, indicator_id: int, period: Period, scope: Scope
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+    """Distinct students and headcounts of the indicator per month of ``period`` (whole
+    months): ``({(year, month): n}, {(year, month): n})``."""
+    settle(session)
+    result = []
+    for table, value in (
+        (SchoolMonthCount, SchoolMonthCount.students),
+        (HeadcountMonthCount, HeadcountMonthCount.amount),
+    ):
+        query, _school = _scoped(
+            sa.select(table.month, sa.func.sum(value)).where(
+                table.indicator_id == indicator_id,
+                table.month.between(_month(period.start), _month(period.end)),
+            ),
+            table,
+            scope,
+        )
+        rows = session.execute(query.group_by(table.month)).all()
+        result.append({(month // 100, month % 100): int(n or 0) for month, n in rows})
+    return result[0], result[1]
+
+
+def differences(session: Session) -> list[str]:
+    """How the counters differ from a recount of the rows: one line per table that differs
+    (empty: they agree). The recount is written in a savepoint and rolled back."""
+    settle(session)
+    kept = {table: _rows(session, table) for table in TABLES}
+    with session.begin_nested() as savepoint:
+        rebuild(session)
+        recounted = {table: _rows(session, table) for table in TABLES}
+        savepoint.rollback()
+    found = []
+    for table in TABLES:
+        missing, extra = recounted[table] - kept[table], kept[table] - recounted[table]
+        if missing or extra:
+            found.append(
+                f"{table.__tablename__}: {len(missing)} rows missing, {len(extra)} rows extra"
+                f" (e.g. {sorted(missing or extra)[0]})"
+            )
+    return found
+
+
+def _rows(session: Session, table) -> set[tuple]:
+    return {tuple(row) for row in session.execute(sa.select(*table.__table__.columns))}
