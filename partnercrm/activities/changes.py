@@ -48,7 +48,8 @@ STUDENT_FIELDS = ("school_id", "school", "grade", "ovz")
 ORGANIZATION_FIELDS = ("kind",)
 
 _MARKS = "partnercrm.counter_marks"
-CHUNK = 500
+# Ids per IN list: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+CHUNK = 5000
 
 
 @dataclass
