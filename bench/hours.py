@@ -6,11 +6,12 @@ hours as the default rule would (2 h for the two-hour ones, 6 a day for the 14-d
 none for parent meetings); then adds, for every class of grades 6–9, a weekly one-hour series
 («Россия — мои горизонты», Thursdays from September to May) with every student of the class a
 participant unless absent (about one in ten, at random), and a level for a third of the schools.
-Then times
+Data loaded so, behind the app's back, are not in its counters: :func:`build_counters` builds
+them (the indicators' and the hours'), as ``partnercrm counters rebuild`` would. Then times
 
 (a) the app's report: ``queries.summaries(session, Y, REGION, By.MUNICIPALITY)``, the figures of
     ``partnercrm hours --school-year Y`` (students, reached, bands and headcount student-hours
-    per municipality), and
+    per municipality), read from the counters, and
 (b) ONE hand-written SQL query that computes the same numbers,
 
 checks that both agree, and times them in interleaved rounds (app, hand, app, hand, …),
@@ -20,8 +21,8 @@ reporting the best and the median of each and the ratio of the medians. Target: 
                           [--repeat 5] [--seed 2021] [--keep]
 
 On PostgreSQL the data live in a schema of their own (``bench_hours_<pid>``), dropped at the end
-unless ``--keep``. ``generate_hours`` and ``compare`` are imported by tests/test_bench_hours.py,
-which keeps the hand-written query honest at a tiny scale.
+unless ``--keep``. ``generate_hours``, ``build_counters`` and ``compare`` are imported by
+tests/test_bench_hours.py, which keeps the hand-written query honest at a tiny scale.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ from bench.indicators import (  # noqa: E402
 from bench.timing import interleaved, stopwatch, summary  # noqa: E402
 from partnercrm.activities.models import Activity, Participation  # noqa: E402
 from partnercrm.directory.models import Organization  # noqa: E402
+from partnercrm.indicators import counters as indicator_counters  # noqa: E402
 from partnercrm.localtime import to_utc  # noqa: E402
+from partnercrm.profminimum import counters as hours_counters  # noqa: E402
 from partnercrm.profminimum import queries  # noqa: E402
 from partnercrm.profminimum.models import ProfminimumLevel  # noqa: E402
 from partnercrm.profminimum.rules import BANDS, school_year_period  # noqa: E402
@@ -181,6 +184,14 @@ def generate_hours(connection: sa.Connection, *, year: int, seed: int, progress:
         ProfminimumLevel.__table__, ("id", "school_id", "school_year", "level"), levels
     )
     return counts
+
+
+def build_counters(session, progress: bool = True) -> None:
+    """The app's counters of the rows loaded behind its back (indicators and hours); commits."""
+    report = log if progress else None
+    indicator_counters.rebuild(session, report)
+    hours_counters.rebuild(session, report)
+    session.commit()
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
                 report["generated"] = counts
                 report["generation_s"] = round(time.perf_counter() - started, 1)
                 log(f"generated in {report['generation_s']} s: {counts}")
+                started = time.perf_counter()
+                build_counters(db.session)
+                report["counters_s"] = round(time.perf_counter() - started, 1)
+                log(f"counters built in {report['counters_s']} s")
 
             session = db.session
             numbers = compare(session, args.year)

@@ -126,11 +126,13 @@ def register_models(app: Flask) -> None:
     from partnercrm.audit.services import register_change_tracking
     from partnercrm.feeds.sequence import register_sequence_tracking
     from partnercrm.indicators.counters import register as register_indicator_counters
+    from partnercrm.profminimum.counters import register as register_hours_counters
 
     register_change_tracking()
     register_sequence_tracking()
     register_change_marking()
     register_indicator_counters()
+    register_hours_counters()
 
 
 def register_imports(app: Flask) -> None:

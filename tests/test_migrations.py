@@ -14,6 +14,7 @@ import os
 import re
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -552,3 +553,83 @@ def test_activities_get_their_default_hours_on_sqlite(tmp_path):
 
 def test_activities_get_their_default_hours_on_postgresql(empty_postgres_database):
     hours_across_0018(empty_postgres_database)
+
+
+def hours_counters_across_0022(url: str) -> None:
+    """0022 builds the профминимум hours counters of the rows already there; downgrading drops
+    them."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    now = datetime(2025, 1, 1)
+    with app.app_context():
+        upgrade(revision="0021")
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(sa.text("INSERT INTO municipality VALUES (1, 'Город', 'Городской округ', 'ГО')"))
+            run(
+                sa.text(
+                    "INSERT INTO organization (id, kind, code, name, municipality_id,"
+                    " created_at, updated_at) VALUES (1, 'school', 's', 's', 1, :now, :now)"
+                ),
+                {"now": now},
+            )
+            run(
+                sa.text(
+                    "INSERT INTO student (id, school_id, local_id, full_name, grade, ovz,"
+                    " created_at, updated_at) VALUES (1, 1, '1', 'Иванов', 8, false, :now, :now)"
+                ),
+                {"now": now},
+            )
+            run(
+                sa.text(
+                    "INSERT INTO activity (id, kind, title, starts_at, all_day, starts_on,"
+                    " host_id, organizer_id, status, public, sequence, hours, created_at,"
+                    " updated_at) VALUES (:id, 'excursion', 't', :now, false, :starts_on,"
+                    " 1, 1, 'held', false, 0, :hours, :now, :now)"
+                ),
+                [
+                    # 31 August and 1 September: two school years.
+                    {"id": 1, "starts_on": date(2024, 8, 31), "hours": 1.5, "now": now},
+                    {"id": 2, "starts_on": date(2024, 9, 1), "hours": 2.0, "now": now},
+                    {"id": 3, "starts_on": date(2025, 8, 31), "hours": 3.0, "now": now},
+                    {"id": 4, "starts_on": date(2024, 10, 1), "hours": 4.0, "now": now},
+                ],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO participation (id, activity_id, student_id, created_at)"
+                    " VALUES (:id, :id, 1, :now)"
+                ),
+                [{"id": id, "now": now} for id in (1, 2, 3)],
+            )
+            run(
+                sa.text(
+                    "INSERT INTO headcount (id, activity_id, school_id, grade, count, ovz_count)"
+                    " VALUES (1, 4, 1, 0, 10, 0)"
+                )
+            )
+        upgrade(revision="0022")
+        with db.engine.connect() as connection:
+            student = connection.execute(
+                sa.text("SELECT school_year, hours FROM profminimum_student_hours")
+            ).all()
+            school = connection.execute(
+                sa.text("SELECT school_id, school_year, hours FROM profminimum_headcount_hours")
+            ).all()
+        assert sorted((year, Decimal(str(hours))) for year, hours in student) == [
+            (2023, Decimal("1.5")),
+            (2024, Decimal(5)),
+        ]
+        assert [(key, year, Decimal(str(hours))) for key, year, hours in school] == [
+            (1, 2024, Decimal(40))
+        ]
+        downgrade(revision="0021")
+        assert "profminimum_student_hours" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_hours_counters_are_built_on_sqlite(tmp_path):
+    hours_counters_across_0022(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+
+
+def test_hours_counters_are_built_on_postgresql(empty_postgres_database):
+    hours_counters_across_0022(empty_postgres_database)

@@ -9,13 +9,18 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from openpyxl import load_workbook
 
 from partnercrm.activities.models import Headcount, Participation
 from partnercrm.extensions import db
 from partnercrm.localtime import to_utc
-from partnercrm.profminimum.models import ProfminimumLevel
+from partnercrm.profminimum.models import (
+    HeadcountHoursCount,
+    ProfminimumLevel,
+    StudentHoursCount,
+)
 from partnercrm.profminimum.rules import Level
 from tests.activity_factories import ActivityFactory, build_world, sign_in
 from tests.conftest import request_scoped_client
@@ -218,3 +223,37 @@ def test_hours_refuses_a_bad_year_or_municipality(runner, world):
     assert bad_year.exit_code != 0 and "2025/26" in bad_year.output
     nowhere = runner.invoke(args=["hours", "--school-year", "2025", "--municipality", "Атлантида"])
     assert nowhere.exit_code != 0 and "Атлантида" in nowhere.output
+
+
+def test_hours_verify_finds_the_counters_equal_to_the_rows(runner, world):
+    result = runner.invoke(args=["hours", "--school-year", "2025", "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "counters agree with the rows (2025/26)" in result.output
+    scoped = runner.invoke(
+        args=["hours", "--school-year", "2025", "--municipality", world.m1.name, "--verify"]
+    )
+    assert scoped.exit_code == 0, scoped.output
+
+
+def test_hours_verify_exits_1_when_the_counters_are_wrong(runner, world):
+    ivanov = world.class_8a[0]
+    # Behind the app's back, as a bad bulk load would: no marks, nothing recounts it.
+    db.session.execute(
+        sa.update(StudentHoursCount.__table__)
+        .where(StudentHoursCount.student_id == ivanov.id)
+        .values(hours=Decimal(7))
+    )
+    db.session.execute(
+        sa.update(HeadcountHoursCount.__table__)
+        .where(HeadcountHoursCount.school_id == world.school1.id)
+        .values(hours=Decimal(1))
+    )
+    db.session.commit()
+    result = runner.invoke(args=["hours", "--school-year", "2025", "--verify"])
+    assert result.exit_code == 1
+    assert f"student {ivanov.id}: counters 7.00 h, rows 42.50 h" in result.output
+    assert f"school {world.school1.id}: student-hours without names: counters 1.00" in result.output
+    assert "2 differences" in result.output
+    # The report itself reads the counters: it shows what they say.
+    report = json.loads(runner.invoke(args=["hours", "--school-year", "2025"]).stdout)
+    assert report["bands"]["1-39"] == 2

@@ -20,15 +20,16 @@ session's back (bulk loads, a restored backup) are not seen: ``partnercrm counte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
 
 from partnercrm.activities.models import Activity, Headcount, Participation
-from partnercrm.database import SessionLike
+from partnercrm.database import SessionLike, savepoint
 from partnercrm.directory.models import Organization
+from partnercrm.extensions import Model
 from partnercrm.roadmap.models import Indicator
 from partnercrm.students.models import Student
 
@@ -113,6 +114,33 @@ def settle(session: SessionLike) -> None:
     # savepoint rolls back, the counters written in it go too and must be written again.
     if not session.in_nested_transaction():
         session.info.pop(_MARKS, None)
+
+
+def counter_differences(
+    session: Session, tables: Sequence[type[Model]], rebuild: Callable[[Session], None]
+) -> list[str]:
+    """How the counter ``tables`` differ from what ``rebuild`` writes from the rows: one line
+    per table that differs (empty: they agree). The recount is written in a savepoint and
+    rolled back."""
+    settle(session)
+    kept = {table: _rows(session, table) for table in tables}
+    with savepoint(session) as transaction:
+        rebuild(session)
+        recounted = {table: _rows(session, table) for table in tables}
+        transaction.rollback()
+    found = []
+    for table in tables:
+        missing, extra = recounted[table] - kept[table], kept[table] - recounted[table]
+        if missing or extra:
+            found.append(
+                f"{table.__tablename__}: {len(missing)} rows missing, {len(extra)} rows extra"
+                f" (e.g. {sorted(missing or extra)[0]})"
+            )
+    return found
+
+
+def _rows(session: Session, table: type[Model]) -> set[tuple]:
+    return {tuple(row) for row in session.execute(sa.select(*table.__table__.columns))}
 
 
 def _before_commit(session: Session) -> None:

@@ -27,7 +27,13 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from partnercrm.activities.changes import Marks, chunks, register_settler, settle
+from partnercrm.activities.changes import (
+    Marks,
+    chunks,
+    counter_differences,
+    register_settler,
+    settle,
+)
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import school_named_someone
 from partnercrm.database import SessionLike
@@ -395,23 +401,5 @@ def monthly_counts(
 
 def differences(session: Session) -> list[str]:
     """How the counters differ from a recount of the rows: one line per table that differs
-    (empty: they agree). The recount is written in a savepoint and rolled back."""
-    settle(session)
-    kept = {table: _rows(session, table) for table in TABLES}
-    with session.begin_nested() as savepoint:
-        rebuild(session)
-        recounted = {table: _rows(session, table) for table in TABLES}
-        savepoint.rollback()
-    found = []
-    for table in TABLES:
-        missing, extra = recounted[table] - kept[table], kept[table] - recounted[table]
-        if missing or extra:
-            found.append(
-                f"{table.__tablename__}: {len(missing)} rows missing, {len(extra)} rows extra"
-                f" (e.g. {sorted(missing or extra)[0]})"
-            )
-    return found
-
-
-def _rows(session: Session, table) -> set[tuple]:
-    return {tuple(row) for row in session.execute(sa.select(*table.__table__.columns))}
+    (empty: they agree)."""
+    return counter_differences(session, TABLES, rebuild)

@@ -13,6 +13,11 @@ Headcount rows give no student any hours: their student-hours (``headcount.count
 summed apart, as «student-hours without names». Counted are the rows of schools with grade 6–11
 or no grade given (a row without a grade may well be of those grades; a row of grade 1–5 is
 not), and, as in every count, only where the school named nobody at that activity (named wins).
+
+Both sums are kept per school year in counters (``counters.py``: per student, per school),
+which the reports read after settling this transaction's changes; ``counted=False`` sums the
+rows instead, as ``partnercrm hours --verify`` does to compare. Which rows give hours is
+written once (:func:`named_hours`, :func:`unnamed_rows`) for both.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from partnercrm.activities.changes import settle
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import school_named_someone
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus
@@ -34,7 +40,11 @@ from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.localtime import Period
-from partnercrm.profminimum.models import ProfminimumLevel
+from partnercrm.profminimum.models import (
+    HeadcountHoursCount,
+    ProfminimumLevel,
+    StudentHoursCount,
+)
 from partnercrm.profminimum.rules import (
     BANDS,
     DEFAULT_LEVEL,
@@ -155,25 +165,63 @@ def target_hours(level: sa.orm.QueryableAttribute[Any]) -> sa.ColumnElement[int]
     )
 
 
-def giving_hours(period: Period) -> list[sa.ColumnElement[bool]]:
-    """Conditions on :class:`Activity`: it gives its hours in ``period`` — held, started on a
-    local date of it, with hours (parent meetings have none, and give none anyway)."""
+def gives_hours() -> list[sa.ColumnElement[bool]]:
+    """Conditions on :class:`Activity`: it gives its hours — held, with hours (parent meetings
+    have none, and give none anyway)."""
     return [
         Activity.status == ActivityStatus.HELD,
-        Activity.starts_on.between(period.start, period.end),
         Activity.kind != ActivityKind.PARENT_MEETING,
         Activity.hours.is_not(None),
     ]
 
 
+def started_in(period: Period) -> sa.ColumnElement[bool]:
+    """Condition on :class:`Activity`: it started on a local date of ``period``."""
+    return Activity.starts_on.between(period.start, period.end)
+
+
+def school_year_key(day: sa.orm.QueryableAttribute[date]) -> sa.ColumnElement[int]:
+    """The school year of a date column: the year it starts in (September on)."""
+    year = sa.cast(sa.extract("year", day), sa.Integer)
+    return sa.case((sa.extract("month", day) >= 9, year), else_=year - 1)
+
+
+def named_hours(*where: sa.ColumnElement[bool]) -> sa.Select:
+    """The participations that give their student hours (and ``where``), joined to their
+    activity; no columns yet: the raw count and the counters choose theirs."""
+    return (
+        sa.select()
+        .select_from(Participation)
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(*gives_hours(), *where)
+    )
+
+
+def unnamed_rows(*where: sa.ColumnElement[bool]) -> sa.Select:
+    """The headcount rows whose student-hours count (and ``where``), joined to their activity:
+    of activities that give hours, of grade 6–11 or none given, where the school named nobody;
+    no columns yet."""
+    return (
+        sa.select()
+        .select_from(Headcount)
+        .join(Activity, Activity.id == Headcount.activity_id)
+        .where(
+            *gives_hours(),
+            sa.or_(Headcount.grade == NO_GRADE, Headcount.grade.between(*GRADES)),
+            ~school_named_someone(),
+            *where,
+        )
+    )
+
+
 def hours_by_student(period: Period, scope: Scope = REGION) -> sa.Subquery:
     """``student_id, hours``: the hours in ``period`` of each named participant (only students
-    with some; the others have 0), of the students of ``scope``'s schools: a school's or a
-    municipality's page sums its own students' participations, not the region's."""
+    with some; the others have 0), of the students of ``scope``'s schools, counted from the
+    rows: a school's or a municipality's page sums its own students' participations, not the
+    region's."""
     query = (
-        sa.select(Participation.student_id, sa.func.sum(Activity.hours).label("hours"))
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(*giving_hours(period))
+        named_hours(started_in(period))
+        .add_columns(Participation.student_id, sa.func.sum(Activity.hours).label("hours"))
         .group_by(Participation.student_id)
     )
     if scope.school_id is not None:
@@ -199,11 +247,18 @@ def _school_scope(school: type[Organization], scope: Scope) -> list[sa.ColumnEle
     return conditions
 
 
-def counted_students(first_year: int, scope: Scope = REGION) -> sa.Select:
+def counted_students(first_year: int, scope: Scope = REGION, counted: bool = True) -> sa.Select:
     """The students counted in the school year starting in ``first_year``, one row each:
     ``student_id, school_id, municipality_id, grade, class_letter, hours`` (0 when none),
-    ``target``."""
-    hours = hours_by_student(school_year_period(first_year), scope)
+    ``target``. The hours are read from the counters (the caller settles them first), or
+    with ``counted=False`` summed from the rows."""
+    hours: sa.FromClause
+    if counted:
+        hours = StudentHoursCount.__table__
+        joined = sa.and_(hours.c.student_id == Student.id, hours.c.school_year == first_year)
+    else:
+        hours = hours_by_student(school_year_period(first_year), scope)
+        joined = hours.c.student_id == Student.id
     school = aliased(Organization)
     return (
         sa.select(
@@ -216,7 +271,7 @@ def counted_students(first_year: int, scope: Scope = REGION) -> sa.Select:
             target_hours(ProfminimumLevel.level).label("target"),
         )
         .join(school, school.id == Student.school_id)
-        .outerjoin(hours, hours.c.student_id == Student.id)
+        .outerjoin(hours, joined)
         .outerjoin(
             ProfminimumLevel,
             sa.and_(
@@ -278,24 +333,66 @@ def _summary(key, label: str, row, unnamed: Decimal | None = None) -> Summary:
 
 
 def unnamed_hours(
-    session: SessionLike, first_year: int, scope: Scope, by: By
+    session: SessionLike, first_year: int, scope: Scope, by: By, counted: bool = True
 ) -> dict[int, Decimal]:
     """Student-hours of headcount rows per municipality or school (``by``) of the school year:
-    ``SUM(headcount.count × activity.hours)``, one statement."""
+    ``SUM(headcount.count × activity.hours)`` read from the counters, or with
+    ``counted=False`` summed from the rows; one statement."""
+    if counted:
+        settle(session)
+        query = sa.select(HeadcountHoursCount.school_id, HeadcountHoursCount.hours).where(
+            HeadcountHoursCount.school_year == first_year
+        )
+    else:
+        query = unnamed_rows(started_in(school_year_period(first_year))).add_columns(
+            Headcount.school_id, (Headcount.count * Activity.hours).label("hours")
+        )
+    given = query.subquery("given")
     school = aliased(Organization)
     key = school.municipality_id if by is By.MUNICIPALITY else school.id
     rows = session.execute(
-        sa.select(key, sa.func.sum(Headcount.count * Activity.hours))
-        .select_from(Headcount)
-        .join(Activity, Activity.id == Headcount.activity_id)
-        .join(school, school.id == Headcount.school_id)
-        .where(*giving_hours(school_year_period(first_year)))
+        sa.select(key, sa.func.sum(given.c.hours))
+        .join(school, school.id == given.c.school_id)
         .where(*_school_scope(school, scope))
-        .where(sa.or_(Headcount.grade == NO_GRADE, Headcount.grade.between(*GRADES)))
-        .where(~school_named_someone())
         .group_by(key)
     ).all()
     return {row[0]: Decimal(row[1] or 0) for row in rows}
+
+
+def _student_hours(
+    session: SessionLike, first_year: int, scope: Scope, counted: bool
+) -> dict[int, Decimal]:
+    rows = counted_students(first_year, scope, counted).subquery("counted")
+    return {
+        student: hours
+        for student, hours in session.execute(sa.select(rows.c.student_id, rows.c.hours))
+    }
+
+
+def disagreements(session: SessionLike, first_year: int, scope: Scope) -> list[str]:
+    """Where the counters' answer for the school year in ``scope`` differs from a count of the
+    rows (``partnercrm hours --verify``): one line per student whose hours differ and per
+    school whose student-hours without names differ; empty: they agree. Every summary is
+    made of these, so then they agree too."""
+    settle(session)
+    kept, recounted = (
+        _student_hours(session, first_year, scope, counted) for counted in (True, False)
+    )
+    found = [
+        f"student {key}: counters {kept[key]} h, rows {recounted[key]} h"
+        for key in sorted(kept)
+        if kept[key] != recounted[key]
+    ]
+    kept, recounted = (
+        unnamed_hours(session, first_year, scope, By.SCHOOL, counted) for counted in (True, False)
+    )
+    found += [
+        f"school {key}: student-hours without names: counters {kept.get(key, 0)},"
+        f" rows {recounted.get(key, 0)}"
+        for key in sorted(kept.keys() | recounted.keys())
+        if kept.get(key, 0) != recounted.get(key, 0)
+    ]
+    return found
 
 
 # --- summaries ---
@@ -307,6 +404,7 @@ def summaries(session: SessionLike, first_year: int, scope: Scope, by: By) -> li
     students counted), each with its students, reached and bands; two statements (the
     students, the headcounts). A class breakdown has no headcount hours (a headcount row has
     no class): see :func:`unnamed_hours` for the school's."""
+    settle(session)
     rows = counted_students(first_year, scope).subquery("counted")
     if by is By.CLASS:
         result = session.execute(
@@ -352,6 +450,7 @@ def classes_behind(
 ) -> list[Summary]:
     """The classes of a school furthest behind: the smallest share reaching the target, then
     the most students below it; one statement."""
+    settle(session)
     rows = counted_students(first_year, Scope(school_id=school_id)).subquery("counted")
     counts = _counts(rows)
     students, reached = counts[0], counts[1]
@@ -394,6 +493,7 @@ def class_hours(
 ) -> list[StudentHours]:
     """The students of one class with their hours and target in ``order`` (then by name); one
     statement."""
+    settle(session)
     rows = counted_students(first_year, Scope(school_id=school_id)).subquery("counted")
     letter_matches = (
         rows.c.class_letter.is_(None) if letter is None else rows.c.class_letter == letter
@@ -466,10 +566,11 @@ def student_year(session: SessionLike, student: Student, first_year: int) -> Stu
     given = [
         GivenHours(row.id, row.title, row.starts_on, Decimal(row.hours))
         for row in session.execute(
-            sa.select(Activity.id, Activity.title, Activity.starts_on, Activity.hours)
-            .join(Participation, Participation.activity_id == Activity.id)
-            .where(Participation.student_id == student.id)
-            .where(*giving_hours(school_year_period(first_year)))
+            named_hours(
+                Participation.student_id == student.id,
+                started_in(school_year_period(first_year)),
+            )
+            .add_columns(Activity.id, Activity.title, Activity.starts_on, Activity.hours)
             .order_by(Activity.starts_on, Activity.id)
         )
     ]

@@ -1,0 +1,107 @@
+"""Counters of профминимум hours (issue #18; docs/profminimum.md «Counters»), kept in the
+transaction of every change and read by the reports instead of raw participations.
+
+Two tables (``models.py``), derived from the rows ``queries.py`` sums, by the same selects
+(:func:`~partnercrm.profminimum.queries.named_hours`,
+:func:`~partnercrm.profminimum.queries.unnamed_rows`):
+
+- ``profminimum_student_hours``: each student's hours per school year;
+- ``profminimum_headcount_hours``: each school's student-hours without names per school year.
+
+Who is counted (the school's kind and municipality, archived, grade) and the target are read
+with the figures, so a student moving class or school changes only what their rows are joined
+to; a move between schools still marks both schools, whose headcounts may count or not
+(named wins).
+
+Keeping them is recomputing: :func:`settle_hours` (the settler registered with
+``activities.changes``) recomputes the marked students' rows and the marked schools'.
+:func:`rebuild` recomputes everything (the migration that made the tables; after data loaded
+behind the app's back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from partnercrm.activities.changes import (
+    Marks,
+    chunks,
+    counter_differences,
+    register_settler,
+    settle,
+)
+from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.profminimum.models import HeadcountHoursCount, StudentHoursCount
+from partnercrm.profminimum.queries import named_hours, school_year_key, unnamed_rows
+
+TABLES = (StudentHoursCount, HeadcountHoursCount)
+Progress = Callable[[str], None]
+
+
+def register() -> None:
+    register_settler(settle_hours)
+
+
+def student_years(*where: sa.ColumnElement[bool]) -> sa.Select:
+    """``profminimum_student_hours`` rows (of the participations ``where`` selects)."""
+    year = school_year_key(Activity.starts_on)
+    return (
+        named_hours(*where)
+        .add_columns(Participation.student_id, year, sa.func.sum(Activity.hours))
+        .group_by(Participation.student_id, year)
+    )
+
+
+def school_years(*where: sa.ColumnElement[bool]) -> sa.Select:
+    """``profminimum_headcount_hours`` rows (of the headcounts ``where`` selects)."""
+    year = school_year_key(Activity.starts_on)
+    return (
+        unnamed_rows(*where)
+        .add_columns(Headcount.school_id, year, sa.func.sum(Headcount.count * Activity.hours))
+        .group_by(Headcount.school_id, year)
+    )
+
+
+_COLUMNS = {
+    StudentHoursCount: (["student_id", "school_year", "hours"], student_years),
+    HeadcountHoursCount: (["school_id", "school_year", "hours"], school_years),
+}
+
+
+def _write(session: Session, table, *where: sa.ColumnElement[bool]) -> None:
+    columns, rows = _COLUMNS[table]
+    session.execute(sa.insert(table).from_select(columns, rows(*where)))
+
+
+# --- keeping them ---
+
+
+def settle_hours(session: Session, marks: Marks) -> None:
+    """Recompute the hours of the marked students and the marked schools' headcounts."""
+    for chunk in chunks(marks.students):
+        session.execute(sa.delete(StudentHoursCount).where(StudentHoursCount.student_id.in_(chunk)))
+        _write(session, StudentHoursCount, Participation.student_id.in_(chunk))
+    for chunk in chunks(marks.schools):
+        session.execute(
+            sa.delete(HeadcountHoursCount).where(HeadcountHoursCount.school_id.in_(chunk))
+        )
+        _write(session, HeadcountHoursCount, Headcount.school_id.in_(chunk))
+
+
+def rebuild(session: Session, progress: Progress | None = None) -> None:
+    """Recompute every counter from the rows (flushes first; the caller commits)."""
+    settle(session)
+    for table in TABLES:
+        if progress:
+            progress(table.__tablename__)
+        session.execute(sa.delete(table))
+        _write(session, table)
+
+
+def differences(session: Session) -> list[str]:
+    """How the counters differ from a recount of the rows: one line per table that differs
+    (empty: they agree)."""
+    return counter_differences(session, TABLES, rebuild)
