@@ -99,6 +99,7 @@ def settle(session: SessionLike) -> None:
     marks to each settler. Readers of counters call this first."""
     if isinstance(session, scoped_session):
         session = session()
+    assert isinstance(session, Session)
     session.flush()
     pending = session.info.get(_MARKS)
     if not pending:

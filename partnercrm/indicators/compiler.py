@@ -6,6 +6,7 @@ raw queries (``queries.py``) and the counters (``counters.py``) count with the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -94,7 +95,9 @@ def held_in(
     return query, host, organizer
 
 
-def month_key(day: sa.ColumnElement) -> sa.ColumnElement[int]:
+def month_key(
+    day: sa.ColumnElement[date] | sa.orm.QueryableAttribute[date],
+) -> sa.ColumnElement[int]:
     """The month of a date column as the integer YYYYMM the counters are kept by."""
     return sa.cast(sa.extract("year", day) * 100 + sa.extract("month", day), sa.Integer)
 

@@ -328,23 +328,25 @@ def _scoped(query: sa.Select, table, scope: Scope) -> tuple[sa.Select, type[Orga
 
 
 def named_counts(
-    session: Session, ids: list[int], period: Period, scope: Scope, key: str
+    session: SessionLike, ids: list[int], period: Period, scope: Scope, key: str
 ) -> dict[tuple[int, object], int]:
     """Distinct students each of the indicators ``ids`` counts in ``period`` (whole months),
     per ``key`` ("municipality", "school" or "grade_band"): ``{(indicator id, key): n}``. A
     calendar year adds its school summaries; other runs of months count distinct students."""
     settle(session)
     year = calendar_year(period)
+    table: type[SchoolYearCount] | type[StudentMonthCount]
+    value: sa.ColumnElement[int]
     if year is not None:
         table = SchoolYearCount
-        query = sa.select(table.indicator_id).where(table.year == year)
-        value = sa.func.sum(table.students)
+        query = sa.select(table.indicator_id).where(SchoolYearCount.year == year)
+        value = sa.func.sum(SchoolYearCount.students)
     else:
         table = StudentMonthCount
         query = sa.select(table.indicator_id).where(
-            table.month.between(_month(period.start), _month(period.end))
+            StudentMonthCount.month.between(_month(period.start), _month(period.end))
         )
-        value = sa.func.count(sa.distinct(table.student_id))
+        value = sa.func.count(sa.distinct(StudentMonthCount.student_id))
     query, school = _scoped(query.where(table.indicator_id.in_(ids)), table, scope)
     group = _keyed(school, table.grade, key)
     rows = session.execute(
@@ -354,7 +356,7 @@ def named_counts(
 
 
 def headcount_counts(
-    session: Session, ids: list[int], period: Period, scope: Scope, key: str
+    session: SessionLike, ids: list[int], period: Period, scope: Scope, key: str
 ) -> dict[tuple[int, object], int]:
     """What headcounts add to each of the indicators ``ids`` in ``period`` (whole months), per
     ``key``: ``{(indicator id, key): n}``."""
@@ -376,7 +378,7 @@ def headcount_counts(
 
 
 def monthly_counts(
-    session: Session, indicator_id: int, period: Period, scope: Scope
+    session: SessionLike, indicator_id: int, period: Period, scope: Scope
 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
     """Distinct students and headcounts of the indicator per month of ``period`` (whole
     months): ``({(year, month): n}, {(year, month): n})``."""
