@@ -51,6 +51,8 @@ ORGANIZATION_FIELDS = ("kind",)
 _MARKS = "partnercrm.counter_marks"
 # Ids per IN list: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 CHUNK = 5000
+# The PostgreSQL advisory lock key of settling ("counters" in ASCII).
+SETTLE_LOCK = 0x636F756E74657273
 
 
 @dataclass
@@ -104,6 +106,11 @@ def settle(session: SessionLike) -> None:
     pending = session.info.get(_MARKS)
     if not pending:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # One settling transaction at a time, until it ends: two that recount the same school
+        # and month would each delete the rows they see and insert theirs (a duplicate key, or
+        # a count missing the other's students). SQLite has one writer anyway.
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(SETTLE_LOCK)))
     # Named or no longer named, a student's school's headcounts may count or not.
     for ids in chunks(pending.students):
         pending.schools.update(
