@@ -10,6 +10,7 @@ the first waits out the barrier's short timeout alone and the second starts afte
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -77,10 +78,9 @@ def test_settling_at_once_keeps_both_students(race_app, monkeypatch):
 
     def recount_together(*args, **kwargs):
         summarize(*args, **kwargs)
-        try:
+        # Settling one at a time, the other waits for this one to commit: the wait times out.
+        with contextlib.suppress(threading.BrokenBarrierError):
             together.wait(timeout=3)
-        except threading.BrokenBarrierError:
-            pass  # settling one at a time: the other waits for this one to commit
 
     monkeypatch.setattr(counters, "_summarize", recount_together)
     with ThreadPoolExecutor(2) as pool:
