@@ -555,6 +555,55 @@ def test_activities_get_their_default_hours_on_postgresql(empty_postgres_databas
     hours_across_0018(empty_postgres_database)
 
 
+def insert_counted_rows(connection: sa.Connection, now: datetime) -> None:
+    """A school with one grade-8 student at three held excursions its school hosted (31 August
+    2024, 1 September 2024, 31 August 2025) and a headcount of 10 at a fourth (October 2024)."""
+    run = connection.execute
+    run(sa.text("INSERT INTO municipality VALUES (1, 'Город', 'Городской округ', 'ГО')"))
+    run(
+        sa.text(
+            "INSERT INTO organization (id, kind, code, name, municipality_id,"
+            " created_at, updated_at) VALUES (1, 'school', 's', 's', 1, :now, :now)"
+        ),
+        {"now": now},
+    )
+    run(
+        sa.text(
+            "INSERT INTO student (id, school_id, local_id, full_name, grade, ovz,"
+            " created_at, updated_at) VALUES (1, 1, '1', 'Иванов', 8, false, :now, :now)"
+        ),
+        {"now": now},
+    )
+    run(
+        sa.text(
+            "INSERT INTO activity (id, kind, title, starts_at, all_day, starts_on,"
+            " host_id, organizer_id, status, public, sequence, hours, created_at,"
+            " updated_at) VALUES (:id, 'excursion', 't', :now, false, :starts_on,"
+            " 1, 1, 'held', false, 0, :hours, :now, :now)"
+        ),
+        [
+            # 31 August and 1 September: two school years.
+            {"id": 1, "starts_on": date(2024, 8, 31), "hours": 1.5, "now": now},
+            {"id": 2, "starts_on": date(2024, 9, 1), "hours": 2.0, "now": now},
+            {"id": 3, "starts_on": date(2025, 8, 31), "hours": 3.0, "now": now},
+            {"id": 4, "starts_on": date(2024, 10, 1), "hours": 4.0, "now": now},
+        ],
+    )
+    run(
+        sa.text(
+            "INSERT INTO participation (id, activity_id, student_id, created_at)"
+            " VALUES (:id, :id, 1, :now)"
+        ),
+        [{"id": id, "now": now} for id in (1, 2, 3)],
+    )
+    run(
+        sa.text(
+            "INSERT INTO headcount (id, activity_id, school_id, grade, count, ovz_count)"
+            " VALUES (1, 4, 1, 0, 10, 0)"
+        )
+    )
+
+
 def hours_counters_across_0022(url: str) -> None:
     """0022 builds the профминимум hours counters of the rows already there; downgrading drops
     them."""
@@ -563,50 +612,7 @@ def hours_counters_across_0022(url: str) -> None:
     with app.app_context():
         upgrade(revision="0021")
         with db.engine.begin() as connection:
-            run = connection.execute
-            run(sa.text("INSERT INTO municipality VALUES (1, 'Город', 'Городской округ', 'ГО')"))
-            run(
-                sa.text(
-                    "INSERT INTO organization (id, kind, code, name, municipality_id,"
-                    " created_at, updated_at) VALUES (1, 'school', 's', 's', 1, :now, :now)"
-                ),
-                {"now": now},
-            )
-            run(
-                sa.text(
-                    "INSERT INTO student (id, school_id, local_id, full_name, grade, ovz,"
-                    " created_at, updated_at) VALUES (1, 1, '1', 'Иванов', 8, false, :now, :now)"
-                ),
-                {"now": now},
-            )
-            run(
-                sa.text(
-                    "INSERT INTO activity (id, kind, title, starts_at, all_day, starts_on,"
-                    " host_id, organizer_id, status, public, sequence, hours, created_at,"
-                    " updated_at) VALUES (:id, 'excursion', 't', :now, false, :starts_on,"
-                    " 1, 1, 'held', false, 0, :hours, :now, :now)"
-                ),
-                [
-                    # 31 August and 1 September: two school years.
-                    {"id": 1, "starts_on": date(2024, 8, 31), "hours": 1.5, "now": now},
-                    {"id": 2, "starts_on": date(2024, 9, 1), "hours": 2.0, "now": now},
-                    {"id": 3, "starts_on": date(2025, 8, 31), "hours": 3.0, "now": now},
-                    {"id": 4, "starts_on": date(2024, 10, 1), "hours": 4.0, "now": now},
-                ],
-            )
-            run(
-                sa.text(
-                    "INSERT INTO participation (id, activity_id, student_id, created_at)"
-                    " VALUES (:id, :id, 1, :now)"
-                ),
-                [{"id": id, "now": now} for id in (1, 2, 3)],
-            )
-            run(
-                sa.text(
-                    "INSERT INTO headcount (id, activity_id, school_id, grade, count, ovz_count)"
-                    " VALUES (1, 4, 1, 0, 10, 0)"
-                )
-            )
+            insert_counted_rows(connection, now)
         upgrade(revision="0022")
         with db.engine.connect() as connection:
             student = connection.execute(
@@ -633,3 +639,55 @@ def test_hours_counters_are_built_on_sqlite(tmp_path):
 
 def test_hours_counters_are_built_on_postgresql(empty_postgres_database):
     hours_counters_across_0022(empty_postgres_database)
+
+
+def indicator_counters_across_0021(url: str) -> None:
+    """0021 builds the indicator counters of the rows already there; downgrading drops them."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    now = datetime(2025, 1, 1)
+    with app.app_context():
+        upgrade(revision="0020")
+        with db.engine.begin() as connection:
+            insert_counted_rows(connection, now)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO programme (id, code, title, valid_from, valid_to)"
+                    " VALUES (1, 'p', 'p', '2020-01-01', '2030-12-31')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO indicator (id, programme_id, number, goal, name, unit, rule)"
+                    " VALUES (7, 1, 1, 'g', 'n', 'u', :rule)"
+                ),
+                {"rule": '{"count": "students", "host_kinds": ["school"]}'},
+            )
+        upgrade(revision="0021")
+        with db.engine.connect() as connection:
+            months = connection.execute(
+                sa.text("SELECT indicator_id, student_id, month FROM indicator_student_month")
+            ).all()
+            years = connection.execute(
+                sa.text("SELECT year, students FROM indicator_school_year")
+            ).all()
+            heads = connection.execute(
+                sa.text("SELECT month, grade, amount FROM indicator_headcount_month")
+            ).all()
+        assert sorted(tuple(row) for row in months) == [
+            (7, 1, 202408),
+            (7, 1, 202409),
+            (7, 1, 202508),
+        ]
+        assert sorted(tuple(row) for row in years) == [(2024, 1), (2025, 1)]
+        assert [tuple(row) for row in heads] == [(202410, 0, 10)]
+        downgrade(revision="0020")
+        assert "indicator_student_month" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_indicator_counters_are_built_on_sqlite(tmp_path):
+    indicator_counters_across_0021(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+
+
+def test_indicator_counters_are_built_on_postgresql(empty_postgres_database):
+    indicator_counters_across_0021(empty_postgres_database)
