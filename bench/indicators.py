@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,6 +71,7 @@ BATCH = 50_000
 
 # Region-scale sizes at --scale 1.0 (DESIGN §5).
 SCHOOLS, STUDENTS, ACTIVITIES, PARTICIPATIONS = 200, 130_000, 20_000, 1_000_000
+YEARS = 3  # of history, the activities and participations above spread over them
 KALININGRAD = "Калининград"
 
 
@@ -161,10 +163,13 @@ def generate(
     scale: float = 1.0,
     year: int = 2021,
     seed: int = 2021,
+    years: int = YEARS,
     progress: bool = True,
 ) -> Generated:
     """Region-scale data on a schema whose municipalities and roadmap are seeded and whose other
-    tables are empty. Deterministic for a given seed and scale."""
+    tables are empty. Deterministic for a given seed and scale. ``years`` of history end with
+    the year after ``year`` (one year: ``year`` alone); each year holds as many activities and
+    participations as a year of the default three."""
     started = time.perf_counter()
     rng = random.Random(seed)
     loader = Loader(connection, progress)
@@ -292,8 +297,10 @@ def generate(
     )
     del student_rows
 
-    # Activities over three years, the report year in the middle ------------------------------
-    first_day, last_day = date(year - 1, 1, 1), date(year + 1, 12, 31)
+    # Activities over the years of history (by default three, the report year in the middle) --
+    last_year = year + 1 if years > 1 else year
+    first_day, last_day = date(last_year - years + 1, 1, 1), date(last_year, 12, 31)
+    per_year = years / YEARS
     span = (last_day - first_day).days
     kind_weights = {
         "excursion": 35,
@@ -335,13 +342,13 @@ def generate(
     named_pairs: list[tuple[int, int]] = []  # (activity, school) with named participants
     planned_pairs: list[tuple[int, int]] = []
     head_pairs: list[tuple[int, int, bool]] = []  # (activity, school, names too: ignored)
-    n_activities = max(20, round(ACTIVITIES * scale))
+    n_activities = max(20, round(ACTIVITIES * scale * per_year))
     for n in range(n_activities):
         kind = rng.choices(list(kind_weights), list(kind_weights.values()))[0]
         host = rng.choice(kinds[pick(host_kinds[kind])])
         # About one in twenty activities sits on a year boundary, in local time.
         if n % 20 == 0:
-            boundary = date(rng.choice((year, year + 1)), 1, 1)
+            boundary = date(rng.choice((year, last_year)), 1, 1)
             day = boundary - timedelta(days=rng.choice((0, 1)))
         else:
             day = first_day + timedelta(days=rng.randrange(span + 1))
@@ -450,7 +457,7 @@ def generate(
     # Named participations: unique per activity and student, students of the visiting school.
     pairs = named_pairs + planned_pairs
     caps = [school_students[s][1] - school_students[s][0] for _a, s in pairs]
-    target = max(1, round(PARTICIPATIONS * scale))
+    target = max(1, round(PARTICIPATIONS * scale * per_year))
     sizes = _spread(
         target,
         [
@@ -769,6 +776,31 @@ def compare(session, period: Period, scope: queries.Scope = queries.REGION) -> N
     return app
 
 
+def run_command(url: str, year: int) -> str:
+    """``partnercrm indicators --year Y`` in a fresh process against the database at ``url``
+    (process start included, as a user waits for it): its JSON output."""
+    env = {**os.environ, "DATABASE_URL": url, "PARTNERCRM_ENV": "development"}
+    done = subprocess.run(  # noqa: S603 — this environment's own console script
+        [str(Path(sys.executable).parent / "partnercrm"), "indicators", "--year", str(year)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"partnercrm indicators failed ({done.returncode}):\n{done.stderr}")
+    return done.stdout
+
+
+def command_totals(output: str) -> dict[int, tuple]:
+    """The region's figures in the command's JSON: ``{indicator: (value, named, headcount)}``."""
+    return {
+        row["number"]: (row["value"], row.get("named"), row.get("headcount"))
+        for row in json.loads(output)["indicators"]
+        if row["number"] in (1, 2, 3, 4, 6)
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Timing and the command line
 # --------------------------------------------------------------------------------------------
@@ -780,6 +812,11 @@ def fast_sqlite_writes(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=OFF")
     cursor.close()
+
+
+def years_tag(years: int) -> str:
+    """Part of a result's file name: none for the default history."""
+    return "" if years == YEARS else f"-{years}y"
 
 
 def _pg_schema_url(url: str, schema: str) -> str:
@@ -814,6 +851,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, default=2021)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved timed rounds")
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument(
+        "--years", type=int, default=YEARS, help="of history, ending the year after --year"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data afterwards")
     args = parser.parse_args(argv)
 
@@ -835,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results = ROOT / "bench" / "results"
             results.mkdir(parents=True, exist_ok=True)
-            path = results / f"indicators-{args.scale:g}.sqlite3"
+            path = results / f"indicators-{args.scale:g}{years_tag(args.years)}.sqlite3"
             path.unlink(missing_ok=True)
             url = f"sqlite:///{path}"
         where = url
@@ -843,7 +883,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PARTNERCRM_INSTANCE_PATH", instance)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     period = Period.year(args.year)
-    report: dict = {"db": args.db, "scale": args.scale, "year": args.year, "repeat": args.repeat}
+    report: dict = {
+        "db": args.db,
+        "scale": args.scale,
+        "year": args.year,
+        "years": args.years,
+        "repeat": args.repeat,
+    }
     try:
         with app.app_context():
             engine = db.engine
@@ -858,7 +904,9 @@ def main(argv: list[str] | None = None) -> int:
             db.session.commit()
             log("generating …")
             with engine.begin() as connection:
-                generated = generate(connection, scale=args.scale, year=args.year, seed=args.seed)
+                generated = generate(
+                    connection, scale=args.scale, year=args.year, seed=args.seed, years=args.years
+                )
             analyze(engine)
             generation = time.perf_counter() - started
             report["generated"] = generated.counts
@@ -897,6 +945,32 @@ def main(argv: list[str] | None = None) -> int:
                 report[f"ratio_{scope}"] = round(app_t["median_s"] / hand_t["median_s"], 2)
                 report[f"ratio_{scope}_best"] = round(app_t["best_s"] / hand_t["best_s"], 2)
             report["load_average"] = [round(load, 2) for load in os.getloadavg()]
+
+            # The whole command, process start included, against the floor: the hand-written
+            # query alone, in this process on a warm connection (no interpreter, no app).
+            hand_totals = {n: v[:3] for n, v in region.items()}
+            if command_totals(run_command(url, args.year)) != hand_totals:
+                raise AssertionError("partnercrm indicators and hand-written SQL differ")
+            log("partnercrm indicators agrees; timing it against the hand-written query …")
+            times = interleaved(
+                {
+                    "command": stopwatch(lambda: run_command(url, args.year)),
+                    "hand_region": stopwatch(lambda: run_hand(session, period)),
+                },
+                args.repeat,
+                progress=lambda number: log(f"command round {number}/{args.repeat}"),
+            )
+            report["command"] = {label: summary(runs) for label, runs in times.items()}
+            report["command"]["ratio"] = round(
+                report["command"]["command"]["median_s"]
+                / report["command"]["hand_region"]["median_s"],
+                2,
+            )
+            report["command"]["ratio_best"] = round(
+                report["command"]["command"]["best_s"] / report["command"]["hand_region"]["best_s"],
+                2,
+            )
+            report["command"]["load_average"] = [round(load, 2) for load in os.getloadavg()]
             report["values"] = {
                 n: {"value": v[0], "named": v[1], "headcount": v[2]} for n, v in region.items()
             }
@@ -909,7 +983,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t = report["timings"]
     print(
-        f"Indicators benchmark — {args.db}, scale {args.scale:g}, year {args.year}, "
+        f"Indicators benchmark — {args.db}, scale {args.scale:g}, year {args.year} of"
+        f" {args.years} years, "
         f"{args.repeat} interleaved rounds, load average "
         + " ".join(f"{load:.1f}" for load in report["load_average"])
     )
@@ -932,6 +1007,21 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio, Калининград:    {report['ratio_municipality']:5.2f}× medians, "
         f"{report['ratio_municipality_best']:5.2f}× best"
     )
+    c = report["command"]
+    print(
+        "whole command, process start included (load average "
+        + " ".join(f"{load:.1f}" for load in c["load_average"])
+        + "):"
+    )
+    for label, name in (
+        ("command", "partnercrm indicators"),
+        ("hand_region", "hand-written SQL, region"),
+    ):
+        print(f"{name:28} {c[label]['best_s']:7.3f}s {c[label]['median_s']:7.3f}s")
+    print(
+        f"ratio, command:        {c['ratio']:5.2f}× medians, {c['ratio_best']:5.2f}× best"
+        "  (target ≤ 1× of the medians)"
+    )
     print(
         "values: "
         + ", ".join(
@@ -942,7 +1032,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    out = results / f"indicators-{args.db}-{args.scale:g}.json"
+    out = results / f"indicators-{args.db}-{args.scale:g}{years_tag(args.years)}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"(also in {out.relative_to(ROOT)})")
     return 0 if report["ratio_region"] <= 1.5 else 1

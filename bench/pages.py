@@ -42,10 +42,13 @@ if str(ROOT) not in sys.path:
 from bench.indicators import (  # noqa: E402
     DEFAULT_PG_URL,
     KALININGRAD,
+    YEARS,
     analyze,
+    build_counters,
     fast_sqlite_writes,
     generate,
     log,
+    years_tag,
 )
 from partnercrm.accounts.models import User  # noqa: E402
 from partnercrm.accounts.passwords import hash_password  # noqa: E402
@@ -66,7 +69,7 @@ from partnercrm.roadmap.models import PlanItem  # noqa: E402
 from partnercrm.students.models import Student  # noqa: E402
 
 # Raise when what build() adds changes, so cached data sets are rebuilt.
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: the counters built after the bulk load
 AGREEMENTS = 2_000  # at --scale 1; DESIGN §5 names no number
 NAMED_AT_ONE_ACTIVITY = 500
 PASSWORD = "bench-partnercrm"  # noqa: S105
@@ -239,7 +242,7 @@ def restart_sequences(engine: sa.Engine) -> None:
                 )
 
 
-def build(engine: sa.Engine, *, scale: float, year: int, seed: int, mark: str) -> dict:
+def build(engine: sa.Engine, *, scale: float, year: int, seed: int, years: int, mark: str) -> dict:
     from partnercrm.directory.services import seed_municipalities
     from partnercrm.roadmap.services import seed_roadmap
 
@@ -252,13 +255,16 @@ def build(engine: sa.Engine, *, scale: float, year: int, seed: int, mark: str) -
     db.session.commit()
     log("generating …")
     with engine.begin() as connection:
-        counts = generate(connection, scale=scale, year=year, seed=seed).counts
+        counts = generate(connection, scale=scale, year=year, seed=seed, years=years).counts
         counts["activity_plan_item"] = link_plan_items(connection)
         counts["agreement"] = add_agreements(
             connection, max(20, round(AGREEMENTS * scale)), year, seed
         )
     if engine.dialect.name == "postgresql":
         restart_sequences(engine)
+    # Behind the app's back, so its counters are built (then kept by the ORM writes below).
+    counters_s = build_counters(db.session)
+    log(f"counters built in {counters_s:.1f} s")
     big = add_users_and_big_activity(year)
     counts["participation"] += big["named"]
     analyze(engine)
@@ -267,7 +273,7 @@ def build(engine: sa.Engine, *, scale: float, year: int, seed: int, mark: str) -
         connection.execute(CACHE.insert(), {"fingerprint": mark})
     seconds = time.perf_counter() - started
     log(f"built in {seconds:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    return {"counts": counts, "seconds": round(seconds, 1)}
+    return {"counts": counts, "seconds": round(seconds, 1), "counters_s": round(counters_s, 1)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,6 +315,29 @@ def pages(year: int, kgd: int, school: int, big_activity: int) -> list[Page]:
         ),
         Page(f"indicators {year}, own municipality", "coordinator", f"/reports/?year={year}"),
         Page(f"indicators {year}, own school", "school", f"/reports/?year={year}"),
+        Page(
+            f"indicators {year}, one school",
+            "admin",
+            f"/reports/?year={year}&municipality={kgd}&school={school}",
+        ),
+        # Whole months but not a calendar year: distinct students over the month rows.
+        Page(
+            f"indicators Sep–Dec {year}, region",
+            "admin",
+            f"/reports/?from={year}-09-01&to={year}-12-31",
+        ),
+        Page(
+            f"drill-down {year}, Калининград's schools",
+            "admin",
+            f"/reports/municipalities/{kgd}?year={year}",
+        ),
+        Page(
+            f"drill-down {year}, own municipality's schools",
+            "coordinator",
+            f"/reports/municipalities/{kgd}?year={year}",
+        ),
+        Page(f"drill-down {year}, one school", "admin", f"/reports/schools/{school}?year={year}"),
+        Page(f"drill-down {year}, own school", "school", f"/reports/schools/{school}?year={year}"),
         Page(f"live roadmap {year}, region", "admin", f"/reports/roadmap?year={year}"),
         Page(
             f"live roadmap {year}, own municipality", "coordinator", f"/reports/roadmap?year={year}"
@@ -397,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, default=local_today().year - 1)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument(
+        "--years", type=int, default=YEARS, help="of history, ending the year after --year"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the data set afresh")
     parser.add_argument("--only", help="measure only the pages whose label contains this")
     args = parser.parse_args(argv)
@@ -408,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     from partnercrm import create_app
 
     if args.db == "postgresql":
-        schema = f"bench_pages_{_scale_tag(args.scale)}"
+        schema = f"bench_pages_{_scale_tag(args.scale)}{years_tag(args.years).replace('-', '_')}"
         url = _postgresql_url(args.url or DEFAULT_PG_URL, schema)
         where = f"{sa.make_url(args.url or DEFAULT_PG_URL).render_as_string()} schema {schema}"
     else:
@@ -417,12 +449,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             folder = Path(tempfile.gettempdir()) / "partnercrm-bench"
             folder.mkdir(exist_ok=True)
-            url = f"sqlite:///{folder / f'pages-{args.scale:g}.sqlite3'}"
+            url = f"sqlite:///{folder / f'pages-{args.scale:g}{years_tag(args.years)}.sqlite3'}"
         where = url
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
     )
-    options = {"scale": args.scale, "year": args.year, "seed": args.seed}
+    options = {"scale": args.scale, "year": args.year, "seed": args.seed, "years": args.years}
     report: dict = {"db": args.db, "repeat": args.repeat, **options}
     with app.app_context():
         engine = db.engine
@@ -468,9 +500,13 @@ def main(argv: list[str] | None = None) -> int:
             {**page.__dict__, **measure(clients[page.user], engine, page.path, args.repeat)}
         )
     report["pages"] = results
+    report["load_average"] = [round(load, 2) for load in os.getloadavg()]
     engine.dispose()
 
-    print(f"Pages benchmark — {args.db}, scale {args.scale:g}, year {args.year}")
+    print(
+        f"Pages benchmark — {args.db}, scale {args.scale:g}, year {args.year} of {args.years}"
+        " years, load average " + " ".join(f"{load:.1f}" for load in report["load_average"])
+    )
     print("data: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items()))
     print(f"\n| page | user | ms (median of {args.repeat}) | SQL queries |")
     print("|---|---|---:|---:|")
@@ -478,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {row['label']} | {row['user']} | {row['median_ms']:.0f} | {row['queries']} |")
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    out = results_dir / f"pages-{args.db}-{args.scale:g}.json"
+    out = results_dir / f"pages-{args.db}-{args.scale:g}{years_tag(args.years)}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"\n(also in {out.relative_to(ROOT)})")
     return 0
