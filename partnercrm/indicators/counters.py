@@ -125,6 +125,7 @@ def headcount_months(indicator_id: int, rule: Rule, *where: sa.ColumnElement[boo
 
 
 _STUDENT_COLUMNS = ["indicator_id", "student_id", "month", "school_id", "grade"]
+_STUDENT_KEY = _STUDENT_COLUMNS[:3]
 _HEADCOUNT_COLUMNS = ["indicator_id", "month", "school_id", "grade", "amount"]
 _SUMMARY_COLUMNS = ["indicator_id", "month", "school_id", "grade", "students"]
 _YEAR_COLUMNS = ["indicator_id", "year", "school_id", "grade", "students"]
@@ -196,21 +197,36 @@ def settle_counters(session: Session, marks: Marks) -> None:
 
 def _recount_students(session: Session, rules: dict[int, Rule], students: set[int]) -> None:
     ids = list(rules)
-    counted = StudentMonthCount
+    counted = StudentMonthCount.__table__
     touched: set[tuple[int, int]] = set()
     for chunk in chunks(students):
-        mine = [counted.indicator_id.in_(ids), counted.student_id.in_(chunk)]
-        pairs = sa.select(counted.school_id, counted.month).where(*mine).distinct()
-        touched.update((school, month) for school, month in session.execute(pairs))
-        session.execute(sa.delete(counted).where(*mine))
+        # Only the rows that differ are written, and only their (school, month) pairs are
+        # summarized again: a marked student's other months (most of them, after an import
+        # into one month) cost a read, not a school's recount.
+        kept = _student_rows(
+            session,
+            sa.select(*(counted.c[name] for name in _STUDENT_COLUMNS)).where(
+                counted.c.indicator_id.in_(ids), counted.c.student_id.in_(chunk)
+            ),
+        )
+        fresh: set[tuple[int, ...]] = set()
         for indicator_id, rule in rules.items():
-            session.execute(
-                sa.insert(counted).from_select(
-                    _STUDENT_COLUMNS,
-                    student_months(indicator_id, rule, Participation.student_id.in_(chunk)),
-                )
+            fresh |= _student_rows(
+                session, student_months(indicator_id, rule, Participation.student_id.in_(chunk))
             )
-        touched.update((school, month) for school, month in session.execute(pairs))
+        gone, added = kept - fresh, fresh - kept
+        if gone:
+            key = [counted.c[name] == sa.bindparam(f"_{name}") for name in _STUDENT_KEY]
+            session.execute(
+                sa.delete(counted).where(*key),
+                [{f"_{name}": row[i] for i, name in enumerate(_STUDENT_KEY)} for row in gone],
+            )
+        if added:
+            session.execute(
+                sa.insert(counted), [dict(zip(_STUDENT_COLUMNS, row, strict=True)) for row in added]
+            )
+        # _STUDENT_COLUMNS: indicator, student, month, school, grade.
+        touched.update((row[3], row[2]) for row in gone | added)
     if not touched:
         return
     # Recount every (school, month) of the schools and months touched: a superset of the
@@ -234,6 +250,11 @@ def _recount_students(session: Session, rules: dict[int, Rule], students: set[in
             )
         )
         _summarize(session, ids, chunk, months)
+
+
+def _student_rows(session: Session, query: sa.Select) -> set[tuple[int, ...]]:
+    """``indicator_student_month`` rows (``_STUDENT_COLUMNS``), as plain integers to compare."""
+    return {tuple(int(value) for value in row) for row in session.execute(query)}
 
 
 def _recount_headcounts(session: Session, rules: dict[int, Rule], schools: set[int]) -> None:
