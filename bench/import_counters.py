@@ -28,6 +28,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -66,7 +67,7 @@ def participants_file(session, year: int, rows: int, activities: int) -> bytes:
         .where(
             Activity.status == "held",
             Activity.kind != "parent_meeting",
-            Activity.starts_on.between(f"{year}-01-01", f"{year}-12-31"),
+            Activity.starts_on.between(date(year, 1, 1), date(year, 12, 31)),
         )
         .group_by(Activity.id)
         .order_by(Activity.id)
