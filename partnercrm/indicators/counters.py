@@ -253,8 +253,8 @@ def _recount_students(session: Session, rules: dict[int, Rule], students: set[in
 
 
 def _student_rows(session: Session, query: sa.Select) -> set[tuple[int, ...]]:
-    """``indicator_student_month`` rows (``_STUDENT_COLUMNS``), as plain integers to compare."""
-    return {tuple(int(value) for value in row) for row in session.execute(query)}
+    """``indicator_student_month`` rows (``_STUDENT_COLUMNS``), as tuples to compare."""
+    return set(map(tuple, session.execute(query)))
 
 
 def _recount_headcounts(session: Session, rules: dict[int, Rule], schools: set[int]) -> None:
