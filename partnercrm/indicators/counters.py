@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -197,7 +198,7 @@ def settle_counters(session: Session, marks: Marks) -> None:
 
 def _recount_students(session: Session, rules: dict[int, Rule], students: set[int]) -> None:
     ids = list(rules)
-    counted = StudentMonthCount.__table__
+    counted = cast(sa.Table, StudentMonthCount.__table__)
     touched: set[tuple[int, int]] = set()
     for chunk in chunks(students):
         # Only the rows that differ are written, and only their (school, month) pairs are
