@@ -47,6 +47,7 @@ from bench.indicators import (  # noqa: E402
     generate,
     log,
 )
+from bench.pages import restart_sequences  # noqa: E402
 from bench.timing import interleaved, summary  # noqa: E402
 from partnercrm.activities import changes  # noqa: E402
 from partnercrm.activities.models import Activity, Participation, activity_school  # noqa: E402
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             session.commit()
             with engine.begin() as connection:
                 generate(connection, scale=args.scale, year=args.year, seed=args.seed)
+            if engine.dialect.name == "postgresql":
+                restart_sequences(engine)  # COPY wrote the ids: the import's inserts follow them
             analyze(engine)
             log(f"counters built in {build_counters(session):.1f} s")
             analyze(engine)
