@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 import click
 import sqlalchemy as sa
@@ -33,10 +34,24 @@ class MigrationCommands(click.Group):
 migration_commands = MigrationCommands("db", help="Perform database migrations.")
 
 
+# Commands that count or export and never build a page or a URL: their app has no pages
+# (create_app(pages=False)). Any other command, and --help, gets the whole app.
+COMMANDS_WITHOUT_PAGES = frozenset({"indicators", "hours"})
+
+
+class PartnerCRMGroup(FlaskGroup):
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS_WITHOUT_PAGES:
+            from partnercrm import create_app
+
+            ctx.ensure_object(ScriptInfo).create_app = partial(create_app, pages=False)
+        return super().get_command(ctx, name)
+
+
 def main() -> None:
     from partnercrm import create_app
 
-    FlaskGroup(create_app=create_app, help="PartnerCRM command line.")(prog_name="partnercrm")
+    PartnerCRMGroup(create_app=create_app, help="PartnerCRM command line.")(prog_name="partnercrm")
 
 
 def register(app: Flask) -> None:

@@ -36,6 +36,7 @@ def report():
     print(json.dumps({{
         "imported": [name for name in {HEAVY!r} if name in sys.modules],
         "dummy_hashed": passwords._dummy_hash.cache_info().currsize > 0,
+        "views": "partnercrm.web.views" in sys.modules,
     }}))
 
 sys.argv = ["partnercrm", *sys.argv[1:]]
@@ -101,13 +102,19 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     run(production_like, SCHEMA)
     run(production_like, COMMAND, "seed")
 
+    # The reports' commands build no page: their app has none (create_app(pages=False)).
     output, report = run(production_like, COMMAND, "indicators", "--year", "2021")
     assert json.loads(output)["period"]["from"] == "2021-01-01"
-    assert report == {"imported": [], "dummy_hashed": False}
+    assert report == {"imported": [], "dummy_hashed": False, "views": False}
+    output, report = run(production_like, COMMAND, "hours", "--school-year", "2021/22")
+    assert "2021/22" in output
+    assert report == {"imported": [], "dummy_hashed": False, "views": False}
 
     output, report = run(production_like, COMMAND, "--help")
     assert "db " in output and "indicators" in output
-    assert report == {"imported": [], "dummy_hashed": False}
+    assert report == {"imported": [], "dummy_hashed": False, "views": True}
+    output, _ = run(production_like, COMMAND, "routes")
+    assert "/reports/" in output
 
 
 def test_a_worker_imports_flask_admin_on_the_first_request_for_admin(production_like):
