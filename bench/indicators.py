@@ -13,10 +13,12 @@ activities, 1,000,000 named participations plus headcounts) in SQLite or Postgre
 checks that both give identical numbers, then times them in interleaved rounds (app, floor, app,
 floor, …; bench/timing.py) and prints the best and the median of each and the ratios (a)/(b) of
 the medians and of the bests, for the region and for one municipality. Target: the region's
-ratio of the medians ≤ 1.5.
+ratio of the medians ≤ 1.5. Then it times (c) the whole command, ``partnercrm indicators --year
+Y`` in a fresh process against the same database, interleaved with (b) in this process (issue 18:
+the command at or below the query; reported, not part of the exit status).
 
     python bench/indicators.py --db sqlite|postgresql [--url URL] [--scale 1.0] [--year 2021]
-                               [--repeat 3] [--seed 2021] [--keep]
+                               [--repeat 3] [--seed 2021] [--years 3] [--keep]
 
 The data bypass the ORM and the audit trail (Core executemany; COPY on PostgreSQL), so the
 app's counters are built afterwards (``build_counters``, timed: a restored database's build). On
