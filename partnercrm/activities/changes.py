@@ -57,12 +57,30 @@ SETTLE_LOCK = 0x636F756E74657273
 
 @dataclass
 class Marks:
+    """What to recount. ``students`` and ``schools`` whole; ``student_months`` and
+    ``school_months`` only in one month (YYYYMM) — a participation or headcount added or
+    removed moves its activity's month alone; ``indicators`` whole. The flushes gather
+    ``participations`` (student, activity) and ``headcounts`` (school, activity), which
+    :func:`settle` turns into months."""
+
     students: set[int] = field(default_factory=set)
     schools: set[int] = field(default_factory=set)
     indicators: set[int] = field(default_factory=set)
+    student_months: set[tuple[int, int]] = field(default_factory=set)
+    school_months: set[tuple[int, int]] = field(default_factory=set)
+    participations: set[tuple[int, int]] = field(default_factory=set)
+    headcounts: set[tuple[int, int]] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.students or self.schools or self.indicators)
+        return any(vars(self).values())
+
+    def months(self, pairs: set[tuple[int, int]], whole: set[int]) -> dict[int, set[int]]:
+        """``pairs`` (id, month) of ids not marked ``whole``, as {month: ids}."""
+        by_month: dict[int, set[int]] = {}
+        for key, month in pairs:
+            if key not in whole:
+                by_month.setdefault(month, set()).add(key)
+        return by_month
 
 
 Settler = Callable[[Session, Marks], None]
@@ -111,17 +129,47 @@ def settle(session: SessionLike) -> None:
         # and month would each delete the rows they see and insert theirs (a duplicate key, or
         # a count missing the other's students). SQLite has one writer anyway.
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(SETTLE_LOCK)))
-    # Named or no longer named, a student's school's headcounts may count or not.
-    for ids in chunks(pending.students):
-        pending.schools.update(
-            session.scalars(sa.select(Student.school_id).where(Student.id.in_(ids))).all()
-        )
+    _resolve(session, pending)
     for settler in _SETTLERS:
         settler(session, pending)
     # Marks settled inside a savepoint stay until the outer transaction settles them: if the
     # savepoint rolls back, the counters written in it go too and must be written again.
     if not session.in_nested_transaction():
         session.info.pop(_MARKS, None)
+
+
+def _resolve(session: Session, pending: Marks) -> None:
+    """Turn the flushes' participations and headcounts into months (an activity gone since:
+    its student or school whole), and add the schools of marked students: named or no longer
+    named at an activity, a school's headcount there counts or not."""
+    activities = {activity for _key, activity in pending.participations | pending.headcounts}
+    months: dict[int, int] = {}
+    for ids in chunks(activities):
+        months.update(
+            (activity_id, day.year * 100 + day.month)
+            for activity_id, day in session.execute(
+                sa.select(Activity.id, Activity.starts_on).where(Activity.id.in_(ids))
+            )
+        )
+    for pairs, whole, by_month in (
+        (pending.participations, pending.students, pending.student_months),
+        (pending.headcounts, pending.schools, pending.school_months),
+    ):
+        for key, activity_id in pairs:
+            if activity_id in months:
+                by_month.add((key, months[activity_id]))
+            else:
+                whole.add(key)
+        pairs.clear()
+    students = pending.students | {student for student, _month in pending.student_months}
+    schools: dict[int, int] = {}
+    for ids in chunks(students):
+        rows = session.execute(sa.select(Student.id, Student.school_id).where(Student.id.in_(ids)))
+        schools.update((student, school) for student, school in rows)
+    pending.schools.update(schools[student] for student in pending.students if student in schools)
+    pending.school_months.update(
+        (schools[student], month) for student, month in pending.student_months if student in schools
+    )
 
 
 def counter_differences(
@@ -214,9 +262,9 @@ def _after_flush(session: Session, flush_context) -> None:
     for group in ("new", "dirty", "deleted"):
         for obj in getattr(session, group):
             if isinstance(obj, Participation):
-                found.students.update([obj.student_id, *_old(obj, "student_id")])
+                found.participations.update(_pairs(obj, "student_id"))
             elif isinstance(obj, Headcount):
-                found.schools.update([obj.school_id, *_old(obj, "school_id")])
+                found.headcounts.update(_pairs(obj, "school_id"))
             elif isinstance(obj, Student):
                 # A new student has taken part in nothing yet.
                 if group == "new" or (group == "dirty" and not _changed(obj, STUDENT_FIELDS)):
@@ -228,3 +276,10 @@ def _after_flush(session: Session, flush_context) -> None:
                 found.indicators.add(obj.id)
     found.students.discard(None)
     found.schools.discard(None)
+
+
+def _pairs(row: Participation | Headcount, key: str) -> set[tuple[int, int]]:
+    """(student or school, activity) of a participation or headcount, before and after."""
+    keys = {getattr(row, key), *_old(row, key)}
+    activities = {row.activity_id, *_old(row, "activity_id")}
+    return {(k, a) for k in keys for a in activities if k is not None and a is not None}

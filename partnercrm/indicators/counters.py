@@ -142,10 +142,16 @@ def _summarize(
     and the years of those months, if given; their old summaries gone)."""
     counted = StudentMonthCount
     year = counted.month // 100
-    by_month, by_year = [counted.indicator_id.in_(ids)], [counted.indicator_id.in_(ids)]
+    by_month: list[sa.ColumnElement[bool]] = [counted.indicator_id.in_(ids)]
+    by_year: list[sa.ColumnElement[bool]] = [counted.indicator_id.in_(ids)]
     if schools is not None and months is not None:
         by_month += [counted.school_id.in_(schools), counted.month.in_(months)]
-        by_year += [counted.school_id.in_(schools), year.in_(sorted({m // 100 for m in months}))]
+        # Months of the years as ranges, so the index on (indicator, school, month) serves.
+        years = sorted({m // 100 for m in months})
+        by_year += [
+            counted.school_id.in_(schools),
+            sa.or_(*[counted.month.between(y * 100 + 1, y * 100 + 12) for y in years]),
+        ]
     session.execute(
         sa.insert(SchoolMonthCount).from_select(
             _SUMMARY_COLUMNS,
@@ -190,13 +196,29 @@ def settle_counters(session: Session, marks: Marks) -> None:
     rules = {key: rule for key, rule in rules.items() if key not in marks.indicators}
     if not rules:
         return
-    if marks.students:
-        _recount_students(session, rules, marks.students)
+    touched = _recount_students(session, rules, marks.students) if marks.students else set()
+    for month, students in marks.months(marks.student_months, marks.students).items():
+        touched |= _recount_students(session, rules, students, month)
+    _summarize_again(session, list(rules), touched)
     if marks.schools:
         _recount_headcounts(session, rules, marks.schools)
+    for month, schools in marks.months(marks.school_months, marks.schools).items():
+        _recount_headcounts(session, rules, schools, month)
 
 
-def _recount_students(session: Session, rules: dict[int, Rule], students: set[int]) -> None:
+def _started_in(month: int | None) -> list[sa.ColumnElement[bool]]:
+    """Activities started in ``month`` (YYYYMM; any month if None)."""
+    if month is None:
+        return []
+    period = Period.month(month // 100, month % 100)
+    return [Activity.starts_on.between(period.start, period.end)]
+
+
+def _recount_students(
+    session: Session, rules: dict[int, Rule], students: set[int], month: int | None = None
+) -> set[tuple[int, int]]:
+    """Recount the month rows of ``students`` (in ``month`` only, if given); the (school,
+    month) pairs of the rows written or deleted."""
     ids = list(rules)
     counted = cast(sa.Table, StudentMonthCount.__table__)
     touched: set[tuple[int, int]] = set()
@@ -207,14 +229,14 @@ def _recount_students(session: Session, rules: dict[int, Rule], students: set[in
         kept = _student_rows(
             session,
             sa.select(*(counted.c[name] for name in _STUDENT_COLUMNS)).where(
-                counted.c.indicator_id.in_(ids), counted.c.student_id.in_(chunk)
+                counted.c.indicator_id.in_(ids),
+                counted.c.student_id.in_(chunk),
+                *([] if month is None else [counted.c.month == month]),
             ),
         )
-        fresh: set[tuple[int, ...]] = set()
-        for indicator_id, rule in rules.items():
-            fresh |= _student_rows(
-                session, student_months(indicator_id, rule, Participation.student_id.in_(chunk))
-            )
+        fresh = _counted_rows(
+            session, rules, Participation.student_id.in_(chunk), *_started_in(month)
+        )
         gone, added = kept - fresh, fresh - kept
         if gone:
             key = [counted.c[name] == sa.bindparam(f"_{name}") for name in _STUDENT_KEY]
@@ -228,10 +250,14 @@ def _recount_students(session: Session, rules: dict[int, Rule], students: set[in
             )
         # _STUDENT_COLUMNS: indicator, student, month, school, grade.
         touched.update((row[3], row[2]) for row in gone | added)
+    return touched
+
+
+def _summarize_again(session: Session, ids: list[int], touched: set[tuple[int, int]]) -> None:
+    """Rewrite the school summaries of the (school, month) pairs ``touched``: every month of
+    those schools and months, and their years (a superset of the pairs, exact all the same)."""
     if not touched:
         return
-    # Recount every (school, month) of the schools and months touched: a superset of the
-    # pairs, exact all the same.
     schools = {school for school, _month in touched}
     months = sorted({month for _school, month in touched})
     years = sorted({month // 100 for month in months})
@@ -253,24 +279,62 @@ def _recount_students(session: Session, rules: dict[int, Rule], students: set[in
         _summarize(session, ids, chunk, months)
 
 
+def _counted_rows(
+    session: Session, rules: dict[int, Rule], *where: sa.ColumnElement[bool]
+) -> set[tuple[int, ...]]:
+    """The ``indicator_student_month`` rows of every one of ``rules`` for the participations
+    ``where`` selects, in one pass over them (:func:`student_months` for each rule at once)."""
+    query, host, organizer = held_in()
+    flags = []
+    for rule in rules.values():
+        conditions = [counts_activity(rule, Activity, host, organizer)]
+        students = counts_student(rule)
+        if students is not None:
+            conditions.append(students)
+        flags.append(sa.func.max(sa.case((sa.and_(*conditions), 1), else_=0)))
+    month = month_key(Activity.starts_on)
+    keys = (Participation.student_id, month, Student.school_id, Student.grade)
+    rows = session.execute(
+        query.with_only_columns(*keys, *flags)
+        .join(Participation, Participation.activity_id == Activity.id)
+        .join(Student, Student.id == Participation.student_id)
+        .where(*where)
+        .group_by(*keys)
+    )
+    ids = list(rules)
+    # _STUDENT_COLUMNS: indicator, student, month, school, grade.
+    return {
+        (ids[i], student, month_, school, grade)
+        for student, month_, school, grade, *counted in rows
+        for i, flag in enumerate(counted)
+        if flag
+    }
+
+
 def _student_rows(session: Session, query: sa.Select) -> set[tuple[int, ...]]:
     """``indicator_student_month`` rows (``_STUDENT_COLUMNS``), as tuples to compare."""
     return set(map(tuple, session.execute(query)))
 
 
-def _recount_headcounts(session: Session, rules: dict[int, Rule], schools: set[int]) -> None:
+def _recount_headcounts(
+    session: Session, rules: dict[int, Rule], schools: set[int], month: int | None = None
+) -> None:
+    """Recount the headcount rows of ``schools`` (in ``month`` only, if given)."""
     for chunk in chunks(schools):
         session.execute(
             sa.delete(HeadcountMonthCount).where(
                 HeadcountMonthCount.indicator_id.in_(list(rules)),
                 HeadcountMonthCount.school_id.in_(chunk),
+                *([] if month is None else [HeadcountMonthCount.month == month]),
             )
         )
         for indicator_id, rule in rules.items():
             session.execute(
                 sa.insert(HeadcountMonthCount).from_select(
                     _HEADCOUNT_COLUMNS,
-                    headcount_months(indicator_id, rule, Headcount.school_id.in_(chunk)),
+                    headcount_months(
+                        indicator_id, rule, Headcount.school_id.in_(chunk), *_started_in(month)
+                    ),
                 )
             )
 

@@ -35,7 +35,8 @@ from partnercrm.activities.changes import (
 )
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.profminimum.models import HeadcountHoursCount, StudentHoursCount
-from partnercrm.profminimum.queries import named_hours, school_year_key, unnamed_rows
+from partnercrm.profminimum.queries import named_hours, school_year_key, started_in, unnamed_rows
+from partnercrm.profminimum.rules import school_year_period
 
 TABLES = (StudentHoursCount, HeadcountHoursCount)
 Progress = Callable[[str], None]
@@ -80,15 +81,41 @@ def _write(session: Session, table, *where: sa.ColumnElement[bool]) -> None:
 
 
 def settle_hours(session: Session, marks: Marks) -> None:
-    """Recompute the hours of the marked students and the marked schools' headcounts."""
-    for chunk in chunks(marks.students):
-        session.execute(sa.delete(StudentHoursCount).where(StudentHoursCount.student_id.in_(chunk)))
-        _write(session, StudentHoursCount, Participation.student_id.in_(chunk))
-    for chunk in chunks(marks.schools):
-        session.execute(
-            sa.delete(HeadcountHoursCount).where(HeadcountHoursCount.school_id.in_(chunk))
-        )
-        _write(session, HeadcountHoursCount, Headcount.school_id.in_(chunk))
+    """Recompute the hours of the marked students and the marked schools' headcounts: whole,
+    or in the school years of their marked months."""
+    for kept, key, whole, months in (
+        (
+            StudentHoursCount.student_id,
+            Participation.student_id,
+            marks.students,
+            marks.student_months,
+        ),
+        (HeadcountHoursCount.school_id, Headcount.school_id, marks.schools, marks.school_months),
+    ):
+        _recount(session, kept, key, whole)
+        by_year: dict[int, set[int]] = {}
+        for month, ids in marks.months(months, whole).items():
+            year, month_of_year = divmod(month, 100)
+            by_year.setdefault(year if month_of_year >= 9 else year - 1, set()).update(ids)
+        for school_year, ids in by_year.items():
+            _recount(session, kept, key, ids, school_year)
+
+
+def _recount(
+    session: Session,
+    kept: sa.orm.InstrumentedAttribute[int],
+    key: sa.orm.InstrumentedAttribute[int],
+    ids: set[int],
+    school_year: int | None = None,
+) -> None:
+    """Recount the counter rows whose ``kept`` column (the student's or the school's) is one
+    of ``ids``, from the rows whose ``key`` is (of one school year, if given)."""
+    table = kept.class_
+    year = [] if school_year is None else [table.school_year == school_year]
+    in_year = [] if school_year is None else [started_in(school_year_period(school_year))]
+    for chunk in chunks(ids):
+        session.execute(sa.delete(table).where(kept.in_(chunk), *year))
+        _write(session, table, key.in_(chunk), *in_year)
 
 
 def rebuild(session: Session, progress: Progress | None = None) -> None:
