@@ -127,21 +127,27 @@ def _school_scope(school: type[Organization], scope: Scope) -> list:
 
 def named_rows(rule: Rule, period: Period, scope: Scope = REGION) -> sa.Select:
     """Participation rows behind the named part of a ``students`` rule: student, school,
-    municipality, grade, activity."""
+    municipality, grade, activity. Joined, not ``IN (activities)``, so that one school's rows
+    are found from its roster rather than through every participation of the period."""
+    query, host, organizer = held_in(period)
     school = aliased(Organization)
     query = (
-        sa.select(
+        query.with_only_columns(
             Participation.student_id,
             Participation.activity_id,
             Student.school_id,
             Student.grade,
             school.municipality_id,
         )
+        .join(Participation, Participation.activity_id == Activity.id)
         .join(Student, Student.id == Participation.student_id)
         .join(school, school.id == Student.school_id)
-        .where(Participation.activity_id.in_(counted_activities(rule, period)))
+        .where(counts_activity(rule, Activity, host, organizer))
         .where(*_school_scope(school, scope))
     )
+    if scope.school_id is not None:
+        roster = sa.select(Student.id).where(Student.school_id == scope.school_id)
+        query = query.where(Participation.student_id.in_(roster))
     students = counts_student(rule)
     return query if students is None else query.where(students)
 
