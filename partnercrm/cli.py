@@ -59,6 +59,7 @@ def register(app: Flask) -> None:
     from partnercrm.feeds.cli import feed_url_command
     from partnercrm.imports.cli import import_command
     from partnercrm.indicators.cli import indicators_command, programme_cli
+    from partnercrm.indicators.counters_cli import counters_cli
     from partnercrm.operations.cli import backup_command, restore_command, retention_command
     from partnercrm.profminimum.cli import hours_command
 
@@ -66,6 +67,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(indicators_command)
     app.cli.add_command(hours_command)
     app.cli.add_command(programme_cli)
+    app.cli.add_command(counters_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(remind_command)

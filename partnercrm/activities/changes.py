@@ -85,6 +85,21 @@ class Marks:
 
 Settler = Callable[[Session, Marks], None]
 _SETTLERS: list[Settler] = []
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class KeptCounters:
+    """A package's counters, for ``partnercrm counters``: ``rebuild(session, progress)``
+    recomputes them all from the rows (the caller commits); ``differences(session)`` says how
+    they differ from a recount, one line each (empty: they agree)."""
+
+    name: str
+    rebuild: Callable[[Session, Progress | None], None]
+    differences: Callable[[Session], list[str]]
+
+
+_KEPT: list[KeptCounters] = []
 
 
 def register_settler(settler: Settler) -> None:
@@ -92,6 +107,16 @@ def register_settler(settler: Settler) -> None:
     and indicators (a package's ``register`` calls this once per process)."""
     if settler not in _SETTLERS:
         _SETTLERS.append(settler)
+
+
+def register_counters(kept: KeptCounters) -> None:
+    """Make ``partnercrm counters rebuild|verify`` cover ``kept`` (once per process)."""
+    if kept not in _KEPT:
+        _KEPT.append(kept)
+
+
+def kept_counters() -> list[KeptCounters]:
+    return list(_KEPT)
 
 
 def register_change_marking() -> None:

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
+from partnercrm.indicators import counters
 from partnercrm.indicators.export import FORMATS, render
 from partnercrm.indicators.programme_import import import_programme, preview, read_file
 from partnercrm.indicators.programme_sheets import to_workbook
@@ -21,7 +22,7 @@ from partnercrm.indicators.programmes import (
     programme_sizes,
     to_json,
 )
-from partnercrm.indicators.queries import REGION, Scope, compute
+from partnercrm.indicators.queries import REGION, IndicatorResult, Part, Scope, compute
 from partnercrm.localtime import Period, PeriodError, local_today
 from partnercrm.roadmap.models import Programme
 from partnercrm.roadmap.queries import choose_programme, programme_by_code, programme_for
@@ -52,7 +53,12 @@ def _date(ctx, param, value):
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
-def indicators_command(year, start, end, municipality, code, fmt, output) -> None:
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Count again from the raw rows and compare with the counters; exit 1 on a difference.",
+)
+def indicators_command(year, start, end, municipality, code, fmt, output, verify) -> None:
     """Compute the indicators of a programme (the roadmap's 1–7 by default) for a year or a
     period, for the region or one municipality, each by its rule."""
     if (year is None) == (start is None and end is None) or (year is None and None in (start, end)):
@@ -71,10 +77,52 @@ def indicators_command(year, start, end, municipality, code, fmt, output) -> Non
         scope = Scope(municipality_id=municipality_id)
     programme = _programme(code) if code is not None else programme_for(db.session, period.end)
     results = compute(db.session, period, scope, programme=programme) if programme else []
+    if verify:
+        recounted = (
+            compute(db.session, period, scope, programme=programme, counted=False)
+            if programme
+            else []
+        )
+        found = disagreements(results, recounted) + counters.differences(db.session())
+        for line in found:
+            click.echo(f"verify: {line}", err=True)
+        if found:
+            raise click.exceptions.Exit(1)
     content = render(results, period, municipality, fmt, programme)
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
     _write(content, output, "indicators")
+    if verify:
+        click.echo("verify: counters agree with a recount", err=True)
+
+
+def disagreements(counted: list[IndicatorResult], recounted: list[IndicatorResult]) -> list[str]:
+    """Where the figures read from the counters differ from those counted from the rows: the
+    value, its named and headcount parts, each municipality's."""
+    found = []
+    for kept, raw in zip(counted, recounted, strict=True):
+        for what in ("value", "named", "headcount"):
+            mine, theirs = getattr(kept, what), getattr(raw, what)
+            if mine != theirs:
+                found.append(
+                    f"indicator {kept.number}: {what} {mine} from the counters,"
+                    f" {theirs} from the rows"
+                )
+        parts = {part.key: part for part in kept.by_municipality}
+        raw_parts = {part.key: part for part in raw.by_municipality}
+        for key in parts.keys() | raw_parts.keys():
+            mine_part, raw_part = parts.get(key), raw_parts.get(key)
+            if mine_part != raw_part:
+                label = (mine_part if mine_part is not None else raw_parts[key]).label
+                found.append(
+                    f"indicator {kept.number}, {label}: {_figures(mine_part)} from the counters,"
+                    f" {_figures(raw_part)} from the rows"
+                )
+    return found
+
+
+def _figures(part: Part | None) -> str:
+    return "none" if part is None else f"{part.named} named + {part.headcount} headcount"
 
 
 def _programme(code: str) -> Programme:

@@ -21,7 +21,7 @@ everything (``partnercrm counters rebuild``, the migration that made the tables)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import cast
 
@@ -29,9 +29,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from partnercrm.activities.changes import (
+    KeptCounters,
     Marks,
+    Progress,
     chunks,
     counter_differences,
+    register_counters,
     register_settler,
     settle,
 )
@@ -62,11 +65,11 @@ from partnercrm.roadmap.models import Indicator
 from partnercrm.students.models import Student
 
 TABLES = (StudentMonthCount, SchoolMonthCount, SchoolYearCount, HeadcountMonthCount)
-Progress = Callable[[str], None]
 
 
 def register() -> None:
     register_settler(settle_counters)
+    register_counters(KeptCounters("indicators", rebuild, differences))
 
 
 def student_indicators(session: SessionLike) -> dict[int, Rule]:

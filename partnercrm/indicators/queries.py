@@ -379,7 +379,8 @@ def _organization_parts(session: SessionLike, named: dict, heads: dict) -> list[
 
 
 # The drill-downs take the number of a ``students`` indicator of ``programme``, by default of
-# the programme that counts the period (:func:`student_rule`).
+# the programme that counts the period (:func:`student_rule`); like :func:`compute`, they read
+# the counters for whole months unless ``counted`` is False.
 
 
 def by_school(
@@ -388,9 +389,10 @@ def by_school(
     period: Period,
     scope: Scope = REGION,
     programme: Programme | None = None,
+    counted: bool = True,
 ) -> list[Part]:
     indicator_id, rule = student_indicator(session, number, period, programme)
-    if counters.whole_months(period):
+    if counted and counters.whole_months(period):
         named, heads = _counted(session, indicator_id, period, scope, "school")
     else:
         named, heads = _grouped(
@@ -405,9 +407,10 @@ def by_grade_band(
     period: Period,
     scope: Scope = REGION,
     programme: Programme | None = None,
+    counted: bool = True,
 ) -> list[Part]:
     indicator_id, rule = student_indicator(session, number, period, programme)
-    if counters.whole_months(period):
+    if counted and counters.whole_months(period):
         named, heads = _counted(session, indicator_id, period, scope, "grade_band")
     else:
         named, heads = _grouped(

@@ -47,16 +47,18 @@ def monthly(
     period: Period,
     scope: Scope,
     programme: Programme | None = None,
+    counted: bool = True,
 ) -> list[Part]:
     """The ``students`` indicator ``number`` of ``programme`` (by default the period's) per
     calendar month of ``period`` (clipped to the period), each month by distinct student on
-    its own; two queries. ``Part.key`` is ``date(year, month, 1)``.
+    its own; two queries. ``Part.key`` is ``date(year, month, 1)``. Read from the counters
+    for whole months unless ``counted`` is False.
 
     The months add up to more than the period's value when a student took part in several
     months, as they should.
     """
     indicator_id, rule = student_indicator(session, number, period, programme)
-    if counters.whole_months(period):
+    if counted and counters.whole_months(period):
         named_counts, head_counts = counters.monthly_counts(session, indicator_id, period, scope)
         return _months(period, named_counts, head_counts)
     named = named_rows(rule, period, scope).subquery()

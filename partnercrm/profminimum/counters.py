@@ -27,9 +27,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from partnercrm.activities.changes import (
+    KeptCounters,
     Marks,
     chunks,
     counter_differences,
+    register_counters,
     register_settler,
     settle,
 )
@@ -44,6 +46,7 @@ Progress = Callable[[str], None]
 
 def register() -> None:
     register_settler(settle_hours)
+    register_counters(KeptCounters("hours", rebuild, differences))
 
 
 def student_years(*where: sa.ColumnElement[bool]) -> sa.Select:
