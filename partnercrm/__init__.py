@@ -14,10 +14,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
-    """Build the app; ``config`` (tests) is applied last and wins. Without ``pages`` it has no
-    views, error pages, login or admin: the app of a command that only counts or exports
-    (``cli.COMMANDS_WITHOUT_PAGES``), which thus starts without importing the view modules and
-    compiling their URL rules (about a fifth of a start, issue 18)."""
+    """Build the app; ``config`` (tests) is applied last and wins.
+
+    Without ``pages`` it is the app of a command that only counts or exports
+    (``cli.COMMANDS_WITHOUT_PAGES``): configuration, logging, the database, the unit of work and
+    the counters, nothing else — no views or URL rules, error pages, login, admin, the pages'
+    extensions (Babel, CSRF, Bootstrap, rate limits) or mail, import kinds, hooks, other
+    commands, and only the models its command imports (:func:`register_models`). So it starts
+    without importing what those need (issue 18; docs/performance.md, «Start-up»)."""
     app = PartnerCRM(
         __name__,
         instance_relative_config=True,
@@ -26,21 +30,25 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
     )
     register_config(app, config)
     register_logging(app)
-    register_extensions(app)
-    register_migrations(app)
+    register_database(app)
     register_unit_of_work(app)
-    register_models(app)
-    register_imports(app)
-    register_hooks(app)
-    register_roadmap_records(app)
     if pages:
+        # Before the counters: the audit trail's listeners come first, as they always did.
+        register_models(app)
+    register_counters(app)
+    if pages:
+        register_extensions(app)
+        register_migrations(app)
+        register_imports(app)
+        register_hooks(app)
+        register_roadmap_records(app)
         register_blueprints(app)
         register_errorhandlers(app)
         register_security(app)
         register_admin(app, config)
         register_template_context(app)
         register_demo(app)
-    register_commands(app)
+        register_commands(app)
     return app
 
 
@@ -68,11 +76,17 @@ def register_logging(app: Flask) -> None:
     install(app.logger)
 
 
-def register_extensions(app: Flask) -> None:
-    from partnercrm.extensions import babel, bootstrap, csrf, db, limiter, mail
-    from partnercrm.web.i18n import select_locale
+def register_database(app: Flask) -> None:
+    from partnercrm.extensions import db
 
     db.init_app(app)
+
+
+def register_extensions(app: Flask) -> None:
+    """The extensions of the pages, and mail."""
+    from partnercrm.web.extensions import babel, bootstrap, csrf, limiter, mail
+    from partnercrm.web.i18n import select_locale
+
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -123,17 +137,28 @@ def register_unit_of_work(app: Flask) -> None:
 
 
 def register_models(app: Flask) -> None:
-    """Import every model so metadata is complete; start the audit trail, the calendar
-    feeds' sequence numbers and the counters kept of the figures (issue #18)."""
+    """Import every model so metadata is complete (Alembic, create_all, the admin); start the
+    audit trail and the calendar feeds' sequence numbers.
+
+    Not in the app of a command without pages: it changes no record (only the counters it
+    settles, which are neither audited nor in the feeds), and it declares just the models that
+    its command imports, so SQLAlchemy's mapper configuration (of every declared model, at the
+    first query) covers those alone (docs/performance.md, «Start-up»)."""
     from partnercrm import models  # noqa: F401
-    from partnercrm.activities.changes import register_change_marking
     from partnercrm.audit.services import register_change_tracking
     from partnercrm.feeds.sequence import register_sequence_tracking
-    from partnercrm.indicators.counters import register as register_indicator_counters
-    from partnercrm.profminimum.counters import register as register_hours_counters
 
     register_change_tracking()
     register_sequence_tracking()
+
+
+def register_counters(app: Flask) -> None:
+    """The counters kept of the figures (issue #18), in every app: the reports read them, and
+    settle first what the session marked."""
+    from partnercrm.activities.changes import register_change_marking
+    from partnercrm.indicators.counters import register as register_indicator_counters
+    from partnercrm.profminimum.counters import register as register_hours_counters
+
     register_change_marking()
     register_indicator_counters()
     register_hours_counters()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from functools import partial
+from importlib import import_module
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from flask.helpers import get_debug_flag
 
 from partnercrm.extensions import db
 from partnercrm.web.unit_of_work import unit_of_work
@@ -34,32 +36,50 @@ class MigrationCommands(click.Group):
 migration_commands = MigrationCommands("db", help="Perform database migrations.")
 
 
-# Commands that count or export and never build a page or a URL: their app has no pages
-# (create_app(pages=False)). Any other command, and --help, gets the whole app.
-COMMANDS_WITHOUT_PAGES = frozenset({"indicators", "hours"})
-
-
-class PartnerCRMGroup(FlaskGroup):
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in COMMANDS_WITHOUT_PAGES:
-            from partnercrm import create_app
-
-            ctx.ensure_object(ScriptInfo).create_app = partial(create_app, pages=False)
-        return super().get_command(ctx, name)
+# Commands that count or export and never build a page or a URL, by name: the module and the
+# name of each. ``main`` runs them itself in an app without pages (create_app(pages=False)),
+# importing that command alone.
+COMMANDS_WITHOUT_PAGES = {
+    "indicators": ("partnercrm.indicators.cli", "indicators_command"),
+    "hours": ("partnercrm.profminimum.cli", "hours_command"),
+}
 
 
 def main() -> None:
+    """``partnercrm NAME …``: a command without pages named first runs at once in its lean app;
+    any other command line (other commands, options before the name, ``--help``) goes to the
+    whole app's group, as Flask's ``flask`` command would."""
+    name, *args = sys.argv[1:] or [""]
+    if name in COMMANDS_WITHOUT_PAGES:
+        run_without_pages(name, args)
     from partnercrm import create_app
 
-    PartnerCRMGroup(create_app=create_app, help="PartnerCRM command line.")(prog_name="partnercrm")
+    FlaskGroup(create_app=create_app, help="PartnerCRM command line.")(prog_name="partnercrm")
+
+
+def run_without_pages(name: str, args: list[str]) -> NoReturn:
+    """Run command ``name`` with ``args`` as the group would (the same usage lines, errors and
+    exit statuses; FLASK_DEBUG read), in the app context of ``create_app(pages=False)``. Skips
+    what a start of the group costs and the command does not use: the imports of the other
+    commands, the extensions of the pages, Flask's plugin commands (issue 18)."""
+    from partnercrm import create_app
+
+    module, attribute = COMMANDS_WITHOUT_PAGES[name]
+    command: click.Command = getattr(import_module(module), attribute)
+    app = create_app(pages=False)
+    app.debug = get_debug_flag()
+    with app.app_context():
+        command.main(args, prog_name=f"partnercrm {name}")
+    raise AssertionError("click's main exits")
 
 
 def register(app: Flask) -> None:
     from partnercrm.agreements.cli import remind_command
     from partnercrm.feeds.cli import feed_url_command
     from partnercrm.imports.cli import import_command
-    from partnercrm.indicators.cli import indicators_command, programme_cli
+    from partnercrm.indicators.cli import indicators_command
     from partnercrm.indicators.counters_cli import counters_cli
+    from partnercrm.indicators.programme_cli import programme_cli
     from partnercrm.operations.cli import backup_command, restore_command, retention_command
     from partnercrm.profminimum.cli import hours_command
 

@@ -1,15 +1,10 @@
-"""Unbound extensions; ``create_app`` binds them, so nothing here imports the app."""
+"""The database extension, unbound; ``create_app`` binds it, so nothing here imports the app.
+Every app has it, the app of a command without pages (``create_app(pages=False)``) nothing
+else: the extensions of the pages are in :mod:`partnercrm.web.extensions`."""
 
 from typing import TYPE_CHECKING
 
-from flask_babel import Babel
-from flask_bootstrap import Bootstrap5
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_mailman import Mail
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 
 from partnercrm.database import Base
 
@@ -21,10 +16,3 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-
-login_manager = LoginManager()
-csrf = CSRFProtect()
-babel = Babel()
-bootstrap = Bootstrap5()
-mail = Mail()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -35,7 +35,7 @@ from partnercrm.profminimum.models import ProfminimumLevel
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection
 from partnercrm.series.models import ActivitySeries, SeriesClass
 from partnercrm.students.models import Student
-from partnercrm.web.form_tokens import FormToken
+from partnercrm.web.models import FormToken
 
 __all__ = [
     "ApplicationStatusChange",

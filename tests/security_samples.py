@@ -29,7 +29,8 @@ from flask import current_app, url_for
 
 from partnercrm.accounts.rules import Role
 from partnercrm.directory.models import Municipality
-from partnercrm.extensions import db, limiter
+from partnercrm.extensions import db
+from partnercrm.web.extensions import limiter
 from tests import pdfs
 
 PDF = pdfs.pdf("security")

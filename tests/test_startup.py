@@ -24,19 +24,38 @@ from tests.conftest import log_in, request_scoped_client
 from tests.factories import OrganizationFactory, UserFactory
 
 HEAVY = ("alembic", "flask_admin", "openpyxl", "pypdf", "icalendar", "zxcvbn", "email_validator")
+# What only an app with pages needs: a command without pages (cli.COMMANDS_WITHOUT_PAGES)
+# imports none of it — the pages' extensions, WTForms, argon2, the views, every model
+# (create_app(pages=False), cli.run_without_pages). Flask imports Jinja2 itself.
+OF_PAGES = (
+    "flask_babel",
+    "babel",
+    "flask_wtf",
+    "wtforms",
+    "flask_limiter",
+    "limits",
+    "flask_mailman",
+    "flask_bootstrap",
+    "argon2",
+    "partnercrm.web.extensions",
+    "partnercrm.web.views",
+    "partnercrm.models",
+    "partnercrm.feeds.sequence",
+    "partnercrm.indicators.programme_cli",
+)
 
 # Runs ``partnercrm ARGS`` as the console script does, then reports what the process imported
 # and whether the dummy password was hashed.
 COMMAND = f"""
 import atexit, json, sys
-from partnercrm.accounts import passwords
 
 @atexit.register
 def report():
+    passwords = sys.modules.get("partnercrm.accounts.passwords")
     print(json.dumps({{
         "imported": [name for name in {HEAVY!r} if name in sys.modules],
-        "dummy_hashed": passwords._dummy_hash.cache_info().currsize > 0,
-        "views": "partnercrm.web.views" in sys.modules,
+        "of pages": [name for name in {OF_PAGES!r} if name in sys.modules],
+        "dummy_hashed": passwords is not None and passwords._dummy_hash.cache_info().currsize > 0,
     }}))
 
 sys.argv = ["partnercrm", *sys.argv[1:]]
@@ -81,7 +100,9 @@ def production_like(tmp_path_factory):
     return env
 
 
-def run(env, code: str, *args: str) -> tuple[str, dict]:
+def run(env, code: str, *args: str, status: int = 0) -> tuple[str, dict]:
+    """The standard output of ``code`` before its last line, and that line's report; standard
+    error instead when the exit status is not 0."""
     done = subprocess.run(  # noqa: S603 — this interpreter, the code of this module
         [sys.executable, "-c", code, *args],
         env=env,
@@ -90,9 +111,9 @@ def run(env, code: str, *args: str) -> tuple[str, dict]:
         check=False,
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == status, done.stderr
     *output, report = done.stdout.strip().splitlines()
-    return "\n".join(output), json.loads(report)
+    return "\n".join(output) if status == 0 else done.stderr, json.loads(report)
 
 
 def test_commands_import_neither_alembic_nor_the_admin(production_like):
@@ -102,17 +123,44 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     run(production_like, SCHEMA)
     run(production_like, COMMAND, "seed")
 
-    # The reports' commands build no page: their app has none (create_app(pages=False)).
+    # The reports' commands run in an app without pages, which imports none of their modules.
+    lean = {"imported": [], "of pages": [], "dummy_hashed": False}
     output, report = run(production_like, COMMAND, "indicators", "--year", "2021")
     assert json.loads(output)["period"]["from"] == "2021-01-01"
-    assert report == {"imported": [], "dummy_hashed": False, "views": False}
-    output, report = run(production_like, COMMAND, "hours", "--school-year", "2021/22")
-    assert "2021/22" in output
-    assert report == {"imported": [], "dummy_hashed": False, "views": False}
+    assert report == lean
+    hours, report = run(production_like, COMMAND, "hours", "--school-year", "2021/22")
+    assert "2021/22" in hours
+    assert report == lean
+    refused, report = run(
+        production_like, COMMAND, "indicators", "--year", "2021", "--to", "2021-06-30", status=2
+    )
+    assert refused.startswith("Usage: partnercrm indicators [OPTIONS]\n")
+    assert "Error: give either --year, or both --from and --to" in refused
+    assert report == lean
+
+    # An option before the command's name takes the whole app's group: the same figures, the
+    # same refusal.
+    whole, report = run(production_like, COMMAND, "--no-debug", "indicators", "--year", "2021")
+    assert whole == output
+    assert report == {"imported": [], "of pages": list(OF_PAGES), "dummy_hashed": False}
+    assert (
+        run(
+            production_like,
+            COMMAND,
+            "--no-debug",
+            "indicators",
+            "--year",
+            "2021",
+            "--to",
+            "2021-06-30",
+            status=2,
+        )[0]
+        == refused
+    )
 
     output, report = run(production_like, COMMAND, "--help")
     assert "db " in output and "indicators" in output
-    assert report == {"imported": [], "dummy_hashed": False, "views": True}
+    assert report == {"imported": [], "of pages": list(OF_PAGES), "dummy_hashed": False}
     output, _ = run(production_like, COMMAND, "routes")
     assert "/reports/" in output
 

@@ -9,7 +9,8 @@ from flask_login import login_user
 from flask_login.config import COOKIE_NAME
 
 from partnercrm.accounts.models import User
-from partnercrm.extensions import db, login_manager
+from partnercrm.extensions import db
+from partnercrm.web.extensions import login_manager
 
 
 def load_user(session_token: str) -> User | None:

@@ -45,7 +45,8 @@ from partnercrm.audit.models import AuditAction
 from partnercrm.audit.services import record
 from partnercrm.database import fold, folded
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.extensions import db, limiter
+from partnercrm.extensions import db
+from partnercrm.web.extensions import limiter
 from partnercrm.web.pagination import paginate
 from partnercrm.web.redirects import safe_next
 from partnercrm.web.unit_of_work import after_commit, refusal_shown

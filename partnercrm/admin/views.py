@@ -33,11 +33,12 @@ from partnercrm.admin.forms import CSRFForm, OrganizationForm, SchoolHolidayForm
 from partnercrm.directory.labels import APPROVAL_LABELS, KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
-from partnercrm.extensions import db, login_manager
+from partnercrm.extensions import db
 from partnercrm.indicators.labels import rule_sentence
 from partnercrm.indicators.rules import parse_rule
 from partnercrm.jobs.models import SchoolHoliday
 from partnercrm.roadmap.models import Indicator, PlanItem, PlanSection, Programme
+from partnercrm.web.extensions import login_manager
 from partnercrm.web.integers import MAX_ID, record_id
 from partnercrm.web.pagination import MAX_PAGE
 from partnercrm.web.security import csp_nonce

@@ -1,5 +1,6 @@
-"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line;
-``partnercrm programme list|export|import``: the programmes of DESIGN §7."""
+"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line. It runs
+in an app without pages (``cli.COMMANDS_WITHOUT_PAGES``) that imports this module alone: the
+programme commands are in :mod:`partnercrm.indicators.programme_cli`."""
 
 from __future__ import annotations
 
@@ -8,27 +9,15 @@ from datetime import date
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
 
 from partnercrm.directory.models import Municipality
 from partnercrm.extensions import db
 from partnercrm.indicators import counters
 from partnercrm.indicators.export import FORMATS, render
-from partnercrm.indicators.programme_import import import_programme, preview, read_file
-from partnercrm.indicators.programme_sheets import to_workbook
-from partnercrm.indicators.programmes import (
-    ProgrammeError,
-    programme_document,
-    programme_sizes,
-    to_json,
-)
 from partnercrm.indicators.queries import REGION, IndicatorResult, Part, Scope, compute
-from partnercrm.localtime import Period, PeriodError, local_today
+from partnercrm.localtime import Period, PeriodError
 from partnercrm.roadmap.models import Programme
-from partnercrm.roadmap.queries import choose_programme, programme_by_code, programme_for
-from partnercrm.web.unit_of_work import unit_of_work
-
-programme_cli = AppGroup("programme", help="The programmes: the plans in force (DESIGN §7).")
+from partnercrm.roadmap.queries import programme_by_code, programme_for
 
 
 def _date(ctx, param, value):
@@ -75,7 +64,7 @@ def indicators_command(year, start, end, municipality, code, fmt, output, verify
         if municipality_id is None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
-    programme = _programme(code) if code is not None else programme_for(db.session, period.end)
+    programme = programme_named(code) if code is not None else programme_for(db.session, period.end)
     results = compute(db.session, period, scope, programme=programme) if programme else []
     if verify:
         recounted = (
@@ -91,7 +80,7 @@ def indicators_command(year, start, end, municipality, code, fmt, output, verify
     content = render(results, period, municipality, fmt, programme)
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
-    _write(content, output, "indicators")
+    write_output(content, output, "indicators")
     if verify:
         click.echo("verify: counters agree with a recount", err=True)
 
@@ -125,14 +114,16 @@ def _figures(part: Part | None) -> str:
     return "none" if part is None else f"{part.named} named + {part.headcount} headcount"
 
 
-def _programme(code: str) -> Programme:
+def programme_named(code: str) -> Programme:
+    """The programme of ``code``, else a usage error."""
     programme = programme_by_code(db.session, code)
     if programme is None:
         raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
     return programme
 
 
-def _write(content: bytes, output: str | None, what: str) -> None:
+def write_output(content: bytes, output: str | None, what: str) -> None:
+    """``content`` into the file ``output``, else to standard output."""
     if output:
         with open(output, "wb") as f:
             f.write(content)
@@ -141,56 +132,3 @@ def _write(content: bytes, output: str | None, what: str) -> None:
         sys.stdout.flush()
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()
-
-
-@programme_cli.command("list")
-def programme_list_command() -> None:
-    """Each programme: code, period, how many sections, items and indicators, title; the one
-    reports count by today is marked with *."""
-    programmes = db.session.scalars(sa.select(Programme).order_by(Programme.valid_from)).all()
-    current = choose_programme(programmes, local_today())
-    counts = programme_sizes(db.session)
-    for programme in programmes:
-        mark = "*" if programme is current else " "
-        sizes = ", ".join(f"{by_id.get(programme.id, 0)} {part}" for part, by_id in counts.items())
-        click.echo(
-            f"{mark} {programme.code}  {programme.valid_from} … {programme.valid_to}  {sizes}"
-            f"  {programme.title}"
-        )
-
-
-@programme_cli.command("export")
-@click.argument("code")
-@click.option(
-    "--format", "fmt", type=click.Choice(("json", "xlsx")), default="json", show_default=True
-)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
-def programme_export_command(code, fmt, output) -> None:
-    """Write programme CODE as JSON or XLSX (DESIGN §7), the formats `programme import` reads."""
-    programme = _programme(code)
-    if not output and fmt == "xlsx" and sys.stdout.isatty():
-        raise click.UsageError("XLSX is binary: give --output FILE")
-    document = programme_document(db.session, programme)
-    _write(to_json(document) if fmt == "json" else to_workbook(document), output, "programme")
-
-
-@programme_cli.command("import")
-@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
-def programme_import_command(path, dry_run) -> None:
-    """Add or update a programme from a JSON or XLSX file (DESIGN §7), all or nothing: every
-    problem is reported with its place and nothing changes."""
-    with open(path, "rb") as f:
-        content = f.read()
-    try:
-        document = read_file(content)
-        # One unit of work: a refusal rolls all of it back; a dry run keeps nothing.
-        with unit_of_work():
-            changes = (preview if dry_run else import_programme)(document)
-    except ProgrammeError as refused:
-        for problem in refused.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        raise click.ClickException(
-            f"{len(refused.problems)} problem(s); nothing was imported"
-        ) from refused
-    click.echo(changes.summary() + (" (dry run: nothing was written)" if dry_run else ""))

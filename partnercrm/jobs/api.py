@@ -22,11 +22,12 @@ from werkzeug.datastructures import MultiDict
 
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import OrganizationKind
-from partnercrm.extensions import csrf, db, limiter
+from partnercrm.extensions import db
 from partnercrm.jobs.models import HolidayJob
 from partnercrm.jobs.queries import unlawful_published_job_ids
 from partnercrm.jobs.rules import JobStatus
 from partnercrm.localtime import local_today
+from partnercrm.web.extensions import csrf, limiter
 from partnercrm.web.pagination import paginate
 
 bp = Blueprint("jobs_api", __name__, url_prefix="/api/v1")

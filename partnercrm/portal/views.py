@@ -33,12 +33,13 @@ from partnercrm.database import fold, folded
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.queries import all_municipalities
 from partnercrm.directory.rules import is_valid_inn
-from partnercrm.extensions import db, limiter
+from partnercrm.extensions import db
 from partnercrm.portal import services
 from partnercrm.portal.forms import DeclineForm, OrganizationDetailsForm, SignUpForm
 from partnercrm.portal.labels import KIND_LABELS
 from partnercrm.portal.models import Registration
 from partnercrm.portal.rules import SignUpPath
+from partnercrm.web.extensions import limiter
 from partnercrm.web.forms import Form
 from partnercrm.web.integers import record_id
 from partnercrm.web.pagination import paginate

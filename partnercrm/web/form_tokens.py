@@ -25,40 +25,24 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 
-from partnercrm.database import UTCDateTime, savepoint, utcnow
+from partnercrm.database import savepoint, utcnow
 from partnercrm.errors import N_, UserError
-from partnercrm.extensions import Model, db
+from partnercrm.extensions import db
+from partnercrm.web.models import FormToken
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEPT_FOR = timedelta(days=7)
 # The address parameter the script writes and a page fetched again reads.
 PARAMETER = "once"
-
-
-class FormToken(Model):
-    """A spent form token: which user spent it, and the address of what it made."""
-
-    __tablename__ = "form_token"
-
-    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
-    )
-    url: Mapped[str | None] = mapped_column(sa.String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-    def __str__(self) -> str:
-        return f"form token {self.token[:6]}…"
 
 
 class RepeatedSubmission(UserError):

@@ -17,10 +17,13 @@ from a request is checked here first:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.routing import IntegerConverter, Map
-from wtforms.validators import NumberRange
+
+if TYPE_CHECKING:
+    from wtforms.validators import NumberRange
 
 MAX_ID = 2**31 - 1
 
@@ -57,7 +60,11 @@ def optional_record_id(value: object) -> int:
 
 
 def id_range(message=None) -> NumberRange:
-    """The validator of an ``IntegerField`` that holds a record id."""
+    """The validator of an ``IntegerField`` that holds a record id. WTForms is imported here, by
+    the forms that use it: the app class's URL map, from this module, is in every app, also in
+    the app of a command without pages."""
+    from wtforms.validators import NumberRange
+
     return NumberRange(min=1, max=MAX_ID, message=message)
 
 

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import Flask, flash
-from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from partnercrm.database import SessionLike
@@ -74,6 +73,10 @@ def _forget_callbacks(session: Session) -> None:
 
 def refusal_text(error: UserError) -> str:
     """The refusal in the user's language, placeholders filled."""
+    # Imported here, by the pages that show refusals: the app class and the unit of work, from
+    # this module, are in every app, also in the app of a command without pages (no Babel).
+    from flask_babel import gettext
+
     return gettext(error.message, **error.params)
 
 
