@@ -59,9 +59,10 @@ def main() -> None:
 
 def run_without_pages(name: str, args: list[str]) -> NoReturn:
     """Run command ``name`` with ``args`` as the group would (the same usage lines, errors and
-    exit statuses; FLASK_DEBUG read), in the app context of ``create_app(pages=False)``. Skips
-    what a start of the group costs and the command does not use: the imports of the other
-    commands, the extensions of the pages, Flask's plugin commands (issue 18)."""
+    exit statuses; FLASK_DEBUG read as Flask's ``ScriptInfo`` reads it), in the app context of
+    ``create_app(pages=False)``; click's ``main`` exits. Skips what the group's start costs and
+    the command does not use: every other command's module, Flask's plugin commands, and in the
+    app what only pages need (issue 18; docs/performance.md, «Start-up»)."""
     from partnercrm import create_app
 
     module, attribute = COMMANDS_WITHOUT_PAGES[name]
@@ -70,7 +71,6 @@ def run_without_pages(name: str, args: list[str]) -> NoReturn:
     app.debug = get_debug_flag()
     with app.app_context():
         command.main(args, prog_name=f"partnercrm {name}")
-    raise AssertionError("click's main exits")
 
 
 def register(app: Flask) -> None:
