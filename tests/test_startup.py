@@ -44,10 +44,11 @@ OF_PAGES = (
     "partnercrm.indicators.programme_cli",
 )
 
-# Runs ``partnercrm ARGS`` as the console script does, then reports what the process imported
-# and whether the dummy password was hashed.
+# Runs ``partnercrm ARGS`` as the console script does, then reports what the process imported,
+# whether the dummy password was hashed and whether the objects were frozen out of the last
+# garbage collection (cli.run_without_pages).
 COMMAND = f"""
-import atexit, json, sys
+import atexit, gc, json, sys
 
 @atexit.register
 def report():
@@ -56,6 +57,7 @@ def report():
         "imported": [name for name in {HEAVY!r} if name in sys.modules],
         "of pages": [name for name in {OF_PAGES!r} if name in sys.modules],
         "dummy_hashed": passwords is not None and passwords._dummy_hash.cache_info().currsize > 0,
+        "frozen": gc.get_freeze_count() > 0,
     }}))
 
 sys.argv = ["partnercrm", *sys.argv[1:]]
@@ -124,7 +126,7 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     run(production_like, COMMAND, "seed")
 
     # The reports' commands run in an app without pages, which imports none of their modules.
-    lean = {"imported": [], "of pages": [], "dummy_hashed": False}
+    lean = {"imported": [], "of pages": [], "dummy_hashed": False, "frozen": True}
     output, report = run(production_like, COMMAND, "indicators", "--year", "2021")
     assert json.loads(output)["period"]["from"] == "2021-01-01"
     assert report == lean
@@ -142,7 +144,12 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     # same refusal.
     whole, report = run(production_like, COMMAND, "--no-debug", "indicators", "--year", "2021")
     assert whole == output
-    assert report == {"imported": [], "of pages": list(OF_PAGES), "dummy_hashed": False}
+    assert report == {
+        "imported": [],
+        "of pages": list(OF_PAGES),
+        "dummy_hashed": False,
+        "frozen": False,
+    }
     assert (
         run(
             production_like,
@@ -160,7 +167,12 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
 
     output, report = run(production_like, COMMAND, "--help")
     assert "db " in output and "indicators" in output
-    assert report == {"imported": [], "of pages": list(OF_PAGES), "dummy_hashed": False}
+    assert report == {
+        "imported": [],
+        "of pages": list(OF_PAGES),
+        "dummy_hashed": False,
+        "frozen": False,
+    }
     output, _ = run(production_like, COMMAND, "routes")
     assert "/reports/" in output
 
