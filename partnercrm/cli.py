@@ -74,9 +74,9 @@ def run_without_pages(name: str, args: list[str]) -> NoReturn:
         with app.app_context():
             command.main(args, prog_name=f"partnercrm {name}")
     finally:
-        # The process ends here. Its last garbage collection, as the interpreter exits, would
-        # walk every object the imports made (a quarter of a second of this command's start,
-        # docs/performance.md «Start-up»); all of them live till the end anyway.
+        # The process ends here. The interpreter's garbage collections as it exits would walk
+        # every object the imports made (0.1–0.3 s, as much as the rest of the app's share of
+        # this command: docs/performance.md «Start-up»); all of them live till the end anyway.
         gc.freeze()
 
 
