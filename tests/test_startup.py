@@ -130,6 +130,9 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     output, report = run(production_like, COMMAND, "indicators", "--year", "2021")
     assert json.loads(output)["period"]["from"] == "2021-01-01"
     assert report == lean
+    # --verify recounts every counter from the rows in that app too.
+    verified, report = run(production_like, COMMAND, "indicators", "--year", "2021", "--verify")
+    assert verified == output and report == lean
     hours, report = run(production_like, COMMAND, "hours", "--school-year", "2021/22")
     assert "2021/22" in hours
     assert report == lean
