@@ -13,14 +13,16 @@ compiled rule (``compiler.py``):
 - ``indicator_headcount_month``: the headcounts that count, per school, grade and month.
 
 Keeping them is recomputing: :func:`settle_counters` (the settler registered with
-``activities.changes``) recomputes the marked students' month rows from their participations,
-the marked schools' headcount rows, and the school summaries of the (school, month) pairs those
-touched; an indicator whose rule changed is rebuilt whole. :func:`rebuild` recomputes
+``activities.changes``) recomputes the marked students' month rows from their participations
+(all months, or the month marked), writes the rows that differ and adds what they change to the
+school summaries (:class:`SummaryDeltas`), and recomputes the marked schools' headcount rows;
+an indicator whose rule changed is rebuilt whole. :func:`rebuild` recomputes
 everything (``partnercrm counters rebuild``, the migration that made the tables).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import cast
@@ -199,10 +201,12 @@ def settle_counters(session: Session, marks: Marks) -> None:
     rules = {key: rule for key, rule in rules.items() if key not in marks.indicators}
     if not rules:
         return
-    touched = _recount_students(session, rules, marks.students) if marks.students else set()
+    deltas = SummaryDeltas(list(rules))
+    if marks.students:
+        _recount_students(session, rules, marks.students, deltas)
     for month, students in marks.months(marks.student_months, marks.students).items():
-        touched |= _recount_students(session, rules, students, month)
-    _summarize_again(session, list(rules), touched)
+        _recount_students(session, rules, students, deltas, month)
+    deltas.apply(session)
     if marks.schools:
         _recount_headcounts(session, rules, marks.schools)
     for month, schools in marks.months(marks.school_months, marks.schools).items():
@@ -218,13 +222,16 @@ def _started_in(month: int | None) -> list[sa.ColumnElement[bool]]:
 
 
 def _recount_students(
-    session: Session, rules: dict[int, Rule], students: set[int], month: int | None = None
-) -> set[tuple[int, int]]:
-    """Recount the month rows of ``students`` (in ``month`` only, if given); the (school,
-    month) pairs of the rows written or deleted."""
+    session: Session,
+    rules: dict[int, Rule],
+    students: set[int],
+    deltas: SummaryDeltas,
+    month: int | None = None,
+) -> None:
+    """Recount the month rows of ``students`` (in ``month`` only, if given), noting what the
+    rows written and deleted change in the school summaries."""
     ids = list(rules)
     counted = cast(sa.Table, StudentMonthCount.__table__)
-    touched: set[tuple[int, int]] = set()
     for chunk in chunks(students):
         # Only the rows that differ are written, and only their (school, month) pairs are
         # summarized again: a marked student's other months (most of them, after an import
@@ -251,35 +258,126 @@ def _recount_students(
             session.execute(
                 sa.insert(counted), [dict(zip(_STUDENT_COLUMNS, row, strict=True)) for row in added]
             )
-        # _STUDENT_COLUMNS: indicator, student, month, school, grade.
-        touched.update((row[3], row[2]) for row in gone | added)
-    return touched
+        deltas.note(session, chunk, gone, added)
 
 
-def _summarize_again(session: Session, ids: list[int], touched: set[tuple[int, int]]) -> None:
-    """Rewrite the school summaries of the (school, month) pairs ``touched``: every month of
-    those schools and months, and their years (a superset of the pairs, exact all the same)."""
-    if not touched:
+class SummaryDeltas:
+    """What the month rows written and deleted change in the school summaries: per (indicator,
+    month, school, grade) the rows added less those deleted; per (indicator, year, school,
+    grade) the students counted in the year now and not before, less the reverse (a student
+    counted in another month of the year changes nothing there). Applied once per settle, to
+    the summary rows concerned only. A student's rows all carry the student's school and grade
+    (changing either recounts the student whole)."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+        self.months: Counter[tuple[int, int, int, int]] = Counter()
+        self.years: Counter[tuple[int, int, int, int]] = Counter()
+
+    def note(
+        self,
+        session: Session,
+        students: list[int],
+        gone: set[tuple[int, ...]],
+        added: set[tuple[int, ...]],
+    ) -> None:
+        # Rows: indicator, student, month, school, grade (_STUDENT_COLUMNS).
+        net: Counter[tuple[int, int, int]] = Counter()
+        before: dict[tuple[int, int, int], tuple[int, int]] = {}
+        for rows, sign in ((added, 1), (gone, -1)):
+            for indicator_id, student, month, school, grade in rows:
+                self.months[(indicator_id, month, school, grade)] += sign
+                net[(indicator_id, student, month // 100)] += sign
+                if sign < 0:
+                    before[(indicator_id, student, month // 100)] = (school, grade)
+        if not net:
+            return
+        counted = StudentMonthCount
+        years = sorted({year for _indicator, _student, year in net})
+        after = {
+            (indicator_id, student, year): (n, school, grade)
+            for indicator_id, student, year, school, grade, n in session.execute(
+                sa.select(
+                    counted.indicator_id,
+                    counted.student_id,
+                    counted.month // 100,
+                    counted.school_id,
+                    counted.grade,
+                    sa.func.count(),
+                )
+                .where(
+                    counted.indicator_id.in_(self.ids),
+                    counted.student_id.in_(students),
+                    sa.or_(*[counted.month.between(y * 100 + 1, y * 100 + 12) for y in years]),
+                )
+                .group_by(
+                    counted.indicator_id,
+                    counted.student_id,
+                    counted.month // 100,
+                    counted.school_id,
+                    counted.grade,
+                )
+            )
+        }
+        for key, change in net.items():
+            indicator_id, _student, year = key
+            n_after, school, grade = after.get(key, (0, 0, 0))
+            if n_after - change > 0:
+                old_school, old_grade = before.get(key, (school, grade))
+                self.years[(indicator_id, year, old_school, old_grade)] -= 1
+            if n_after > 0:
+                self.years[(indicator_id, year, school, grade)] += 1
+
+    def apply(self, session: Session) -> None:
+        for table, period, changes in (
+            (SchoolMonthCount, "month", self.months),
+            (SchoolYearCount, "year", self.years),
+        ):
+            _add_to(session, cast(sa.Table, table.__table__), period, self.ids, changes)
+
+
+def _add_to(
+    session: Session, table: sa.Table, period: str, ids: list[int], changes: Counter
+) -> None:
+    """Add ``changes`` {(indicator, period, school, grade): n} to the summary ``table``'s
+    ``students``: rows that reach 0 go, new ones are written."""
+    changes = Counter({key: n for key, n in changes.items() if n})
+    if not changes:
         return
-    schools = {school for school, _month in touched}
-    months = sorted({month for _school, month in touched})
-    years = sorted({month // 100 for month in months})
-    for chunk in chunks(schools):
-        session.execute(
-            sa.delete(SchoolMonthCount).where(
-                SchoolMonthCount.indicator_id.in_(ids),
-                SchoolMonthCount.school_id.in_(chunk),
-                SchoolMonthCount.month.in_(months),
+    keys = ["indicator_id", period, "school_id", "grade"]
+    periods = sorted({key[1] for key in changes})
+    existing: dict[tuple[int, ...], int] = {}
+    for chunk in chunks({key[2] for key in changes}):
+        rows = session.execute(
+            sa.select(*(table.c[name] for name in keys), table.c.students).where(
+                table.c.indicator_id.in_(ids),
+                table.c.school_id.in_(chunk),
+                table.c[period].in_(periods),
             )
         )
+        existing.update((tuple(row[:4]), row[4]) for row in rows)
+    match = [table.c[name] == sa.bindparam(f"_{name}") for name in keys]
+    written: dict[str, list[dict]] = {"insert": [], "update": [], "delete": []}
+    for key, n in changes.items():
+        old = existing.get(key, 0)
+        what = "insert" if not old else "delete" if old + n == 0 else "update"
+        values = {f"_{name}": value for name, value in zip(keys, key, strict=True)}
+        written[what].append({**values, "_students": old + n})
+    if written["delete"]:
+        session.execute(sa.delete(table).where(*match), written["delete"])
+    if written["update"]:
         session.execute(
-            sa.delete(SchoolYearCount).where(
-                SchoolYearCount.indicator_id.in_(ids),
-                SchoolYearCount.school_id.in_(chunk),
-                SchoolYearCount.year.in_(years),
-            )
+            sa.update(table).where(*match).values(students=sa.bindparam("_students")),
+            written["update"],
         )
-        _summarize(session, ids, chunk, months)
+    if written["insert"]:
+        session.execute(
+            sa.insert(table),
+            [
+                {**{name: row[f"_{name}"] for name in keys}, "students": row["_students"]}
+                for row in written["insert"]
+            ],
+        )
 
 
 def _counted_rows(
