@@ -293,14 +293,16 @@ class SummaryDeltas:
         if not net:
             return
         counted = StudentMonthCount
-        years = sorted({year for _indicator, _student, year in net})
+        # One expression in the select and the GROUP BY (PostgreSQL compares them as written).
+        year_of = counted.month // 100
+        years = sorted({key[2] for key in net})
         after = {
             (indicator_id, student, year): (n, school, grade)
             for indicator_id, student, year, school, grade, n in session.execute(
                 sa.select(
                     counted.indicator_id,
                     counted.student_id,
-                    counted.month // 100,
+                    year_of,
                     counted.school_id,
                     counted.grade,
                     sa.func.count(),
@@ -313,7 +315,7 @@ class SummaryDeltas:
                 .group_by(
                     counted.indicator_id,
                     counted.student_id,
-                    counted.month // 100,
+                    year_of,
                     counted.school_id,
                     counted.grade,
                 )
