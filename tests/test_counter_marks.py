@@ -5,6 +5,8 @@ and the commands that rebuild and verify the counters."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from partnercrm.activities.models import Activity, Participation
@@ -58,6 +60,26 @@ def test_an_activity_deleted_with_its_participants_takes_its_counts(seeded):
     db.session.delete(db.session.get(Activity, activity.id))
     db.session.commit()
     assert counted(2) == set() and figure(2) == 0
+    assert counters.differences(db.session()) == []
+
+
+def test_an_activity_moved_to_a_school_host_or_to_another_year_moves_its_counts(seeded):
+    """Indicator 2 counts visits to enterprises and institutions: hosted by a school the
+    excursion counts no more; moved into 2022 it leaves 2021 (the host and the date are marked
+    through the relationship and the column alike)."""
+    activity, college, students = world()
+    activity.host = OrganizationFactory(kind=OrganizationKind.SCHOOL)
+    db.session.commit()
+    assert counted(2) == set() and figure(2) == 0
+    assert counters.differences(db.session()) == []
+
+    activity.host_id = college.id
+    db.session.commit()
+    assert counted(2) == {s.id for s in students} and figure(2) == 2
+
+    activity.set_days(date(2022, 1, 10), date(2022, 1, 10))
+    db.session.commit()
+    assert figure(2) == 0 == figure(2, counted=False)
     assert counters.differences(db.session()) == []
 
 
