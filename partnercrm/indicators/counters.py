@@ -86,13 +86,17 @@ def student_indicators(session: SessionLike) -> dict[int, Rule]:
 # --- what a rule counts, per student and month, per school and month ---
 
 
+def counts_participant(rule: Rule, host, organizer) -> sa.ColumnElement[bool]:
+    """Whether ``rule`` counts a participation: its held activity and its student."""
+    students = counts_student(rule)
+    counted = counts_activity(rule, Activity, host, organizer)
+    return counted if students is None else sa.and_(counted, students)
+
+
 def student_months(indicator_id: int, rule: Rule, *where: sa.ColumnElement[bool]) -> sa.Select:
     """``indicator_student_month`` rows of ``rule`` (of the students ``where`` selects)."""
     query, host, organizer = held_in()
-    conditions = [counts_activity(rule, Activity, host, organizer), *where]
-    students = counts_student(rule)
-    if students is not None:
-        conditions.append(students)
+    conditions = [counts_participant(rule, host, organizer), *where]
     return (
         query.with_only_columns(
             sa.literal(indicator_id, sa.Integer),
@@ -388,13 +392,10 @@ def _counted_rows(
     """The ``indicator_student_month`` rows of every one of ``rules`` for the participations
     ``where`` selects, in one pass over them (:func:`student_months` for each rule at once)."""
     query, host, organizer = held_in()
-    flags = []
-    for rule in rules.values():
-        conditions = [counts_activity(rule, Activity, host, organizer)]
-        students = counts_student(rule)
-        if students is not None:
-            conditions.append(students)
-        flags.append(sa.func.max(sa.case((sa.and_(*conditions), 1), else_=0)))
+    flags = [
+        sa.func.max(sa.case((counts_participant(rule, host, organizer), 1), else_=0))
+        for rule in rules.values()
+    ]
     month = month_key(Activity.starts_on)
     keys = (Participation.student_id, month, Student.school_id, Student.grade)
     rows = session.execute(
