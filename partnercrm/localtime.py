@@ -46,6 +46,11 @@ def school_year_of(day: date) -> int:
     return day.year if day.month >= 9 else day.year - 1
 
 
+def month_number(day: date) -> int:
+    """The month of ``day`` as the integer YYYYMM the counters are kept by (issue #18)."""
+    return day.year * 100 + day.month
+
+
 class PeriodError(UserError):
     """A period that cannot be: its end before its start."""
 

@@ -30,6 +30,7 @@ from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.database import SessionLike, savepoint
 from partnercrm.directory.models import Organization
 from partnercrm.extensions import Model
+from partnercrm.localtime import month_number
 from partnercrm.roadmap.models import Indicator
 from partnercrm.students.models import Student
 
@@ -171,7 +172,7 @@ def _resolve(session: Session, pending: Marks) -> None:
     months: dict[int, int] = {}
     for ids in chunks(activities):
         months.update(
-            (activity_id, day.year * 100 + day.month)
+            (activity_id, month_number(day))
             for activity_id, day in session.execute(
                 sa.select(Activity.id, Activity.starts_on).where(Activity.id.in_(ids))
             )

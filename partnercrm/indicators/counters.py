@@ -62,7 +62,7 @@ from partnercrm.indicators.models import (
     StudentMonthCount,
 )
 from partnercrm.indicators.rules import Count, Rule, parse_rule
-from partnercrm.localtime import Period
+from partnercrm.localtime import Period, month_number
 from partnercrm.roadmap.models import Indicator
 from partnercrm.students.models import Student
 
@@ -493,10 +493,6 @@ def whole_months(period: Period) -> bool:
     return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
 
 
-def _month(day: date) -> int:
-    return day.year * 100 + day.month
-
-
 def _keyed(school: type[Organization], grade, key: str):
     return {
         "municipality": school.municipality_id,
@@ -534,7 +530,7 @@ def named_counts(
     else:
         table = StudentMonthCount
         query = sa.select(table.indicator_id).where(
-            StudentMonthCount.month.between(_month(period.start), _month(period.end))
+            StudentMonthCount.month.between(month_number(period.start), month_number(period.end))
         )
         value = sa.func.count(sa.distinct(StudentMonthCount.student_id))
     query, school = _scoped(query.where(table.indicator_id.in_(ids)), table, scope)
@@ -555,7 +551,7 @@ def headcount_counts(
     query, school = _scoped(
         sa.select(table.indicator_id).where(
             table.indicator_id.in_(ids),
-            table.month.between(_month(period.start), _month(period.end)),
+            table.month.between(month_number(period.start), month_number(period.end)),
         ),
         table,
         scope,
@@ -581,7 +577,7 @@ def monthly_counts(
         query, _school = _scoped(
             sa.select(table.month, sa.func.sum(value)).where(
                 table.indicator_id == indicator_id,
-                table.month.between(_month(period.start), _month(period.end)),
+                table.month.between(month_number(period.start), month_number(period.end)),
             ),
             table,
             scope,

@@ -22,6 +22,7 @@ behind the app's back).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ from partnercrm.activities.changes import (
     settle,
 )
 from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.localtime import school_year_of
 from partnercrm.profminimum.models import HeadcountHoursCount, StudentHoursCount
 from partnercrm.profminimum.queries import named_hours, school_year_key, started_in, unnamed_rows
 from partnercrm.profminimum.rules import school_year_period
@@ -98,8 +100,8 @@ def settle_hours(session: Session, marks: Marks) -> None:
         _recount(session, kept, key, whole)
         by_year: dict[int, set[int]] = {}
         for month, ids in marks.months(months, whole).items():
-            year, month_of_year = divmod(month, 100)
-            by_year.setdefault(year if month_of_year >= 9 else year - 1, set()).update(ids)
+            first_day = date(month // 100, month % 100, 1)
+            by_year.setdefault(school_year_of(first_day), set()).update(ids)
         for school_year, ids in by_year.items():
             _recount(session, kept, key, ids, school_year)
 
