@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-export FLASK_APP := partnercrm:create_app
+export FLASK_APP := partnercrm.app:create_app
 # Functions whose string arguments are msgids: gettext's own, the N_ marker, and the service
 # errors whose messages views translate when they show them (tests/test_i18n.py reads this line).
 BABEL_KEYWORDS := _l lazy_gettext N_ UserError AccountError ActivityError StudentError AgreementError MonitoringError UploadError PeriodError RegistrationError OfferError JobError

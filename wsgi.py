@@ -1,5 +1,5 @@
 """Entry point for gunicorn: ``gunicorn wsgi:app``."""
 
-from partnercrm import create_app
+from partnercrm.app import create_app
 
 app = create_app()

@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     os.environ.setdefault("PARTNERCRM_ENV", "development")
-    from partnercrm import create_app
+    from partnercrm.app import create_app
     from partnercrm.directory.services import seed_municipalities
     from partnercrm.extensions import db
     from partnercrm.feeds import queries

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("PARTNERCRM_ENV", "development")
     os.environ.setdefault("PARTNERCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="partnercrm-bench-"))
-    from partnercrm import create_app
+    from partnercrm.app import create_app
     from partnercrm.directory.services import seed_municipalities
     from partnercrm.extensions import db
     from partnercrm.imports.services import run_import

@@ -437,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("PARTNERCRM_ENV", "development")
     os.environ.setdefault("PARTNERCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="partnercrm-bench-"))
-    from partnercrm import create_app
+    from partnercrm.app import create_app
 
     if args.db == "postgresql":
         schema = f"bench_pages_{_scale_tag(args.scale)}{years_tag(args.years).replace('-', '_')}"

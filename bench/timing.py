@@ -7,6 +7,7 @@ all runs of one case came before all runs of the other.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -43,6 +44,21 @@ def stopwatch(fn: Callable[[], object]) -> Callable[[], float]:
         started = time.perf_counter()
         fn()
         return time.perf_counter() - started
+
+    return timed
+
+
+def wall_and_cpu(fn: Callable[[], object]) -> Callable[[], tuple[float, float]]:
+    """``fn`` as a case that returns its wall time and its CPU time (user and system, of this
+    process and of the child processes it waited for), in seconds. CPU time is less swayed by a
+    shared machine's load than wall time, which waits for the cores."""
+
+    def timed() -> tuple[float, float]:
+        started, before = time.perf_counter(), os.times()
+        fn()
+        after = os.times()
+        cpu = sum(after[:4]) - sum(before[:4])
+        return time.perf_counter() - started, cpu
 
     return timed
 

@@ -1,17 +1,14 @@
-"""The ``partnercrm`` command: Flask's CLI for this app plus the commands of DESIGN §4.2."""
+"""The app's command group: Flask's CLI for this app plus the commands of DESIGN §4.2 (the
+console script, :mod:`partnercrm.console`, runs the reports' commands without it)."""
 
 from __future__ import annotations
 
-import gc
 import sys
-from importlib import import_module
-from typing import NoReturn
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
-from flask.helpers import get_debug_flag
 
 from partnercrm.extensions import db
 from partnercrm.web.unit_of_work import unit_of_work
@@ -24,7 +21,7 @@ class MigrationCommands(click.Group):
     the app only when a ``db`` command line is parsed, so no other command pays for them."""
 
     def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
-        from partnercrm import bind_migrations
+        from partnercrm.app import bind_migrations
 
         assert parent is not None, "a subcommand of the app's command line"
         app = parent.ensure_object(ScriptInfo).load_app()
@@ -37,47 +34,11 @@ class MigrationCommands(click.Group):
 migration_commands = MigrationCommands("db", help="Perform database migrations.")
 
 
-# Commands that count or export and never build a page or a URL, by name: the module and the
-# name of each. ``main`` runs them itself in an app without pages (create_app(pages=False)),
-# importing that command alone.
-COMMANDS_WITHOUT_PAGES = {
-    "indicators": ("partnercrm.indicators.cli", "indicators_command"),
-    "hours": ("partnercrm.profminimum.cli", "hours_command"),
-}
-
-
-def main() -> None:
-    """``partnercrm NAME …``: a command without pages named first runs at once in its lean app;
-    any other command line (other commands, options before the name, ``--help``) goes to the
-    whole app's group, as Flask's ``flask`` command would."""
-    name, *args = sys.argv[1:] or [""]
-    if name in COMMANDS_WITHOUT_PAGES:
-        run_without_pages(name, args)
-    from partnercrm import create_app
+def run_app_group() -> None:
+    """The app's command group, as Flask's ``flask`` command would run it."""
+    from partnercrm.app import create_app
 
     FlaskGroup(create_app=create_app, help="PartnerCRM command line.")(prog_name="partnercrm")
-
-
-def run_without_pages(name: str, args: list[str]) -> NoReturn:
-    """Run command ``name`` with ``args`` as the group would (the same usage lines, errors and
-    exit statuses; FLASK_DEBUG read as Flask's ``ScriptInfo`` reads it), in the app context of
-    ``create_app(pages=False)``; click's ``main`` exits. Skips what the group's start costs and
-    the command does not use: every other command's module, Flask's plugin commands, and in the
-    app what only pages need (issue 18; docs/performance.md, «Start-up»)."""
-    from partnercrm import create_app
-
-    module, attribute = COMMANDS_WITHOUT_PAGES[name]
-    command: click.Command = getattr(import_module(module), attribute)
-    app = create_app(pages=False)
-    app.debug = get_debug_flag()
-    try:
-        with app.app_context():
-            command.main(args, prog_name=f"partnercrm {name}")
-    finally:
-        # The process ends here. The interpreter's garbage collections as it exits would walk
-        # every object the imports made (0.1–0.3 s, as much as the rest of the app's share of
-        # this command: docs/performance.md «Start-up»); all of them live till the end anyway.
-        gc.freeze()
 
 
 def register(app: Flask) -> None:

@@ -160,11 +160,46 @@ def mail_settings() -> dict:
     return settings
 
 
-def normalise_database_url(url: str) -> str:
-    """Accept the ``postgres://`` and ``postgresql://`` spellings and use psycopg 3."""
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """The settings: the environment's, then ``instance/config.py``'s, then ``overrides``
+    (tests), the database URL normalised and the secret key checked. Without Flask, so that the
+    app (``create_app``) and a command that runs without it (:mod:`partnercrm.console`) read
+    the same."""
+    settings = from_environment(instance_path)
+    settings.update(_settings_file(Path(instance_path) / "config.py"))
+    settings.update(overrides or {})
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        settings["SQLALCHEMY_DATABASE_URI"], instance_path
+    )
+    check_secret_key(settings)
+    return settings
+
+
+def _settings_file(path: Path) -> dict:
+    """The upper-case names a Python settings file defines, as Flask's ``from_pyfile`` reads
+    them; none if there is no such file."""
+    if not path.is_file():
+        return {}
+    namespace: dict = {"__file__": str(path)}
+    exec(compile(path.read_bytes(), str(path), "exec"), namespace)  # noqa: S102 — the operator's file
+    return {key: value for key, value in namespace.items() if key.isupper()}
+
+
+def normalise_database_url(url: str, instance_path: str | None = None) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` spellings and use psycopg 3; a relative
+    SQLite path is in the instance folder (as Flask-SQLAlchemy would read it)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        path = url[len(prefix) :]
+        if (
+            url.startswith(prefix)
+            and instance_path
+            and path
+            and not path.startswith(("/", ":memory:", "file:"))
+        ):
+            return prefix + str(Path(instance_path) / path)
     return url
 
 

@@ -59,7 +59,11 @@ def str_enum(enum_cls, name: str) -> sa.Enum:
     )
 
 
-class Base(DeclarativeBase):
+class Model(DeclarativeBase):
+    """The base class of every model: plain SQLAlchemy, so importing a model imports no Flask
+    (the reports' commands run without it: :mod:`partnercrm.console`). Flask-SQLAlchemy's
+    ``db`` is built on it and shares its registry and metadata (:mod:`partnercrm.extensions`)."""
+
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 

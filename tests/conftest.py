@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 os.environ["PARTNERCRM_ENV"] = "testing"
 
-from partnercrm import create_app  # noqa: E402
+from partnercrm.app import create_app  # noqa: E402
 from partnercrm.extensions import db  # noqa: E402
 from partnercrm.web.extensions import limiter  # noqa: E402
 from tests import factories  # noqa: E402

@@ -7,9 +7,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from partnercrm import create_app
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
+from partnercrm.app import create_app
 from partnercrm.audit.models import AuditAction, AuditEntry
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind

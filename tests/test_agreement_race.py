@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from partnercrm import create_app
 from partnercrm.agreements import importer, services
 from partnercrm.agreements.models import Agreement, AgreementParty
+from partnercrm.app import create_app
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db

@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
-from partnercrm import create_app
 from partnercrm.accounts.rules import Role
+from partnercrm.app import create_app
 from partnercrm.database import utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import OrganizationKind

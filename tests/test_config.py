@@ -6,14 +6,16 @@ import logging
 
 import pytest
 
-from partnercrm import create_app
+from partnercrm.app import create_app
 from partnercrm.config import (
     DEVELOPMENT_SECRET_KEY,
     ConfigurationError,
     check_rate_limit_storage,
     from_environment,
+    load,
     normalise_database_url,
 )
+from partnercrm.extensions import db
 from partnercrm.mail import send_mail
 
 STRONG_KEY = "kV3q9-Zt7xWm2LpR8sYb4NcFh6JdGa1Uo0EiTl5XwQ"
@@ -135,6 +137,24 @@ def test_instance_config_overrides_the_environment(environment, tmp_path):
     assert app.config["SECRET_KEY"] == STRONG_KEY
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://crm@db/crm"
     assert app.config["INVITATION_MAX_AGE"] == 3600
+
+
+def test_a_command_without_flask_reads_the_settings_the_app_reads(environment, tmp_path):
+    """The reports' commands run without the app (partnercrm.console): ``config.load`` gives
+    them what ``create_app`` puts in the app's config, the instance file included."""
+    (tmp_path / "config.py").write_text(
+        "SQLALCHEMY_DATABASE_URI = 'sqlite:///crm.sqlite3'\nRETENTION_DAYS = 30\nlower = 1\n",
+        encoding="utf-8",
+    )
+    environment("development")
+    settings = load(str(tmp_path))
+    app = create_app()
+    assert settings == {key: app.config[key] for key in settings}
+    assert "lower" not in settings and settings["RETENTION_DAYS"] == 30
+    # A relative SQLite path is in the instance folder, as Flask-SQLAlchemy would read it.
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/crm.sqlite3"
+    with app.app_context():
+        assert db.engine.url.database == str(tmp_path / "crm.sqlite3")
 
 
 def test_a_weak_key_in_the_instance_config_is_refused_too(environment, tmp_path):

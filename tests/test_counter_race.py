@@ -18,8 +18,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from partnercrm import create_app
 from partnercrm.activities.models import Activity, Participation
+from partnercrm.app import create_app
 from partnercrm.directory.rules import OrganizationKind
 from partnercrm.extensions import db
 from partnercrm.indicators import counters

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "partnercrm"
 
 # Top to bottom: a package may import its own layer and every layer below it.
 LAYERS: dict[str, set[str]] = {
-    "entry": {"__init__", "cli", "models", "gunicorn_conf"},
+    "entry": {"__init__", "app", "cli", "console", "models", "gunicorn_conf"},
     "roof": {"admin", "demo", "feeds", "operations", "dashboard"},
     "reports": {"indicators", "monitoring", "profminimum", "programmes"},
     "partners": {"offers", "jobs", "portal", "agreements", "series"},
@@ -26,6 +26,7 @@ LAYERS: dict[str, set[str]] = {
     "web": {"web"},
     "ground": {
         "extensions",
+        "commands",
         "database",
         "config",
         "errors",

@@ -22,7 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from partnercrm import create_app
+from partnercrm.app import create_app
 from partnercrm.extensions import db
 
 

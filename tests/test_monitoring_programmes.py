@@ -13,7 +13,7 @@ import time_machine
 from flask_babel import force_locale, gettext
 from flask_migrate import downgrade, upgrade
 
-from partnercrm import create_app
+from partnercrm.app import create_app
 from partnercrm.extensions import db
 from partnercrm.indicators import queries
 from partnercrm.indicators.models import IndicatorValue

@@ -24,10 +24,14 @@ from tests.conftest import log_in, request_scoped_client
 from tests.factories import OrganizationFactory, UserFactory
 
 HEAVY = ("alembic", "flask_admin", "openpyxl", "pypdf", "icalendar", "zxcvbn", "email_validator")
-# What only an app with pages needs: a command without pages (cli.COMMANDS_WITHOUT_PAGES)
-# imports none of it — the pages' extensions, WTForms, argon2, the views, every model
-# (create_app(pages=False), cli.run_without_pages). Flask imports Jinja2 itself.
-OF_PAGES = (
+# What only the app needs: the reports' commands (console.REPORT_COMMANDS) run without it and
+# import none of it — Flask and its extensions, WTForms, argon2, the views, every model.
+OF_THE_APP = (
+    "flask",
+    "werkzeug",
+    "jinja2",
+    "flask_sqlalchemy",
+    "flask_login",
     "flask_babel",
     "babel",
     "flask_wtf",
@@ -46,7 +50,7 @@ OF_PAGES = (
 
 # Runs ``partnercrm ARGS`` as the console script does, then reports what the process imported,
 # whether the dummy password was hashed and whether the objects were frozen out of the last
-# garbage collection (cli.run_without_pages).
+# garbage collection (console.run_report).
 COMMAND = f"""
 import atexit, gc, json, sys
 
@@ -55,19 +59,19 @@ def report():
     passwords = sys.modules.get("partnercrm.accounts.passwords")
     print(json.dumps({{
         "imported": [name for name in {HEAVY!r} if name in sys.modules],
-        "of pages": [name for name in {OF_PAGES!r} if name in sys.modules],
+        "of the app": [name for name in {OF_THE_APP!r} if name in sys.modules],
         "dummy_hashed": passwords is not None and passwords._dummy_hash.cache_info().currsize > 0,
         "frozen": gc.get_freeze_count() > 0,
     }}))
 
 sys.argv = ["partnercrm", *sys.argv[1:]]
-from partnercrm.cli import main
+from partnercrm.console import main
 main()
 """
 
 # The tables, sooner than by the migrations.
 SCHEMA = """
-from partnercrm import create_app
+from partnercrm.app import create_app
 from partnercrm.extensions import db
 with create_app().app_context():
     db.create_all()
@@ -125,8 +129,8 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     run(production_like, SCHEMA)
     run(production_like, COMMAND, "seed")
 
-    # The reports' commands run in an app without pages, which imports none of their modules.
-    lean = {"imported": [], "of pages": [], "dummy_hashed": False, "frozen": True}
+    # The reports' commands run without the app, and import none of it.
+    lean = {"imported": [], "of the app": [], "dummy_hashed": False, "frozen": True}
     output, report = run(production_like, COMMAND, "indicators", "--year", "2021")
     assert json.loads(output)["period"]["from"] == "2021-01-01"
     assert report == lean
@@ -143,13 +147,13 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     assert "Error: give either --year, or both --from and --to" in refused
     assert report == lean
 
-    # An option before the command's name takes the whole app's group: the same figures, the
-    # same refusal.
+    # An option before the command's name takes the app's group: the same figures, the same
+    # refusal.
     whole, report = run(production_like, COMMAND, "--no-debug", "indicators", "--year", "2021")
     assert whole == output
     assert report == {
         "imported": [],
-        "of pages": list(OF_PAGES),
+        "of the app": list(OF_THE_APP),
         "dummy_hashed": False,
         "frozen": False,
     }
@@ -172,7 +176,7 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     assert "db " in output and "indicators" in output
     assert report == {
         "imported": [],
-        "of pages": list(OF_PAGES),
+        "of the app": list(OF_THE_APP),
         "dummy_hashed": False,
         "frozen": False,
     }

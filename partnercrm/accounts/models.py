@@ -4,13 +4,11 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partnercrm.accounts.rules import Role
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.extensions import Model
 
 
 def new_session_token() -> str:
@@ -21,7 +19,7 @@ def new_feed_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, Model):
+class User(Model):
     __tablename__ = "user"
     __audited__ = True
     # Logins and logouts have their own audit entries; the login timestamp and the session
@@ -59,8 +57,17 @@ class User(UserMixin, Model):
     def _normalise_email(self, key: str, value: str) -> str:
         return normalise_email(value)
 
+    # What Flask-Login asks of a user, as its ``UserMixin`` answers it (not subclassed, so that
+    # the models import no Flask: docs/performance.md «Start-up»). A row is one object in a
+    # session, so users compare by identity.
+    is_anonymous = False
+
     @property
     def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
         return self.active
 
     def get_id(self) -> str:

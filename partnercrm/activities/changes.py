@@ -27,9 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
 
 from partnercrm.activities.models import Activity, Headcount, Participation
-from partnercrm.database import SessionLike, savepoint
+from partnercrm.database import Model, SessionLike, savepoint
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import Model
 from partnercrm.localtime import month_number
 from partnercrm.roadmap.models import Indicator
 from partnercrm.students.models import Student

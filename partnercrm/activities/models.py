@@ -8,23 +8,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus, CampType
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import Model, db
 from partnercrm.localtime import local_date, start_of_local_day
 from partnercrm.roadmap.models import PlanItem
 from partnercrm.students.models import Student
 
 activity_school = sa.Table(
     "activity_school",
-    db.metadata,
+    Model.metadata,
     sa.Column("activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("school_id", sa.ForeignKey("organization.id"), primary_key=True, index=True),
 )
 
 activity_plan_item = sa.Table(
     "activity_plan_item",
-    db.metadata,
+    Model.metadata,
     sa.Column("activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("plan_item_id", sa.ForeignKey("plan_item.id"), primary_key=True, index=True),
 )

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
 from partnercrm.agreements.rules import CooperationKind, agreement_status
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import Model
 
 # The unique key of (party, number): its name is how a refused insert is recognised.
 PARTY_NUMBER_UNIQUE = "uq_agreement_party_number"

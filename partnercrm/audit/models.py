@@ -6,8 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnercrm.database import UTCDateTime, str_enum, utcnow
-from partnercrm.extensions import Model
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 
 
 class AuditAction(StrEnum):

@@ -6,9 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
-from partnercrm.extensions import Model
 
 
 class Municipality(Model):

@@ -1,6 +1,6 @@
-"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line. It runs
-in an app without pages (``cli.COMMANDS_WITHOUT_PAGES``) that imports this module alone: the
-programme commands are in :mod:`partnercrm.indicators.programme_cli`."""
+"""``partnercrm indicators``: the indicator export of DESIGN §4.4 on the command line. The
+console script runs it without Flask (``console.REPORT_COMMANDS``), importing this module alone:
+the programme commands are in :mod:`partnercrm.indicators.programme_cli`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from datetime import date
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from partnercrm.commands import command_session
 from partnercrm.directory.models import Municipality
-from partnercrm.extensions import db
 from partnercrm.indicators import counters
 from partnercrm.indicators.export import FORMATS, render
 from partnercrm.indicators.queries import REGION, IndicatorResult, Part, Scope, compute
@@ -56,23 +57,24 @@ def indicators_command(year, start, end, municipality, code, fmt, output, verify
         period = Period.year(year) if year is not None else Period(start, end)
     except PeriodError as error:
         raise click.UsageError(str(error)) from error
+    session = command_session()
     scope = REGION
     if municipality:
-        municipality_id = db.session.scalar(
+        municipality_id = session.scalar(
             sa.select(Municipality.id).where(Municipality.name == municipality)
         )
         if municipality_id is None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
-    programme = programme_named(code) if code is not None else programme_for(db.session, period.end)
-    results = compute(db.session, period, scope, programme=programme) if programme else []
+    programme = (
+        programme_named(session, code) if code is not None else programme_for(session, period.end)
+    )
+    results = compute(session, period, scope, programme=programme) if programme else []
     if verify:
         recounted = (
-            compute(db.session, period, scope, programme=programme, counted=False)
-            if programme
-            else []
+            compute(session, period, scope, programme=programme, counted=False) if programme else []
         )
-        found = disagreements(results, recounted) + counters.differences(db.session())
+        found = disagreements(results, recounted) + counters.differences(session)
         for line in found:
             click.echo(f"verify: {line}", err=True)
         if found:
@@ -114,9 +116,9 @@ def _figures(part: Part | None) -> str:
     return "none" if part is None else f"{part.named} named + {part.headcount} headcount"
 
 
-def programme_named(code: str) -> Programme:
+def programme_named(session: Session, code: str) -> Programme:
     """The programme of ``code``, else a usage error."""
-    programme = programme_by_code(db.session, code)
+    programme = programme_by_code(session, code)
     if programme is None:
         raise click.UsageError(f"no programme {code!r} (see `partnercrm programme list`)")
     return programme

@@ -6,9 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
-from partnercrm.database import UTCDateTime, utcnow
+from partnercrm.database import Model, UTCDateTime, utcnow
 from partnercrm.directory.models import Municipality
-from partnercrm.extensions import Model
 from partnercrm.roadmap.models import Indicator
 
 

@@ -51,7 +51,7 @@ def programme_list_command() -> None:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
 def programme_export_command(code, fmt, output) -> None:
     """Write programme CODE as JSON or XLSX (DESIGN §7), the formats `programme import` reads."""
-    programme = programme_named(code)
+    programme = programme_named(db.session(), code)
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
     document = programme_document(db.session, programme)

@@ -7,9 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.extensions import Model
 from partnercrm.jobs.rules import WORKING_DAYS, ApplicationStatus, JobStatus, weekdays
 from partnercrm.students.models import Student
 

@@ -58,7 +58,9 @@ def load_demo_offers() -> dict[str, int]:
     school_user = db.session.scalar(sa.select(User).where(User.email == SCHOOL_USER))
     if employer_user is None or school_user is None:
         return {"offers": 0, "bookings": 0}
-    employer = employer_user.organization
+    employer, school = employer_user.organization, school_user.organization
+    if employer is None or school is None:  # the demo accounts belong to organizations
+        return {"offers": 0, "bookings": 0}
     today = local_today()
     excursion, added_excursion = _offer(
         employer,
@@ -104,7 +106,7 @@ def load_demo_offers() -> dict[str, int]:
             continue
         booking = bookings.book(
             slot,
-            school_user.organization,
+            school,
             bookings.BookingData(
                 seats=seats, grade=grade, class_letter=letter, contact="Смирнова О. Н."
             ),

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
 from partnercrm.activities.models import Activity
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Municipality, Organization
-from partnercrm.extensions import Model
 from partnercrm.offers.rules import BookingStatus, OfferKind, OfferStatus, SpeakerRequestStatus
 
 

@@ -49,3 +49,13 @@ def install(logger: logging.Logger) -> None:
     for handler in logger.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def configure(quiet: bool) -> None:
+    """The process's log: INFO and above on standard error unless ``quiet`` (debugging, tests,
+    whose runners keep their own), the filter on the handlers of the root logger either way."""
+    if not quiet:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    install(logging.getLogger())

@@ -7,10 +7,9 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
 from partnercrm.directory.rules import ApprovalState
-from partnercrm.extensions import Model
 from partnercrm.portal.rules import RegistrationStatus
 
 

@@ -6,9 +6,10 @@ import sys
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from partnercrm.commands import command_session
 from partnercrm.directory.models import Municipality
-from partnercrm.extensions import db
 from partnercrm.profminimum.export import FORMATS, render_report
 from partnercrm.profminimum.queries import (
     REGION,
@@ -53,20 +54,21 @@ def hours_command(
     """Профминимум hours of the school year: students of grades 6–11, those who reached their
     school's target, and the bands of hours, for the region (or one municipality) and by
     municipality."""
+    session = command_session()
     scope = REGION
     if municipality:
-        municipality_id = db.session.scalar(
+        municipality_id = session.scalar(
             sa.select(Municipality.id).where(Municipality.name == municipality)
         )
         if municipality_id is None:
             raise click.UsageError(f"no municipality named {municipality!r}")
         scope = Scope(municipality_id=municipality_id)
     if verify:
-        _verify(first_year, scope)
+        _verify(session, first_year, scope)
         return
     if not output and fmt == "xlsx" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
-    parts = summaries(db.session, first_year, scope, By.MUNICIPALITY)
+    parts = summaries(session, first_year, scope, By.MUNICIPALITY)
     content = render_report(
         fmt, first_year, school_year_period(first_year), municipality, total(parts), parts
     )
@@ -77,10 +79,10 @@ def hours_command(
         click.echo(f"hours: written to {output}", err=True)
 
 
-def _verify(first_year: int, scope: Scope) -> None:
+def _verify(session: Session, first_year: int, scope: Scope) -> None:
     """Print where the counters differ from the rows (at most ``SHOWN`` lines); exit 1 if
     they do."""
-    found = disagreements(db.session, first_year, scope)
+    found = disagreements(session, first_year, scope)
     label = school_year_label(first_year)
     if not found:
         click.echo(f"hours: the counters agree with the rows ({label})")

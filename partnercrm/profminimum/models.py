@@ -5,9 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnercrm.database import str_enum
+from partnercrm.database import Model, str_enum
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import Model
 from partnercrm.profminimum.rules import Level
 
 

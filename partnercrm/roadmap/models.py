@@ -5,7 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnercrm.extensions import Model
+from partnercrm.database import Model
 
 
 class Programme(Model):

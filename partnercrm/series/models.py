@@ -8,9 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercrm.accounts.models import User
 from partnercrm.activities.rules import ActivityKind
-from partnercrm.database import UTCDateTime, str_enum, utcnow
+from partnercrm.database import Model, UTCDateTime, str_enum, utcnow
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import Model
 
 
 class ActivitySeries(Model):

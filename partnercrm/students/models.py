@@ -5,9 +5,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnercrm.database import UTCDateTime, utcnow
+from partnercrm.database import Model, UTCDateTime, utcnow
 from partnercrm.directory.models import Organization
-from partnercrm.extensions import Model
 
 
 class Student(Model):

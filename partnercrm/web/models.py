@@ -8,8 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnercrm.database import UTCDateTime, utcnow
-from partnercrm.extensions import Model
+from partnercrm.database import Model, UTCDateTime, utcnow
 
 
 class FormToken(Model):
