@@ -127,9 +127,15 @@ def register_models(app: Flask) -> None:
 
 
 def register_counters(app: Flask) -> None:
-    from partnercrm.console import keep_counters
+    """The counters kept of the figures (issue #18): the reports read them, and settle first
+    what the session marked."""
+    from partnercrm.activities.changes import register_change_marking
+    from partnercrm.indicators.counters import register as register_indicator_counters
+    from partnercrm.profminimum.counters import register as register_hours_counters
 
-    keep_counters()
+    register_change_marking()
+    register_indicator_counters()
+    register_hours_counters()
 
 
 def register_imports(app: Flask) -> None:

@@ -1,8 +1,12 @@
 """The ``partnercrm`` console script. The reports' commands (``indicators``, ``hours``) named
-first run here without Flask: the settings, an engine, a session and the counters' listeners,
-nothing else, so their start costs little more than SQLAlchemy's import (issue 18;
-docs/performance.md «Start-up»). Every other command line goes to the app's command group
-(:mod:`partnercrm.cli`), where those two commands run in the app as well."""
+first run here without Flask: the settings, an engine and a session, nothing else, so their
+start costs little more than SQLAlchemy's import (issue 18; docs/performance.md «Start-up»).
+Every other command line goes to the app's command group (:mod:`partnercrm.cli`), where those
+two commands run in the app as well.
+
+A report only reads. Its session changes no record, so it marks nothing for the counters to
+settle: the counters' listeners, which every app registers (``create_app``), are left out, and
+with them the modules of the counters a command does not read."""
 
 from __future__ import annotations
 
@@ -45,7 +49,6 @@ def run_report(name: str, args: list[str]) -> None:
     command = getattr(import_module(module), attribute)
     settings = config_module.load(config_module.instance_path(str(PROJECT_ROOT / "instance")))
     configure(quiet=settings["TESTING"])
-    keep_counters()
     engine = create_engine(
         settings["SQLALCHEMY_DATABASE_URI"], **settings["SQLALCHEMY_ENGINE_OPTIONS"]
     )
@@ -54,14 +57,3 @@ def run_report(name: str, args: list[str]) -> None:
     with Session(engine) as session:
         command.main(args, prog_name=f"partnercrm {name}", obj=session)
 
-
-def keep_counters() -> None:
-    """The counters kept of the figures (issue #18), in the app and in a report's session: the
-    reports read them, and settle first what the session marked."""
-    from partnercrm.activities.changes import register_change_marking
-    from partnercrm.indicators.counters import register as register_indicator_counters
-    from partnercrm.profminimum.counters import register as register_hours_counters
-
-    register_change_marking()
-    register_indicator_counters()
-    register_hours_counters()
