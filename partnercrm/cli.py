@@ -8,7 +8,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from flask.cli import AppGroup, ScriptInfo
 
 from partnercrm.extensions import db
 from partnercrm.web.unit_of_work import unit_of_work
@@ -32,13 +32,6 @@ class MigrationCommands(click.Group):
 
 
 migration_commands = MigrationCommands("db", help="Perform database migrations.")
-
-
-def run_app_group() -> None:
-    """The app's command group, as Flask's ``flask`` command would run it."""
-    from partnercrm.app import create_app
-
-    FlaskGroup(create_app=create_app, help="PartnerCRM command line.")(prog_name="partnercrm")
 
 
 def register(app: Flask) -> None:

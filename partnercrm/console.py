@@ -22,22 +22,41 @@ REPORT_COMMANDS = {
 
 
 def main() -> None:
+    # What a start imports and builds lives until the process ends: collecting garbage meanwhile
+    # only walks it, a third of a start (docs/performance.md «Start-up»). See :func:`started`.
+    gc.disable()
     name, *args = sys.argv[1:] or [""]
     if name in REPORT_COMMANDS:
         run_report(name, args)
     else:
-        from partnercrm.cli import run_app_group
-
         run_app_group()
+
+
+def started() -> None:
+    """The start is over: what it made is frozen out of every later garbage collection (the
+    exit's included), and collections resume for what the command makes."""
+    gc.freeze()
+    gc.enable()
+
+
+def run_app_group() -> None:
+    """The app's command group, as Flask's ``flask`` command would run it."""
+    from flask.cli import FlaskGroup
+
+    from partnercrm.app import create_app
+
+    def started_app():
+        app = create_app()
+        started()
+        return app
+
+    FlaskGroup(create_app=started_app, help="PartnerCRM command line.")(prog_name="partnercrm")
 
 
 def run_report(name: str, args: list[str]) -> None:
     """Run command ``name`` with ``args`` in a session of its own (click's context object, which
     :func:`partnercrm.commands.command_session` finds), with the usage lines, errors and exit
     statuses of the app's group (click's ``main`` exits with the command's status)."""
-    # Nothing the imports make is garbage: collecting during them only walks it (0.07–0.13 s of
-    # the start), and frozen it is left out of every later collection, the exit's included.
-    gc.disable()
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
@@ -52,8 +71,6 @@ def run_report(name: str, args: list[str]) -> None:
     engine = create_engine(
         settings["SQLALCHEMY_DATABASE_URI"], **settings["SQLALCHEMY_ENGINE_OPTIONS"]
     )
-    gc.freeze()
-    gc.enable()
+    started()
     with Session(engine) as session:
         command.main(args, prog_name=f"partnercrm {name}", obj=session)
-

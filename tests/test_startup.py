@@ -49,8 +49,8 @@ OF_THE_APP = (
 )
 
 # Runs ``partnercrm ARGS`` as the console script does, then reports what the process imported,
-# whether the dummy password was hashed and whether the objects were frozen out of the last
-# garbage collection (console.run_report).
+# whether the dummy password was hashed, whether what the start made was frozen out of the
+# garbage collections and whether they resumed for the command (console.started).
 COMMAND = f"""
 import atexit, gc, json, sys
 
@@ -62,6 +62,7 @@ def report():
         "of the app": [name for name in {OF_THE_APP!r} if name in sys.modules],
         "dummy_hashed": passwords is not None and passwords._dummy_hash.cache_info().currsize > 0,
         "frozen": gc.get_freeze_count() > 0,
+        "collecting": gc.isenabled(),
     }}))
 
 sys.argv = ["partnercrm", *sys.argv[1:]]
@@ -80,8 +81,9 @@ print("{}")
 
 # A worker: the app of wsgi.py, then a page, then /admin.
 WORKER = f"""
-import json, sys
+import gc, json, sys
 from wsgi import app
+assert gc.get_freeze_count() > 0 and gc.isenabled()
 
 def imported():
     return [name for name in {HEAVY!r} if name in sys.modules]
@@ -130,7 +132,13 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
     run(production_like, COMMAND, "seed")
 
     # The reports' commands run without the app, and import none of it.
-    lean = {"imported": [], "of the app": [], "dummy_hashed": False, "frozen": True}
+    lean = {
+        "imported": [],
+        "of the app": [],
+        "dummy_hashed": False,
+        "frozen": True,
+        "collecting": True,
+    }
     output, report = run(production_like, COMMAND, "indicators", "--year", "2021")
     assert json.loads(output)["period"]["from"] == "2021-01-01"
     assert report == lean
@@ -155,7 +163,8 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
         "imported": [],
         "of the app": list(OF_THE_APP),
         "dummy_hashed": False,
-        "frozen": False,
+        "frozen": True,
+        "collecting": True,
     }
     assert (
         run(
@@ -178,7 +187,8 @@ def test_commands_import_neither_alembic_nor_the_admin(production_like):
         "imported": [],
         "of the app": list(OF_THE_APP),
         "dummy_hashed": False,
-        "frozen": False,
+        "frozen": True,
+        "collecting": True,
     }
     output, _ = run(production_like, COMMAND, "routes")
     assert "/reports/" in output
