@@ -34,6 +34,7 @@ from partnercrm.activities.changes import (
     KeptCounters,
     Marks,
     Progress,
+    among,
     chunks,
     counter_differences,
     register_counters,
@@ -99,9 +100,9 @@ def student_months(indicator_id: int, rule: Rule, *where: sa.ColumnElement[bool]
     conditions = [counts_participant(rule, host, organizer), *where]
     return (
         query.with_only_columns(
-            sa.literal(indicator_id, sa.Integer),
+            sa.literal(indicator_id, sa.Integer).label("indicator_id"),
             Participation.student_id,
-            month_key(Activity.starts_on),
+            month_key(Activity.starts_on).label("month"),
             Student.school_id,
             Student.grade,
         )
@@ -206,6 +207,7 @@ def settle_counters(session: Session, marks: Marks) -> None:
     if not rules:
         return
     deltas = SummaryDeltas(list(rules))
+    _add_participations(session, rules, marks.added, deltas)
     if marks.students:
         _recount_students(session, rules, marks.students, deltas)
     for month, students in marks.months(marks.student_months, marks.students).items():
@@ -223,6 +225,38 @@ def _started_in(month: int | None) -> list[sa.ColumnElement[bool]]:
         return []
     period = Period.month(month // 100, month % 100)
     return [Activity.starts_on.between(period.start, period.end)]
+
+
+def _add_participations(
+    session: Session, rules: dict[int, Rule], added: Iterable[int], deltas: SummaryDeltas
+) -> None:
+    """Add the month rows the participations ``added`` (ids) count and their students lack,
+    and what they add to the school summaries: per school month the rows written, per school
+    year the students the year counted nowhere before. Nothing is read of the students' other
+    rows but whether one exists (an added participation can only add a row)."""
+    counted = cast(sa.Table, StudentMonthCount.__table__)
+    for ids in among(Participation.id, added):
+        new = sa.union_all(
+            *(student_months(indicator_id, rule, ids) for indicator_id, rule in rules.items())
+        ).cte("new")
+        same = [
+            counted.c.indicator_id == new.c.indicator_id,
+            counted.c.student_id == new.c.student_id,
+        ]
+        first = new.c.month // 100 * 100
+        unseen_year = ~sa.exists().where(*same, counted.c.month.between(first + 1, first + 12))
+        unseen_month = ~sa.exists().where(*same, counted.c.month == new.c.month)
+        for changes, period, distinct, unseen in (
+            (deltas.years, new.c.month // 100, True, unseen_year),
+            (deltas.months, new.c.month, False, unseen_month),
+        ):
+            keys = (new.c.indicator_id, period, new.c.school_id, new.c.grade)
+            students = sa.func.count(sa.distinct(new.c.student_id)) if distinct else sa.func.count()
+            rows = session.execute(sa.select(*keys, students).where(unseen).group_by(*keys))
+            changes.update({tuple(row[:4]): row[4] for row in rows})
+        session.execute(
+            sa.insert(counted).from_select(_STUDENT_COLUMNS, sa.select(new).where(unseen_month))
+        )
 
 
 def _recount_students(
