@@ -12,11 +12,12 @@ compiled rule (``compiler.py``):
   adds a few hundred rows;
 - ``indicator_headcount_month``: the headcounts that count, per school, grade and month.
 
-Keeping them is recomputing: :func:`settle_counters` (the settler registered with
-``activities.changes``) recomputes the marked students' month rows from their participations
-(all months, or the month marked), writes the rows that differ and adds what they change to the
-school summaries (:class:`SummaryDeltas`), and recomputes the marked schools' headcount rows;
-an indicator whose rule changed is rebuilt whole. :func:`rebuild` recomputes
+Keeping them: :func:`settle_counters` (the settler registered with ``activities.changes``)
+adds the month rows of the participations added that their students lack (an import's rows:
+nothing else of those students is read), recomputes the marked students' month rows from their
+participations (all months, or the month marked), writes the rows that differ, adds what both
+change to the school summaries (:class:`SummaryDeltas`), and recomputes the marked schools'
+headcount rows; an indicator whose rule changed is rebuilt whole. :func:`rebuild` recomputes
 everything (``partnercrm counters rebuild``, the migration that made the tables).
 """
 

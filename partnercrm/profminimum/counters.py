@@ -13,8 +13,9 @@ with the figures, so a student moving class or school changes only what their ro
 to; a move between schools still marks both schools, whose headcounts may count or not
 (named wins).
 
-Keeping them is recomputing: :func:`settle_hours` (the settler registered with
-``activities.changes``) recomputes the marked students' rows and the marked schools'.
+Keeping them: :func:`settle_hours` (the settler registered with ``activities.changes``) adds
+the hours of the participations added, then recomputes the marked students' rows and the marked
+schools'.
 :func:`rebuild` recomputes everything (the migration that made the tables; after data loaded
 behind the app's back).
 """
