@@ -403,14 +403,17 @@ def _add_to(
     if not changes:
         return
     keys = ["indicator_id", period, "school_id", "grade"]
-    periods = sorted({key[1] for key in changes})
     existing: dict[tuple[int, ...], int] = {}
-    for chunk in chunks({key[2] for key in changes}):
+    for part in _by_period({(key[1], key[2]) for key in changes}):
         rows = session.execute(
             sa.select(*(table.c[name] for name in keys), table.c.students).where(
                 table.c.indicator_id.in_(ids),
-                table.c.school_id.in_(chunk),
-                table.c[period].in_(periods),
+                sa.or_(
+                    *(
+                        sa.and_(table.c[period] == value, table.c.school_id.in_(schools))
+                        for value, schools in part
+                    )
+                ),
             )
         )
         existing.update((tuple(row[:4]), row[4]) for row in rows)
@@ -480,6 +483,16 @@ def _student_rows(session: Session, query: sa.Select) -> set[tuple[int, ...]]:
     return set(map(tuple, session.execute(query)))
 
 
+def _by_period(pairs: Iterable[tuple[int, int]]) -> Iterable[list[tuple[int | None, list[int]]]]:
+    """(period, school) ``pairs`` in lists short enough for a statement, each of (period,
+    schools): one condition per period, not the schools of every period in every one."""
+    for chunk in chunks(pairs):
+        by_period: dict[int | None, list[int]] = {}
+        for period, school in chunk:
+            by_period.setdefault(period, []).append(school)
+        yield list(by_period.items())
+
+
 def _recount_headcounts(
     session: Session, rules: dict[int, Rule], schools: set[int], months: dict[int, set[int]]
 ) -> None:
@@ -489,11 +502,7 @@ def _recount_headcounts(
     kept = HeadcountMonthCount
     # Statements of (month or None for every month, schools) pairs.
     parts: list[list[tuple[int | None, list[int]]]] = [[(None, chunk)] for chunk in chunks(schools)]
-    for chunk in chunks((month, school) for month, ids in months.items() for school in ids):
-        by_month: dict[int | None, list[int]] = {}
-        for month, school in chunk:
-            by_month.setdefault(month, []).append(school)
-        parts.append(list(by_month.items()))
+    parts += _by_period((month, school) for month, ids in months.items() for school in ids)
     for part in parts:
         old = [
             sa.and_(kept.school_id.in_(ids), *([] if month is None else [kept.month == month]))
