@@ -101,9 +101,9 @@ def student_months(indicator_id: int, rule: Rule, *where: sa.ColumnElement[bool]
     conditions = [counts_participant(rule, host, organizer), *where]
     return (
         query.with_only_columns(
-            sa.literal(indicator_id, sa.Integer).label("indicator_id"),
+            sa.literal(indicator_id, sa.Integer),
             Participation.student_id,
-            month_key(Activity.starts_on).label("month"),
+            month_key(Activity.starts_on),
             Student.school_id,
             Student.grade,
         )
