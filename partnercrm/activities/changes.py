@@ -13,9 +13,12 @@ Marks gather over the transaction's flushes and are settled before it commits (t
 ``before_commit`` listener) and before any counter is read (readers call :func:`settle`), in
 the same transaction: an official figure is never behind the rows it counts. Recomputing a
 marked student from their rows is exact whatever changed, so marking more than needed only
-costs time, never correctness. Rows the database deletes by ON DELETE CASCADE (an activity's
-participations) are read before the flush that deletes them. Rows written behind the
-session's back (bulk loads, a restored backup) are not seen: ``partnercrm counters rebuild``.
+costs time, never correctness. A participation added is marked apart (``Marks.added``): it can
+only add to its student's counts, so a settler may add what it counts instead of recomputing
+the student (an import's thousands of rows); anything else about it is marked as above.
+Rows the database deletes by ON DELETE CASCADE (an activity's participations) are read before
+the flush that deletes them. Rows written behind the session's back (bulk loads, a restored
+backup) are not seen: ``partnercrm counters rebuild``.
 """
 
 from __future__ import annotations
@@ -58,11 +61,14 @@ SETTLE_LOCK = 0x636F756E74657273
 @dataclass
 class Marks:
     """What to recount. ``students`` and ``schools`` whole; ``student_months`` and
-    ``school_months`` only in one month (YYYYMM) — a participation or headcount added or
+    ``school_months`` only in one month (YYYYMM) — a participation or headcount changed or
     removed moves its activity's month alone; ``indicators`` whole. The flushes gather
     ``participations`` (student, activity) and ``headcounts`` (school, activity), which
-    :func:`settle` turns into months."""
+    :func:`settle` turns into months. ``added``: the participations inserted, {id: (student,
+    activity)}, whose counts a settler adds (before it recounts what else is marked, which
+    then starts from rows that include them)."""
 
+    added: dict[int, tuple[int, int]] = field(default_factory=dict)
     students: set[int] = field(default_factory=set)
     schools: set[int] = field(default_factory=set)
     indicators: set[int] = field(default_factory=set)
@@ -139,6 +145,25 @@ def chunks(ids: Iterable, size: int = CHUNK) -> Iterable[list]:
         yield ordered[start : start + size]
 
 
+def among(
+    column: sa.orm.InstrumentedAttribute[int], ids: Iterable[int]
+) -> Iterable[sa.ColumnElement[bool]]:
+    """Conditions that ``column`` is one of ``ids``, each short enough for a statement: runs of
+    consecutive ids as ``BETWEEN``, the others in an ``IN``. The rows a transaction inserts
+    have mostly consecutive ids, so 20,000 of them are a few runs rather than 20,000
+    parameters to bind (which SQLAlchemy expands at a cost in Python)."""
+    runs: list[tuple[int, int]] = []
+    for key in sorted(ids):
+        if runs and runs[-1][1] == key - 1:
+            runs[-1] = (runs[-1][0], key)
+        else:
+            runs.append((key, key))
+    for part in chunks(runs, CHUNK // 2):
+        singles = [low for low, high in part if low == high]
+        spans = [column.between(low, high) for low, high in part if low != high]
+        yield sa.or_(*([column.in_(singles)] if singles else []), *spans)
+
+
 def settle(session: SessionLike) -> None:
     """Bring every counter up to the rows this transaction changed: flush, then hand the
     marks to each settler. Readers of counters call this first."""
@@ -149,6 +174,11 @@ def settle(session: SessionLike) -> None:
     pending = session.info.get(_MARKS)
     if not pending:
         return
+    if session.in_nested_transaction():
+        # These marks stay to be settled again by the outer transaction (below), and adding is
+        # not idempotent (hours would be added twice): recount the added rows' months instead.
+        pending.participations.update(pending.added.values())
+        pending.added.clear()
     if session.get_bind().dialect.name == "postgresql":
         # One settling transaction at a time, until it ends: two that recount the same school
         # and month would each delete the rows they see and insert theirs (a duplicate key, or
@@ -166,7 +196,26 @@ def settle(session: SessionLike) -> None:
 def _resolve(session: Session, pending: Marks) -> None:
     """Turn the flushes' participations and headcounts into months (an activity gone since:
     its student or school whole), and add the schools of marked students: named or no longer
-    named at an activity, a school's headcount there counts or not."""
+    named at an activity, a school's headcount there counts or not. An added participant's
+    school is marked only in the month of an activity where it has a headcount (named now, its
+    headcount there may stop counting; elsewhere nothing of the school's changes)."""
+    for added in among(Participation.id, pending.added):
+        named = session.execute(
+            sa.select(Headcount.school_id, Activity.starts_on)
+            .distinct()
+            .select_from(Participation)
+            .join(Student, Student.id == Participation.student_id)
+            .join(Activity, Activity.id == Participation.activity_id)
+            .join(
+                Headcount,
+                sa.and_(
+                    Headcount.activity_id == Activity.id,
+                    Headcount.school_id == Student.school_id,
+                ),
+            )
+            .where(added)
+        )
+        pending.school_months.update((school, month_number(day)) for school, day in named)
     activities = {activity for _key, activity in pending.participations | pending.headcounts}
     months: dict[int, int] = {}
     for ids in chunks(activities):
@@ -286,7 +335,9 @@ def _after_flush(session: Session, flush_context) -> None:
     found = marks(session)
     for group in ("new", "dirty", "deleted"):
         for obj in getattr(session, group):
-            if isinstance(obj, Participation):
+            if isinstance(obj, Participation) and group == "new":
+                found.added[obj.id] = (obj.student_id, obj.activity_id)
+            elif isinstance(obj, Participation):
                 found.participations.update(_pairs(obj, "student_id"))
             elif isinstance(obj, Headcount):
                 found.headcounts.update(_pairs(obj, "school_id"))

@@ -12,11 +12,12 @@ compiled rule (``compiler.py``):
   adds a few hundred rows;
 - ``indicator_headcount_month``: the headcounts that count, per school, grade and month.
 
-Keeping them is recomputing: :func:`settle_counters` (the settler registered with
-``activities.changes``) recomputes the marked students' month rows from their participations
-(all months, or the month marked), writes the rows that differ and adds what they change to the
-school summaries (:class:`SummaryDeltas`), and recomputes the marked schools' headcount rows;
-an indicator whose rule changed is rebuilt whole. :func:`rebuild` recomputes
+Keeping them: :func:`settle_counters` (the settler registered with ``activities.changes``)
+adds the month rows of the participations added that their students lack (an import's rows:
+nothing else of those students is read), recomputes the marked students' month rows from their
+participations (all months, or the month marked), writes the rows that differ, adds what both
+change to the school summaries (:class:`SummaryDeltas`), and recomputes the marked schools'
+headcount rows; an indicator whose rule changed is rebuilt whole. :func:`rebuild` recomputes
 everything (``partnercrm counters rebuild``, the migration that made the tables).
 """
 
@@ -34,6 +35,7 @@ from partnercrm.activities.changes import (
     KeptCounters,
     Marks,
     Progress,
+    among,
     chunks,
     counter_differences,
     register_counters,
@@ -206,15 +208,15 @@ def settle_counters(session: Session, marks: Marks) -> None:
     if not rules:
         return
     deltas = SummaryDeltas(list(rules))
+    _add_participations(session, rules, marks.added, deltas)
     if marks.students:
         _recount_students(session, rules, marks.students, deltas)
     for month, students in marks.months(marks.student_months, marks.students).items():
         _recount_students(session, rules, students, deltas, month)
     deltas.apply(session)
-    if marks.schools:
-        _recount_headcounts(session, rules, marks.schools)
-    for month, schools in marks.months(marks.school_months, marks.schools).items():
-        _recount_headcounts(session, rules, schools, month)
+    _recount_headcounts(
+        session, rules, marks.schools, marks.months(marks.school_months, marks.schools)
+    )
 
 
 def _started_in(month: int | None) -> list[sa.ColumnElement[bool]]:
@@ -223,6 +225,56 @@ def _started_in(month: int | None) -> list[sa.ColumnElement[bool]]:
         return []
     period = Period.month(month // 100, month % 100)
     return [Activity.starts_on.between(period.start, period.end)]
+
+
+def _add_participations(
+    session: Session, rules: dict[int, Rule], added: Iterable[int], deltas: SummaryDeltas
+) -> None:
+    """Add the month rows the participations ``added`` (ids) count and their students lack,
+    and what they add to the school summaries: per school month the rows written, per school
+    year the students no month of the year counted before. Nothing is read of the students'
+    other rows but whether one exists (an added participation can only add a row)."""
+    counted = cast(sa.Table, StudentMonthCount.__table__)
+    for ids in among(Participation.id, added):
+        flagged = _counts(rules, ids).cte("flagged")
+        new = sa.union_all(
+            *(
+                sa.select(
+                    sa.literal(indicator_id, sa.Integer).label("indicator_id"),
+                    *(flagged.c[name] for name in _STUDENT_COLUMNS[1:]),
+                ).where(flagged.c[f"counts_{i}"] == 1)
+                for i, indicator_id in enumerate(rules)
+            )
+        ).cte("new")
+        same = [
+            counted.c.indicator_id == new.c.indicator_id,
+            counted.c.student_id == new.c.student_id,
+        ]
+        year = new.c.month // 100
+        unseen_year = ~sa.exists().where(
+            *same, counted.c.month.between(year * 100 + 1, year * 100 + 12)
+        )
+        # Of a student's new rows in a year, the first (by month) counts them in the year, if
+        # no month of it did before.
+        first = new.c.month == sa.func.min(new.c.month).over(
+            partition_by=(new.c.indicator_id, new.c.student_id, year)
+        )
+        unseen_month = ~sa.exists().where(*same, counted.c.month == new.c.month)
+        written = (
+            sa.select(new, sa.case((sa.and_(first, unseen_year), 1), else_=0).label("new_in_year"))
+            .where(unseen_month)
+            .subquery()
+        )
+        keys = [written.c[name] for name in _SUMMARY_COLUMNS[:4]]
+        for row in session.execute(
+            sa.select(*keys, sa.func.count(), sa.func.sum(written.c.new_in_year)).group_by(*keys)
+        ):
+            indicator_id, month, school, grade, rows, students = tuple(row)
+            deltas.months[(indicator_id, month, school, grade)] += rows
+            deltas.years[(indicator_id, month // 100, school, grade)] += students
+        session.execute(
+            sa.insert(counted).from_select(_STUDENT_COLUMNS, sa.select(new).where(unseen_month))
+        )
 
 
 def _recount_students(
@@ -351,14 +403,17 @@ def _add_to(
     if not changes:
         return
     keys = ["indicator_id", period, "school_id", "grade"]
-    periods = sorted({key[1] for key in changes})
     existing: dict[tuple[int, ...], int] = {}
-    for chunk in chunks({key[2] for key in changes}):
+    for part in _by_period({(key[1], key[2]) for key in changes}):
         rows = session.execute(
             sa.select(*(table.c[name] for name in keys), table.c.students).where(
                 table.c.indicator_id.in_(ids),
-                table.c.school_id.in_(chunk),
-                table.c[period].in_(periods),
+                sa.or_(
+                    *(
+                        sa.and_(table.c[period] == value, table.c.school_id.in_(schools))
+                        for value, schools in part
+                    )
+                ),
             )
         )
         existing.update((tuple(row[:4]), row[4]) for row in rows)
@@ -386,30 +441,38 @@ def _add_to(
         )
 
 
-def _counted_rows(
-    session: Session, rules: dict[int, Rule], *where: sa.ColumnElement[bool]
-) -> set[tuple[int, ...]]:
-    """The ``indicator_student_month`` rows of every one of ``rules`` for the participations
-    ``where`` selects, in one pass over them (:func:`student_months` for each rule at once)."""
+def _counts(rules: dict[int, Rule], *where: sa.ColumnElement[bool]) -> sa.Select:
+    """Student, month, school and grade of the participations ``where`` selects, with a flag
+    per rule (``counts_0``, … in the order of ``rules``): whether it counts the student that
+    month — :func:`student_months` of every rule in one pass over the participations."""
     query, host, organizer = held_in()
     flags = [
-        sa.func.max(sa.case((counts_participant(rule, host, organizer), 1), else_=0))
-        for rule in rules.values()
+        sa.func.max(sa.case((counts_participant(rule, host, organizer), 1), else_=0)).label(
+            f"counts_{i}"
+        )
+        for i, rule in enumerate(rules.values())
     ]
     month = month_key(Activity.starts_on)
-    keys = (Participation.student_id, month, Student.school_id, Student.grade)
-    rows = session.execute(
+    keys = (Participation.student_id, month.label("month"), Student.school_id, Student.grade)
+    return (
         query.with_only_columns(*keys, *flags)
         .join(Participation, Participation.activity_id == Activity.id)
         .join(Student, Student.id == Participation.student_id)
         .where(*where)
         .group_by(*keys)
     )
+
+
+def _counted_rows(
+    session: Session, rules: dict[int, Rule], *where: sa.ColumnElement[bool]
+) -> set[tuple[int, ...]]:
+    """The ``indicator_student_month`` rows of every one of ``rules`` for the participations
+    ``where`` selects (:func:`_counts`)."""
     ids = list(rules)
     # _STUDENT_COLUMNS: indicator, student, month, school, grade.
     return {
         (ids[i], student, month_, school, grade)
-        for student, month_, school, grade, *counted in rows
+        for student, month_, school, grade, *counted in session.execute(_counts(rules, *where))
         for i, flag in enumerate(counted)
         if flag
     }
@@ -420,25 +483,39 @@ def _student_rows(session: Session, query: sa.Select) -> set[tuple[int, ...]]:
     return set(map(tuple, session.execute(query)))
 
 
+def _by_period(pairs: Iterable[tuple[int, int]]) -> Iterable[list[tuple[int | None, list[int]]]]:
+    """(period, school) ``pairs`` in lists short enough for a statement, each of (period,
+    schools): one condition per period, not the schools of every period in every one."""
+    for chunk in chunks(pairs):
+        by_period: dict[int | None, list[int]] = {}
+        for period, school in chunk:
+            by_period.setdefault(period, []).append(school)
+        yield list(by_period.items())
+
+
 def _recount_headcounts(
-    session: Session, rules: dict[int, Rule], schools: set[int], month: int | None = None
+    session: Session, rules: dict[int, Rule], schools: set[int], months: dict[int, set[int]]
 ) -> None:
-    """Recount the headcount rows of ``schools`` (in ``month`` only, if given)."""
-    for chunk in chunks(schools):
-        session.execute(
-            sa.delete(HeadcountMonthCount).where(
-                HeadcountMonthCount.indicator_id.in_(list(rules)),
-                HeadcountMonthCount.school_id.in_(chunk),
-                *([] if month is None else [HeadcountMonthCount.month == month]),
-            )
+    """Recount the headcount rows of ``schools`` (every month) and of ``months`` ({month:
+    schools}, in that month only), all the months in one statement per rule (an import marks a
+    few schools in each of many months)."""
+    kept = HeadcountMonthCount
+    # Statements of (month or None for every month, schools) pairs.
+    parts: list[list[tuple[int | None, list[int]]]] = [[(None, chunk)] for chunk in chunks(schools)]
+    parts += _by_period((month, school) for month, ids in months.items() for school in ids)
+    for part in parts:
+        old = [
+            sa.and_(kept.school_id.in_(ids), *([] if month is None else [kept.month == month]))
+            for month, ids in part
+        ]
+        session.execute(sa.delete(kept).where(kept.indicator_id.in_(list(rules)), sa.or_(*old)))
+        counted = sa.or_(
+            *(sa.and_(Headcount.school_id.in_(ids), *_started_in(month)) for month, ids in part)
         )
         for indicator_id, rule in rules.items():
             session.execute(
-                sa.insert(HeadcountMonthCount).from_select(
-                    _HEADCOUNT_COLUMNS,
-                    headcount_months(
-                        indicator_id, rule, Headcount.school_id.in_(chunk), *_started_in(month)
-                    ),
+                sa.insert(kept).from_select(
+                    _HEADCOUNT_COLUMNS, headcount_months(indicator_id, rule, counted)
                 )
             )
 

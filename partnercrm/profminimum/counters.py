@@ -13,16 +13,18 @@ with the figures, so a student moving class or school changes only what their ro
 to; a move between schools still marks both schools, whose headcounts may count or not
 (named wins).
 
-Keeping them is recomputing: :func:`settle_hours` (the settler registered with
-``activities.changes``) recomputes the marked students' rows and the marked schools'.
+Keeping them: :func:`settle_hours` (the settler registered with ``activities.changes``) adds
+the hours of the participations added, then recomputes the marked students' rows and the marked
+schools'.
 :func:`rebuild` recomputes everything (the migration that made the tables; after data loaded
 behind the app's back).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 from partnercrm.activities.changes import (
     KeptCounters,
     Marks,
+    among,
     chunks,
     counter_differences,
     register_counters,
@@ -53,10 +56,10 @@ def register() -> None:
 
 def student_years(*where: sa.ColumnElement[bool]) -> sa.Select:
     """``profminimum_student_hours`` rows (of the participations ``where`` selects)."""
-    year = school_year_key(Activity.starts_on)
+    year = school_year_key(Activity.starts_on).label("school_year")
     return (
         named_hours(*where)
-        .add_columns(Participation.student_id, year, sa.func.sum(Activity.hours))
+        .add_columns(Participation.student_id, year, sa.func.sum(Activity.hours).label("hours"))
         .group_by(Participation.student_id, year)
     )
 
@@ -86,8 +89,10 @@ def _write(session: Session, table, *where: sa.ColumnElement[bool]) -> None:
 
 
 def settle_hours(session: Session, marks: Marks) -> None:
-    """Recompute the hours of the marked students and the marked schools' headcounts: whole,
+    """Add the hours of the participations added; then recompute the hours of the marked
+    students and the marked schools' headcounts (from rows that include those added): whole,
     or in the school years of their marked months."""
+    _add_hours(session, marks.added)
     for kept, key, whole, months in (
         (
             StudentHoursCount.student_id,
@@ -104,6 +109,20 @@ def settle_hours(session: Session, marks: Marks) -> None:
             by_year.setdefault(school_year_of(first_day), set()).update(ids)
         for school_year, ids in by_year.items():
             _recount(session, kept, key, ids, school_year)
+
+
+def _add_hours(session: Session, added: Iterable[int]) -> None:
+    """Add the hours the participations ``added`` (ids) give to their students' school years:
+    to the rows there, then the rows missing."""
+    table = cast(sa.Table, StudentHoursCount.__table__)
+    columns, _rows = _COLUMNS[StudentHoursCount]
+    for ids in among(Participation.id, added):
+        new = student_years(ids).subquery("new")
+        same = [table.c.student_id == new.c.student_id, table.c.school_year == new.c.school_year]
+        session.execute(sa.update(table).values(hours=table.c.hours + new.c.hours).where(*same))
+        session.execute(
+            sa.insert(table).from_select(columns, sa.select(new).where(~sa.exists().where(*same)))
+        )
 
 
 def _recount(
