@@ -27,7 +27,7 @@ def test_the_startup_benchmark_runs(tmp_path):
     assert set(results["processes"]) == {
         "python -c pass",
         "frameworks alone",
-        "a report's frameworks",
+        "a report's framework",
         "partnercrm --help",
         "partnercrm indicators --year 2021",
         "worker start (create_app)",

@@ -245,7 +245,7 @@ def server(race_app, race_url, tmp_path):
             # Import the app once, then fork: the workers start in a fraction of the time.
             # create_app() opens no database connection, so none is shared across the fork.
             "--preload",
-            "partnercrm:create_app()",
+            "partnercrm.app:create_app()",
         ],
         cwd=ROOT,
         env=env,
