@@ -6,9 +6,10 @@ Every flush marks the students whose counted participations may have changed (a 
 added or removed; an activity's status, date, kind, host, organizer, hours or visiting
 schools; an organization's kind or municipality; the student's school, grade or ОВЗ flag), the
 schools whose headcounts may have (a headcount row; a change of its activity; a student of the
-school named or no longer named at an activity, since named wins) and the indicators whose rule changed. The packages that keep
-counters register a *settler*; :func:`settle` hands it the marks, and the settler recomputes
-the counters of those students, schools and indicators from their rows.
+school named or no longer named at an activity, since named wins) and the indicators whose
+rule changed. The packages that keep counters register a *settler*; :func:`settle` hands it
+the marks, and the settler recomputes the counters of those students, schools and indicators
+from their rows.
 
 Marks gather over the transaction's flushes and are settled before it commits (the
 ``before_commit`` listener) and before any counter is read (readers call :func:`settle`), in

@@ -132,10 +132,10 @@ def settle_participants(session: Session, marks: Marks) -> None:
         for school_year in (False, True):
             _write_participants(session, school_year, Participation.student_id.in_(ids))
     years: dict[tuple[bool, int], set[int]] = {}
-    for month, ids in marks.months(marks.student_months, marks.students).items():
+    for month, marked in marks.months(marks.student_months, marks.students).items():
         first_day = date(month // 100, month % 100, 1)
-        years.setdefault((False, first_day.year), set()).update(ids)
-        years.setdefault((True, school_year_of(first_day)), set()).update(ids)
+        years.setdefault((False, first_day.year), set()).update(marked)
+        years.setdefault((True, school_year_of(first_day)), set()).update(marked)
     for (school_year, year), students in years.items():
         period = Period.school_year(year) if school_year else Period.year(year)
         for ids in chunks(students):
