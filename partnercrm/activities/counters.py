@@ -60,32 +60,53 @@ def register() -> None:
     register_counters(KeptCounters("participants", rebuild, differences))
 
 
-def _by_scope(rows: sa.Select) -> sa.CompoundSelect:
+# What :func:`_by_scope` adds to the rows to find their scopes.
+_SCOPE_KEYS = ("activity_id", "host_id", "organizer_id")
+
+
+def _by_scope(rows: sa.Select, each_once: bool) -> sa.CompoundSelect:
     """``rows`` (of held activities) once for the region and once for each municipality the
-    activity's host, organizer or a visiting school is in, with its ``municipality_id``."""
+    activity's host, organizer or a visiting school is in, with its ``municipality_id`` (or
+    for a municipality two of them are in twice, unless ``each_once``).
+
+    The rows are selected once (a CTE used four times, which both databases materialize), so
+    each municipality is joined to the few rows found by ``where`` rather than leading the
+    planner to go through every held activity of the year for a handful of students."""
+    found = (
+        rows.add_columns(
+            Activity.id.label("activity_id"),
+            Activity.host_id.label("host_id"),
+            Activity.organizer_id.label("organizer_id"),
+        )
+        .where(Activity.status == ActivityStatus.HELD)
+        .cte("found")
+    )
+    kept = [column for column in found.c if column.name not in _SCOPE_KEYS]
     host, organizer, school = (aliased(Organization) for _ in range(3))
-    held = rows.where(Activity.status == ActivityStatus.HELD)
-    return sa.union(
-        held.add_columns(sa.literal(REGION, sa.Integer).label("municipality_id")),
-        held.join(host, host.id == Activity.host_id).add_columns(host.municipality_id),
-        held.join(organizer, organizer.id == Activity.organizer_id).add_columns(
-            organizer.municipality_id
+    return (sa.union if each_once else sa.union_all)(
+        sa.select(*kept, sa.literal(REGION, sa.Integer).label("municipality_id")),
+        sa.select(*kept, host.municipality_id).join(host, host.id == found.c.host_id),
+        sa.select(*kept, organizer.municipality_id).join(
+            organizer, organizer.id == found.c.organizer_id
         ),
-        held.join(activity_school, activity_school.c.activity_id == Activity.id)
-        .join(school, school.id == activity_school.c.school_id)
-        .add_columns(school.municipality_id),
+        sa.select(*kept, school.municipality_id)
+        .join(activity_school, activity_school.c.activity_id == found.c.activity_id)
+        .join(school, school.id == activity_school.c.school_id),
     )
 
 
-def _participant_rows(school_year: bool, *where: sa.ColumnElement[bool]) -> sa.Select:
-    """``participant_year`` rows of the participations ``where`` selects."""
-    key = school_year_key if school_year else year_key
+def _participant_rows(
+    school_year: bool, years: set[int] | None, *where: sa.ColumnElement[bool]
+) -> sa.Select:
+    """``participant_year`` rows of the participations ``where`` selects (of ``years``, if
+    given: compared by the year's key, which no index serves, so the students' index leads)."""
+    key = school_year_key(Activity.starts_on) if school_year else year_key(Activity.starts_on)
+    in_years = [] if years is None else [key.in_(sorted(years))]
     rows = _by_scope(
-        sa.select(
-            Participation.student_id, Activity.starts_on, key(Activity.starts_on).label("year")
-        )
+        sa.select(Participation.student_id, Activity.starts_on, key.label("year"))
         .join(Activity, Activity.id == Participation.activity_id)
-        .where(*where)
+        .where(*where, *in_years),
+        each_once=False,
     ).subquery()
     return sa.select(
         rows.c.student_id,
@@ -100,20 +121,27 @@ def _headcount_rows(*where: sa.ColumnElement[bool]) -> sa.Select:
     """``headcount_day`` rows of the headcounts ``where`` selects (each row once per scope,
     whichever of the activity's organizations puts it there)."""
     rows = _by_scope(
-        sa.select(Headcount.id, Headcount.school_id, Headcount.count, Activity.starts_on)
+        sa.select(
+            Headcount.id.label("headcount_id"),
+            Headcount.school_id,
+            Headcount.count,
+            Activity.starts_on,
+        )
         .join(Activity, Activity.id == Headcount.activity_id)
-        .where(~school_named_someone(), *where)
+        .where(~school_named_someone(), *where),
+        each_once=True,
     ).subquery()
     return sa.select(
         rows.c.school_id, rows.c.municipality_id, rows.c.starts_on, sa.func.sum(rows.c.count)
     ).group_by(rows.c.school_id, rows.c.municipality_id, rows.c.starts_on)
 
 
-def _write_participants(session: Session, school_year: bool, *where: sa.ColumnElement[bool]):
+def _write_participants(
+    session: Session, school_year: bool, years: set[int] | None, *where: sa.ColumnElement[bool]
+) -> None:
     columns = ["student_id", "school_year", "year", "municipality_id", "first_on"]
-    session.execute(
-        sa.insert(ParticipantYear).from_select(columns, _participant_rows(school_year, *where))
-    )
+    rows = _participant_rows(school_year, years, *where)
+    session.execute(sa.insert(ParticipantYear).from_select(columns, rows))
 
 
 def _write_headcounts(session: Session, *where: sa.ColumnElement[bool]) -> None:
@@ -125,47 +153,36 @@ def _write_headcounts(session: Session, *where: sa.ColumnElement[bool]) -> None:
 
 
 def settle_participants(session: Session, marks: Marks) -> None:
-    """Recompute the rows of the marked students and schools: whole, or in their marked
-    months' years (students) and months (schools)."""
-    for ids in chunks(marks.students):
-        session.execute(sa.delete(ParticipantYear).where(ParticipantYear.student_id.in_(ids)))
+    """Recompute the rows of the marked students (whole, or in the calendar and school years
+    of the marked months) and of the marked schools (whole: a school's few headcounts)."""
+    _recount_students(session, marks.students, None)
+    months = marks.months(marks.student_months, marks.students)
+    if months:
+        firsts = [date(month // 100, month % 100, 1) for month in months]
+        years = {False: {day.year for day in firsts}, True: {school_year_of(d) for d in firsts}}
+        _recount_students(session, set().union(*months.values()), years)
+    schools = marks.schools | {school for school, _month in marks.school_months}
+    for ids in chunks(schools):
+        session.execute(sa.delete(HeadcountDay).where(HeadcountDay.school_id.in_(ids)))
+        _write_headcounts(session, Headcount.school_id.in_(ids))
+
+
+def _recount_students(
+    session: Session, students: set[int], years: dict[bool, set[int]] | None
+) -> None:
+    """The rows of ``students``, of ``years`` (calendar: False, school: True) or all."""
+    for ids in chunks(students):
         for school_year in (False, True):
-            _write_participants(session, school_year, Participation.student_id.in_(ids))
-    years: dict[tuple[bool, int], set[int]] = {}
-    for month, marked in marks.months(marks.student_months, marks.students).items():
-        first_day = date(month // 100, month % 100, 1)
-        years.setdefault((False, first_day.year), set()).update(marked)
-        years.setdefault((True, school_year_of(first_day)), set()).update(marked)
-    for (school_year, year), students in years.items():
-        period = Period.school_year(year) if school_year else Period.year(year)
-        for ids in chunks(students):
+            chosen = None if years is None else years[school_year]
+            in_years = [] if chosen is None else [ParticipantYear.year.in_(sorted(chosen))]
             session.execute(
                 sa.delete(ParticipantYear).where(
                     ParticipantYear.student_id.in_(ids),
                     ParticipantYear.school_year == school_year,
-                    ParticipantYear.year == year,
+                    *in_years,
                 )
             )
-            _write_participants(
-                session, school_year, Participation.student_id.in_(ids), _started_in(period)
-            )
-    for ids in chunks(marks.schools):
-        session.execute(sa.delete(HeadcountDay).where(HeadcountDay.school_id.in_(ids)))
-        _write_headcounts(session, Headcount.school_id.in_(ids))
-    for month, schools in marks.months(marks.school_months, marks.schools).items():
-        period = Period.month(month // 100, month % 100)
-        for ids in chunks(schools):
-            session.execute(
-                sa.delete(HeadcountDay).where(
-                    HeadcountDay.school_id.in_(ids),
-                    HeadcountDay.starts_on.between(period.start, period.end),
-                )
-            )
-            _write_headcounts(session, Headcount.school_id.in_(ids), _started_in(period))
-
-
-def _started_in(period: Period) -> sa.ColumnElement[bool]:
-    return Activity.starts_on.between(period.start, period.end)
+            _write_participants(session, school_year, chosen, Participation.student_id.in_(ids))
 
 
 def rebuild(session: Session, progress: Progress | None = None) -> None:
@@ -175,7 +192,7 @@ def rebuild(session: Session, progress: Progress | None = None) -> None:
     for school_year in (False, True):
         if progress:
             progress(f"participant_year ({'school' if school_year else 'calendar'} years)")
-        _write_participants(session, school_year)
+        _write_participants(session, school_year, None)
     if progress:
         progress("headcount_day")
     session.execute(sa.delete(HeadcountDay))
