@@ -14,7 +14,7 @@ an index instead:
 
 Keeping them is recomputing: :func:`settle_participants` (the settler registered with
 ``activities.changes``) recomputes the marked students' rows (whole, or in the calendar and
-school year of a marked month) and the marked schools' (whole, or in the month). An activity
+school year of a marked month) and the marked schools' (whole). An activity
 changing its host, organizer or visiting schools, or an organization its municipality, marks
 every student and school counted there. :func:`rebuild` recomputes everything.
 """
@@ -159,7 +159,10 @@ def settle_participants(session: Session, marks: Marks) -> None:
     months = marks.months(marks.student_months, marks.students)
     if months:
         firsts = [date(month // 100, month % 100, 1) for month in months]
-        years = {False: {day.year for day in firsts}, True: {school_year_of(d) for d in firsts}}
+        years = {
+            False: {day.year for day in firsts},
+            True: {school_year_of(day) for day in firsts},
+        }
         _recount_students(session, set().union(*months.values()), years)
     schools = marks.schools | {school for school, _month in marks.school_months}
     for ids in chunks(schools):
