@@ -150,3 +150,15 @@ def test_admin_and_coordinators_count_each_student_once_in_their_scope(app):
         coordinator_a: 2 + 10,
         coordinator_b: 1 + 7,
     }
+    # A participant added (nothing else of the activity changes): in the region and in B.
+    services.set_named_participants(at_b, school_b, [s3, StudentFactory(school=school_b)])
+    db.session.commit()
+    shown = {
+        user: numbers(client.get("/dashboard").get_data(as_text=True))
+        for user, client in clients.items()
+    }
+    assert {user: numbers_[label] for user, numbers_ in shown.items()} == {
+        admin: 21,
+        coordinator_a: 12,
+        coordinator_b: 9,
+    }

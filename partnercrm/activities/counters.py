@@ -14,9 +14,10 @@ an index instead:
 
 Keeping them is recomputing: :func:`settle_participants` (the settler registered with
 ``activities.changes``) recomputes the marked students' rows (whole, or in the calendar and
-school year of a marked month) and the marked schools' (whole). An activity
-changing its host, organizer or visiting schools, or an organization its municipality, marks
-every student and school counted there. :func:`rebuild` recomputes everything.
+school year of a marked month or of a participation added) and the marked schools' (whole).
+An activity changing its host, organizer or visiting schools, or an organization its
+municipality, marks every student and school counted there. :func:`rebuild` recomputes
+everything.
 """
 
 from __future__ import annotations
@@ -154,16 +155,25 @@ def _write_headcounts(session: Session, *where: sa.ColumnElement[bool]) -> None:
 
 def settle_participants(session: Session, marks: Marks) -> None:
     """Recompute the rows of the marked students (whole, or in the calendar and school years
-    of the marked months) and of the marked schools (whole: a school's few headcounts)."""
+    of the marked months and of the participations added) and of the marked schools (whole:
+    a school's few headcounts)."""
     _recount_students(session, marks.students, None)
     months = marks.months(marks.student_months, marks.students)
-    if months:
-        firsts = [date(month // 100, month % 100, 1) for month in months]
+    days = [date(month // 100, month % 100, 1) for month in months]
+    students = set().union(*months.values())
+    added = {student for student, _activity in marks.added.values()} - marks.students
+    if added:
+        students |= added
+        for ids in chunks({activity for _student, activity in marks.added.values()}):
+            days += session.scalars(
+                sa.select(Activity.starts_on).distinct().where(Activity.id.in_(ids))
+            ).all()
+    if students:
         years = {
-            False: {day.year for day in firsts},
-            True: {school_year_of(day) for day in firsts},
+            False: {day.year for day in days},
+            True: {school_year_of(day) for day in days},
         }
-        _recount_students(session, set().union(*months.values()), years)
+        _recount_students(session, students, years)
     schools = marks.schools | {school for school, _month in marks.school_months}
     for ids in chunks(schools):
         session.execute(sa.delete(HeadcountDay).where(HeadcountDay.school_id.in_(ids)))
