@@ -14,7 +14,8 @@ an index instead:
 
 Keeping them is recomputing: :func:`settle_participants` (the settler registered with
 ``activities.changes``) recomputes the marked students' rows (whole, or in the calendar and
-school year of a marked month or of a participation added) and the marked schools' (whole).
+school year of a marked month; a participation added only adds its rows or moves a first
+day forward) and the marked schools' (whole).
 An activity changing its host, organizer or visiting schools, or an organization its
 municipality, marks every student and school counted there. :func:`rebuild` recomputes
 everything.
@@ -25,12 +26,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from partnercrm.activities.changes import (
     KeptCounters,
     Marks,
     Progress,
+    among,
     chunks,
     counter_differences,
     register_counters,
@@ -154,20 +157,14 @@ def _write_headcounts(session: Session, *where: sa.ColumnElement[bool]) -> None:
 
 
 def settle_participants(session: Session, marks: Marks) -> None:
-    """Recompute the rows of the marked students (whole, or in the calendar and school years
-    of the marked months and of the participations added) and of the marked schools (whole:
-    a school's few headcounts)."""
+    """Add the participations added, then recompute the rows of the marked students (whole,
+    or in the calendar and school years of the marked months) and of the marked schools
+    (whole: a school's few headcounts)."""
+    _add_participants(session, marks.added)
     _recount_students(session, marks.students, None)
     months = marks.months(marks.student_months, marks.students)
     days = [date(month // 100, month % 100, 1) for month in months]
     students = set().union(*months.values())
-    added = {student for student, _activity in marks.added.values()} - marks.students
-    if added:
-        students |= added
-        for ids in chunks({activity for _student, activity in marks.added.values()}):
-            days += session.scalars(
-                sa.select(Activity.starts_on).distinct().where(Activity.id.in_(ids))
-            ).all()
     if students:
         years = {
             False: {day.year for day in days},
@@ -178,6 +175,31 @@ def settle_participants(session: Session, marks: Marks) -> None:
     for ids in chunks(schools):
         session.execute(sa.delete(HeadcountDay).where(HeadcountDay.school_id.in_(ids)))
         _write_headcounts(session, Headcount.school_id.in_(ids))
+
+
+def _add_participants(session: Session, added: dict[int, tuple[int, int]]) -> None:
+    """Participations added can only bring a student's first day of a scope's year forward
+    (or give a first one): each of their rows is written, or moves the row there to the
+    earlier day (an import's thousands of rows, without reading the students' others)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ["student_id", "school_year", "year", "municipality_id", "first_on"]
+    for condition in among(Participation.id, added):
+        for school_year in (False, True):
+            statement = insert(ParticipantYear).from_select(
+                columns, _participant_rows(school_year, None, condition)
+            )
+            earlier = statement.excluded.first_on
+            statement = statement.on_conflict_do_update(
+                index_elements=columns[:4],
+                set_={
+                    "first_on": sa.case(
+                        (earlier < ParticipantYear.first_on, earlier),
+                        else_=ParticipantYear.first_on,
+                    )
+                },
+            )
+            session.execute(statement)
 
 
 def _recount_students(
