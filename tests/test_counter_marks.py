@@ -133,9 +133,8 @@ def test_counters_rebuild_and_verify(seeded, runner):
     assert "verify: indicator 2: value 2 from the counters, 0 from the rows" in result.stderr
     result = runner.invoke(args=["counters", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert (
-        "indicators: indicator" in result.stderr and "counters rebuilt: indicators" in result.stdout
-    )
+    assert "indicators: indicator" in result.stderr
+    assert "counters rebuilt:" in result.stdout and "indicators" in result.stdout
     result = runner.invoke(args=["indicators", "--year", "2021", "--verify"])
     assert result.exit_code == 0, result.output
     assert "verify: counters agree with a recount" in result.stderr

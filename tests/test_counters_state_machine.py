@@ -4,7 +4,10 @@ the import engine and the programme import — and commits each step; after ever
 counters equal a recount of the rows (``counters.differences``), and every report that reads
 them (``compute``, ``by_school``, ``by_grade_band``, ``reports.monthly``) gives the figures
 the raw queries give, for calendar years and a run of months across a year's end, for the
-region, a municipality and a school. Runs on PostgreSQL too under TEST_DATABASE_URL.
+region, a municipality and a school; so do the dashboards' "students who took part" (the
+admin's and coordinators', ``activities/counters.py``) against the rows of the activities the
+dashboard's access rule selects, for calendar and school years up to several days. Runs on
+PostgreSQL too under TEST_DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from partnercrm.accounts.models import User
+from partnercrm.accounts.rules import Role
 from partnercrm.activities import changes, services
+from partnercrm.activities import counters as participants
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus
+from partnercrm.dashboard import queries as dashboard
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.directory.rules import ApprovalState, OrganizationKind
 from partnercrm.extensions import db
@@ -47,6 +54,16 @@ STUDENTS = 10
 # What the imports name, by ref (their kinds fixed: an import cannot change a kind).
 BREAKDOWNS = (queries.by_school, queries.by_grade_band, reports.monthly)
 IMPORT_REFS = {"IMP-1": "excursion", "IMP-2": "profproba", "IMP-3": "career_event"}
+# The "today" of a dashboard: a year's or a school year's first and last day, and days between.
+DASHBOARD_DAYS = (
+    date(2021, 1, 1),
+    date(2021, 8, 31),
+    date(2021, 9, 1),
+    date(2021, 12, 31),
+    date(2022, 3, 15),
+    date(2022, 8, 31),
+    date(2022, 10, 20),
+)
 
 # Month and year ends as well as any day of the two years.
 days = st.sampled_from(
@@ -166,6 +183,7 @@ class CountersMachine(RuleBasedStateMachine):
             for school, grade, count in heads:
                 self.set_headcount(-1, school, grade, count, count // 4)
         self.municipality_id = municipalities[0].id
+        self.hosts_municipality_id = municipalities[2].id
         self.school_id = schools[0].id
         self.step = 0
 
@@ -273,6 +291,17 @@ class CountersMachine(RuleBasedStateMachine):
             setattr(target, role, _organization(organization))
             db.session.commit()
 
+    @rule(activity=picks, schools=st.lists(st.integers(0, len(SCHOOLS) - 1), unique=True))
+    def change_visiting_schools(self, activity, schools) -> None:
+        """The municipalities a dashboard counts the activity in move with its schools."""
+        target = _pick(Activity, activity)
+        if target is not None:
+            target.schools = [
+                db.session.scalar(sa.select(Organization).filter_by(code=f"S{school}"))
+                for school in schools
+            ]
+            db.session.commit()
+
     @rule(activity=picks, through_service=st.booleans())
     def delete_activity(self, activity, through_service) -> None:
         """Deleted as Flask-Admin or a script would (its rows go by ON DELETE CASCADE), or
@@ -301,6 +330,17 @@ class CountersMachine(RuleBasedStateMachine):
     @rule(organization=picks, kind=st.sampled_from(KINDS))
     def change_organization_kind(self, organization, kind) -> None:
         _set_kind(_organization(organization), kind)
+        db.session.commit()
+
+    @rule(organization=picks, municipality=st.integers(0, 2), by_id=st.booleans())
+    def move_organization(self, organization, municipality, by_id) -> None:
+        """Another municipality: the activities it hosts, organizes or visits move along."""
+        target = _organization(organization)
+        moved_to = _pick(Municipality, municipality)
+        if by_id:
+            target.municipality_id = moved_to.id
+        else:
+            target.municipality = moved_to
         db.session.commit()
 
     @rule(student=picks, school=st.integers(0, len(SCHOOLS) - 1), by_id=st.booleans())
@@ -417,6 +457,20 @@ class CountersMachine(RuleBasedStateMachine):
         for scope in (REGION, municipality):
             counted = breakdown(db.session, number, period, scope)
             assert counted == breakdown(db.session, number, period, scope, counted=False)
+        # The admin's and two coordinators' "students who took part" up to a day.
+        day = DASHBOARD_DAYS[self.step % len(DASHBOARD_DAYS)]
+        for user, scope_id in (
+            (User(role=Role.ADMIN, active=True), participants.REGION),
+            *(
+                (User(role=Role.COORDINATOR, municipality_id=m, active=True), m)
+                for m in (self.municipality_id, self.hosts_municipality_id)
+            ),
+        ):
+            for school_year in (False, True):
+                held = dashboard.held_this_year(user, school_year, day)
+                assert participants.took_part(
+                    db.session, scope_id, school_year, day
+                ) == dashboard.took_part_at(held), (user.role, scope_id, school_year, day)
         db.session.rollback()
 
 

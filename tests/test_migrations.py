@@ -691,3 +691,55 @@ def test_indicator_counters_are_built_on_sqlite(tmp_path):
 
 def test_indicator_counters_are_built_on_postgresql(empty_postgres_database):
     indicator_counters_across_0021(empty_postgres_database)
+
+
+def participant_counters_across_0023(url: str) -> None:
+    """0023 builds the dashboards' participant counters of the rows already there (each year
+    from its first day, the region as 0; a headcount once though its host and organizer are
+    both of the municipality); downgrading drops them."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    now = datetime(2025, 1, 1)
+    with app.app_context():
+        upgrade(revision="0022")
+        with db.engine.begin() as connection:
+            insert_counted_rows(connection, now)
+        upgrade(revision="0023")
+        with db.engine.connect() as connection:
+            years = connection.execute(
+                sa.text(
+                    "SELECT student_id, school_year, year, municipality_id, first_on"
+                    " FROM participant_year"
+                )
+            ).all()
+            days = connection.execute(
+                sa.text("SELECT school_id, municipality_id, starts_on, count FROM headcount_day")
+            ).all()
+        first = {
+            (False, 2024): date(2024, 8, 31),
+            (False, 2025): date(2025, 8, 31),
+            (True, 2023): date(2024, 8, 31),
+            (True, 2024): date(2024, 9, 1),
+        }
+        assert sorted(
+            (student, bool(school_year), year, scope, date.fromisoformat(str(day)))
+            for student, school_year, year, scope, day in years
+        ) == sorted(
+            (1, school_year, year, scope, day)
+            for (school_year, year), day in first.items()
+            for scope in (0, 1)
+        )
+        assert sorted(
+            (school, scope, date.fromisoformat(str(day)), count)
+            for school, scope, day, count in days
+        ) == [(1, 0, date(2024, 10, 1), 10), (1, 1, date(2024, 10, 1), 10)]
+        downgrade(revision="0022")
+        assert "participant_year" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_participant_counters_are_built_on_sqlite(tmp_path):
+    participant_counters_across_0023(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+
+
+def test_participant_counters_are_built_on_postgresql(empty_postgres_database):
+    participant_counters_across_0023(empty_postgres_database)

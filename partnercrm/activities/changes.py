@@ -1,13 +1,15 @@
 """Which counted figures a transaction may have moved, so that the counters kept of them
-(``indicators/counters.py``, ``profminimum/counters.py``; issue #18) move with it.
+(``indicators/counters.py``, ``profminimum/counters.py``, ``activities/counters.py``; issue
+#18) move with it.
 
 Every flush marks the students whose counted participations may have changed (a participation
-added or removed; an activity's status, date, kind, host, organizer or hours; an organization's
-kind; the student's school, grade or ОВЗ flag), the schools whose headcounts may have (a
-headcount row; a change of its activity; a student of the school named or no longer named at
-an activity, since named wins) and the indicators whose rule changed. The packages that keep
-counters register a *settler*; :func:`settle` hands it the marks, and the settler recomputes
-the counters of those students, schools and indicators from their rows.
+added or removed; an activity's status, date, kind, host, organizer, hours or visiting
+schools; an organization's kind or municipality; the student's school, grade or ОВЗ flag), the
+schools whose headcounts may have (a headcount row; a change of its activity; a student of the
+school named or no longer named at an activity, since named wins) and the indicators whose
+rule changed. The packages that keep counters register a *settler*; :func:`settle` hands it
+the marks, and the settler recomputes the counters of those students, schools and indicators
+from their rows.
 
 Marks gather over the transaction's flushes and are settled before it commits (the
 ``before_commit`` listener) and before any counter is read (readers call :func:`settle`), in
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
 
-from partnercrm.activities.models import Activity, Headcount, Participation
+from partnercrm.activities.models import Activity, Headcount, Participation, activity_school
 from partnercrm.database import Model, SessionLike, savepoint
 from partnercrm.directory.models import Organization
 from partnercrm.localtime import month_number
@@ -47,9 +49,10 @@ ACTIVITY_FIELDS = (
     "organizer_id",
     "organizer",
     "hours",
+    "schools",  # the municipalities a dashboard counts it in (activities/counters.py)
 )
 STUDENT_FIELDS = ("school_id", "school", "grade", "ovz")
-ORGANIZATION_FIELDS = ("kind",)
+ORGANIZATION_FIELDS = ("kind", "municipality_id", "municipality")
 
 _MARKS = "partnercrm.counter_marks"
 # Ids per IN list: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
@@ -126,7 +129,10 @@ def kept_counters() -> list[KeptCounters]:
 
 
 def register_change_marking() -> None:
-    """Listen once per process."""
+    """Listen once per process; register the counters kept in this package."""
+    from partnercrm.activities.counters import register
+
+    register()
     if sa.event.contains(Session, "before_flush", _before_flush):
         return
     sa.event.listen(Session, "before_flush", _before_flush)
@@ -322,9 +328,16 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     found = marks(session)
     with session.no_autoflush:
         for chunk in chunks(organizations):
+            visited = sa.select(activity_school.c.activity_id).where(
+                activity_school.c.school_id.in_(chunk)
+            )
             activities += session.scalars(
                 sa.select(Activity.id).where(
-                    sa.or_(Activity.host_id.in_(chunk), Activity.organizer_id.in_(chunk))
+                    sa.or_(
+                        Activity.host_id.in_(chunk),
+                        Activity.organizer_id.in_(chunk),
+                        Activity.id.in_(visited),
+                    )
                 )
             ).all()
         _mark_activities(session, activities, found)

@@ -265,3 +265,43 @@ class TripEscort(Model):
 
     def __str__(self) -> str:
         return f"trip escort {self.activity_id}/{self.school_id}"
+
+
+# --- counters (issue #18): kept by activities/counters.py in the transaction of every change ---
+# What the admin's and the coordinator's dashboards count of this year's held activities.
+# ``municipality_id`` is the scope: a municipality (an activity counts in those of its host, its
+# organizer and its visiting schools) or 0, the whole region. Derived data: no audit.
+
+
+class ParticipantYear(Model):
+    """The first day in a calendar year (or a school year, from 1 September) on which a
+    student was a named participant of a held activity of the scope (none: no row). The
+    students who took part from the year's start to a day are the rows up to that day."""
+
+    __tablename__ = "participant_year"
+    __table_args__ = (
+        sa.Index("ix_participant_year_scope", "school_year", "year", "municipality_id", "first_on"),
+    )
+
+    student_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("student.id", ondelete="CASCADE"), primary_key=True
+    )
+    school_year: Mapped[bool] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    municipality_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_on: Mapped[date]
+
+
+class HeadcountDay(Model):
+    """A school's headcounts that count (where it named nobody) at the held activities of the
+    scope on one day."""
+
+    __tablename__ = "headcount_day"
+    __table_args__ = (sa.Index("ix_headcount_day_scope", "municipality_id", "starts_on", "count"),)
+
+    school_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    starts_on: Mapped[date] = mapped_column(primary_key=True)
+    count: Mapped[int]

@@ -7,7 +7,7 @@ rows for the activity are ignored (DESIGN §2).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -26,6 +26,17 @@ class Counts:
     @property
     def total(self) -> int:
         return self.named + self.headcount
+
+
+def year_key(day: sa.orm.QueryableAttribute[date]) -> sa.ColumnElement[int]:
+    """The calendar year of a date column."""
+    return sa.cast(sa.extract("year", day), sa.Integer)
+
+
+def school_year_key(day: sa.orm.QueryableAttribute[date]) -> sa.ColumnElement[int]:
+    """The school year of a date column: the year it starts in (September on)."""
+    year = year_key(day)
+    return sa.case((sa.extract("month", day) >= 9, year), else_=year - 1)
 
 
 def named_pairs() -> sa.Select:

@@ -14,6 +14,7 @@ from partnercrm.access.base import employer_may_act
 from partnercrm.access.portal import can_see_approvals, registrations_scope
 from partnercrm.accounts.models import User
 from partnercrm.accounts.rules import Role
+from partnercrm.activities.counters import REGION, took_part
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import effective_headcounts
 from partnercrm.activities.rules import ActivityStatus
@@ -50,26 +51,20 @@ def _organizations_by_kind(municipality_id: int | None) -> list[Number]:
     ]
 
 
-def _activity_numbers(involved: sa.ColumnElement, school_year: bool) -> list[Number]:
-    """This year's (or this school year's, from 1 September) held activities, the planned ones
-    still ahead, and how many students took part (distinct named students plus headcounts, as
-    the indicators count)."""
+def _activity_numbers(user: User, school_year: bool) -> list[Number]:
+    """This year's (or this school year's, from 1 September) held activities of the user's
+    work, the planned ones still ahead, and how many students took part (distinct named
+    students plus headcounts, as the indicators count)."""
     today = local_today()
-    september = date(school_year_of(today), 9, 1)
-    year_start = september if school_year else today.replace(month=1, day=1)
-    mine = sa.select(Activity.id).where(involved)
-    held = mine.where(
-        Activity.status == ActivityStatus.HELD, Activity.starts_on.between(year_start, today)
+    year_start = _year_start(today, school_year)
+    held = held_this_year(user, school_year, today)
+    upcoming = sa.select(Activity.id).where(
+        activity_involvement(user),
+        Activity.status == ActivityStatus.PLANNED,
+        # A bound that excludes nothing: SQLite then reads the few planned activities ahead by
+        # status and date instead of every activity of a coordinator's municipality.
+        Activity.starts_on.between(today, date.max),
     )
-    upcoming = mine.where(Activity.status == ActivityStatus.PLANNED, Activity.starts_on >= today)
-    held_ids = held.scalar_subquery()
-    named = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Participation.student_id))).where(
-            Participation.activity_id.in_(held_ids)
-        )
-    )
-    counted = effective_headcounts().where(Headcount.activity_id.in_(held_ids)).subquery()
-    heads = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(counted.c.count), 0)))
     this_year = {"status": "held", "from": year_start.isoformat(), "to": today.isoformat()}
     held_label = (
         _l("Activities held this school year") if school_year else _l("Activities held this year")
@@ -87,8 +82,46 @@ def _activity_numbers(involved: sa.ColumnElement, school_year: bool) -> list[Num
             "activities.index",
             {"status": "planned", "from": today.isoformat()},
         ),
-        Number(students_label, int(named or 0) + int(heads or 0)),
+        Number(students_label, _took_part(user, held, school_year, today)),
     ]
+
+
+def _year_start(today: date, school_year: bool) -> date:
+    return date(school_year_of(today), 9, 1) if school_year else today.replace(month=1, day=1)
+
+
+def held_this_year(user: User, school_year: bool, today: date) -> sa.Select:
+    """The ids of the held activities of the user's work from the start of ``today``'s
+    calendar (or school) year to ``today``."""
+    return sa.select(Activity.id).where(
+        activity_involvement(user),
+        Activity.status == ActivityStatus.HELD,
+        Activity.starts_on.between(_year_start(today, school_year), today),
+    )
+
+
+def _took_part(user: User, held: sa.Select, school_year: bool, today: date) -> int:
+    """The region's and a municipality's from the counters kept of them (a pass over a year's
+    participations otherwise), an organization's few activities from the rows."""
+    if user.role is Role.ADMIN:
+        return took_part(db.session, REGION, school_year, today)
+    if user.role is Role.COORDINATOR and user.municipality_id is not None:
+        return took_part(db.session, user.municipality_id, school_year, today)
+    return took_part_at(held)
+
+
+def took_part_at(held: sa.Select) -> int:
+    """Distinct named students plus the headcounts that count at the activities ``held``
+    selects (their ids), from the rows."""
+    held_ids = held.scalar_subquery()
+    named = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Participation.student_id))).where(
+            Participation.activity_id.in_(held_ids)
+        )
+    )
+    counted = effective_headcounts().where(Headcount.activity_id.in_(held_ids)).subquery()
+    heads = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(counted.c.count), 0)))
+    return int(named or 0) + int(heads or 0)
 
 
 def _awaiting_decision(user: User) -> sa.Select:
@@ -102,7 +135,7 @@ def dashboard_numbers(user: User, school_year: bool = False) -> list[Number]:
         municipality_id = user.municipality_id if user.role is Role.COORDINATOR else None
         # The same users the user list shows.
         users = users_scope(user).where(User.active.is_(True))
-        numbers = _activity_numbers(activity_involvement(user), school_year)
+        numbers = _activity_numbers(user, school_year)
         numbers += _organizations_by_kind(municipality_id)
         numbers.append(
             Number(
@@ -130,7 +163,7 @@ def dashboard_numbers(user: User, school_year: bool = False) -> list[Number]:
         return numbers
     if user.organization_id is None or not employer_may_act(user):
         return []  # an employer awaiting approval: its dashboard says what it may do
-    numbers = _activity_numbers(activity_involvement(user), school_year)
+    numbers = _activity_numbers(user, school_year)
     if user.role is Role.SCHOOL:
         roster = sa.select(Student.id).where(
             Student.school_id == user.organization_id, Student.archived_at.is_(None)

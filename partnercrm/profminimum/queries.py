@@ -35,6 +35,7 @@ from sqlalchemy.orm import aliased
 from partnercrm.activities.changes import settle
 from partnercrm.activities.models import Activity, Headcount, Participation
 from partnercrm.activities.queries import school_named_someone
+from partnercrm.activities.queries import school_year_key as school_year_key  # for counters.py
 from partnercrm.activities.rules import NO_GRADE, ActivityKind, ActivityStatus
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Municipality, Organization
@@ -178,12 +179,6 @@ def gives_hours() -> list[sa.ColumnElement[bool]]:
 def started_in(period: Period) -> sa.ColumnElement[bool]:
     """Condition on :class:`Activity`: it started on a local date of ``period``."""
     return Activity.starts_on.between(period.start, period.end)
-
-
-def school_year_key(day: sa.orm.QueryableAttribute[date]) -> sa.ColumnElement[int]:
-    """The school year of a date column: the year it starts in (September on)."""
-    year = sa.cast(sa.extract("year", day), sa.Integer)
-    return sa.case((sa.extract("month", day) >= 9, year), else_=year - 1)
 
 
 def named_hours(*where: sa.ColumnElement[bool]) -> sa.Select:
