@@ -100,25 +100,31 @@ def _by_scope(rows: sa.Select, each_once: bool) -> sa.CompoundSelect:
 
 
 def _participant_rows(
-    school_year: bool, years: set[int] | None, *where: sa.ColumnElement[bool]
+    school_year: bool | None, years: set[int] | None, *where: sa.ColumnElement[bool]
 ) -> sa.Select:
-    """``participant_year`` rows of the participations ``where`` selects (of ``years``, if
-    given: compared by the year's key, which no index serves, so the students' index leads)."""
-    key = school_year_key(Activity.starts_on) if school_year else year_key(Activity.starts_on)
+    """``participant_year`` rows of the participations ``where`` selects, of calendar or
+    school years (``school_year`` None: both, the participations found once) and of ``years``
+    if given (compared by the year's key, which no index serves, so the students' index
+    leads)."""
+    calendar, school = year_key(Activity.starts_on), school_year_key(Activity.starts_on)
+    found = sa.select(Participation.student_id, Activity.starts_on).join(
+        Activity, Activity.id == Participation.activity_id
+    )
+    key: sa.ColumnElement[int]
+    if school_year is None:
+        kinds = sa.union_all(
+            *(sa.select(sa.literal(kind).label("school_year")) for kind in (False, True))
+        ).subquery("kinds")
+        key = sa.case((kinds.c.school_year, school), else_=calendar)
+        found = found.join(kinds, sa.true()).add_columns(kinds.c.school_year)
+    else:
+        key = school if school_year else calendar
+        found = found.add_columns(sa.literal(school_year).label("school_year"))
     in_years = [] if years is None else [key.in_(sorted(years))]
-    rows = _by_scope(
-        sa.select(Participation.student_id, Activity.starts_on, key.label("year"))
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(*where, *in_years),
-        each_once=False,
-    ).subquery()
-    return sa.select(
-        rows.c.student_id,
-        sa.literal(school_year),
-        rows.c.year,
-        rows.c.municipality_id,
-        sa.func.min(rows.c.starts_on),
-    ).group_by(rows.c.student_id, rows.c.year, rows.c.municipality_id)
+    found = found.add_columns(key.label("year")).where(*where, *in_years)
+    rows = _by_scope(found, each_once=False).subquery()
+    keys = (rows.c.student_id, rows.c.school_year, rows.c.year, rows.c.municipality_id)
+    return sa.select(*keys, sa.func.min(rows.c.starts_on)).group_by(*keys)
 
 
 def _headcount_rows(*where: sa.ColumnElement[bool]) -> sa.Select:
@@ -185,21 +191,20 @@ def _add_participants(session: Session, added: dict[int, tuple[int, int]]) -> No
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = ["student_id", "school_year", "year", "municipality_id", "first_on"]
     for condition in among(Participation.id, added):
-        for school_year in (False, True):
-            statement = insert(ParticipantYear).from_select(
-                columns, _participant_rows(school_year, None, condition)
-            )
-            earlier = statement.excluded.first_on
-            statement = statement.on_conflict_do_update(
-                index_elements=columns[:4],
-                set_={
-                    "first_on": sa.case(
-                        (earlier < ParticipantYear.first_on, earlier),
-                        else_=ParticipantYear.first_on,
-                    )
-                },
-            )
-            session.execute(statement)
+        # Calendar and school years in one statement: the added rows are found once.
+        statement = insert(ParticipantYear).from_select(
+            columns, _participant_rows(None, None, condition)
+        )
+        earlier = statement.excluded.first_on
+        # Only a row whose first day moves forward is written: most students of an import
+        # already have their scopes' rows, and rewriting them unchanged costs the writes (on
+        # PostgreSQL a dead row version each).
+        statement = statement.on_conflict_do_update(
+            index_elements=columns[:4],
+            set_={"first_on": earlier},
+            where=earlier < ParticipantYear.first_on,
+        )
+        session.execute(statement)
 
 
 def _recount_students(
