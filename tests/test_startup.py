@@ -52,7 +52,7 @@ OF_THE_APP = (
 # whether the dummy password was hashed, whether what the start made was frozen out of the
 # garbage collections and whether they resumed for the command (console.started).
 COMMAND = f"""
-import atexit, gc, json, sys
+import atexit, gc, json, os, sys
 
 @atexit.register
 def report():
@@ -64,6 +64,10 @@ def report():
         "frozen": gc.get_freeze_count() > 0,
         "collecting": gc.isenabled(),
     }}))
+
+# A report's command ends with os._exit, which skips atexit: report first.
+exit_at_once = os._exit
+os._exit = lambda code: (report(), exit_at_once(code))
 
 sys.argv = ["partnercrm", *sys.argv[1:]]
 from partnercrm.console import main
