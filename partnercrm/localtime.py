@@ -76,6 +76,11 @@ class Period:
         return cls(date(first_year, 9, 1), date(first_year + 1, 8, 31))
 
     @classmethod
+    def containing(cls, day: date, school_year: bool) -> Period:
+        """The calendar year, or the school year, that ``day`` falls in."""
+        return cls.school_year(school_year_of(day)) if school_year else cls.year(day.year)
+
+    @classmethod
     def month(cls, year: int, month: int) -> Period:
         return cls(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
 

@@ -924,3 +924,9 @@ def test_query_count_does_not_grow_with_activities(app, as_user, scenario):
 
 def test_plan_items_are_the_seeded_37(seeded):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanItem)) == 37
+
+
+def test_the_year_containing_a_day_is_calendar_or_school():
+    assert Period.containing(date(2025, 8, 31), school_year=True) == Period.school_year(2024)
+    assert Period.containing(date(2025, 9, 1), school_year=True) == Period.school_year(2025)
+    assert Period.containing(date(2025, 9, 1), school_year=False) == Period.year(2025)

@@ -253,8 +253,8 @@ def took_part(session: SessionLike, municipality_id: int, school_year: bool, day
     :data:`REGION`) from the start of ``day``'s calendar (or school) year to ``day``, plus the
     headcounts that count there."""
     settle(session)
-    year = school_year_of(day) if school_year else day.year
-    start = Period.school_year(year).start if school_year else date(year, 1, 1)
+    start = Period.containing(day, school_year).start
+    year = start.year  # a school year's key is the year it starts in
     named = session.scalar(
         sa.select(sa.func.count()).where(
             ParticipantYear.school_year == school_year,

@@ -21,7 +21,7 @@ from partnercrm.activities.rules import ActivityStatus
 from partnercrm.dashboard.labels import KIND_LABELS
 from partnercrm.directory.models import Municipality, Organization
 from partnercrm.extensions import db
-from partnercrm.localtime import local_today, school_year_of
+from partnercrm.localtime import Period, local_today
 from partnercrm.portal.models import Registration
 from partnercrm.roadmap.models import Indicator, PlanItem
 from partnercrm.roadmap.queries import programme_for
@@ -56,7 +56,7 @@ def _activity_numbers(user: User, school_year: bool) -> list[Number]:
     work, the planned ones still ahead, and how many students took part (distinct named
     students plus headcounts, as the indicators count)."""
     today = local_today()
-    year_start = _year_start(today, school_year)
+    year_start = Period.containing(today, school_year).start
     held = held_this_year(user, school_year, today)
     upcoming = sa.select(Activity.id).where(
         activity_involvement(user),
@@ -86,17 +86,13 @@ def _activity_numbers(user: User, school_year: bool) -> list[Number]:
     ]
 
 
-def _year_start(today: date, school_year: bool) -> date:
-    return date(school_year_of(today), 9, 1) if school_year else today.replace(month=1, day=1)
-
-
 def held_this_year(user: User, school_year: bool, today: date) -> sa.Select:
     """The ids of the held activities of the user's work from the start of ``today``'s
     calendar (or school) year to ``today``."""
     return sa.select(Activity.id).where(
         activity_involvement(user),
         Activity.status == ActivityStatus.HELD,
-        Activity.starts_on.between(_year_start(today, school_year), today),
+        Activity.starts_on.between(Period.containing(today, school_year).start, today),
     )
 
 
