@@ -15,7 +15,9 @@ floor, …; bench/timing.py) and prints the best and the median of each and the 
 the medians and of the bests, for the region and for one municipality. Target: the region's
 ratio of the medians ≤ 1.5. Then it times (c) the whole command, ``partnercrm indicators --year
 Y`` in a fresh process against the same database, interleaved with (b) in this process (issue 18:
-the command at or below the query; reported, not part of the exit status).
+the command at or below the query; reported, not part of the exit status), and (d) the stack
+alone: a fresh process that imports SQLAlchemy's ORM and the driver, connects and runs
+``SELECT 1`` — the least any command on this stack takes, so what (c) adds to it is the app's.
 
     python bench/indicators.py --db sqlite|postgresql [--url URL] [--scale 1.0] [--year 2021]
                                [--repeat 3] [--seed 2021] [--years 3] [--keep]
@@ -796,6 +798,26 @@ def run_command(url: str, year: int) -> str:
     return done.stdout
 
 
+# The least any command on this stack does: start Python, import SQLAlchemy's ORM and the
+# database's driver and dialect, connect and ask one trivial question. What the command does
+# beyond it is the app's own share.
+STACK_ALONE = """
+import os, sqlalchemy, sqlalchemy.orm
+engine = sqlalchemy.create_engine(os.environ["DATABASE_URL"])
+with engine.connect() as connection:
+    connection.exec_driver_sql("SELECT 1").all()
+"""
+
+
+def run_stack_alone(url: str) -> None:
+    """A fresh process that does only :data:`STACK_ALONE` against the database at ``url``."""
+    subprocess.run(  # noqa: S603 — this interpreter, a fixed program
+        [sys.executable, "-c", STACK_ALONE],
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+    )
+
+
 def command_totals(output: str) -> dict[int, tuple]:
     """The region's figures in the command's JSON: ``{indicator: (value, named, headcount)}``."""
     return {
@@ -960,6 +982,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "command": wall_and_cpu(lambda: run_command(url, args.year)),
                     "hand_region": wall_and_cpu(lambda: run_hand(session, period)),
+                    "stack_alone": wall_and_cpu(lambda: run_stack_alone(url)),
                 },
                 args.repeat,
                 progress=lambda number: log(f"command round {number}/{args.repeat}"),
@@ -973,6 +996,9 @@ def main(argv: list[str] | None = None) -> int:
                 mine, floor = command[f"command{suffix}"], command[f"hand_region{suffix}"]
                 command[f"ratio{suffix}"] = round(mine["median_s"] / floor["median_s"], 2)
                 command[f"ratio{suffix}_best"] = round(mine["best_s"] / floor["best_s"], 2)
+            command["stack_ratio"] = round(
+                command["stack_alone"]["median_s"] / command["hand_region"]["median_s"], 2
+            )
             report["command"]["load_average"] = [round(load, 2) for load in os.getloadavg()]
             report["values"] = {
                 n: {"value": v[0], "named": v[1], "headcount": v[2]} for n, v in region.items()
@@ -1019,6 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, name in (
         ("command", "partnercrm indicators"),
         ("hand_region", "hand-written SQL, region"),
+        ("stack_alone", "the stack alone"),
         ("command_cpu", "  its CPU time"),
         ("hand_region_cpu", "  the query's CPU time"),
     ):
@@ -1028,6 +1055,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"ratio, command:        {c['ratio']:5.2f}× medians, {c['ratio_best']:5.2f}× best"
         "  (target ≤ 1× of the medians)"
+    )
+    print(
+        f"ratio, the stack alone: {c['stack_ratio']:5.2f}× medians  (Python, SQLAlchemy, the"
+        " driver and one connection: the least any command here takes)"
     )
     if "ratio_cpu" in c:
         print(

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from partnercrm.activities import changes
 from partnercrm.activities import counters as participants
 from partnercrm.activities.changes import settle
 from partnercrm.activities.models import Headcount, Participation
@@ -156,4 +157,31 @@ def test_an_addition_settled_inside_a_savepoint_is_not_added_again(seeded):
     db.session.commit()
     assert _hours(student) == {2020: Decimal("3.00")}
     assert _summaries(school) == ({202103: 1, 202105: 1}, {2021: 1})
+    _exact()
+
+
+def test_additions_written_a_run_at_a_time_count_a_student_once(seeded, monkeypatch):
+    """Ids far apart are added a run per statement (``among``), and each run's rows are written
+    (through a scratch table) before the next run is read: a student added at two activities
+    of a month in two runs is one month row and one student of the year. A second addition in
+    the same transaction makes its scratch table again."""
+    monkeypatch.setattr(changes, "CHUNK", 2)  # one run per statement
+    school = OrganizationFactory(kind=OrganizationKind.SCHOOL)
+    student, other = StudentFactory(school=school), StudentFactory(school=school)
+    first, second = _excursion(3, "2", [school]), _excursion(3, "1", [school])
+    db.session.commit()
+    db.session.add_all(
+        [
+            Participation(id=10_000, activity=first, student=student),
+            Participation(id=10_002, activity=second, student=student),
+        ]
+    )
+    db.session.commit()
+    assert _summaries(school) == ({202103: 1}, {2021: 1})
+
+    db.session.add(Participation(activity=_excursion(5, "1", [school]), student=student))
+    settle(db.session)
+    db.session.add(Participation(activity=first, student=other))
+    db.session.commit()
+    assert _summaries(school) == ({202103: 2, 202105: 1}, {2021: 2})
     _exact()

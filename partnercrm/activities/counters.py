@@ -48,7 +48,12 @@ from partnercrm.activities.models import (
     Participation,
     activity_school,
 )
-from partnercrm.activities.queries import school_named_someone, school_year_key, year_key
+from partnercrm.activities.queries import (
+    DateColumn,
+    school_named_someone,
+    school_year_key,
+    year_key,
+)
 from partnercrm.activities.rules import ActivityStatus
 from partnercrm.database import SessionLike
 from partnercrm.directory.models import Organization
@@ -106,10 +111,27 @@ def _participant_rows(
     school years (``school_year`` None: both, the participations found once) and of ``years``
     if given (compared by the year's key, which no index serves, so the students' index
     leads)."""
-    calendar, school = year_key(Activity.starts_on), school_year_key(Activity.starts_on)
-    found = sa.select(Participation.student_id, Activity.starts_on).join(
-        Activity, Activity.id == Participation.activity_id
-    )
+    found = _in_years(
+        sa.select(Participation.student_id, Activity.starts_on).join(
+            Activity, Activity.id == Participation.activity_id
+        ),
+        Activity.starts_on,
+        school_year,
+        years,
+    ).where(*where)
+    return _first_days(_by_scope(found, each_once=False).subquery())
+
+
+def _in_years(
+    found: sa.Select,
+    starts_on: DateColumn,
+    school_year: bool | None,
+    years: set[int] | None,
+) -> sa.Select:
+    """``found`` with the ``school_year`` flag and the ``year`` key of its ``starts_on``
+    (``school_year`` None: each row twice, calendar and school year), of ``years`` only if
+    given."""
+    calendar, school = year_key(starts_on), school_year_key(starts_on)
     key: sa.ColumnElement[int]
     if school_year is None:
         kinds = sa.union_all(
@@ -121,10 +143,13 @@ def _participant_rows(
         key = school if school_year else calendar
         found = found.add_columns(sa.literal(school_year).label("school_year"))
     in_years = [] if years is None else [key.in_(sorted(years))]
-    found = found.add_columns(key.label("year")).where(*where, *in_years)
-    rows = _by_scope(found, each_once=False).subquery()
+    return found.add_columns(key.label("year")).where(*in_years)
+
+
+def _first_days(rows: sa.Subquery) -> sa.Select:
+    """Per student, kind of year, year and scope of ``rows``, the first day."""
     keys = (rows.c.student_id, rows.c.school_year, rows.c.year, rows.c.municipality_id)
-    return sa.select(*keys, sa.func.min(rows.c.starts_on)).group_by(*keys)
+    return sa.select(*keys, sa.func.min(rows.c.starts_on).label("first_on")).group_by(*keys)
 
 
 def _headcount_rows(*where: sa.ColumnElement[bool]) -> sa.Select:
@@ -186,25 +211,49 @@ def settle_participants(session: Session, marks: Marks) -> None:
 def _add_participants(session: Session, added: dict[int, tuple[int, int]]) -> None:
     """Participations added can only bring a student's first day of a scope's year forward
     (or give a first one): each of their rows is written, or moves the row there to the
-    earlier day (an import's thousands of rows, without reading the students' others)."""
+    earlier day (an import's thousands of rows, without reading the students' others).
+
+    The scopes of the few activities are found first and the participations joined to them,
+    rather than each participation joined to its activity's organizations."""
+    activities = {activity for _student, activity in added.values()}
+    if not activities:
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = ["student_id", "school_year", "year", "municipality_id", "first_on"]
-    for condition in among(Participation.id, added):
-        # Calendar and school years in one statement: the added rows are found once.
-        statement = insert(ParticipantYear).from_select(
-            columns, _participant_rows(None, None, condition)
-        )
-        earlier = statement.excluded.first_on
-        # Only a row whose first day moves forward is written: most students of an import
-        # already have their scopes' rows, and rewriting them unchanged costs the writes (on
-        # PostgreSQL a dead row version each).
-        statement = statement.on_conflict_do_update(
-            index_elements=columns[:4],
-            set_={"first_on": earlier},
-            where=earlier < ParticipantYear.first_on,
-        )
-        session.execute(statement)
+    for chosen in chunks(activities):
+        # The few activities' scopes and years, each computed once rather than per row.
+        scopes = _by_scope(
+            sa.select(Activity.id.label("held_id"), Activity.starts_on).where(
+                Activity.id.in_(chosen)
+            ),
+            each_once=True,
+        ).subquery("scopes")
+        scope = _in_years(sa.select(scopes), scopes.c.starts_on, None, None).cte("scope")
+        for condition in among(Participation.id, added):
+            found = (
+                sa.select(Participation.student_id, *(c for c in scope.c if c.name != "held_id"))
+                .join(scope, scope.c.held_id == Participation.activity_id)
+                .where(condition)
+            )
+            rows = _first_days(found.subquery()).subquery()
+            # Most students of an import already have their scopes' rows, from an earlier day:
+            # those are left unread by the write (on PostgreSQL a conflict's update locks the
+            # row even when its condition then writes nothing).
+            earlier_kept = sa.exists().where(
+                ParticipantYear.student_id == rows.c.student_id,
+                ParticipantYear.school_year == rows.c.school_year,
+                ParticipantYear.year == rows.c.year,
+                ParticipantYear.municipality_id == rows.c.municipality_id,
+                ParticipantYear.first_on <= rows.c.first_on,
+            )
+            statement = insert(ParticipantYear).from_select(
+                columns, sa.select(*rows.c).where(~earlier_kept)
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=columns[:4], set_={"first_on": statement.excluded.first_on}
+            )
+            session.execute(statement)
 
 
 def _recount_students(

@@ -28,12 +28,16 @@ class Counts:
         return self.named + self.headcount
 
 
-def year_key(day: sa.orm.QueryableAttribute[date]) -> sa.ColumnElement[int]:
+# A date column of a model, or of a subquery.
+DateColumn = sa.orm.QueryableAttribute[date] | sa.ColumnElement[date]
+
+
+def year_key(day: DateColumn) -> sa.ColumnElement[int]:
     """The calendar year of a date column."""
     return sa.cast(sa.extract("year", day), sa.Integer)
 
 
-def school_year_key(day: sa.orm.QueryableAttribute[date]) -> sa.ColumnElement[int]:
+def school_year_key(day: DateColumn) -> sa.ColumnElement[int]:
     """The school year of a date column: the year it starts in (September on)."""
     year = year_key(day)
     return sa.case((sa.extract("month", day) >= 9, year), else_=year - 1)

@@ -62,6 +62,7 @@ from partnercrm.indicators.models import (
     SchoolMonthCount,
     SchoolYearCount,
     StudentMonthCount,
+    student_months_added,
 )
 from partnercrm.indicators.rules import Count, Rule, parse_rule
 from partnercrm.localtime import Period, month_number
@@ -233,8 +234,11 @@ def _add_participations(
     """Add the month rows the participations ``added`` (ids) count and their students lack,
     and what they add to the school summaries: per school month the rows written, per school
     year the students no month of the year counted before. Nothing is read of the students'
-    other rows but whether one exists (an added participation can only add a row)."""
+    other rows but whether one exists (an added participation can only add a row). The rows
+    are found once, into ``student_months_added``, and each run of ids is written before the
+    next is read (a student may be added in two runs)."""
     counted = cast(sa.Table, StudentMonthCount.__table__)
+    staged = student_months_added
     for ids in among(Participation.id, added):
         flagged = _counts(rules, ids).cte("flagged")
         new = sa.union_all(
@@ -260,21 +264,23 @@ def _add_participations(
             partition_by=(new.c.indicator_id, new.c.student_id, year)
         )
         unseen_month = ~sa.exists().where(*same, counted.c.month == new.c.month)
-        written = (
-            sa.select(new, sa.case((sa.and_(first, unseen_year), 1), else_=0).label("new_in_year"))
-            .where(unseen_month)
-            .subquery()
-        )
-        keys = [written.c[name] for name in _SUMMARY_COLUMNS[:4]]
+        written = sa.select(
+            new, sa.case((sa.and_(first, unseen_year), 1), else_=0).label("new_in_year")
+        ).where(unseen_month)
+        session.execute(sa.insert(staged).from_select([*_STUDENT_COLUMNS, "new_in_year"], written))
+        keys = [staged.c[name] for name in _SUMMARY_COLUMNS[:4]]
         for row in session.execute(
-            sa.select(*keys, sa.func.count(), sa.func.sum(written.c.new_in_year)).group_by(*keys)
+            sa.select(*keys, sa.func.count(), sa.func.sum(staged.c.new_in_year)).group_by(*keys)
         ):
             indicator_id, month, school, grade, rows, students = tuple(row)
             deltas.months[(indicator_id, month, school, grade)] += rows
             deltas.years[(indicator_id, month // 100, school, grade)] += students
         session.execute(
-            sa.insert(counted).from_select(_STUDENT_COLUMNS, sa.select(new).where(unseen_month))
+            sa.insert(counted).from_select(
+                _STUDENT_COLUMNS, sa.select(*(staged.c[name] for name in _STUDENT_COLUMNS))
+            )
         )
+        session.execute(sa.delete(staged))
 
 
 def _recount_students(

@@ -87,6 +87,22 @@ class StudentMonthCount(Model):
     grade: Mapped[int]
 
 
+# The month rows an addition of participations writes (``counters._add_participations``), each
+# with whether it is its student's first of the year: found once, then read twice (what they
+# add to the school summaries, and the rows themselves), and deleted before the settling ends.
+# Settling is one transaction at a time (an advisory lock on PostgreSQL, the one writer on
+# SQLite), so no other transaction ever sees a row here. A table of the schema rather than a
+# temporary one: creating one needs a privilege a hardened database may withhold.
+student_months_added = sa.Table(
+    "indicator_student_month_added",
+    Model.metadata,
+    *(
+        sa.Column(name, sa.Integer, nullable=False)
+        for name in ("indicator_id", "student_id", "month", "school_id", "grade", "new_in_year")
+    ),
+)
+
+
 class SchoolMonthCount(Model):
     """The distinct students of a school and grade counted by an indicator in a month."""
 
