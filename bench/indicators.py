@@ -799,9 +799,12 @@ def run_command(url: str, year: int) -> str:
 
 
 # The least any command on this stack does: start Python, import SQLAlchemy's ORM and the
-# database's driver and dialect, connect and ask one trivial question. What the command does
-# beyond it is the app's own share.
+# database's driver and dialect, connect and ask one trivial question (with the garbage
+# collector paused, as the command's start pauses it). What the command does beyond it is the
+# app's own share.
 STACK_ALONE = """
+import gc
+gc.disable()
 import os, sqlalchemy, sqlalchemy.orm
 engine = sqlalchemy.create_engine(os.environ["DATABASE_URL"])
 with engine.connect() as connection:

@@ -270,7 +270,8 @@ class TripEscort(Model):
 # --- counters (issue #18): kept by activities/counters.py in the transaction of every change ---
 # What the admin's and the coordinator's dashboards count of this year's held activities.
 # ``municipality_id`` is the scope: a municipality (an activity counts in those of its host, its
-# organizer and its visiting schools) or 0, the whole region. Derived data: no audit.
+# organizer and its visiting schools) or 0, the whole region. Derived data: no audit, and no
+# foreign key to the student, for the reason indicators/models.py gives for its student months.
 
 
 class ParticipantYear(Model):
@@ -283,9 +284,7 @@ class ParticipantYear(Model):
         sa.Index("ix_participant_year_scope", "school_year", "year", "municipality_id", "first_on"),
     )
 
-    student_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("student.id", ondelete="CASCADE"), primary_key=True
-    )
+    student_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     school_year: Mapped[bool] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     municipality_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
