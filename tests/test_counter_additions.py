@@ -162,9 +162,9 @@ def test_an_addition_settled_inside_a_savepoint_is_not_added_again(seeded):
 
 def test_additions_written_a_run_at_a_time_count_a_student_once(seeded, monkeypatch):
     """Ids far apart are added a run per statement (``among``), and each run's rows are written
-    (through a scratch table) before the next run is read: a student added at two activities
-    of a month in two runs is one month row and one student of the year. A second addition in
-    the same transaction makes its scratch table again."""
+    (through the staging table, emptied after each run) before the next run is read: a student
+    added at two activities of a month in two runs is one month row and one student of the
+    year. A second addition in the same transaction finds the staging table empty again."""
     monkeypatch.setattr(changes, "CHUNK", 2)  # one run per statement
     school = OrganizationFactory(kind=OrganizationKind.SCHOOL)
     student, other = StudentFactory(school=school), StudentFactory(school=school)

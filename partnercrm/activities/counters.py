@@ -105,12 +105,11 @@ def _by_scope(rows: sa.Select, each_once: bool) -> sa.CompoundSelect:
 
 
 def _participant_rows(
-    school_year: bool | None, years: set[int] | None, *where: sa.ColumnElement[bool]
+    school_year: bool, years: set[int] | None, *where: sa.ColumnElement[bool]
 ) -> sa.Select:
     """``participant_year`` rows of the participations ``where`` selects, of calendar or
-    school years (``school_year`` None: both, the participations found once) and of ``years``
-    if given (compared by the year's key, which no index serves, so the students' index
-    leads)."""
+    school years and of ``years`` if given (compared by the year's key, which no index serves,
+    so the students' index leads)."""
     found = _in_years(
         sa.select(Participation.student_id, Activity.starts_on).join(
             Activity, Activity.id == Participation.activity_id
